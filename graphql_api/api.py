@@ -1,0 +1,17 @@
+"""The root schema: each domain's Queries and Mutations combined."""
+
+import graphene
+
+from graphql_api.identity import schema as identity
+from graphql_api.principals import schema as principals
+
+
+class Query(identity.Queries, principals.Queries, graphene.ObjectType):
+    pass
+
+
+class Mutation(identity.Mutations, principals.Mutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,62 @@
+"""Keyset (cursor) pagination on the primary key: stable under inserts, one query per page."""
+
+import base64
+
+import graphene
+from django.utils.translation import gettext as _
+
+from billing_core.error_codes import ErrorCode
+from graphql_api.core.errors import ApiError
+
+MAX_PAGE = 100
+
+
+class PageInfo(graphene.ObjectType):
+    has_next_page = graphene.Boolean(required=True)
+    end_cursor = graphene.String()
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"pk:{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _sep, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "pk":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(ErrorCode.INVALID, _("Неверный курсор.")) from exc
+
+
+def page(queryset, *, first: int | None, after: str | None):
+    """Return (rows, page_info) for ``first`` rows after ``after``, ordered by pk."""
+    size = MAX_PAGE if first is None else first
+    if size < 0 or size > MAX_PAGE:
+        raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 0 до %(max)s.") % {"max": MAX_PAGE})
+    qs = queryset.order_by("pk")
+    if after:
+        qs = qs.filter(pk__gt=decode_cursor(after))
+    rows = list(qs[: size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return rows, PageInfo(has_next_page=has_next, end_cursor=encode_cursor(rows[-1].pk) if rows else None)
+
+
+def connection_type(node_type, name: str):
+    """A connection type: ``nodes``, ``pageInfo`` and ``totalCount``."""
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            "nodes": graphene.List(graphene.NonNull(node_type), required=True),
+            "page_info": graphene.Field(PageInfo, required=True),
+            "total_count": graphene.Int(required=True),
+        },
+    )
+
+
+def resolve_connection(conn_type, queryset, *, first, after):
+    rows, info = page(queryset, first=first, after=after)
+    return conn_type(nodes=rows, page_info=info, total_count=queryset.count())

@@ -1,0 +1,59 @@
+import graphene
+
+from identity.permissions import AgentRole, Perm, PrincipalRole
+
+PermissionEnum = graphene.Enum(
+    "Permission", [(p.name, p.value) for p in Perm], description="What principal staff and API keys may do."
+)
+PrincipalRoleEnum = graphene.Enum("PrincipalRole", [(r.name, r.value) for r in PrincipalRole])
+AgentRoleEnum = graphene.Enum("AgentRole", [(r.name, r.value) for r in AgentRole if r.value])
+
+
+class PermissionInfo(graphene.ObjectType):
+    code = graphene.Field(PermissionEnum, required=True)
+    label = graphene.String(required=True)
+
+
+class Membership(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    email = graphene.String(required=True)
+    full_name = graphene.String(required=True)
+    role = graphene.Field(PrincipalRoleEnum, required=True)
+    permissions = graphene.List(graphene.NonNull(PermissionEnum), required=True)
+    is_active = graphene.Boolean(required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_email(membership, info):
+        return membership.user.email
+
+    @staticmethod
+    def resolve_full_name(membership, info):
+        return membership.user.full_name
+
+
+class ApiKeyNode(graphene.ObjectType):
+    class Meta:
+        name = "ApiKey"
+
+    id = graphene.ID(required=True)
+    name = graphene.String(required=True)
+    prefix = graphene.String(required=True, description="The public part of the key, to tell keys apart.")
+    permissions = graphene.List(graphene.NonNull(PermissionEnum), required=True)
+    created_at = graphene.DateTime(required=True)
+    last_used_at = graphene.DateTime()
+    revoked_at = graphene.DateTime()
+    is_active = graphene.Boolean(required=True)
+
+
+class Me(graphene.ObjectType):
+    email = graphene.String()
+    full_name = graphene.String()
+    agent_role = graphene.Field(AgentRoleEnum)
+    is_resident = graphene.Boolean(required=True)
+    is_authenticated = graphene.Boolean(required=True)
+    principal_role = graphene.Field(PrincipalRoleEnum, description="The role within the host's principal.")
+    api_key_name = graphene.String(description="Set when the caller is an API key.")
+    permissions = graphene.List(
+        graphene.NonNull(PermissionEnum), required=True, description="Permissions on this host."
+    )

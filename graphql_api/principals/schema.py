@@ -1,0 +1,242 @@
+import graphene
+from django.db.models import Q
+
+from graphql_api.core.mutations import BaseMutation
+from graphql_api.core.pagination import connection_type, resolve_connection
+from graphql_api.core.permissions import require_agent_staff, require_principal_perm
+from graphql_api.identity.schema import _int_id
+from graphql_api.principals.types import (
+    AgencyContractNode,
+    PayoutScheduleEnum,
+    PrincipalKindEnum,
+    PrincipalNode,
+    QrModeEnum,
+    ServiceKindEnum,
+    WorkspaceSettingsNode,
+)
+from identity.permissions import Perm
+from tenants import services
+from tenants.models import AgencyContract, Principal, PrincipalKind
+from tenants.workspace import services as workspace_services
+from tenants.workspace.models import WorkspaceSettings
+
+PrincipalConnection = connection_type(PrincipalNode, "PrincipalConnection")
+
+
+def _value(enum_value):
+    return getattr(enum_value, "value", enum_value)
+
+
+def _principals():
+    return Principal.objects.exclude(kind=PrincipalKind.AGENT).prefetch_related("domains")
+
+
+class Queries(graphene.ObjectType):
+    principals = graphene.Field(
+        PrincipalConnection, required=True, first=graphene.Int(), after=graphene.String(),
+        search=graphene.String(description="Name, INN or schema."), kind=PrincipalKindEnum(),
+        description="All principals (agent staff).",
+    )
+    principal = graphene.Field(PrincipalNode, id=graphene.ID(required=True), description="Agent staff.")
+    agency_contracts = graphene.List(
+        graphene.NonNull(AgencyContractNode), required=True, principal_id=graphene.ID(required=True),
+        description="A principal's contracts (agent staff).",
+    )
+    current_principal = graphene.Field(PrincipalNode, description="The principal whose host this is.")
+    workspace_settings = graphene.Field(WorkspaceSettingsNode, required=True)
+
+    @staticmethod
+    def resolve_principals(root, info, first=None, after=None, search=None, kind=None):
+        require_agent_staff(info)
+        qs = _principals()
+        if search:
+            qs = qs.filter(
+                Q(short_name__icontains=search) | Q(legal_name__icontains=search) | Q(inn=search)
+                | Q(schema_name=search)
+            )
+        if kind is not None:
+            qs = qs.filter(kind=_value(kind))
+        return resolve_connection(PrincipalConnection, qs, first=first, after=after)
+
+    @staticmethod
+    def resolve_principal(root, info, id):
+        require_agent_staff(info)
+        return _principals().filter(pk=_int_id(id)).first()
+
+    @staticmethod
+    def resolve_agency_contracts(root, info, principal_id):
+        require_agent_staff(info)
+        return AgencyContract.objects.filter(principal_id=_int_id(principal_id)).order_by("valid_from", "pk")
+
+    @staticmethod
+    def resolve_current_principal(root, info):
+        actor = info.context.actor
+        if actor.principal is None or not actor.is_authenticated:
+            return None
+        return Principal.objects.prefetch_related("domains").get(pk=actor.principal.pk)
+
+    @staticmethod
+    def resolve_workspace_settings(root, info):
+        require_principal_perm(info, Perm.SETTINGS_VIEW)
+        return WorkspaceSettings.current()
+
+
+class RequisitesInput(graphene.InputObjectType):
+    legal_name = graphene.String(required=True)
+    short_name = graphene.String(required=True)
+    inn = graphene.String(required=True)
+    kpp = graphene.String(required=True)
+    ogrn = graphene.String(required=True)
+    bank_name = graphene.String(required=True)
+    bic = graphene.String(required=True)
+    settlement_account = graphene.String(required=True)
+    correspondent_account = graphene.String(required=True)
+
+
+class PrincipalCreateInput(RequisitesInput):
+    kind = PrincipalKindEnum(required=True)
+    schema_name = graphene.String(required=True)
+    subdomain = graphene.String(required=True, description="The portal answers on <subdomain>.<public host>.")
+
+
+class PrincipalCreate(BaseMutation):
+    principal = graphene.Field(PrincipalNode)
+
+    class Arguments:
+        input = PrincipalCreateInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_agent_staff(info)
+        data = dict(input)
+        data["kind"] = _value(data["kind"])
+        principal = services.principal_create(**data)
+        return cls(principal=principal)
+
+
+class PrincipalUpdateInput(graphene.InputObjectType):
+    legal_name = graphene.String()
+    short_name = graphene.String()
+    kpp = graphene.String()
+    bank_name = graphene.String()
+    bic = graphene.String()
+    settlement_account = graphene.String()
+    correspondent_account = graphene.String()
+    is_active = graphene.Boolean()
+
+
+class PrincipalUpdate(BaseMutation):
+    principal = graphene.Field(PrincipalNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = PrincipalUpdateInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        require_agent_staff(info)
+        principal = _principals().get(pk=_int_id(id))
+        fields = {k: v for k, v in input.items() if v is not None}
+        return cls(principal=services.principal_update(principal=principal, **fields))
+
+
+class AgencyContractInput(graphene.InputObjectType):
+    number = graphene.String(required=True)
+    signed_on = graphene.Date(required=True)
+    valid_from = graphene.Date(required=True)
+    valid_to = graphene.Date()
+    fee_rate = graphene.Decimal(required=True)
+    fee_min = graphene.Decimal()
+    fee_max = graphene.Decimal()
+    services = graphene.List(graphene.NonNull(ServiceKindEnum), required=True)
+    payout_schedule = PayoutScheduleEnum(required=True)
+    qr_mode = QrModeEnum(required=True)
+    payout_bank_name = graphene.String(description="Defaults to the principal's bank.")
+    payout_bic = graphene.String()
+    payout_account = graphene.String()
+    payout_correspondent_account = graphene.String()
+
+
+def _contract_fields(input) -> dict:
+    data = dict(input)
+    for key in ("payout_schedule", "qr_mode"):
+        if key in data and data[key] is not None:
+            data[key] = _value(data[key])
+    if data.get("services") is not None:
+        data["services"] = [_value(s) for s in data["services"]]
+    return data
+
+
+class AgencyContractCreate(BaseMutation):
+    agency_contract = graphene.Field(AgencyContractNode)
+
+    class Arguments:
+        principal_id = graphene.ID(required=True)
+        input = AgencyContractInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, principal_id, input):
+        require_agent_staff(info)
+        principal = _principals().get(pk=_int_id(principal_id))
+        data = _contract_fields(input)
+        for key in ("valid_to", "fee_min", "fee_max"):
+            data.setdefault(key, None)
+        return cls(agency_contract=services.agency_contract_create(principal=principal, **data))
+
+
+class AgencyContractUpdateInput(graphene.InputObjectType):
+    valid_to = graphene.Date()
+    fee_rate = graphene.Decimal()
+    fee_min = graphene.Decimal()
+    fee_max = graphene.Decimal()
+    services = graphene.List(graphene.NonNull(ServiceKindEnum))
+    payout_schedule = PayoutScheduleEnum()
+    qr_mode = QrModeEnum()
+    payout_bank_name = graphene.String()
+    payout_bic = graphene.String()
+    payout_account = graphene.String()
+    payout_correspondent_account = graphene.String()
+
+
+class AgencyContractUpdate(BaseMutation):
+    agency_contract = graphene.Field(AgencyContractNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = AgencyContractUpdateInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        require_agent_staff(info)
+        contract = AgencyContract.objects.get(pk=_int_id(id))
+        fields = {k: v for k, v in _contract_fields(input).items() if v is not None}
+        return cls(agency_contract=services.agency_contract_update(contract=contract, **fields))
+
+
+class WorkspaceSettingsInput(graphene.InputObjectType):
+    display_name = graphene.String()
+    readings_window_start_day = graphene.Int()
+    readings_window_end_day = graphene.Int()
+    payment_due_day = graphene.Int()
+    support_email = graphene.String()
+
+
+class WorkspaceSettingsUpdate(BaseMutation):
+    workspace_settings = graphene.Field(WorkspaceSettingsNode)
+
+    class Arguments:
+        input = WorkspaceSettingsInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_principal_perm(info, Perm.SETTINGS_MANAGE)
+        fields = {k: v for k, v in input.items() if v is not None}
+        return cls(workspace_settings=workspace_services.workspace_settings_update(**fields))
+
+
+class Mutations(graphene.ObjectType):
+    principal_create = PrincipalCreate.Field()
+    principal_update = PrincipalUpdate.Field()
+    agency_contract_create = AgencyContractCreate.Field()
+    agency_contract_update = AgencyContractUpdate.Field()
+    workspace_settings_update = WorkspaceSettingsUpdate.Field()

@@ -1,0 +1,77 @@
+import graphene
+
+from billing_core.service_kinds import ServiceKind
+from tenants.models import PayoutSchedule, PrincipalKind, QrMode
+
+
+def _enum(name: str, choices, description: str = ""):
+    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=description)
+
+
+PrincipalKindEnum = _enum("PrincipalKind", PrincipalKind)
+ServiceKindEnum = _enum("ServiceKind", ServiceKind)
+PayoutScheduleEnum = _enum("PayoutSchedule", PayoutSchedule)
+QrModeEnum = _enum("QrMode", QrMode, "How the ЕПД carries payment QR codes for this principal.")
+
+
+class Requisites(graphene.Interface):
+    legal_name = graphene.String(required=True)
+    short_name = graphene.String(required=True)
+    inn = graphene.String(required=True)
+    kpp = graphene.String(required=True)
+    ogrn = graphene.String(required=True)
+    bank_name = graphene.String(required=True)
+    bic = graphene.String(required=True)
+    settlement_account = graphene.String(required=True)
+    correspondent_account = graphene.String(required=True)
+
+
+class PrincipalNode(graphene.ObjectType):
+    class Meta:
+        name = "Principal"
+        interfaces = (Requisites,)
+
+    id = graphene.ID(required=True)
+    kind = graphene.Field(PrincipalKindEnum, required=True)
+    schema_name = graphene.String(required=True)
+    domains = graphene.List(graphene.NonNull(graphene.String), required=True)
+    is_active = graphene.Boolean(required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_domains(principal, info):
+        # prefetched by the list resolvers: no query per row
+        return [d.domain for d in principal.domains.all()]
+
+
+class AgencyContractNode(graphene.ObjectType):
+    class Meta:
+        name = "AgencyContract"
+
+    id = graphene.ID(required=True)
+    principal_id = graphene.ID(required=True)
+    number = graphene.String(required=True)
+    signed_on = graphene.Date(required=True)
+    valid_from = graphene.Date(required=True)
+    valid_to = graphene.Date()
+    fee_rate = graphene.Decimal(required=True, description="Percent of collected money.")
+    fee_min = graphene.Decimal()
+    fee_max = graphene.Decimal()
+    services = graphene.List(graphene.NonNull(ServiceKindEnum), required=True)
+    payout_schedule = graphene.Field(PayoutScheduleEnum, required=True)
+    qr_mode = graphene.Field(QrModeEnum, required=True)
+    payout_bank_name = graphene.String(required=True)
+    payout_bic = graphene.String(required=True)
+    payout_account = graphene.String(required=True)
+    payout_correspondent_account = graphene.String(required=True)
+
+
+class WorkspaceSettingsNode(graphene.ObjectType):
+    class Meta:
+        name = "WorkspaceSettings"
+
+    display_name = graphene.String(required=True)
+    readings_window_start_day = graphene.Int(required=True)
+    readings_window_end_day = graphene.Int(required=True)
+    payment_due_day = graphene.Int(required=True)
+    support_email = graphene.String(required=True)

@@ -1,0 +1,207 @@
+"""The /graphql endpoint on every host.
+
+Order of work for a request: size limit → who is calling (session or API key) and
+whether they belong to the host's principal → CSRF for browser sessions → parse
+with a token limit → validate (depth, aliases, introspection) → execute; a
+mutation runs in one transaction, rolled back when it reports errors, and is
+written to the audit log with its outcome.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import GraphQLView
+from graphql import ExecutionResult, GraphQLError, execute, get_operation_ast, parse, validate
+from graphql.language import OperationType
+
+from billing_core.error_codes import ErrorCode
+from graphql_api.api import schema
+from graphql_api.core.validation import validation_rules
+from identity.access import AccessRefused, actor_for_request
+from identity.services import audit_record
+
+log = logging.getLogger(__name__)
+
+_csrf = CsrfViewMiddleware(lambda request: None)
+
+
+def _error(code: ErrorCode, message: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"errors": [{"message": str(message), "extensions": {"code": code.value}}]},
+        status=status, json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _api_key_from(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _sep, value = header.partition(" ")
+        if scheme.lower() in ("bearer", "api-key"):
+            return value.strip()
+    return request.META.get("HTTP_X_API_KEY") or None
+
+
+def _host_principal(request):
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.schema_name == "public":
+        return None
+    return tenant
+
+
+def format_error(error: GraphQLError) -> dict:
+    original = error.original_error
+    code = (error.extensions or {}).get("code")
+    if original is not None and not isinstance(original, GraphQLError):
+        # An exception we did not anticipate: log it, tell the client nothing of its internals.
+        log.error("unhandled error in resolver", exc_info=original)
+        return {
+            "message": _("Внутренняя ошибка сервера."),
+            "path": error.path,
+            "extensions": {"code": ErrorCode.INTERNAL_ERROR.value},
+        }
+    formatted = error.formatted
+    formatted.setdefault("extensions", {})
+    if code is None and "exceeds maximum operation depth" in error.message:
+        code = ErrorCode.QUERY_TOO_DEEP.value  # graphene's depth rule reports no code of its own
+    formatted["extensions"]["code"] = code or (
+        ErrorCode.GRAPHQL_VALIDATION_FAILED.value if not error.path else ErrorCode.INVALID.value
+    )
+    return formatted
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # enforced below for session requests only
+class GatewayView(View):
+    http_method_names = ["get", "post", "options"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and settings.GRAPHQL_GRAPHIQL and "text/html" in request.headers.get("Accept", ""):
+            return GraphQLView.as_view(graphiql=True, schema=schema)(request)
+        if request.method not in ("GET", "POST"):
+            return super().dispatch(request, *args, **kwargs)
+
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.GRAPHQL_MAX_BODY_BYTES or len(request.body) > settings.GRAPHQL_MAX_BODY_BYTES:
+            return _error(ErrorCode.QUERY_TOO_LARGE, _("Слишком большой запрос."), 413)
+
+        api_key = _api_key_from(request)
+        try:
+            request.actor = actor_for_request(
+                principal=_host_principal(request),
+                user=getattr(request, "user", None) if api_key is None else None,
+                api_key_plain=api_key,
+            )
+        except AccessRefused as refused:
+            return _error(refused.code, refused.message, refused.status)
+
+        if api_key is None and request.method == "POST":
+            # A browser session (or anonymous login) must prove it came from our pages.
+            refusal = _csrf.process_view(request, None, (), {})
+            if refusal is not None:
+                return _error(ErrorCode.CSRF_FAILED, _("Ошибка проверки CSRF."), 403)
+
+        try:
+            payload = self._payload(request)
+        except ValueError as exc:
+            return _error(ErrorCode.INVALID, str(exc), 400)
+
+        if isinstance(payload, list):
+            if not payload or len(payload) > settings.GRAPHQL_MAX_BATCH:
+                return _error(
+                    ErrorCode.TOO_MANY_OPERATIONS,
+                    _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
+                    400,
+                )
+            results = [self._run(request, item) for item in payload]
+            return HttpResponse(json.dumps(results, default=str, ensure_ascii=False), content_type="application/json")
+        return HttpResponse(json.dumps(self._run(request, payload), default=str, ensure_ascii=False), content_type="application/json")
+
+    @staticmethod
+    def _payload(request):
+        if request.method == "GET":
+            data = {"query": request.GET.get("query"), "operationName": request.GET.get("operationName")}
+            variables = request.GET.get("variables")
+            data["variables"] = json.loads(variables) if variables else None
+            return data
+        try:
+            data = json.loads(request.body or b"null")
+        except json.JSONDecodeError as exc:
+            raise ValueError(_("Тело запроса — не JSON.")) from exc
+        if not isinstance(data, dict | list) or (isinstance(data, list) and not all(isinstance(d, dict) for d in data)):
+            raise ValueError(_("Ожидается объект запроса GraphQL или их список."))
+        return data
+
+    def _run(self, request, data: dict) -> dict:
+        query = data.get("query")
+        variables = data.get("variables")
+        operation_name = data.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            return self._errors_only(ErrorCode.INVALID, _("Не передан текст запроса."))
+        if variables is not None and not isinstance(variables, dict):
+            return self._errors_only(ErrorCode.INVALID, _("Переменные запроса — объект JSON."))
+
+        try:
+            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        except GraphQLError as exc:
+            code = ErrorCode.QUERY_TOO_LARGE if "tokens" in exc.message else ErrorCode.GRAPHQL_VALIDATION_FAILED
+            return self._errors_only(code, exc.message)
+
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return self._errors_only(ErrorCode.INVALID, _("Не удалось определить операцию."))
+        is_mutation = operation.operation == OperationType.MUTATION
+        if is_mutation and request.method != "POST":
+            return self._errors_only(ErrorCode.INVALID, _("Изменения выполняются только методом POST."))
+
+        errors = validate(schema.graphql_schema, document, validation_rules())
+        if errors:
+            return {"errors": [format_error(e) for e in errors]}
+
+        request.mutation_error_codes = []
+        options = {
+            "context_value": request,
+            "variable_values": variables,
+            "operation_name": operation_name,
+        }
+        if is_mutation:
+            with transaction.atomic():
+                result: ExecutionResult = execute(schema.graphql_schema, document, **options)
+                failed = bool(result.errors or request.mutation_error_codes)
+                if failed:
+                    transaction.set_rollback(True)
+            self._audit(request, operation, variables, result, failed)
+        else:
+            result = execute(schema.graphql_schema, document, **options)
+
+        response: dict = {"data": result.data}
+        if result.errors:
+            response["errors"] = [format_error(e) for e in result.errors]
+        return response
+
+    @staticmethod
+    def _errors_only(code: ErrorCode, message: str) -> dict:
+        return {"errors": [{"message": str(message), "extensions": {"code": code.value}}]}
+
+    @staticmethod
+    def _audit(request, operation, variables, result: ExecutionResult, failed: bool) -> None:
+        codes = list(request.mutation_error_codes)
+        for err in result.errors or []:
+            codes.append((err.extensions or {}).get("code") or ErrorCode.INTERNAL_ERROR.value)
+        fields = [sel.name.value for sel in operation.selection_set.selections if hasattr(sel, "name")]
+        audit_record(
+            actor=request.actor,
+            schema_name=connection.schema_name,
+            operation=operation.name.value if operation.name else "",
+            fields=fields,
+            variables=variables,
+            succeeded=not failed,
+            error_codes=codes,
+            client_ip=request.META.get("REMOTE_ADDR"),
+        )

@@ -1,0 +1,1 @@
+"""Composition root: settings, URLs, the Celery app."""

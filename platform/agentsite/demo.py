@@ -1,0 +1,170 @@
+"""The demo data set: the agent, three principals, five houses, 550 premises, staff and residents.
+
+Idempotent: running it again changes nothing. Requisites are generated with valid
+check digits; names and addresses are fictitious.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
+from billing_core.service_kinds import ServiceKind
+from identity.models import PrincipalMembership, User
+from identity.permissions import AgentRole, Perm, PrincipalRole
+from registry.models import House, Premise, PremiseKind
+from tenants.models import Domain, Principal, PrincipalKind
+from tenants.services import agency_contract_create, principal_create
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+BANK = {"bank_name": "ПАО Сбербанк", "bic": "044525225", "correspondent_account": "30101810400000000225"}
+
+
+@dataclass(frozen=True)
+class DemoPrincipal:
+    schema: str
+    subdomain: str
+    kind: str
+    legal_name: str
+    short_name: str
+    inn9: str
+    ogrn12: str
+    account: str
+    services: tuple[str, ...]
+    fee_rate: Decimal
+
+
+PRINCIPALS = (
+    DemoPrincipal(
+        "uk_demo", "uk-demo", PrincipalKind.MANAGEMENT_COMPANY,
+        "Общество с ограниченной ответственностью «Управляющая компания „Северный квартал“»",
+        "УК «Северный квартал»", "760412345", "116760000123", "40702810000000000101",
+        (ServiceKind.MAINTENANCE, ServiceKind.ELECTRICITY), Decimal("1.5"),
+    ),
+    DemoPrincipal(
+        "heat_demo", "heat-demo", PrincipalKind.RESOURCE_SUPPLIER,
+        "Акционерное общество «Городские тепловые сети»",
+        "АО «Городские тепловые сети»", "760498765", "102760000456", "40702810000000000202",
+        (ServiceKind.HEATING, ServiceKind.HOT_WATER), Decimal("1.2"),
+    ),
+    DemoPrincipal(
+        "water_demo", "water-demo", PrincipalKind.RESOURCE_SUPPLIER,
+        "Акционерное общество «Водоканал»",
+        "АО «Водоканал»", "760455511", "102760000789", "40702810000000000303",
+        (ServiceKind.COLD_WATER, ServiceKind.DRAINAGE), Decimal("1.0"),
+    ),
+)
+
+HOUSES = (
+    ("Ярославская область", "Ярославль", "проспект Ленина", "24", "", "150000", 9, 108),
+    ("Ярославская область", "Ярославль", "улица Свободы", "71", "", "150014", 10, 120),
+    ("Ярославская область", "Ярославль", "Московский проспект", "115", "2", "150030", 9, 108),
+    ("Ярославская область", "Ярославль", "улица Чкалова", "8", "", "150047", 12, 120),
+    ("Ярославская область", "Ярославль", "Тутаевское шоссе", "37", "", "150049", 9, 108),
+)
+
+RESIDENT_NAMES = (
+    "Иванов Иван Петрович", "Смирнова Анна Сергеевна", "Кузнецов Дмитрий Олегович", "Попова Елена Викторовна",
+    "Васильев Андрей Николаевич", "Петрова Мария Александровна", "Соколов Алексей Игоревич",
+    "Михайлова Ольга Дмитриевна", "Новиков Сергей Владимирович", "Фёдорова Татьяна Юрьевна",
+)
+
+
+def _requisites(p: DemoPrincipal) -> dict:
+    return {
+        "legal_name": p.legal_name,
+        "short_name": p.short_name,
+        "inn": inn_with_check_digits(p.inn9),
+        "kpp": "760401001",
+        "ogrn": ogrn_with_check_digit(p.ogrn12),
+        "settlement_account": account_with_control_key(p.account, BANK["bic"]),
+        **BANK,
+    }
+
+
+def agent_tenant_ensure() -> Principal:
+    """The public schema's tenant row: the agent itself, answering on the public host."""
+    agent = Principal.objects.filter(schema_name="public").first()
+    if agent is None:
+        agent = Principal(
+            schema_name="public", kind=PrincipalKind.AGENT, legal_name="Акционерное общество «Единый расчётный центр»",
+            short_name="АО «ЕРЦ»", inn=inn_with_check_digits("760400001"), kpp="760401001",
+            ogrn=ogrn_with_check_digit("102760000001"),
+            settlement_account=account_with_control_key("40702810000000000001", BANK["bic"]), **BANK,
+        )
+        agent.save()
+    Domain.objects.get_or_create(domain=settings.PUBLIC_HOST, defaults={"tenant": agent, "is_primary": True})
+    return agent
+
+
+def _user(email: str, full_name: str, **extra) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, **extra)
+    return user
+
+
+def demo_seed() -> dict:
+    agent_tenant_ensure()
+    _user("admin@erc.demo", "Администратор ЕРЦ", agent_role=AgentRole.ADMIN, is_staff=True, is_superuser=True)
+    _user("operator@erc.demo", "Оператор ЕРЦ", agent_role=AgentRole.OPERATOR)
+
+    principals = []
+    for p in PRINCIPALS:
+        principal = Principal.objects.filter(schema_name=p.schema).first()
+        if principal is None:
+            principal = principal_create(schema_name=p.schema, subdomain=p.subdomain, kind=p.kind, **_requisites(p))
+            agency_contract_create(
+                principal=principal, number=f"АГ-{p.inn9[-4:]}/2026", signed_on=date(2025, 12, 15),
+                valid_from=date(2026, 1, 1), valid_to=None, fee_rate=p.fee_rate, fee_min=Decimal("500.00"),
+                fee_max=None, services=list(p.services), payout_schedule="daily", qr_mode="per_payee",
+            )
+        principals.append(principal)
+        admin = _user(f"admin@{p.subdomain}.demo", f"Администратор {p.short_name}")
+        staff = _user(f"staff@{p.subdomain}.demo", f"Специалист {p.short_name}")
+        PrincipalMembership.objects.get_or_create(
+            user=admin, principal=principal, defaults={"role": PrincipalRole.ADMIN}
+        )
+        PrincipalMembership.objects.get_or_create(
+            user=staff, principal=principal,
+            defaults={"role": PrincipalRole.STAFF,
+                      "permissions": [Perm.ACCOUNTS_VIEW, Perm.READINGS_MANAGE, Perm.CHARGES_VIEW,
+                                      Perm.PAYMENTS_VIEW, Perm.SETTINGS_VIEW, Perm.USERS_VIEW]},
+        )
+
+    with transaction.atomic():
+        rng = random.Random(2026)  # noqa: S311 - demo data, reproducible
+        for region, city, street, number, building, postal, floors, flats in HOUSES:
+            house, created = House.objects.get_or_create(
+                region=region, city=city, street=street, house_number=number, building=building,
+                defaults={"postal_code": postal, "floors": floors},
+            )
+            if not created:
+                continue
+            per_floor = flats // floors
+            premises = [
+                Premise(
+                    house=house, number=str(n), kind=PremiseKind.FLAT, floor=(n - 1) // per_floor + 1,
+                    rooms=rng.choice((1, 1, 2, 2, 2, 3, 3, 4)),
+                    area=Decimal(rng.randint(3200, 9800)) / 100,
+                )
+                for n in range(1, flats + 1)
+            ]
+            premises.append(Premise(house=house, number="Н1", kind=PremiseKind.NON_RESIDENTIAL,
+                                    area=Decimal("84.30"), floor=1, rooms=None))
+            Premise.objects.bulk_create(premises)
+            house.total_area = sum(p.area for p in premises)
+            house.save(update_fields=["total_area"])
+
+    for i, name in enumerate(RESIDENT_NAMES, start=1):
+        _user(f"resident{i}@mail.demo", name, is_resident=True)
+
+    return {
+        "principals": principals,
+        "houses": House.objects.count(),
+        "premises": Premise.objects.count(),
+    }

@@ -1,0 +1,230 @@
+"""Django settings: one module, every value from the environment.
+
+APP_ENV is ``development`` (default), ``test`` or ``production``. With no
+DATABASE_URL the embedded PostgreSQL started by ``infra/run.sh`` / the test
+runner is used (they export DATABASE_URL); with no CELERY_BROKER_URL a
+filesystem broker under ``.local/`` serves a real worker.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+STATE_DIR = Path(os.environ.get("APP_STATE_DIR", BASE_DIR / ".local"))
+
+APP_ENV = os.environ.get("APP_ENV", "development")
+if APP_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"APP_ENV must be development, test or production, not {APP_ENV!r}")
+PRODUCTION = APP_ENV == "production"
+DEBUG = os.environ.get("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required in production")
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+
+# The public host (agent back office, resident cabinet); principals answer on subdomains of it.
+PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "localhost")
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", f"{PUBLIC_HOST},.{PUBLIC_HOST}").split(",") if h]
+if APP_ENV == "test":
+    ALLOWED_HOSTS.append("testserver")
+
+# --- tenancy -------------------------------------------------------------------------------
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "graphene_django",
+    "identity",
+    "registry",
+    "agentsite",
+]
+TENANT_APPS = [
+    "tenants.workspace",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Principal"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New principals are cloned from this schema, kept migrated by `migrate_platform`.
+TENANT_BASE_SCHEMA = "principal_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_MIGRATION_EXECUTOR = os.environ.get("TENANT_MIGRATION_EXECUTOR", "fastpath")
+# Issue `SET search_path` once per schema change, not on every cursor.
+TENANT_LIMIT_SET_CALLS = True
+GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("TENANT_MIGRATION_PROCESSES", "2"))
+PUBLIC_SCHEMA_URLCONF = "agentsite.urls"
+ROOT_URLCONF = "agentsite.urls"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+# --- database ------------------------------------------------------------------------------
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+if not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Start the product with `bash infra/run.sh` (it starts an embedded "
+        "PostgreSQL) or point DATABASE_URL at a PostgreSQL server."
+    )
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ---------------------------------------------------------------------------------
+
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith("redis"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every key carries the schema it was written from: no principal reads another's entry.
+CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+
+# --- web -----------------------------------------------------------------------------------
+
+MIDDLEWARE = [
+    "agentsite.middleware.PrincipalRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "agentsite.wsgi.application"
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if APP_ENV == "test":
+    # Hashing dominates test time otherwise; production keeps PBKDF2.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Sessions are per host: a principal's portal cookie is never sent to another principal's host.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+
+# Login throttling: failures per (login, client address) within the window.
+LOGIN_THROTTLE_MAX_FAILURES = int(os.environ.get("LOGIN_THROTTLE_MAX_FAILURES", "5"))
+LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
+
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", "Русский"), ("en", "English")]
+TIME_ZONE = "Europe/Moscow"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "platform" / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = STATE_DIR / "static"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", STATE_DIR / "media"))
+
+# --- object storage ------------------------------------------------------------------------
+
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": S3_BUCKET,
+                "endpoint_url": S3_ENDPOINT_URL or None,
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": int(os.environ.get("S3_LINK_SECONDS", "300")),
+                "file_overwrite": False,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+# --- GraphQL -------------------------------------------------------------------------------
+
+GRAPHENE = {"SCHEMA": "graphql_api.api.schema", "ATOMIC_MUTATIONS": True}
+GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "5000"))
+GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", str(256 * 1024)))
+GRAPHQL_MAX_BATCH = int(os.environ.get("GRAPHQL_MAX_BATCH", "10"))
+GRAPHQL_INTROSPECTION = os.environ.get("GRAPHQL_INTROSPECTION", "0" if PRODUCTION else "1") == "1"
+GRAPHQL_GRAPHIQL = os.environ.get("GRAPHQL_GRAPHIQL", "0" if PRODUCTION else "1") == "1"
+
+# --- Celery --------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+_fs_broker = STATE_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(_fs_broker / "queue"),
+        "data_folder_out": str(_fs_broker / "queue"),
+        "processed_folder": str(_fs_broker / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_RESULT_BACKEND = os.environ.get(
+    "CELERY_RESULT_BACKEND",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{STATE_DIR / 'results'}",
+)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(STATE_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "platform-heartbeat": {"task": "agentsite.tasks.heartbeat", "schedule": 60.0},
+}
+
+# --- logging -------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

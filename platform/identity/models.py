@@ -1,0 +1,127 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from identity.permissions import AgentRole, Perm, PrincipalRole
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("agent_role", AgentRole.ADMIN)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_staff", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One user table for everyone, in the public schema. Roles say where a user may act."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("ФИО"), max_length=200, blank=True)
+    agent_role = models.CharField(_("роль у агента"), max_length=16, choices=AgentRole.choices, blank=True)
+    is_resident = models.BooleanField(_("житель"), default=False)
+    is_active = models.BooleanField(_("активен"), default=True)
+    is_staff = models.BooleanField(default=False)  # Django admin only
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    class Meta:
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_agent_staff(self) -> bool:
+        return self.agent_role in (AgentRole.ADMIN, AgentRole.OPERATOR)
+
+
+class PrincipalMembership(models.Model):
+    """A user's role and permissions within one principal."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("роль"), max_length=16, choices=PrincipalRole.choices, default=PrincipalRole.STAFF)
+    permissions = ArrayField(
+        models.CharField(max_length=32, choices=Perm.choices), default=list, blank=True,
+        verbose_name=_("права"),
+    )
+    is_active = models.BooleanField(_("активен"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("сотрудник принципала")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "principal"], name="membership_user_principal_unique"),
+        ]
+
+
+class ApiKey(models.Model):
+    """An integrator's key: scoped to one principal and a set of permissions.
+
+    Only a SHA-256 of the secret is stored (the secret has 256 bits of entropy, so a
+    slow hash adds nothing); the plain key is shown once, at creation.
+    """
+
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("название"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    permissions = ArrayField(models.CharField(max_length=32, choices=Perm.choices), default=list)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("API-ключ")
+        verbose_name_plural = _("API-ключи")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditLog(models.Model):
+    """Every write through the API: who, when, what, in which principal, and whether it succeeded."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, related_name="+")
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.SET_NULL, null=True, related_name="+")
+    schema_name = models.CharField(max_length=63)
+    operation = models.CharField(max_length=200)
+    fields = ArrayField(models.CharField(max_length=100), default=list)
+    variables = models.JSONField(default=dict)
+    succeeded = models.BooleanField()
+    error_codes = ArrayField(models.CharField(max_length=64), default=list)
+    client_ip = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        verbose_name = _("запись журнала аудита")
+        indexes = [models.Index(fields=["principal", "-created_at"], name="audit_principal_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor_user__isnull=True) | Q(actor_api_key__isnull=True), name="audit_one_actor"
+            )
+        ]

@@ -1,0 +1,168 @@
+"""Writes for identity: login, staff of a principal, API keys, audit records."""
+
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing_core.error_codes import ErrorCode
+from identity.models import ApiKey, AuditLog, PrincipalMembership, User
+from identity.permissions import ALL_PERMS, PrincipalRole
+from identity.throttle import login_failure_record, login_failures_clear, login_is_throttled
+
+
+def _validate_perms(perms: list[str], field: str = "permissions") -> list[str]:
+    unknown = sorted(set(perms) - ALL_PERMS)
+    if unknown:
+        raise ValidationError(
+            {field: ValidationError(_("Неизвестные права: %(perms)s."), code=ErrorCode.UNKNOWN_PERMISSION,
+                                    params={"perms": ", ".join(unknown)})}
+        )
+    return sorted(set(perms))
+
+
+def session_login(*, request, email: str, password: str, principal) -> User:
+    """Log in by e-mail and password on a host; staff of other principals are refused here."""
+    client_ip = request.META.get("REMOTE_ADDR")
+    if login_is_throttled(login=email, client_ip=client_ip):
+        raise ValidationError(
+            {"email": ValidationError(_("Слишком много неудачных попыток входа. Повторите позже."),
+                                      code=ErrorCode.THROTTLED)}
+        )
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if user is None:
+        login_failure_record(login=email, client_ip=client_ip)
+        raise ValidationError(
+            {"email": ValidationError(_("Неверный e-mail или пароль."), code=ErrorCode.INVALID_CREDENTIALS)}
+        )
+    if principal is not None and not user.is_agent_staff:
+        if not PrincipalMembership.objects.filter(user=user, principal=principal, is_active=True).exists():
+            login_failure_record(login=email, client_ip=client_ip)
+            raise ValidationError(
+                {"email": ValidationError(_("У пользователя нет доступа к этому принципалу."),
+                                          code=ErrorCode.FOREIGN_PRINCIPAL)}
+            )
+    login_failures_clear(login=email)
+    login(request, user)
+    return user
+
+
+def session_logout(*, request) -> None:
+    logout(request)
+
+
+@transaction.atomic
+def staff_user_create(
+    *, principal, email: str, full_name: str, role: str, permissions: list[str], password: str | None
+) -> PrincipalMembership:
+    """Add a person to a principal's staff, creating the user if the e-mail is new."""
+    perms = _validate_perms(permissions)
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in PrincipalRole.values:
+        raise ValidationError({"role": ValidationError(_("Неизвестная роль."), code=ErrorCode.INVALID)})
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        candidate = User(email=email, full_name=full_name)
+        candidate.full_clean(exclude=["password"])
+        if password:
+            try:
+                validate_password(password, candidate)
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.error_list}) from exc
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    elif PrincipalMembership.objects.filter(user=user, principal=principal).exists():
+        raise ValidationError(
+            {"email": ValidationError(_("Этот пользователь уже есть у принципала."), code=ErrorCode.UNIQUE)}
+        )
+    return PrincipalMembership.objects.create(user=user, principal=principal, role=role, permissions=perms)
+
+
+def _admins_left_without(membership: PrincipalMembership) -> bool:
+    return not (
+        PrincipalMembership.objects.filter(principal_id=membership.principal_id, role=PrincipalRole.ADMIN,
+                                           is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_update(
+    *, membership: PrincipalMembership, role: str | None = None, permissions: list[str] | None = None,
+    is_active: bool | None = None,
+) -> PrincipalMembership:
+    membership = PrincipalMembership.objects.select_for_update().get(pk=membership.pk)
+    if role is not None and role not in PrincipalRole.values:
+        raise ValidationError({"role": ValidationError(_("Неизвестная роль."), code=ErrorCode.INVALID)})
+    demoted = membership.role == PrincipalRole.ADMIN and (
+        (role is not None and role != PrincipalRole.ADMIN) or is_active is False
+    )
+    if demoted and _admins_left_without(membership):
+        raise ValidationError(
+            {"role": ValidationError(_("Нельзя лишить прав последнего администратора принципала."),
+                                     code=ErrorCode.LAST_ADMIN)}
+        )
+    if role is not None:
+        membership.role = role
+    if permissions is not None:
+        membership.permissions = _validate_perms(permissions)
+    if is_active is not None:
+        membership.is_active = is_active
+    membership.save(update_fields=["role", "permissions", "is_active"])
+    return membership
+
+
+def api_key_create(*, principal, name: str, permissions: list[str], created_by: User | None) -> tuple[ApiKey, str]:
+    """Create a key; the plain key is returned here once and never stored."""
+    from identity.access import api_key_generate
+
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ValidationError(_("Укажите название ключа."), code=ErrorCode.REQUIRED)})
+    perms = _validate_perms(permissions)
+    plain, prefix, key_hash = api_key_generate()
+    key = ApiKey.objects.create(
+        principal=principal, name=name, prefix=prefix, key_hash=key_hash, permissions=perms, created_by=created_by
+    )
+    return key, plain
+
+
+def api_key_revoke(*, api_key: ApiKey, revoked_by: User | None) -> ApiKey:
+    updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=revoked_by
+    )
+    api_key.refresh_from_db()
+    if not updated and api_key.revoked_at is None:  # pragma: no cover - concurrent delete
+        raise ValidationError({"id": ValidationError(_("Ключ не найден."), code=ErrorCode.NOT_FOUND)})
+    return api_key
+
+
+_SECRET_VARIABLES = {"password", "key", "token", "secret", "newPassword"}
+
+
+def _redact(value):
+    if isinstance(value, dict):
+        return {k: ("***" if k in _SECRET_VARIABLES else _redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def audit_record(
+    *, actor, schema_name: str, operation: str, fields: list[str], variables: dict | None, succeeded: bool,
+    error_codes: list[str], client_ip: str | None,
+) -> AuditLog:
+    return AuditLog.objects.create(
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        principal=actor.principal,
+        schema_name=schema_name,
+        operation=operation[:200],
+        fields=fields,
+        variables=_redact(variables or {}),
+        succeeded=succeeded,
+        error_codes=error_codes,
+        client_ip=client_ip,
+    )

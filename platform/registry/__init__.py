@@ -1,0 +1,1 @@
+"""The address registry shared by all principals: houses and premises (public schema)."""

@@ -1,0 +1,117 @@
+"""Writes for principals and agency contracts."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from billing_core.error_codes import ErrorCode
+from tenants.models import AgencyContract, Domain, Principal
+
+_SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+_RESERVED_SCHEMAS = {"public", "information_schema", settings.TENANT_BASE_SCHEMA}
+_DOMAIN_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+PRINCIPAL_FIELDS = (
+    "kind", "legal_name", "short_name", "inn", "kpp", "ogrn", "bank_name", "bic",
+    "settlement_account", "correspondent_account",
+)
+
+
+def principal_domain_for(subdomain: str) -> str:
+    return f"{subdomain}.{settings.PUBLIC_HOST}"
+
+
+def _validate_schema_and_domain(schema_name: str, subdomain: str) -> None:
+    errors = {}
+    if not _SCHEMA_RE.match(schema_name) or schema_name in _RESERVED_SCHEMAS or schema_name.startswith("pg_"):
+        errors["schema_name"] = ValidationError(
+            _("Имя схемы: латинские строчные буквы, цифры и «_», начинается с буквы, до 63 знаков."),
+            code=ErrorCode.SCHEMA_NAME_FORMAT,
+        )
+    elif Principal.objects.filter(schema_name=schema_name).exists():
+        errors["schema_name"] = ValidationError(_("Такая схема уже есть."), code=ErrorCode.UNIQUE)
+    if not _DOMAIN_LABEL_RE.match(subdomain):
+        errors["subdomain"] = ValidationError(
+            _("Поддомен: латинские строчные буквы, цифры и дефис."), code=ErrorCode.DOMAIN_FORMAT
+        )
+    elif Domain.objects.filter(domain=principal_domain_for(subdomain)).exists():
+        errors["subdomain"] = ValidationError(_("Такой поддомен уже занят."), code=ErrorCode.UNIQUE)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _full_clean(obj, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_constraints=True)
+    except ValidationError as exc:
+        # Uniqueness errors get our code, whatever Django named them.
+        raise ValidationError(
+            {field: [ValidationError(e.message, code=e.code or ErrorCode.INVALID, params=e.params) for e in errs]
+             for field, errs in exc.error_dict.items()}
+        ) from exc
+
+
+def principal_create(*, schema_name: str, subdomain: str, **fields) -> Principal:
+    """Validate, then create the principal, its schema (cloned from the template) and its domain."""
+    _validate_schema_and_domain(schema_name, subdomain)
+    principal = Principal(schema_name=schema_name, **{k: fields[k] for k in PRINCIPAL_FIELDS if k in fields})
+    _full_clean(principal, exclude=["schema_name"])
+    # Schema creation (clone + fake-migrate bookkeeping) commits on its own connection state;
+    # if the domain cannot be written, the principal and its schema are removed again.
+    principal.save()
+    try:
+        with transaction.atomic():
+            Domain.objects.create(domain=principal_domain_for(subdomain), tenant=principal, is_primary=True)
+    except IntegrityError:
+        principal.delete(force_drop=True)
+        raise
+    return principal
+
+
+def principal_update(*, principal: Principal, **fields) -> Principal:
+    for key, value in fields.items():
+        if key not in PRINCIPAL_FIELDS and key != "is_active":
+            raise TypeError(f"unknown field {key}")
+        setattr(principal, key, value)
+    _full_clean(principal, exclude=["schema_name"])
+    principal.save()
+    return principal
+
+
+@transaction.atomic
+def agency_contract_create(
+    *, principal: Principal, number: str, signed_on: date, valid_from: date, valid_to: date | None,
+    fee_rate: Decimal, fee_min: Decimal | None, fee_max: Decimal | None, services: list[str],
+    payout_schedule: str, qr_mode: str, payout_bank_name: str | None = None, payout_bic: str | None = None,
+    payout_account: str | None = None, payout_correspondent_account: str | None = None,
+) -> AgencyContract:
+    """A contract; the payout account defaults to the principal's own requisites."""
+    contract = AgencyContract(
+        principal=principal, number=number, signed_on=signed_on, valid_from=valid_from, valid_to=valid_to,
+        fee_rate=fee_rate, fee_min=fee_min, fee_max=fee_max, services=sorted(set(services)),
+        payout_schedule=payout_schedule, qr_mode=qr_mode,
+        payout_bank_name=payout_bank_name or principal.bank_name,
+        payout_bic=payout_bic or principal.bic,
+        payout_account=payout_account or principal.settlement_account,
+        payout_correspondent_account=payout_correspondent_account or principal.correspondent_account,
+    )
+    _full_clean(contract)
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def agency_contract_update(*, contract: AgencyContract, **fields) -> AgencyContract:
+    contract = AgencyContract.objects.select_for_update().get(pk=contract.pk)
+    for key, value in fields.items():
+        if key == "services":
+            value = sorted(set(value))
+        setattr(contract, key, value)
+    _full_clean(contract)
+    contract.save()
+    return contract

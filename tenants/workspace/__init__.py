@@ -1,0 +1,1 @@
+"""Per-principal settings; its table lives in each principal's schema."""

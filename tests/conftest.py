@@ -1,0 +1,103 @@
+"""Test setup: a real PostgreSQL, tenant schemas created once per session.
+
+The session creates the template schema and two principals (A and B) with their
+domains and commits them; every test then runs in a transaction that is rolled
+back, so tests see the same two tenants and leave no trace.
+"""
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests import factories
+
+
+@dataclass(frozen=True)
+class Tenants:
+    agent_id: int
+    a_id: int
+    b_id: int
+    a_host: str
+    b_host: str
+    public_host: str
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from agentsite.demo import agent_tenant_ensure
+    from tenants.provisioning import template_schema_ensure
+    from tenants.services import principal_create
+
+    with django_db_blocker.unblock():
+        template_schema_ensure()
+        agent = agent_tenant_ensure()
+        a = principal_create(schema_name="principal_a", subdomain="a", kind="management_company",
+                             **factories.requisites(1))
+        b = principal_create(schema_name="principal_b", subdomain="b", kind="resource_supplier",
+                             **factories.requisites(2))
+        connection.set_schema_to_public()
+    pytest.tenants = Tenants(agent.pk, a.pk, b.pk, "a.localhost", "b.localhost", "localhost")
+
+
+@pytest.fixture
+def tenants(db) -> Tenants:
+    return pytest.tenants
+
+
+@pytest.fixture
+def principal_a(tenants):
+    from tenants.models import Principal
+
+    return Principal.objects.get(pk=tenants.a_id)
+
+
+@pytest.fixture
+def principal_b(tenants):
+    from tenants.models import Principal
+
+    return Principal.objects.get(pk=tenants.b_id)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+class GraphQLClient:
+    """Posts GraphQL to a host, as a browser session or with an API key."""
+
+    def __init__(self, host: str, *, api_key: str | None = None, user=None, enforce_csrf: bool = False):
+        self.host = host
+        self.api_key = api_key
+        self.client = Client(HTTP_HOST=host, enforce_csrf_checks=enforce_csrf)
+        if user is not None:
+            self.client.force_login(user)
+
+    def post_raw(self, body, **headers):
+        extra = {"HTTP_HOST": self.host, **headers}
+        if self.api_key:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {self.api_key}"
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.client.post("/graphql", data=data, content_type="application/json", **extra)
+
+    def __call__(self, query: str, variables: dict | None = None, **headers) -> dict:
+        response = self.post_raw({"query": query, "variables": variables or {}}, **headers)
+        payload = response.json()
+        payload["_status"] = response.status_code
+        return payload
+
+
+@pytest.fixture
+def gql():
+    def make(host: str, **kwargs) -> GraphQLClient:
+        return GraphQLClient(host, **kwargs)
+
+    return make
+
+
+def error_codes(payload: dict) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in payload.get("errors", [])]

@@ -1,0 +1,44 @@
+"""Builders for test data: valid requisites, principals, staff, keys. Real rows, no mocks."""
+
+import itertools
+
+from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
+from identity.models import PrincipalMembership, User
+from identity.permissions import PrincipalRole
+from identity.services import api_key_create
+
+BIC = "044525225"
+CORR = "30101810400000000225"
+PASSWORD = "correct-horse-battery-9"
+_seq = itertools.count(1000)
+
+
+def requisites(n: int | None = None) -> dict:
+    n = next(_seq) if n is None else n
+    return {
+        "legal_name": f"ООО «Тестовый принципал {n}»",
+        "short_name": f"Принципал {n}",
+        "inn": inn_with_check_digits(f"77{n:07d}"),
+        "kpp": "770101001",
+        "ogrn": ogrn_with_check_digit(f"1027700{n:05d}"),
+        "bank_name": "ПАО Сбербанк",
+        "bic": BIC,
+        "settlement_account": account_with_control_key(f"40702810{n:012d}", BIC),
+        "correspondent_account": CORR,
+    }
+
+
+def user(email: str | None = None, **extra) -> User:
+    email = email or f"user{next(_seq)}@test.local"
+    return User.objects.create_user(email=email, password=PASSWORD, full_name=extra.pop("full_name", "Тест"), **extra)
+
+
+def staff(principal, *, role=PrincipalRole.STAFF, permissions=(), email: str | None = None) -> User:
+    u = user(email)
+    PrincipalMembership.objects.create(user=u, principal=principal, role=role, permissions=list(permissions))
+    return u
+
+
+def api_key(principal, permissions) -> str:
+    _key, plain = api_key_create(principal=principal, name="test key", permissions=list(permissions), created_by=None)
+    return plain
