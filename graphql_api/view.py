@@ -121,7 +121,8 @@ class GatewayView(View):
                 )
             results = [self._run(request, item) for item in payload]
             return HttpResponse(json.dumps(results, default=str, ensure_ascii=False), content_type="application/json")
-        return HttpResponse(json.dumps(self._run(request, payload), default=str, ensure_ascii=False), content_type="application/json")
+        body = json.dumps(self._run(request, payload), default=str, ensure_ascii=False)
+        return HttpResponse(body, content_type="application/json")
 
     @staticmethod
     def _payload(request):

@@ -34,7 +34,8 @@ def schemas_behind(schemas: list[str]) -> list[str]:
         for start in range(0, len(present), 200):
             chunk = present[start : start + 200]
             sql = " UNION ALL ".join(
-                f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations" for s in chunk
+                f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations"  # noqa: S608 - quoted
+                for s in chunk
             )
             cursor.execute(sql, chunk)
             for schema, app, name in cursor.fetchall():

@@ -115,8 +115,12 @@ class AgencyContract(models.Model):
     valid_from = models.DateField(_("действует с"))
     valid_to = models.DateField(_("действует по"), null=True, blank=True)
     fee_rate = models.DecimalField(_("вознаграждение агента, %"), max_digits=6, decimal_places=4)
-    fee_min = models.DecimalField(_("минимальное вознаграждение"), max_digits=14, decimal_places=2, null=True, blank=True)
-    fee_max = models.DecimalField(_("максимальное вознаграждение"), max_digits=14, decimal_places=2, null=True, blank=True)
+    fee_min = models.DecimalField(
+        _("минимальное вознаграждение"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    fee_max = models.DecimalField(
+        _("максимальное вознаграждение"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     services = ArrayField(
         models.CharField(max_length=32, choices=ServiceKind.choices), verbose_name=_("услуги"), default=list
     )

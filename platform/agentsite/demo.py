@@ -20,7 +20,7 @@ from registry.models import House, Premise, PremiseKind
 from tenants.models import Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "demo-password-2026"
 BANK = {"bank_name": "ПАО Сбербанк", "bic": "044525225", "correspondent_account": "30101810400000000225"}
 
 
@@ -137,7 +137,7 @@ def demo_seed() -> dict:
         )
 
     with transaction.atomic():
-        rng = random.Random(2026)  # noqa: S311 - demo data, reproducible
+        rng = random.Random(2026)
         for region, city, street, number, building, postal, floors, flats in HOUSES:
             house, created = House.objects.get_or_create(
                 region=region, city=city, street=street, house_number=number, building=building,

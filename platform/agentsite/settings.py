@@ -25,7 +25,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required in production")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"
 
 # The public host (agent back office, resident cabinet); principals answer on subdomains of it.
 PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "localhost")

@@ -74,6 +74,9 @@ class PrincipalMembership(models.Model):
             models.UniqueConstraint(fields=["user", "principal"], name="membership_user_principal_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.principal_id}:{self.role}"
+
 
 class ApiKey(models.Model):
     """An integrator's key: scoped to one principal and a set of permissions.
@@ -96,6 +99,9 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = _("API-ключ")
         verbose_name_plural = _("API-ключи")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
 
     @property
     def is_active(self) -> bool:
@@ -125,3 +131,6 @@ class AuditLog(models.Model):
                 condition=Q(actor_user__isnull=True) | Q(actor_api_key__isnull=True), name="audit_one_actor"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.schema_name} {self.operation or ','.join(self.fields)}"

@@ -37,13 +37,16 @@ def session_login(*, request, email: str, password: str, principal) -> User:
         raise ValidationError(
             {"email": ValidationError(_("Неверный e-mail или пароль."), code=ErrorCode.INVALID_CREDENTIALS)}
         )
-    if principal is not None and not user.is_agent_staff:
-        if not PrincipalMembership.objects.filter(user=user, principal=principal, is_active=True).exists():
-            login_failure_record(login=email, client_ip=client_ip)
-            raise ValidationError(
-                {"email": ValidationError(_("У пользователя нет доступа к этому принципалу."),
-                                          code=ErrorCode.FOREIGN_PRINCIPAL)}
-            )
+    if (
+        principal is not None
+        and not user.is_agent_staff
+        and not PrincipalMembership.objects.filter(user=user, principal=principal, is_active=True).exists()
+    ):
+        login_failure_record(login=email, client_ip=client_ip)
+        raise ValidationError(
+            {"email": ValidationError(_("У пользователя нет доступа к этому принципалу."),
+                                      code=ErrorCode.FOREIGN_PRINCIPAL)}
+        )
     login_failures_clear(login=email)
     login(request, user)
     return user

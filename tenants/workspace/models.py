@@ -36,6 +36,9 @@ class WorkspaceSettings(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.display_name or "settings"
+
     def clean(self) -> None:
         super().clean()
         errors = {}

@@ -105,7 +105,9 @@ def test_login_logout_and_throttling(tenants, principal_a, gql, settings):
     settings.LOGIN_THROTTLE_MAX_FAILURES = 3
     admin = factories.staff(principal_a, role=PrincipalRole.ADMIN, email="boss@a.test")
     client = gql(tenants.a_host)
-    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { me { email } errors { field code } } }"
+    login = (
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { me { email } errors { field code } } }"
+    )
 
     ok = client(login, {"e": "BOSS@a.test", "p": factories.PASSWORD})
     assert ok["data"]["login"]["me"]["email"] == admin.email
@@ -125,7 +127,8 @@ def test_login_of_other_principals_staff_on_this_host_fails(tenants, principal_b
     factories.staff(principal_b, role=PrincipalRole.ADMIN, email="bboss@b.test")
     client = gql(tenants.a_host)
     payload = client(
-        "mutation { login(email: \"bboss@b.test\", password: \"%s\") { errors { code } } }" % factories.PASSWORD
+        "mutation($p: String!) { login(email: \"bboss@b.test\", password: $p) { errors { code } } }",
+        {"p": factories.PASSWORD},
     )
     assert payload["data"]["login"]["errors"] == [{"code": "FOREIGN_PRINCIPAL"}]
     assert client(ME)["data"]["me"]["isAuthenticated"] is False
