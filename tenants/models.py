@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
@@ -151,13 +151,15 @@ class AgencyContract(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="contract_dates_ordered",
             ),
-            # One contract in force per principal on any day.
+            # One contract in force per principal on any day. The principal is compared as a
+            # one-point range so plain GiST suffices (no btree_gist, which embedded builds lack).
             ExclusionConstraint(
                 name="contract_no_overlap",
                 expressions=[
+                    (Func(F("principal"), F("principal"), models.Value("[]"), function="int8range",
+                          output_field=BigIntegerRangeField()), RangeOperators.OVERLAPS),
                     (Func(F("valid_from"), F("valid_to"), models.Value("[]"), function="daterange",
                           output_field=DateRangeField()), RangeOperators.OVERLAPS),
-                    ("principal", RangeOperators.EQUAL),
                 ],
                 violation_error_code=ErrorCode.CONTRACT_OVERLAP,
             ),

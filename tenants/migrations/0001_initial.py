@@ -8,7 +8,6 @@ import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
 import django_tenants.postgresql_backend.base
 from decimal import Decimal
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
 
@@ -20,7 +19,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistExtension(),
         migrations.CreateModel(
             name='Principal',
             fields=[
@@ -83,7 +81,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'агентский договор',
                 'verbose_name_plural': 'агентские договоры',
-                'constraints': [models.CheckConstraint(condition=models.Q(('fee_rate__gte', Decimal('0')), ('fee_rate__lte', Decimal('100'))), name='contract_fee_rate_range'), models.CheckConstraint(condition=models.Q(('fee_min__isnull', True), ('fee_max__isnull', True), ('fee_min__lte', models.F('fee_max')), _connector='OR'), name='contract_fee_min_le_max'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='contract_dates_ordered'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.Func(models.F('valid_from'), models.F('valid_to'), models.Value('[]'), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&'), ('principal', '=')], name='contract_no_overlap', violation_error_code=billing_core.error_codes.ErrorCode['CONTRACT_OVERLAP'])],
+                'constraints': [models.CheckConstraint(condition=models.Q(('fee_rate__gte', Decimal('0')), ('fee_rate__lte', Decimal('100'))), name='contract_fee_rate_range'), models.CheckConstraint(condition=models.Q(('fee_min__isnull', True), ('fee_max__isnull', True), ('fee_min__lte', models.F('fee_max')), _connector='OR'), name='contract_fee_min_le_max'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='contract_dates_ordered'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.Func(models.F('principal'), models.F('principal'), models.Value('[]'), function='int8range', output_field=django.contrib.postgres.fields.ranges.BigIntegerRangeField()), '&&'), (models.Func(models.F('valid_from'), models.F('valid_to'), models.Value('[]'), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='contract_no_overlap', violation_error_code=billing_core.error_codes.ErrorCode['CONTRACT_OVERLAP'])],
             },
         ),
     ]
