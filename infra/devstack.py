@@ -109,7 +109,8 @@ def run(argv: list[str]) -> int:
         time.sleep(0.5)
     for child in children:
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
+            # the main process only: Celery then shuts its pool down warmly, finishing running tasks
+            child.send_signal(signal.SIGTERM)
     deadline = time.time() + 10
     for child in children:
         try:
