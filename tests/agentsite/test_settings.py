@@ -1,0 +1,37 @@
+"""Production settings switch off GraphiQL and introspection and demand a secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import sys; sys.path[:0] = ['.', 'platform'];"
+    "from django.conf import settings;"
+    "print(settings.DEBUG, settings.GRAPHQL_INTROSPECTION, settings.GRAPHQL_GRAPHIQL, settings.SESSION_COOKIE_SECURE)"
+)
+
+
+def _settings_in(env_overrides: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_SETTINGS_MODULE": "agentsite.settings", **env_overrides})
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_production_turns_off_graphiql_and_introspection():
+    result = _settings_in({"APP_ENV": "production", "DJANGO_SECRET_KEY": "x" * 50})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "True"]
+
+
+def test_development_keeps_them_on():
+    result = _settings_in({"APP_ENV": "development"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "False"]
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = _settings_in({"APP_ENV": "production"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
