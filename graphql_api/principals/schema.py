@@ -11,6 +11,7 @@ from graphql_api.principals.types import (
     PrincipalKindEnum,
     PrincipalNode,
     QrModeEnum,
+    RequisitesInput,
     ServiceKindEnum,
     WorkspaceSettingsNode,
 )
@@ -79,18 +80,6 @@ class Queries(graphene.ObjectType):
     def resolve_workspace_settings(root, info):
         require_principal_perm(info, Perm.SETTINGS_VIEW)
         return WorkspaceSettings.current()
-
-
-class RequisitesInput(graphene.InputObjectType):
-    legal_name = graphene.String(required=True)
-    short_name = graphene.String(required=True)
-    inn = graphene.String(required=True)
-    kpp = graphene.String(required=True)
-    ogrn = graphene.String(required=True)
-    bank_name = graphene.String(required=True)
-    bic = graphene.String(required=True)
-    settlement_account = graphene.String(required=True)
-    correspondent_account = graphene.String(required=True)
 
 
 class PrincipalCreateInput(RequisitesInput):

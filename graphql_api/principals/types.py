@@ -2,6 +2,7 @@ import graphene
 
 from billing_core.service_kinds import ServiceKind
 from tenants.models import PayoutSchedule, PrincipalKind, QrMode
+from tenants.services import PRINCIPAL_FIELDS
 
 
 def _enum(name: str, choices, description: str = ""):
@@ -14,16 +15,16 @@ PayoutScheduleEnum = _enum("PayoutSchedule", PayoutSchedule)
 QrModeEnum = _enum("QrMode", QrMode, "How the ЕПД carries payment QR codes for this principal.")
 
 
-class Requisites(graphene.Interface):
-    legal_name = graphene.String(required=True)
-    short_name = graphene.String(required=True)
-    inn = graphene.String(required=True)
-    kpp = graphene.String(required=True)
-    ogrn = graphene.String(required=True)
-    bank_name = graphene.String(required=True)
-    bic = graphene.String(required=True)
-    settlement_account = graphene.String(required=True)
-    correspondent_account = graphene.String(required=True)
+REQUISITE_FIELDS = tuple(f for f in PRINCIPAL_FIELDS if f != "kind")
+
+
+def _requisite_fields() -> dict:
+    return {name: graphene.String(required=True) for name in REQUISITE_FIELDS}
+
+
+# The same nine fields are read (interface) and written (input): one list defines both.
+Requisites = type("Requisites", (graphene.Interface,), _requisite_fields())
+RequisitesInput = type("RequisitesInput", (graphene.InputObjectType,), _requisite_fields())
 
 
 class PrincipalNode(graphene.ObjectType):
