@@ -15,4 +15,4 @@ def csrf(request):
 def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": connection.schema_name})
+    return JsonResponse({"status": "ok"})

@@ -35,3 +35,11 @@ def test_production_without_secret_key_refuses_to_start():
     result = _settings_in({"APP_ENV": "production"})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_health_answers_without_any_host_configured(db):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="not-configured.localhost").get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
