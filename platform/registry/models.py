@@ -53,3 +53,19 @@ class Premise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.house}, кв. {self.number}"
+
+
+class UnifiedAccount(models.Model):
+    """ЕЛС: the household's number on the ЕПД, tying each principal's personal accounts of one premise."""
+
+    number = models.CharField(_("ЕЛС"), max_length=10, unique=True)
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="unified_accounts")
+    payer_name = models.CharField(_("плательщик"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("единый лицевой счёт")
+        verbose_name_plural = _("единые лицевые счета")
+
+    def __str__(self) -> str:
+        return self.number

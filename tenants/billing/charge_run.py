@@ -1,0 +1,174 @@
+"""The monthly charge run: every account and service of one principal, in one SQL statement.
+
+Quantities by tariff kind: area (per m²), persons (living, else registered, as on the
+period's last day), one premise, or a volume: the meter's consumption (current minus
+previous reading, all zones); for a metered service without this month's reading, the
+average of up to three earlier metered months; with no history, the norm; with no
+working meter, the norm × persons (or area) × the uplift coefficient.
+
+A tariff that changes mid-period is charged by days: Σ quantity × days/period_days × rate,
+rounded once to kopecks (half up) — the rule of ``billing_core.tariffs``.
+
+A run is one transaction per principal: a crash leaves the previous state, and running
+again replaces a draft exactly. A posted period never changes.
+"""
+
+from calendar import monthrange
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.billing.models import BillingPeriod, PeriodStatus
+
+CHARGE_SQL = """
+WITH
+acc_svc AS (
+    SELECT asv.account_id, asv.service_id, s.tariff_kind, s.norm_basis, a.charge_area
+    FROM billing_accountservice asv
+    JOIN billing_personalaccount a ON a.id = asv.account_id
+    JOIN billing_service s ON s.id = asv.service_id
+    WHERE s.is_active
+      AND asv.valid_from <= %(end)s AND (asv.valid_to IS NULL OR asv.valid_to >= %(start)s)
+      AND a.opened_on <= %(end)s AND (a.closed_on IS NULL OR a.closed_on >= %(start)s)
+),
+persons AS (
+    SELECT DISTINCT ON (o.account_id) o.account_id, COALESCE(NULLIF(o.living, 0), o.registered) AS n
+    FROM billing_occupancy o
+    WHERE o.valid_from <= %(end)s AND (o.valid_to IS NULL OR o.valid_to >= %(end)s)
+    ORDER BY o.account_id, o.valid_from DESC
+),
+working_meter AS (
+    SELECT m.id, m.account_id, m.service_id
+    FROM billing_meter m
+    WHERE m.account_id IS NOT NULL AND m.installed_on <= %(end)s
+      AND (m.archived_at IS NULL OR m.archived_at > %(end)s) AND m.verified_until >= %(start)s
+),
+metered AS (
+    SELECT wm.account_id, wm.service_id, SUM(cur.value - prev.value) AS volume
+    FROM working_meter wm
+    JOIN billing_reading cur ON cur.meter_id = wm.id AND cur.period = %(start)s
+    JOIN LATERAL (
+        SELECT p.value FROM billing_reading p
+        WHERE p.meter_id = wm.id AND p.zone = cur.zone AND p.period < %(start)s
+        ORDER BY p.period DESC LIMIT 1
+    ) prev ON TRUE
+    GROUP BY wm.account_id, wm.service_id
+),
+history AS (
+    SELECT c.account_id, c.service_id, AVG(c.quantity) AS volume
+    FROM billing_charge c
+    JOIN billing_billingperiod bp ON bp.id = c.period_id
+    WHERE bp.month >= %(history_from)s AND bp.month < %(start)s AND c.method = 'meter'
+    GROUP BY c.account_id, c.service_id
+),
+norm AS (
+    SELECT DISTINCT ON (n.service_id) n.service_id, n.value, n.uplift_coefficient
+    FROM billing_norm n
+    WHERE n.valid_from <= %(end)s AND (n.valid_to IS NULL OR n.valid_to >= %(end)s)
+    ORDER BY n.service_id, n.valid_from DESC
+),
+quantity AS (
+    SELECT
+        x.account_id, x.service_id,
+        CASE x.tariff_kind
+            WHEN 'per_area' THEN x.charge_area
+            WHEN 'per_person' THEN COALESCE(p.n, 0)
+            WHEN 'per_premise' THEN 1
+            ELSE COALESCE(
+                mt.volume,
+                CASE WHEN has_meter.account_id IS NOT NULL THEN h.volume END,
+                nm.value * CASE x.norm_basis WHEN 'area' THEN x.charge_area ELSE COALESCE(p.n, 0) END
+                         * CASE WHEN has_meter.account_id IS NULL THEN nm.uplift_coefficient ELSE 1 END
+            )
+        END AS quantity,
+        CASE
+            WHEN x.tariff_kind IN ('per_area', 'per_person', 'per_premise') THEN 'fixed'
+            WHEN mt.volume IS NOT NULL THEN 'meter'
+            WHEN has_meter.account_id IS NOT NULL AND h.volume IS NOT NULL THEN 'average'
+            ELSE 'norm'
+        END AS method
+    FROM acc_svc x
+    LEFT JOIN persons p ON p.account_id = x.account_id
+    LEFT JOIN metered mt ON mt.account_id = x.account_id AND mt.service_id = x.service_id
+    LEFT JOIN (SELECT DISTINCT account_id, service_id FROM working_meter) has_meter
+           ON has_meter.account_id = x.account_id AND has_meter.service_id = x.service_id
+    LEFT JOIN history h ON h.account_id = x.account_id AND h.service_id = x.service_id
+    LEFT JOIN norm nm ON nm.service_id = x.service_id
+),
+segment AS (
+    SELECT t.service_id,
+           (LEAST(COALESCE(t.valid_to, %(end)s), %(end)s) - GREATEST(t.valid_from, %(start)s) + 1) AS days,
+           GREATEST(t.valid_from, %(start)s) AS seg_start,
+           CASE s.tariff_kind
+               WHEN 'two_component_hot_water' THEN t.cold_component_rate + t.heat_norm * t.heat_rate
+               ELSE t.rate
+           END AS rate
+    FROM billing_tariff t
+    JOIN billing_service s ON s.id = t.service_id
+    WHERE t.valid_from <= %(end)s AND (t.valid_to IS NULL OR t.valid_to >= %(start)s)
+)
+INSERT INTO billing_charge (period_id, account_id, service_id, quantity, method, rate, amount)
+SELECT %(period_id)s, q.account_id, q.service_id, ROUND(q.quantity, 4), q.method,
+       (ARRAY_AGG(sg.rate ORDER BY sg.seg_start DESC))[1],
+       ROUND(SUM(q.quantity * sg.days * sg.rate / %(days)s), 2)
+FROM quantity q
+JOIN segment sg ON sg.service_id = q.service_id
+WHERE q.quantity IS NOT NULL
+GROUP BY q.account_id, q.service_id, q.quantity, q.method
+"""
+
+
+def month_bounds(month: date) -> tuple[date, date, int]:
+    days = monthrange(month.year, month.month)[1]
+    return month, month.replace(day=days), days
+
+
+def _months_before(month: date, n: int) -> date:
+    for _step in range(n):
+        month = (month - timedelta(days=1)).replace(day=1)
+    return month
+
+
+@transaction.atomic
+def charge_run(*, month: date) -> BillingPeriod:
+    """Compute (or recompute) the draft charges of ``month`` in the current principal's schema."""
+    if month.day != 1:
+        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code="INVALID")})
+    period, _created = BillingPeriod.objects.get_or_create(month=month)
+    period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.status == PeriodStatus.POSTED:
+        raise ValidationError(
+            {"month": ValidationError(_("Период проведён; исправления — перерасчётом."), code="PERIOD_POSTED")}
+        )
+    start, end, days = month_bounds(month)
+    period.started_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM billing_charge WHERE period_id = %s", [period.pk])
+        cursor.execute(
+            CHARGE_SQL,
+            {"start": start, "end": end, "days": days, "period_id": period.pk,
+             "history_from": _months_before(month, 3)},
+        )
+        lines = cursor.rowcount
+    period.status = PeriodStatus.CALCULATED
+    period.charge_lines = lines
+    period.finished_at = timezone.now()
+    period.error = ""
+    period.save()
+    return period
+
+
+@transaction.atomic
+def period_post(*, month: date) -> BillingPeriod:
+    period = BillingPeriod.objects.select_for_update().get(month=month)
+    if period.status != PeriodStatus.CALCULATED:
+        raise ValidationError(
+            {"month": ValidationError(_("Провести можно только рассчитанный период."), code="PERIOD_NOT_CALCULATED")}
+        )
+    period.status = PeriodStatus.POSTED
+    period.posted_at = timezone.now()
+    period.save(update_fields=["status", "posted_at"])
+    return period

@@ -1,0 +1,246 @@
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_lazy as _
+
+from billing_core.service_kinds import ServiceKind
+
+
+def _no_overlap(name: str, owner: str) -> ExclusionConstraint:
+    """No two rows of one owner cover the same day (a one-point int8range keeps plain GiST enough)."""
+    return ExclusionConstraint(
+        name=name,
+        expressions=[
+            (Func(F(owner), F(owner), Value("[]"), function="int8range", output_field=BigIntegerRangeField()),
+             RangeOperators.OVERLAPS),
+            (Func(F("valid_from"), F("valid_to"), Value("[]"), function="daterange", output_field=DateRangeField()),
+             RangeOperators.OVERLAPS),
+        ],
+        violation_error_code="TARIFF_OVERLAP",
+    )
+
+
+class TariffKind(models.TextChoices):
+    PER_UNIT = "per_unit", _("За единицу объёма")
+    PER_AREA = "per_area", _("За м² площади")
+    PER_PERSON = "per_person", _("С человека")
+    PER_PREMISE = "per_premise", _("С помещения")
+    TWO_COMPONENT_HOT_WATER = "two_component_hot_water", _("Двухкомпонентный (ГВС)")
+
+
+class NormBasis(models.TextChoices):
+    PERSON = "person", _("на человека")
+    AREA = "area", _("на м²")
+
+
+class Service(models.Model):
+    code = models.CharField(_("код"), max_length=32, unique=True)
+    kind = models.CharField(_("вид"), max_length=32, choices=ServiceKind.choices)
+    name = models.CharField(_("наименование"), max_length=150)
+    unit = models.CharField(_("единица"), max_length=16)
+    tariff_kind = models.CharField(_("вид тарифа"), max_length=32, choices=TariffKind.choices)
+    norm_basis = models.CharField(_("норматив"), max_length=8, choices=NormBasis.choices, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("услуга")
+        verbose_name_plural = _("услуги")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tariff(models.Model):
+    """A dated price. Two-component hot water: per m³ = cold component + heat norm × heat rate."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tariffs")
+    valid_from = models.DateField(_("действует с"))
+    valid_to = models.DateField(_("действует по"), null=True, blank=True)
+    rate = models.DecimalField(_("тариф"), max_digits=14, decimal_places=6, default=0)
+    cold_component_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    heat_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    heat_norm = models.DecimalField(_("Гкал на м³"), max_digits=10, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("тариф")
+        verbose_name_plural = _("тарифы")
+        constraints = [
+            _no_overlap("tariff_no_overlap", "service"),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                   name="tariff_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.rate} с {self.valid_from}"
+
+
+class Norm(models.Model):
+    """Consumption norm used where there is no meter, with the uplift coefficient (повышающий коэффициент)."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="norms")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    value = models.DecimalField(_("норматив"), max_digits=12, decimal_places=6)
+    uplift_coefficient = models.DecimalField(_("повышающий коэффициент"), max_digits=6, decimal_places=3,
+                                             default=1)
+
+    class Meta:
+        verbose_name = _("норматив")
+        constraints = [_no_overlap("norm_no_overlap", "service")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.value} с {self.valid_from}"
+
+
+class PersonalAccount(models.Model):
+    number = models.CharField(_("номер лицевого счёта"), max_length=20, unique=True)
+    premise = models.ForeignKey("registry.Premise", on_delete=models.PROTECT, related_name="+", db_constraint=True)
+    unified_account = models.ForeignKey("registry.UnifiedAccount", on_delete=models.PROTECT, related_name="+",
+                                        null=True, blank=True)
+    payer_name = models.CharField(_("плательщик"), max_length=200)
+    ownership_share = models.DecimalField(_("доля собственности"), max_digits=7, decimal_places=6, default=1)
+    charge_area = models.DecimalField(_("площадь для начислений, м²"), max_digits=10, decimal_places=2)
+    opened_on = models.DateField(_("открыт"))
+    closed_on = models.DateField(_("закрыт"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("лицевой счёт")
+        verbose_name_plural = _("лицевые счета")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Occupancy(models.Model):
+    """Registered and living occupants over time; the norm uses the living count, else the registered."""
+
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="occupancy")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    registered = models.PositiveSmallIntegerField(default=0)
+    living = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [_no_overlap("occupancy_no_overlap", "account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.living}/{self.registered}"
+
+
+class AccountService(models.Model):
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="services")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "service", "valid_from"],
+                                               name="account_service_unique")]
+        indexes = [models.Index(fields=["service", "account"], name="account_service_by_service")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.service_id}"
+
+
+class Meter(models.Model):
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="meters", null=True,
+                                blank=True, help_text=_("пусто — общедомовой прибор"))
+    house = models.ForeignKey("registry.House", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    serial = models.CharField(_("заводской номер"), max_length=40)
+    zones = models.PositiveSmallIntegerField(_("тарифных зон"), default=1)
+    digit_capacity = models.PositiveSmallIntegerField(_("разрядность"), default=5)
+    installed_on = models.DateField()
+    verified_until = models.DateField(_("поверка до"))
+    archived_at = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("прибор учёта")
+        constraints = [
+            models.CheckConstraint(condition=Q(zones__gte=1) & Q(zones__lte=3), name="meter_zones_1_3"),
+            models.CheckConstraint(condition=Q(account__isnull=False) | Q(house__isnull=False),
+                                   name="meter_has_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ReadingSource(models.TextChoices):
+    CABINET = "cabinet", _("Личный кабинет")
+    PORTAL = "portal", _("Портал")
+    FILE = "file", _("Файл")
+    API = "api", _("API")
+    BANK_REGISTRY = "bank_registry", _("Реестр банка")
+
+
+class Reading(models.Model):
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings")
+    period = models.DateField(_("период"))  # first day of the month the reading belongs to
+    zone = models.PositiveSmallIntegerField(default=1)
+    value = models.DecimalField(max_digits=14, decimal_places=4)
+    reading_date = models.DateField()
+    source = models.CharField(max_length=16, choices=ReadingSource.choices)
+    flagged = models.BooleanField(default=False, help_text=_("потребление намного выше обычного"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("показание")
+        constraints = [models.UniqueConstraint(fields=["meter", "period", "zone"], name="reading_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.period:%Y-%m} z{self.zone}: {self.value}"
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("Открыт")
+    RUNNING = "running", _("Идёт расчёт")
+    CALCULATED = "calculated", _("Рассчитан (черновик)")
+    POSTED = "posted", _("Проведён")
+    FAILED = "failed", _("Ошибка расчёта")
+
+
+class BillingPeriod(models.Model):
+    month = models.DateField(_("месяц"), unique=True)  # first day of the month
+    status = models.CharField(max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    charge_lines = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("расчётный период")
+        constraints = [models.CheckConstraint(condition=Q(month__day=1), name="period_is_first_of_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.status})"
+
+
+class VolumeMethod(models.TextChoices):
+    METER = "meter", _("по прибору учёта")
+    AVERAGE = "average", _("по среднему")
+    NORM = "norm", _("по нормативу")
+    FIXED = "fixed", _("площадь, люди или помещение")
+
+
+class Charge(models.Model):
+    """One account-service line of a period. Written set-based by the charge run, never per row."""
+
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="charges")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    method = models.CharField(max_length=8, choices=VolumeMethod.choices)
+    rate = models.DecimalField(max_digits=14, decimal_places=6, help_text=_("тариф на конец периода"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("начисление")
+        constraints = [models.UniqueConstraint(fields=["period", "account", "service"], name="charge_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.account_id}/{self.service_id}: {self.amount}"
