@@ -1,0 +1,56 @@
+"""Agent-side control of charge runs across principals: start them all, watch them all."""
+
+from datetime import date
+
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from tenants.billing.tasks import charge_run_task
+from tenants.models import Principal, PrincipalKind
+
+
+def _principal_schemas() -> list[str]:
+    return list(
+        Principal.objects.exclude(kind=PrincipalKind.AGENT).filter(is_active=True)
+        .order_by("schema_name").values_list("schema_name", flat=True)
+    )
+
+
+def charge_run_all(*, month: date) -> list[str]:
+    """Queue one charge-run task per active principal, each sent from (and so run in) its schema.
+
+    Queued after the caller's transaction commits. Running it twice queues the runs again,
+    which is harmless: each run replaces its draft, and a posted period refuses.
+    """
+    schemas = _principal_schemas()
+
+    def send() -> None:
+        for schema in schemas:
+            with schema_context(schema):
+                charge_run_task.delay(month.isoformat())
+
+    transaction.on_commit(send)
+    return schemas
+
+
+def charge_run_progress(*, month: date) -> list[dict]:
+    """Each principal's period status for ``month``, in one query across their schemas."""
+    schemas = _principal_schemas()
+    if not schemas:
+        return []
+    parts = []
+    for schema in schemas:
+        quoted = connection.ops.quote_name(schema)
+        parts.append(
+            f"SELECT %s AS schema_name, (SELECT status FROM {quoted}.billing_billingperiod WHERE month = %s),"  # noqa: S608
+            f" (SELECT charge_lines FROM {quoted}.billing_billingperiod WHERE month = %s)"
+        )
+    params: list = []
+    for schema in schemas:
+        params += [schema, month, month]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [
+            {"schema": s, "status": status or "open", "charge_lines": lines or 0}
+            for s, status, lines in cursor.fetchall()
+        ]
