@@ -9,6 +9,9 @@ working meter, the norm × persons (or area) × the uplift coefficient.
 A tariff that changes mid-period is charged by days: Σ quantity × days/period_days × rate,
 rounded once to kopecks (half up) — the rule of ``billing_core.tariffs``.
 
+Balances (opening from the previous period's closing, charged, recalculated, closing) are
+rebuilt in the same transaction.
+
 A run is one transaction per principal: a crash leaves the previous state, and running
 again replaces a draft exactly. A posted period never changes.
 """
@@ -121,6 +124,36 @@ GROUP BY q.account_id, q.service_id, q.quantity, q.method
 """
 
 
+BALANCE_SQL = """
+WITH
+charged AS (
+    SELECT account_id, service_id, amount FROM billing_charge WHERE period_id = %(period_id)s
+),
+recalculated AS (
+    SELECT account_id, service_id, SUM(amount) AS amount
+    FROM billing_recalculation WHERE period_id = %(period_id)s
+    GROUP BY account_id, service_id
+),
+previous AS (
+    SELECT account_id, service_id, closing FROM billing_balance WHERE period_id = %(previous_id)s
+),
+keys AS (
+    SELECT account_id, service_id FROM charged
+    UNION SELECT account_id, service_id FROM recalculated
+    UNION SELECT account_id, service_id FROM previous WHERE closing <> 0
+)
+INSERT INTO billing_balance
+    (period_id, account_id, service_id, opening, charged, recalculated, benefits, penalties, paid, closing)
+SELECT %(period_id)s, k.account_id, k.service_id,
+       COALESCE(p.closing, 0), COALESCE(c.amount, 0), COALESCE(r.amount, 0), 0, 0, 0,
+       COALESCE(p.closing, 0) + COALESCE(c.amount, 0) + COALESCE(r.amount, 0)
+FROM keys k
+LEFT JOIN previous p ON p.account_id = k.account_id AND p.service_id = k.service_id
+LEFT JOIN charged c ON c.account_id = k.account_id AND c.service_id = k.service_id
+LEFT JOIN recalculated r ON r.account_id = k.account_id AND r.service_id = k.service_id
+"""
+
+
 def month_bounds(month: date) -> tuple[date, date, int]:
     days = monthrange(month.year, month.month)[1]
     return month, month.replace(day=days), days
@@ -145,7 +178,9 @@ def charge_run(*, month: date) -> BillingPeriod:
         )
     start, end, days = month_bounds(month)
     period.started_at = timezone.now()
+    previous = BillingPeriod.objects.filter(month__lt=month).order_by("-month").first()
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM billing_balance WHERE period_id = %s", [period.pk])
         cursor.execute("DELETE FROM billing_charge WHERE period_id = %s", [period.pk])
         cursor.execute(
             CHARGE_SQL,
@@ -153,6 +188,8 @@ def charge_run(*, month: date) -> BillingPeriod:
              "history_from": _months_before(month, 3)},
         )
         lines = cursor.rowcount
+        # Payments, benefits and penalties join these columns in later steps (payments issue, ЕПД).
+        cursor.execute(BALANCE_SQL, {"period_id": period.pk, "previous_id": previous.pk if previous else None})
     period.status = PeriodStatus.CALCULATED
     period.charge_lines = lines
     period.finished_at = timezone.now()

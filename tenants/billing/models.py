@@ -244,3 +244,62 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id}/{self.account_id}/{self.service_id}: {self.amount}"
+
+
+class RecalculationReason(models.TextChoices):
+    TEMPORARY_ABSENCE = "temporary_absence", _("Временное отсутствие")
+    POOR_QUALITY = "poor_quality", _("Услуга ненадлежащего качества")
+    MANUAL = "manual", _("Ручной перерасчёт")
+
+
+class Recalculation(models.Model):
+    """A correction of earlier charges, shown in the period it is booked into with its reason."""
+
+    period = models.ForeignKey(BillingPeriod, on_delete=models.PROTECT, related_name="recalculations")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="recalculations")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    corrected_month = models.DateField(_("за период"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("минус — уменьшение"))
+    reason = models.CharField(max_length=24, choices=RecalculationReason.choices)
+    comment = models.CharField(_("основание"), max_length=500)
+    created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("перерасчёт")
+        indexes = [models.Index(fields=["period", "account"], name="recalc_period_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.service_id} {self.amount} ({self.reason})"
+
+
+class Balance(models.Model):
+    """Per account, service and period: the numbers the ЕПД prints. Built set-based with the charges.
+
+    closing = opening + charged + recalculated − benefits + penalties − paid; the database checks it.
+    """
+
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="balances")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="balances")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    opening = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    charged = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    recalculated = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    benefits = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    penalties = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    closing = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("сальдо")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "account", "service"], name="balance_unique"),
+            models.CheckConstraint(
+                condition=Q(closing=F("opening") + F("charged") + F("recalculated") - F("benefits")
+                            + F("penalties") - F("paid")),
+                name="balance_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.account_id}/{self.service_id}: {self.closing}"

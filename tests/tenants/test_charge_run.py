@@ -151,3 +151,28 @@ def test_charges_stay_in_their_principals_schema(june, principal_a, principal_b)
     with tenant_context(principal_b):
         assert Charge.objects.count() == 0
         assert Service.objects.count() == 0
+
+
+def test_balances_carry_the_previous_closing_and_recalculations(june, principal_a):
+    from tenants.billing.models import Balance, Recalculation
+
+    with tenant_context(principal_a):
+        may = charge_run(month=date(2026, 5, 1))  # metered accounts have no May consumption yet: norm/avg
+        may_closing = {(b.account.number, b.service.code): b.closing
+                       for b in Balance.objects.filter(period=may).select_related("account", "service")}
+        june_period, _ = BillingPeriod.objects.get_or_create(month=JUNE)
+        Recalculation.objects.create(
+            period=june_period, account=june["unmetered"], service=june["cold"], corrected_month=date(2026, 5, 1),
+            amount=D("-100.00"), reason="temporary_absence", comment="Отсутствовал 10 дней",
+        )
+        period = charge_run(month=JUNE)
+        balances = {(b.account.number, b.service.code): b
+                    for b in Balance.objects.filter(period=period).select_related("account", "service")}
+
+    cold2 = balances[("A-2", "cold")]
+    assert cold2.opening == may_closing[("A-2", "cold")]
+    assert cold2.charged == D("687.96")
+    assert cold2.recalculated == D("-100.00")
+    assert cold2.closing == cold2.opening + D("687.96") - D("100.00")
+    assert all(b.closing == b.opening + b.charged + b.recalculated - b.benefits + b.penalties - b.paid
+               for b in balances.values())
