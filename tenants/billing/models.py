@@ -303,3 +303,46 @@ class Balance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id}/{self.account_id}/{self.service_id}: {self.closing}"
+
+
+class ImportKind(models.TextChoices):
+    OPENING_BALANCES = "opening_balances", _("Входящие сальдо")
+    READINGS = "readings", _("Показания приборов учёта")
+
+
+class ImportMode(models.TextChoices):
+    VALIDATE = "validate", _("Только проверить")
+    ALL_OR_NOTHING = "all_or_nothing", _("Загрузить всё или ничего")
+    GOOD_ROWS = "good_rows", _("Загрузить верные строки")
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", _("Проверен")
+    REJECTED = "rejected", _("Отклонён")
+    LOADED = "loaded", _("Загружен")
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: its checksum makes a second upload of the same file a no-op."""
+
+    kind = models.CharField(max_length=24, choices=ImportKind.choices)
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    mode = models.CharField(max_length=16, choices=ImportMode.choices)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices)
+    encoding = models.CharField(max_length=16, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)
+    created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("загрузка файла")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sha256"], condition=Q(status="loaded"),
+                                    name="import_loaded_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} ({self.status})"
