@@ -16,6 +16,7 @@ from billing_core.requisites import account_with_control_key, inn_with_check_dig
 from billing_core.service_kinds import ServiceKind
 from identity.models import PrincipalMembership, User
 from identity.permissions import AgentRole, Perm, PrincipalRole
+from agentsite.demo_billing import demo_billing_seed
 from registry.models import House, Premise, PremiseKind
 from tenants.models import Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create
@@ -162,6 +163,9 @@ def demo_seed() -> dict:
 
     for i, name in enumerate(RESIDENT_NAMES, start=1):
         _user(f"resident{i}@mail.demo", name, is_resident=True)
+
+    for number, principal in enumerate(principals, start=1):
+        demo_billing_seed(principal, account_prefix=f"{number}0")
 
     return {
         "principals": principals,
