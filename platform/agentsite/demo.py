@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from agentsite.demo_billing import demo_billing_seed
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
 from billing_core.service_kinds import ServiceKind
 from identity.models import PrincipalMembership, User
 from identity.permissions import AgentRole, Perm, PrincipalRole
-from agentsite.demo_billing import demo_billing_seed
 from registry.models import House, Premise, PremiseKind
 from tenants.models import Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create

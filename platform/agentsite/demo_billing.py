@@ -66,7 +66,7 @@ def demo_billing_seed(principal, *, account_prefix: str) -> int:
     with tenant_context(principal):
         if PersonalAccount.objects.exists():
             return PersonalAccount.objects.count()
-        rng = random.Random(principal.schema_name)  # noqa: S311 - demo data, reproducible
+        rng = random.Random(principal.schema_name)
         services = []
         for code, kind, name, unit, tariff_kind, basis, tariff, norm, metered in CATALOGUE[principal.schema_name]:
             service = Service.objects.create(code=code, kind=kind, name=name, unit=unit, tariff_kind=tariff_kind,
