@@ -6,8 +6,9 @@ previous reading, all zones); for a metered service without this month's reading
 average of up to three earlier metered months; with no history, the norm; with no
 working meter, the norm × persons (or area) × the uplift coefficient.
 
-A tariff that changes mid-period is charged by days: Σ quantity × days/period_days × rate,
-rounded once to kopecks (half up) — the rule of ``billing_core.tariffs``.
+A tariff that changes mid-period is charged by days: Σ(quantity × days × rate) / period_days,
+rounded once to kopecks (half up) — exactly ``billing_core.tariffs.charge_amount``, which the
+tests use as the oracle. The average is rounded to 3 places (litres), as ``resolve_volume`` does.
 
 Balances (opening from the previous period's closing, charged, recalculated, closing) are
 rebuilt in the same transaction.
@@ -61,7 +62,7 @@ metered AS (
     GROUP BY wm.account_id, wm.service_id
 ),
 history AS (
-    SELECT c.account_id, c.service_id, AVG(c.quantity) AS volume
+    SELECT c.account_id, c.service_id, ROUND(AVG(c.quantity), 3) AS volume
     FROM billing_charge c
     JOIN billing_billingperiod bp ON bp.id = c.period_id
     WHERE bp.month >= %(history_from)s AND bp.month < %(start)s AND c.method = 'meter'
@@ -116,7 +117,7 @@ segment AS (
 INSERT INTO billing_charge (period_id, account_id, service_id, quantity, method, rate, amount)
 SELECT %(period_id)s, q.account_id, q.service_id, ROUND(q.quantity, 4), q.method,
        (ARRAY_AGG(sg.rate ORDER BY sg.seg_start DESC))[1],
-       ROUND(SUM(q.quantity * sg.days * sg.rate / %(days)s), 2)
+       ROUND(SUM(q.quantity * sg.days * sg.rate) / %(days)s, 2)
 FROM quantity q
 JOIN segment sg ON sg.service_id = q.service_id
 WHERE q.quantity IS NOT NULL

@@ -1,0 +1,235 @@
+"""Recalculations (перерасчёты): temporary absence and poor quality of a utility.
+
+Both return a ``Recalculation``: an amount in kopecks (negative = reduction of the charge) and
+a Russian reason for section 5 of the ЕПД. Each amount is computed exactly and rounded once,
+half up, by ``billing_core.money.to_money``.
+
+Temporary absence (ПП 354 п.86–97) [law/practice]:
+
+* only for a premise without an individual meter where one cannot be installed (no technical
+  possibility, п.86); with a meter installed, or installable, it is refused (``ABSENCE_METER``);
+* only for cold and hot water, drainage and gas (``ABSENCE_SERVICE``); never for heating or for
+  common-house needs. Electricity is also named in п.86 and gas for heating is excluded there —
+  pass ``eligible_services`` to change the set [check];
+* the absence must last more than 5 full days in a row (``ABSENCE_TOO_SHORT``); full days do
+  not include the day of leaving nor the day of return (п.86);
+* the application is filed before leaving or no later than 30 days after the return date
+  (п.91; ``ABSENCE_APPLICATION_LATE``); an application during the absence is in time;
+* the reduction is proportional to the full days away that fall into the period and to the
+  share of the absent persons in those the charge was computed for:
+  −to_money(charge × absent_persons × days_away / (persons × period_days)).
+
+Poor quality, interruptions (ПП 354 section IX, Приложение 1) [law for the limits]:
+
+* hot water: at most 8 hours in total in a month and 4 hours at once (п.4);
+* heating: at most 24 hours in total in a month and 16 hours at once (п.15; 16 hours holds at a
+  room temperature from +12 °C to the norm, 8 and 4 hours at lower ones — pass the limit);
+* hours over the limit = max(total − monthly limit, Σ max(0, each interruption − single limit)):
+  both limits are checked and an hour over both is counted once [check]; only full hours
+  count («за каждый час превышения») [check];
+* the charge is reduced by ``percent_per_hour`` (default 0.15 % per hour for both [check]) per
+  hour over the limit, at most to zero:
+  −to_money(min(charge, charge × percent_per_hour × hours / 100)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from billing_core.error_codes import ErrorCode
+from billing_core.money import to_money
+from billing_core.service_kinds import ServiceKind
+
+# Error codes (strings; not yet in billing_core.error_codes.ErrorCode).
+ABSENCE_SERVICE = "ABSENCE_SERVICE"
+ABSENCE_METER = "ABSENCE_METER"
+ABSENCE_TOO_SHORT = "ABSENCE_TOO_SHORT"
+ABSENCE_APPLICATION_LATE = "ABSENCE_APPLICATION_LATE"
+QUALITY_SERVICE = "QUALITY_SERVICE"
+
+ABSENCE_SERVICES = frozenset({ServiceKind.COLD_WATER, ServiceKind.HOT_WATER, ServiceKind.DRAINAGE, ServiceKind.GAS})
+ABSENCE_MIN_FULL_DAYS = 6  # "more than 5 full days"
+ABSENCE_APPLICATION_DAYS = 30
+
+# [check] Приложение 1 to ПП 354 says 0.15 % per hour over the limit for hot water and for heating;
+# kept a parameter until confirmed, like the limits below.
+DEFAULT_PERCENT_PER_HOUR = Decimal("0.15")
+
+_PRECISION = 60
+
+
+class RecalculationReason(StrEnum):
+    TEMPORARY_ABSENCE = "temporary_absence"
+    POOR_QUALITY = "poor_quality"
+
+
+@dataclass(frozen=True)
+class InterruptionLimits:
+    monthly_hours: int
+    single_hours: int
+
+
+INTERRUPTION_LIMITS: dict[ServiceKind, InterruptionLimits] = {
+    ServiceKind.HOT_WATER: InterruptionLimits(monthly_hours=8, single_hours=4),
+    ServiceKind.HEATING: InterruptionLimits(monthly_hours=24, single_hours=16),
+}
+
+
+@dataclass(frozen=True)
+class Recalculation:
+    reason: RecalculationReason
+    amount: Decimal  # kopecks; negative = reduction
+    reason_text: str
+    days: int | None = None  # absence: full days away inside the period
+    hours: int | None = None  # quality: full hours over the limit
+
+
+def _decimal(value: Decimal | int | str, name: str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"{name} is never a float")
+    return Decimal(value)
+
+
+def _reduction(value: Decimal) -> Decimal:
+    """Minus ``value`` in kopecks; a zero reduction is 0.00, never -0.00."""
+    return -to_money(value) + 0
+
+
+def _fmt(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _check_period(period_start: date, period_end: date) -> int:
+    if period_end < period_start:
+        raise ValidationError(_("Конец периода раньше его начала."), code=ErrorCode.DATE_RANGE)
+    return (period_end - period_start).days + 1
+
+
+def absence_recalculation(
+    *,
+    service: ServiceKind,
+    charge: Decimal,
+    period_start: date,
+    period_end: date,
+    departure_date: date,
+    return_date: date,
+    application_date: date,
+    meter_installed: bool,
+    meter_installable: bool,
+    persons: int = 1,
+    absent_persons: int = 1,
+    common_house_needs: bool = False,
+    eligible_services: Collection[ServiceKind] = ABSENCE_SERVICES,
+) -> Recalculation:
+    """Reduction of ``charge`` (the service's charge for [period_start, period_end]) for absence.
+
+    ``departure_date`` and ``return_date`` are the days of leaving and coming back; the full days
+    away are the days strictly between them. ``persons`` is the number the charge was computed
+    for and ``absent_persons`` how many of them were away.
+    """
+    days_in_period = _check_period(period_start, period_end)
+    service = ServiceKind(service)
+    if common_house_needs or service not in eligible_services:
+        raise ValidationError(
+            _("Перерасчёт за временное отсутствие не производится по услуге «%(service)s»."),
+            code=ABSENCE_SERVICE,
+            params={"service": service.label if not common_house_needs else _("общедомовые нужды")},
+        )
+    if meter_installed:
+        raise ValidationError(
+            _("Перерасчёт за временное отсутствие не производится: установлен индивидуальный прибор учёта."),
+            code=ABSENCE_METER,
+        )
+    if meter_installable:
+        raise ValidationError(
+            _("Перерасчёт за временное отсутствие не производится: есть техническая возможность установить "
+              "индивидуальный прибор учёта."),
+            code=ABSENCE_METER,
+        )
+    if return_date < departure_date:
+        raise ValidationError(_("Дата возвращения раньше даты выбытия."), code=ErrorCode.DATE_RANGE)
+    if not 0 < absent_persons <= persons:
+        raise ValidationError(
+            _("Число отсутствовавших должно быть от 1 до числа проживающих."), code=ErrorCode.INVALID
+        )
+    full_days = (return_date - departure_date).days - 1
+    if full_days < ABSENCE_MIN_FULL_DAYS:
+        raise ValidationError(
+            _("Временное отсутствие должно длиться более 5 полных календарных суток подряд."),
+            code=ABSENCE_TOO_SHORT,
+        )
+    if application_date > return_date + timedelta(days=ABSENCE_APPLICATION_DAYS):
+        raise ValidationError(
+            _("Заявление подано позже 30 дней после возвращения (%(date)s)."),
+            code=ABSENCE_APPLICATION_LATE,
+            params={"date": _fmt(return_date)},
+        )
+    first_away = max(departure_date + timedelta(days=1), period_start)
+    last_away = min(return_date - timedelta(days=1), period_end)
+    days_away = max(0, (last_away - first_away).days + 1)
+    base = _decimal(charge, "charge")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        amount = _reduction(base * absent_persons * days_away / (persons * days_in_period))
+    text = _("Временное отсутствие с %(start)s по %(end)s (ПП РФ №354 п.86–97): %(days)s полн. сут. из "
+             "%(period_days)s в периоде, отсутствовало %(absent)s из %(persons)s чел.") % {
+        "start": _fmt(departure_date), "end": _fmt(return_date), "days": days_away,
+        "period_days": days_in_period, "absent": absent_persons, "persons": persons,
+    }
+    return Recalculation(
+        reason=RecalculationReason.TEMPORARY_ABSENCE, amount=amount, reason_text=str(text), days=days_away
+    )
+
+
+def hours_over_limit(interruptions_hours: Sequence[Decimal | int], limits: InterruptionLimits) -> int:
+    """Full hours over the limits: the larger of the excess over the monthly total and the sum of
+    the excesses of single interruptions over the single limit."""
+    hours = [_decimal(h, "interruptions_hours") for h in interruptions_hours]
+    if any(h < 0 for h in hours):
+        raise ValidationError(_("Продолжительность перерыва не может быть отрицательной."), code=ErrorCode.INVALID)
+    over_total = max(Decimal(0), sum(hours, Decimal(0)) - limits.monthly_hours)
+    over_single = sum((max(Decimal(0), h - limits.single_hours) for h in hours), Decimal(0))
+    return int(max(over_total, over_single))  # int() truncates: only full hours count
+
+
+def interruption_recalculation(
+    *,
+    service: ServiceKind,
+    charge: Decimal,
+    interruptions_hours: Sequence[Decimal | int],
+    percent_per_hour: Decimal = DEFAULT_PERCENT_PER_HOUR,
+    limits: InterruptionLimits | None = None,
+) -> Recalculation:
+    """Reduction of ``charge`` (the service's charge for the period) for interruptions of supply.
+
+    ``interruptions_hours`` are the durations of the period's interruptions in hours. ``limits``
+    default to ``INTERRUPTION_LIMITS[service]`` (hot water and heating).
+    """
+    service = ServiceKind(service)
+    if limits is None:
+        if service not in INTERRUPTION_LIMITS:
+            raise ValidationError(
+                _("Для услуги «%(service)s» не заданы допустимые перерывы."),
+                code=QUALITY_SERVICE,
+                params={"service": service.label},
+            )
+        limits = INTERRUPTION_LIMITS[service]
+    hours = hours_over_limit(interruptions_hours, limits)
+    base = _decimal(charge, "charge")
+    pct = _decimal(percent_per_hour, "percent_per_hour")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        amount = _reduction(min(base, base * pct * hours / 100))
+    text = _("Перерывы в предоставлении услуги «%(service)s» сверх допустимых (ПП РФ №354, приложение 1): "
+             "%(hours)s ч превышения × %(pct)s %% за час.") % {
+        "service": service.label, "hours": hours, "pct": str(pct).replace(".", ","),
+    }
+    return Recalculation(reason=RecalculationReason.POOR_QUALITY, amount=amount, reason_text=str(text),
+                         hours=hours)
