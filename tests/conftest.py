@@ -31,6 +31,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from tenants.provisioning import template_schema_ensure
     from tenants.services import principal_create
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        raise RuntimeError("no test database was set up; refusing to provision schemas in the real database")
     with django_db_blocker.unblock():
         template_schema_ensure()
         agent = agent_tenant_ensure()

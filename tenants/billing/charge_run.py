@@ -45,13 +45,16 @@ persons AS (
     ORDER BY o.account_id, o.valid_from DESC
 ),
 working_meter AS (
-    SELECT m.id, m.account_id, m.service_id
+    SELECT m.id, m.account_id, m.service_id, m.digit_capacity
     FROM billing_meter m
     WHERE m.account_id IS NOT NULL AND m.installed_on <= %(end)s
       AND (m.archived_at IS NULL OR m.archived_at > %(end)s) AND m.verified_until >= %(start)s
 ),
 metered AS (
-    SELECT wm.account_id, wm.service_id, SUM(cur.value - prev.value) AS volume
+    -- a reading below the previous one was accepted only as a rollover past the register's capacity
+    SELECT wm.account_id, wm.service_id,
+           SUM(CASE WHEN cur.value >= prev.value THEN cur.value - prev.value
+                    ELSE cur.value + power(10::numeric, wm.digit_capacity) - prev.value END) AS volume
     FROM working_meter wm
     JOIN billing_reading cur ON cur.meter_id = wm.id AND cur.period = %(start)s
     JOIN LATERAL (

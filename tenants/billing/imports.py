@@ -42,7 +42,7 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
-def _run_import(
+def run_import(
     *, kind: str, data: bytes, filename: str, mode: str, user, columns: dict,
     validate: Callable[[list[tuple[int, dict]]], tuple[list, list[RowError]]],
     load: Callable[[list], int], precheck: Callable[[], None] = lambda: None,
@@ -132,5 +132,5 @@ def opening_balances_import(*, data: bytes, filename: str, month: date, mode: st
         target.save(update_fields=["status"])
         return len(good)
 
-    return _run_import(kind=ImportKind.OPENING_BALANCES, data=data, filename=filename, mode=mode, user=user,
+    return run_import(kind=ImportKind.OPENING_BALANCES, data=data, filename=filename, mode=mode, user=user,
                        columns=OPENING_BALANCE_COLUMNS, validate=validate, load=load, precheck=precheck)
