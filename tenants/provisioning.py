@@ -2,7 +2,8 @@
 
 Cloning a migrated template (django-tenants' clone_schema) costs about the same at any
 migration count (0.5 s here); replaying migrations grows with the project (0.8 s with
-today's few, and every new migration adds to it). See tests/bench/test_provisioning.py. `migrate_platform` keeps the template migrated together with the tenants.
+today's few, and every new migration adds to it). See tests/bench/test_provisioning.py.
+`migrate_platform` keeps the template migrated together with the tenants.
 """
 
 from django.conf import settings
