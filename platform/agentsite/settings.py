@@ -47,6 +47,7 @@ SHARED_APPS = [
     "graphene_django",
     "identity",
     "registry",
+    "regulations",
     "agentsite",
 ]
 TENANT_APPS = [

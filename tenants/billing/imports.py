@@ -129,7 +129,8 @@ def opening_balances_import(*, data: bytes, filename: str, month: date, mode: st
             batch_size=5000,
         )
         target.status = PeriodStatus.POSTED
-        target.save(update_fields=["status"])
+        target.opening_import = True
+        target.save(update_fields=["status", "opening_import"])
         return len(good)
 
     return run_import(kind=ImportKind.OPENING_BALANCES, data=data, filename=filename, mode=mode, user=user,

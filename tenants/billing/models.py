@@ -207,6 +207,7 @@ class BillingPeriod(models.Model):
     month = models.DateField(_("месяц"), unique=True)  # first day of the month
     status = models.CharField(max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
     charge_lines = models.PositiveIntegerField(default=0)
+    opening_import = models.BooleanField(default=False, help_text=_("сальдо, перенесённые из прежней системы"))
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,10 @@ class WorkspaceSettings(models.Model):
     readings_window_end_day = models.PositiveSmallIntegerField(_("приём показаний по"), default=25)
     payment_due_day = models.PositiveSmallIntegerField(_("срок оплаты, число"), default=15)
     support_email = models.EmailField(_("e-mail поддержки"), blank=True)
+    # The 2022 bankruptcy moratorium's reach over utility penalties is disputed; each principal decides.
+    penalties_apply_disputed_moratoria = models.BooleanField(
+        _("учитывать спорные моратории при расчёте пеней"), default=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
