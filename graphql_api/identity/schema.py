@@ -17,7 +17,7 @@ from graphql_api.identity.types import (
 from identity import services
 from identity.access import actor_for_request
 from identity.models import ApiKey, PrincipalMembership
-from identity.permissions import Perm, PrincipalRole
+from identity.permissions import ALL_PERMS, Perm, PrincipalRole
 
 MembershipConnection = connection_type(Membership, "MembershipConnection")
 
@@ -106,6 +106,13 @@ class StaffUserCreateInput(graphene.InputObjectType):
     password = graphene.String(description="Optional; without it the user cannot log in until invited.")
 
 
+def _require_grantable(actor, role: str, perms) -> None:
+    """Nobody hands out more than they hold: an admin role means every permission."""
+    granted = ALL_PERMS if role == PrincipalRole.ADMIN else frozenset(perms)
+    if not granted <= actor.perms:
+        raise ApiError(ErrorCode.PERMISSION_DENIED, _("Нельзя выдать права, которых нет у вас."))
+
+
 class StaffUserCreate(BaseMutation):
     membership = graphene.Field(Membership)
 
@@ -114,10 +121,12 @@ class StaffUserCreate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input):
-        _actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
+        actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
+        role = getattr(input.role, "value", input.role)
+        perms = _perm_values(input.permissions)
+        _require_grantable(actor, role, perms)
         membership = services.staff_user_create(
-            principal=principal, email=input.email, full_name=input.full_name,
-            role=getattr(input.role, "value", input.role), permissions=_perm_values(input.permissions),
+            principal=principal, email=input.email, full_name=input.full_name, role=role, permissions=perms,
             password=input.password,
         )
         return cls(membership=membership)
@@ -143,12 +152,15 @@ class MembershipUpdate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        _actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
+        actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
+        membership = _membership_of(principal, _int_id(id))
+        role = getattr(input.role, "value", input.role) if input.role is not None else None
+        perms = _perm_values(input.permissions) if input.permissions is not None else None
+        # Both what the member holds now and what they would hold: a non-admin neither makes nor unmakes admins.
+        _require_grantable(actor, membership.role, membership.permissions)
+        _require_grantable(actor, role or membership.role, perms if perms is not None else membership.permissions)
         membership = services.membership_update(
-            membership=_membership_of(principal, _int_id(id)),
-            role=getattr(input.role, "value", input.role) if input.role is not None else None,
-            permissions=_perm_values(input.permissions) if input.permissions is not None else None,
-            is_active=input.is_active,
+            membership=membership, role=role, permissions=perms, is_active=input.is_active,
         )
         return cls(membership=membership)
 

@@ -96,6 +96,9 @@ def membership_update(
     *, membership: PrincipalMembership, role: str | None = None, permissions: list[str] | None = None,
     is_active: bool | None = None,
 ) -> PrincipalMembership:
+    # Lock the principal's admins first: two concurrent demotions must not leave it with none.
+    list(PrincipalMembership.objects.select_for_update()
+         .filter(principal_id=membership.principal_id, role=PrincipalRole.ADMIN))
     membership = PrincipalMembership.objects.select_for_update().get(pk=membership.pk)
     if role is not None and role not in PrincipalRole.values:
         raise ValidationError({"role": ValidationError(_("Неизвестная роль."), code=ErrorCode.INVALID)})

@@ -1,0 +1,602 @@
+"""Two principals, one API: nothing of B is readable or writable from A's host.
+
+Every query and mutation of the schema has a case in ``CASES``; a test walks the
+schema and fails when a field has none, so a new field cannot ship without an
+isolation case. For each field:
+
+(a) B's credentials (an API key holding every permission, or B's admin session) on
+    A's host are refused whole with FOREIGN_PRINCIPAL, and nothing changes;
+(b) A's own key and admin on A's host, handed B's object ids, get NOT_FOUND or
+    PERMISSION_DENIED (or succeed on A's own data), and B's rows stay as they were;
+(c) settings written on A do not show on B: the schemas really are separate;
+(d) A's lists never contain B's rows.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import pytest
+from django.db import connection
+
+from billing_core.service_kinds import ServiceKind
+from graphql_api.api import schema
+from identity.models import ApiKey, PrincipalMembership, User
+from identity.permissions import ALL_PERMS, Perm, PrincipalRole
+from tenants.models import AgencyContract, Domain, Principal
+from tenants.services import agency_contract_create
+from tests import factories
+from tests.conftest import error_codes
+
+# --- operations ------------------------------------------------------------------------------
+
+ME = "query { me { email apiKeyName principalRole permissions isAuthenticated } }"
+PERMISSIONS = "query { permissions { code label } }"
+USERS = (
+    "query($search: String) { users(search: $search) "
+    "{ totalCount nodes { id email fullName role permissions isActive } } }"
+)
+API_KEYS = "query { apiKeys { id name prefix permissions isActive } }"
+PRINCIPALS = "query { principals { totalCount nodes { id shortName inn schemaName } } }"
+PRINCIPAL = "query($id: ID!) { principal(id: $id) { id shortName inn schemaName } }"
+AGENCY_CONTRACTS = "query($id: ID!) { agencyContracts(principalId: $id) { id number principalId } }"
+CURRENT_PRINCIPAL = "query { currentPrincipal { id shortName schemaName } }"
+WORKSPACE_SETTINGS = "query { workspaceSettings { displayName paymentDueDay supportEmail } }"
+LOGIN = (
+    "mutation($email: String!, $password: String!) { login(email: $email, password: $password) "
+    "{ me { email isAuthenticated } errors { field code } } }"
+)
+LOGOUT = "mutation { logout { ok errors { field code } } }"
+STAFF_USER_CREATE = (
+    "mutation($input: StaffUserCreateInput!) { staffUserCreate(input: $input) "
+    "{ membership { id email fullName role permissions } errors { field code } } }"
+)
+MEMBERSHIP_UPDATE = (
+    "mutation($id: ID!, $input: MembershipUpdateInput!) { membershipUpdate(id: $id, input: $input) "
+    "{ membership { id role permissions isActive } errors { field code } } }"
+)
+API_KEY_CREATE = (
+    "mutation($name: String!, $permissions: [Permission!]!) { apiKeyCreate(name: $name, permissions: $permissions) "
+    "{ apiKey { id name permissions } key errors { field code } } }"
+)
+API_KEY_REVOKE = "mutation($id: ID!) { apiKeyRevoke(id: $id) { apiKey { id isActive } errors { field code } } }"
+PRINCIPAL_CREATE = (
+    "mutation($input: PrincipalCreateInput!) { principalCreate(input: $input) "
+    "{ principal { id schemaName } errors { field code } } }"
+)
+PRINCIPAL_UPDATE = (
+    "mutation($id: ID!, $input: PrincipalUpdateInput!) { principalUpdate(id: $id, input: $input) "
+    "{ principal { id shortName isActive } errors { field code } } }"
+)
+AGENCY_CONTRACT_CREATE = (
+    "mutation($id: ID!, $input: AgencyContractInput!) { agencyContractCreate(principalId: $id, input: $input) "
+    "{ agencyContract { id number principalId } errors { field code } } }"
+)
+AGENCY_CONTRACT_UPDATE = (
+    "mutation($id: ID!, $input: AgencyContractUpdateInput!) { agencyContractUpdate(id: $id, input: $input) "
+    "{ agencyContract { id feeRate } errors { field code } } }"
+)
+WORKSPACE_SETTINGS_UPDATE = (
+    "mutation($input: WorkspaceSettingsInput!) { workspaceSettingsUpdate(input: $input) "
+    "{ workspaceSettings { displayName paymentDueDay } errors { field code } } }"
+)
+
+B_SETTINGS_NAME = "Настройки Б (изоляция)"
+A_SETTINGS_NAME = "Настройки А (изоляция)"
+B_CONTRACT_NUMBER = "Б-ИЗОЛ-1/2026"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def principal_input(n: int) -> dict:
+    return {
+        "kind": "MANAGEMENT_COMPANY",
+        "schemaName": f"iso_{n}",
+        "subdomain": f"iso-{n}",
+        **{camel(k): v for k, v in factories.requisites(n).items()},
+    }
+
+
+def contract_input(**overrides) -> dict:
+    data = {
+        "number": "ИЗОЛ-2/2027",
+        "signedOn": "2026-12-20",
+        "validFrom": "2027-01-01",
+        "validTo": "2027-12-31",
+        "feeRate": "1.5000",
+        "services": ["HEATING"],
+        "payoutSchedule": "DAILY",
+        "qrMode": "PER_PAYEE",
+    }
+    data.update(overrides)
+    return data
+
+
+def codes(payload: dict, field: str) -> list[str]:
+    """Top-level error codes, then the mutation payload's own error codes."""
+    found = error_codes(payload)
+    node = (payload.get("data") or {}).get(field)
+    if isinstance(node, dict) and node.get("errors"):
+        found += [e["code"] for e in node["errors"]]
+    return found
+
+
+def settings_row(schema_name: str) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT display_name, readings_window_start_day, readings_window_end_day, payment_due_day, '
+            f'support_email, updated_at FROM "{schema_name}".workspace_workspacesettings'
+        )
+        return tuple(cursor.fetchall())
+
+
+def schema_names() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def principal_snapshot(principal_id: int) -> dict:
+    """Every row that belongs to one principal, as plain values (usage stamps left out)."""
+    principal = Principal.objects.get(pk=principal_id)
+    member_ids = PrincipalMembership.objects.filter(principal_id=principal_id).values_list("user_id", flat=True)
+    return {
+        "principal": Principal.objects.filter(pk=principal_id).values().get(),
+        "domains": list(Domain.objects.filter(tenant_id=principal_id).order_by("pk").values()),
+        "contracts": list(AgencyContract.objects.filter(principal_id=principal_id).order_by("pk").values()),
+        "memberships": list(PrincipalMembership.objects.filter(principal_id=principal_id).order_by("pk").values()),
+        "users": list(
+            User.objects.filter(pk__in=list(member_ids)).order_by("pk").values(
+                "pk", "email", "password", "full_name", "agent_role", "is_resident", "is_active"
+            )
+        ),
+        "keys": list(
+            ApiKey.objects.filter(principal_id=principal_id).order_by("pk").values(
+                "pk", "name", "prefix", "key_hash", "permissions", "revoked_at", "revoked_by"
+            )
+        ),
+        "settings": settings_row(principal.schema_name),
+    }
+
+
+def everything(world) -> dict:
+    return {
+        "a": principal_snapshot(world.a.pk),
+        "b": principal_snapshot(world.b.pk),
+        "principal_ids": list(Principal.objects.order_by("pk").values_list("pk", flat=True)),
+        "user_ids": list(User.objects.order_by("pk").values_list("pk", flat=True)),
+        "schemas": schema_names(),
+    }
+
+
+def b_markers(world) -> list[str]:
+    """Strings that only B's data contains: none may appear in an answer on A's host."""
+    return [
+        world.b_admin.email, world.b_staff.email, world.b_key.prefix, world.b.short_name, world.b.legal_name,
+        world.b.inn, world.b.settlement_account, B_SETTINGS_NAME, B_CONTRACT_NUMBER,
+    ]
+
+
+def assert_no_b_data(payload: dict, world, sent: dict | None = None) -> None:
+    """No B-only string in the answer, except one the caller sent itself (an e-mail it typed)."""
+    text = json.dumps(payload, ensure_ascii=False)
+    typed = json.dumps(sent or {}, ensure_ascii=False)
+    leaked = [m for m in b_markers(world) if m in text and m not in typed]
+    assert not leaked, (leaked, payload)
+
+
+@dataclass
+class World:
+    a: Principal
+    b: Principal
+    a_admin: User
+    a_staff: User
+    a_key_plain: str
+    a_key: ApiKey
+    b_admin: User
+    b_staff: User
+    b_key_plain: str
+    b_key: ApiKey
+    b_contract: AgencyContract
+
+    def membership(self, user: User, principal: Principal) -> PrincipalMembership:
+        return PrincipalMembership.objects.get(user=user, principal=principal)
+
+
+def _settings_set(schema_name: str, **fields) -> None:
+    from django_tenants.utils import schema_context
+
+    from tenants.workspace.services import workspace_settings_update
+
+    with schema_context(schema_name):
+        workspace_settings_update(**fields)
+
+
+@pytest.fixture
+def world(principal_a, principal_b) -> World:
+    a_admin = factories.staff(principal_a, role=PrincipalRole.ADMIN, email="a-admin@a.iso")
+    a_staff = factories.staff(principal_a, permissions=[Perm.USERS_VIEW], email="a-staff@a.iso")
+    a_key_plain = factories.api_key(principal_a, ALL_PERMS)
+    b_admin = factories.staff(principal_b, role=PrincipalRole.ADMIN, email="b-admin@b.iso")
+    b_staff = factories.staff(principal_b, permissions=[Perm.SETTINGS_VIEW], email="b-staff@b.iso")
+    b_key_plain = factories.api_key(principal_b, ALL_PERMS)
+    b_contract = agency_contract_create(
+        principal=principal_b, number=B_CONTRACT_NUMBER, signed_on="2025-12-20", valid_from="2026-01-01",
+        valid_to="2026-12-31", fee_rate="1.2500", fee_min=None, fee_max=None, services=[ServiceKind.HEATING],
+        payout_schedule="daily", qr_mode="per_payee",
+    )
+    _settings_set("principal_a", display_name=A_SETTINGS_NAME, payment_due_day=12)
+    _settings_set("principal_b", display_name=B_SETTINGS_NAME, payment_due_day=20, support_email="help@b.iso")
+    connection.set_schema_to_public()
+    return World(
+        a=principal_a, b=principal_b, a_admin=a_admin, a_staff=a_staff, a_key_plain=a_key_plain,
+        a_key=ApiKey.objects.get(principal=principal_a), b_admin=b_admin, b_staff=b_staff,
+        b_key_plain=b_key_plain, b_key=ApiKey.objects.get(principal=principal_b), b_contract=b_contract,
+    )
+
+
+# --- the table: one case per schema field ------------------------------------------------------
+
+
+class Case(NamedTuple):
+    document: str
+    variables: Callable[[World], dict]
+    on_a_with_b_ids: str  # what A's key/admin gets on A's host when aiming at B: an error code, or "OK"
+
+
+def _b_membership_demote(w: World) -> dict:
+    return {"id": str(w.membership(w.b_admin, w.b).pk), "input": {"role": "STAFF", "isActive": False}}
+
+
+CASES: dict[str, Case] = {
+    # queries
+    "me": Case(ME, lambda w: {}, "OK"),
+    "permissions": Case(PERMISSIONS, lambda w: {}, "OK"),
+    "users": Case(USERS, lambda w: {"search": "b.iso"}, "OK"),
+    "apiKeys": Case(API_KEYS, lambda w: {}, "OK"),
+    "principals": Case(PRINCIPALS, lambda w: {}, "PERMISSION_DENIED"),
+    "principal": Case(PRINCIPAL, lambda w: {"id": str(w.b.pk)}, "PERMISSION_DENIED"),
+    "agencyContracts": Case(AGENCY_CONTRACTS, lambda w: {"id": str(w.b.pk)}, "PERMISSION_DENIED"),
+    "currentPrincipal": Case(CURRENT_PRINCIPAL, lambda w: {}, "OK"),
+    "workspaceSettings": Case(WORKSPACE_SETTINGS, lambda w: {}, "OK"),
+    # mutations
+    "login": Case(LOGIN, lambda w: {"email": w.b_admin.email, "password": factories.PASSWORD}, "FOREIGN_PRINCIPAL"),
+    "logout": Case(LOGOUT, lambda w: {}, "OK"),
+    # an existing e-mail (B's admin) may be added to A's staff, but B's user and membership stay as they were
+    "staffUserCreate": Case(
+        STAFF_USER_CREATE,
+        lambda w: {"input": {"email": w.b_admin.email, "fullName": "Подменённое имя", "role": "ADMIN",
+                             "permissions": ["USERS_MANAGE"], "password": "taken-over-password-77"}},
+        "OK",
+    ),
+    "membershipUpdate": Case(MEMBERSHIP_UPDATE, _b_membership_demote, "NOT_FOUND"),
+    "apiKeyCreate": Case(API_KEY_CREATE, lambda w: {"name": "изоляция", "permissions": ["SETTINGS_VIEW"]}, "OK"),
+    "apiKeyRevoke": Case(API_KEY_REVOKE, lambda w: {"id": str(w.b_key.pk)}, "NOT_FOUND"),
+    "principalCreate": Case(PRINCIPAL_CREATE, lambda w: {"input": principal_input(3001)}, "PERMISSION_DENIED"),
+    "principalUpdate": Case(
+        PRINCIPAL_UPDATE, lambda w: {"id": str(w.b.pk), "input": {"shortName": "Захвачен", "isActive": False}},
+        "PERMISSION_DENIED",
+    ),
+    "agencyContractCreate": Case(
+        AGENCY_CONTRACT_CREATE, lambda w: {"id": str(w.b.pk), "input": contract_input()}, "PERMISSION_DENIED"
+    ),
+    "agencyContractUpdate": Case(
+        AGENCY_CONTRACT_UPDATE, lambda w: {"id": str(w.b_contract.pk), "input": {"feeRate": "99.0000"}},
+        "PERMISSION_DENIED",
+    ),
+    "workspaceSettingsUpdate": Case(
+        WORKSPACE_SETTINGS_UPDATE, lambda w: {"input": {"displayName": "Новые настройки А", "paymentDueDay": 5}},
+        "OK",
+    ),
+}
+
+
+def test_every_schema_field_has_an_isolation_case():
+    graphql_schema = schema.graphql_schema
+    fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
+
+    missing = sorted(fields - set(CASES))
+    stale = sorted(set(CASES) - fields)
+
+    assert missing == [], f"fields without an isolation case: {missing}"
+    assert stale == [], f"cases for fields that no longer exist: {stale}"
+
+
+def test_every_case_names_its_field_in_its_document():
+    for field, case in CASES.items():
+        assert f"{field}(" in case.document or f"{field} {{" in case.document, field
+
+
+# --- (a) B's credentials on A's host ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("credential", ["b_api_key_all_perms", "b_admin_session"])
+@pytest.mark.parametrize("field", sorted(CASES))
+def test_b_credentials_on_a_host_are_refused(world, tenants, gql, field, credential):
+    # given B's key with every permission, or B's admin logged in, calling A's host
+    case = CASES[field]
+    client = (
+        gql(tenants.a_host, api_key=world.b_key_plain) if credential == "b_api_key_all_perms"
+        else gql(tenants.a_host, user=world.b_admin)
+    )
+    before = everything(world)
+
+    # when
+    payload = client(case.document, case.variables(world))
+
+    # then the whole request is refused, with no data at all, and nothing changed anywhere
+    assert payload["_status"] == 403
+    assert error_codes(payload) == ["FOREIGN_PRINCIPAL"]
+    assert "data" not in payload
+    assert_no_b_data(payload, world)
+    assert everything(world) == before
+
+
+# --- (b) A's key / A's admin on A's host, aimed at B's objects -------------------------------------
+
+
+@pytest.mark.parametrize("caller", ["a_api_key_all_perms", "a_admin_session"])
+@pytest.mark.parametrize("field", sorted(CASES))
+def test_a_caller_cannot_reach_b_objects(world, tenants, gql, field, caller):
+    # given A's own key (every permission) or A's admin, on A's host, with B's ids in the arguments
+    case = CASES[field]
+    client = (
+        gql(tenants.a_host, api_key=world.a_key_plain) if caller == "a_api_key_all_perms"
+        else gql(tenants.a_host, user=world.a_admin)
+    )
+    b_before = principal_snapshot(world.b.pk)
+    principals_before = list(Principal.objects.order_by("pk").values_list("pk", flat=True))
+
+    variables = case.variables(world)
+
+    # when
+    payload = client(case.document, variables)
+
+    # then the answer is a refusal (or A's own data), never B's, and B's rows did not change
+    assert payload["_status"] == 200
+    if case.on_a_with_b_ids == "OK":
+        assert codes(payload, field) == [], payload
+        assert payload["data"][field] is not None
+    else:
+        assert codes(payload, field) == [case.on_a_with_b_ids], payload
+    assert_no_b_data(payload, world, sent=variables)
+    assert principal_snapshot(world.b.pk) == b_before
+    assert list(Principal.objects.order_by("pk").values_list("pk", flat=True)) == principals_before
+
+
+@pytest.mark.parametrize(
+    ("field", "variables"),
+    [
+        ("membershipUpdate", lambda w: {"id": "987654321", "input": {"role": "STAFF"}}),
+        ("apiKeyRevoke", lambda w: {"id": "987654321"}),
+    ],
+)
+def test_b_ids_look_exactly_like_missing_ids(world, tenants, gql, field, variables):
+    # given A's admin and one of B's ids next to an id that does not exist at all
+    client = gql(tenants.a_host, user=world.a_admin)
+    case = CASES[field]
+
+    # when
+    for_b = client(case.document, case.variables(world))
+    for_nothing = client(case.document, variables(world))
+
+    # then A cannot even tell that B's object exists
+    assert for_b == for_nothing
+    assert codes(for_b, field) == ["NOT_FOUND"]
+
+
+def test_b_key_cannot_be_revoked_from_a_and_still_works_on_b(world, tenants, gql):
+    # given A's admin
+    client = gql(tenants.a_host, user=world.a_admin)
+
+    # when A revokes B's key by id
+    payload = client(API_KEY_REVOKE, {"id": str(world.b_key.pk)})
+
+    # then it is not found, B's key stays active and still answers on B's host
+    assert payload["data"]["apiKeyRevoke"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    assert ApiKey.objects.get(pk=world.b_key.pk).revoked_at is None
+    on_b = gql(tenants.b_host, api_key=world.b_key_plain)("{ currentPrincipal { id } }")
+    assert on_b["data"]["currentPrincipal"]["id"] == str(world.b.pk)
+
+
+def test_b_membership_cannot_be_changed_from_a(world, tenants, gql):
+    # given A's key with every permission, and B's admin membership
+    membership = world.membership(world.b_admin, world.b)
+    client = gql(tenants.a_host, api_key=world.a_key_plain)
+
+    # when A tries to demote, deactivate and re-permission it
+    payload = client(MEMBERSHIP_UPDATE, {
+        "id": str(membership.pk), "input": {"role": "STAFF", "permissions": [], "isActive": False},
+    })
+
+    # then it is not found and B's admin is still an active admin who can work on B
+    assert payload["data"]["membershipUpdate"] == {"membership": None, "errors": [{"field": "id", "code": "NOT_FOUND"}]}
+    membership.refresh_from_db()
+    assert (membership.role, membership.is_active) == (PrincipalRole.ADMIN, True)
+    on_b = gql(tenants.b_host, user=world.b_admin)("{ me { principalRole } }")
+    assert on_b["data"]["me"]["principalRole"] == "ADMIN"
+
+
+def test_adding_b_user_to_a_does_not_touch_b_user_or_membership(world, tenants, gql):
+    # given A's admin and the e-mail of B's admin
+    client = gql(tenants.a_host, user=world.a_admin)
+    b_membership = world.membership(world.b_admin, world.b)
+    password_before = User.objects.get(pk=world.b_admin.pk).password
+
+    # when A adds that e-mail to its staff with a password and a name of its own
+    payload = client(STAFF_USER_CREATE, CASES["staffUserCreate"].variables(world))
+
+    # then A has a new membership, but the user's password, name and B membership are unchanged
+    assert payload["data"]["staffUserCreate"]["errors"] == []
+    user = User.objects.get(pk=world.b_admin.pk)
+    assert user.password == password_before
+    assert user.check_password(factories.PASSWORD)
+    assert not user.check_password("taken-over-password-77")
+    assert user.full_name == world.b_admin.full_name
+    b_membership_now = PrincipalMembership.objects.get(pk=b_membership.pk)
+    assert (b_membership_now.role, b_membership_now.permissions, b_membership_now.is_active) == (
+        b_membership.role, b_membership.permissions, b_membership.is_active,
+    )
+    assert PrincipalMembership.objects.filter(user=user).count() == 2
+
+
+def test_key_created_on_a_belongs_to_a_and_is_refused_on_b(world, tenants, gql):
+    # given A's key with every permission
+    client = gql(tenants.a_host, api_key=world.a_key_plain)
+
+    # when it creates a new key
+    payload = client(API_KEY_CREATE, {"name": "новый", "permissions": ["SETTINGS_VIEW"]})
+
+    # then the key is A's, works on A, and B's host refuses it
+    created = payload["data"]["apiKeyCreate"]
+    assert created["errors"] == []
+    assert ApiKey.objects.get(pk=created["apiKey"]["id"]).principal_id == world.a.pk
+    on_a = gql(tenants.a_host, api_key=created["key"])("{ workspaceSettings { displayName } }")
+    assert on_a["data"]["workspaceSettings"]["displayName"] == A_SETTINGS_NAME
+    on_b = gql(tenants.b_host, api_key=created["key"])("{ workspaceSettings { displayName } }")
+    assert error_codes(on_b) == ["FOREIGN_PRINCIPAL"]
+    assert "data" not in on_b
+
+
+def test_b_login_on_a_host_leaves_the_caller_anonymous(world, tenants, gql):
+    # given an anonymous browser on A's host
+    client = gql(tenants.a_host)
+
+    # when B's admin logs in there with the right password
+    payload = client(LOGIN, {"email": world.b_admin.email, "password": factories.PASSWORD})
+
+    # then the login is refused and the browser stays anonymous
+    assert payload["data"]["login"] == {"me": None, "errors": [{"field": "email", "code": "FOREIGN_PRINCIPAL"}]}
+    assert client(ME)["data"]["me"]["isAuthenticated"] is False
+
+
+# --- (c) settings live in each principal's own schema -----------------------------------------------
+
+
+def test_settings_written_on_a_do_not_show_on_b(world, tenants, gql):
+    # given B's settings as they are
+    b_row_before = settings_row("principal_b")
+    b_reader = gql(tenants.b_host, api_key=world.b_key_plain)
+    b_answer_before = b_reader(WORKSPACE_SETTINGS)
+
+    # when A's admin changes A's settings
+    payload = gql(tenants.a_host, user=world.a_admin)(
+        WORKSPACE_SETTINGS_UPDATE,
+        {"input": {"displayName": "Только для А", "paymentDueDay": 3, "supportEmail": "help@a.iso"}},
+    )
+
+    # then A's row changed, B's did not, and B reads its own values
+    assert payload["data"]["workspaceSettingsUpdate"]["errors"] == []
+    assert settings_row("principal_a")[0][:5] == ("Только для А", 20, 25, 3, "help@a.iso")
+    assert settings_row("principal_b") == b_row_before
+    b_answer = b_reader(WORKSPACE_SETTINGS)
+    assert b_answer == b_answer_before
+    assert b_answer["data"]["workspaceSettings"] == {
+        "displayName": B_SETTINGS_NAME, "paymentDueDay": 20, "supportEmail": "help@b.iso",
+    }
+    a_answer = gql(tenants.a_host, api_key=world.a_key_plain)(WORKSPACE_SETTINGS)
+    assert a_answer["data"]["workspaceSettings"]["displayName"] == "Только для А"
+
+
+def test_settings_written_on_b_do_not_show_on_a(world, tenants, gql):
+    # given A's settings as they are
+    a_row_before = settings_row("principal_a")
+
+    # when B changes its settings with its own key
+    payload = gql(tenants.b_host, api_key=world.b_key_plain)(
+        WORKSPACE_SETTINGS_UPDATE, {"input": {"displayName": "Только для Б", "paymentDueDay": 28}}
+    )
+
+    # then A's row and A's answer are untouched
+    assert payload["data"]["workspaceSettingsUpdate"]["errors"] == []
+    assert settings_row("principal_a") == a_row_before
+    a_answer = gql(tenants.a_host, user=world.a_admin)(WORKSPACE_SETTINGS)
+    assert a_answer["data"]["workspaceSettings"]["displayName"] == A_SETTINGS_NAME
+    assert a_answer["data"]["workspaceSettings"]["paymentDueDay"] == 12
+
+
+def test_each_principal_has_its_own_settings_table(world):
+    # given the two principals' schemas
+    # when we look at them directly
+    tables = {}
+    with connection.cursor() as cursor:
+        for schema_name in ("principal_a", "principal_b"):
+            cursor.execute(
+                "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = 'workspace_workspacesettings'",
+                [schema_name],
+            )
+            tables[schema_name] = cursor.fetchall()
+
+    # then each has one table of its own, holding its own single row
+    assert len(tables["principal_a"]) == 1 and len(tables["principal_b"]) == 1
+    assert tables["principal_a"] != tables["principal_b"]
+    assert settings_row("principal_a")[0][0] == A_SETTINGS_NAME
+    assert settings_row("principal_b")[0][0] == B_SETTINGS_NAME
+
+
+# --- (d) lists ------------------------------------------------------------------------------------------
+
+
+def test_users_on_a_never_list_b_staff(world, tenants, gql):
+    # given B has more staff than A, and one person works for both
+    for i in range(5):
+        factories.staff(world.b, permissions=[Perm.USERS_VIEW], email=f"b-extra-{i}@b.iso")
+    both = factories.staff(world.b, role=PrincipalRole.ADMIN, email="both@shared.iso")
+    PrincipalMembership.objects.create(user=both, principal=world.a, role=PrincipalRole.STAFF)
+    a_ids = {str(pk) for pk in PrincipalMembership.objects.filter(principal=world.a).values_list("pk", flat=True)}
+
+    for client in (gql(tenants.a_host, user=world.a_admin), gql(tenants.a_host, api_key=world.a_key_plain)):
+        # when A lists its users, all of them, page by page, and searching for B's e-mails
+        everyone = client(USERS)["data"]["users"]
+        first_page = client("{ users(first: 2) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }")
+        rest = client(
+            "query($after: String) { users(after: $after) { nodes { id } } }",
+            {"after": first_page["data"]["users"]["pageInfo"]["endCursor"]},
+        )
+        searched = client(USERS, {"search": "b.iso"})["data"]["users"]
+
+        # then only A's memberships appear; the shared person shows with A's role only
+        assert {n["id"] for n in everyone["nodes"]} == a_ids
+        assert everyone["totalCount"] == len(a_ids)
+        paged = [n["id"] for n in first_page["data"]["users"]["nodes"] + rest["data"]["users"]["nodes"]]
+        assert set(paged) == a_ids and len(paged) == len(a_ids)
+        assert searched == {"totalCount": 0, "nodes": []}
+        shared = [n for n in everyone["nodes"] if n["email"] == "both@shared.iso"]
+        assert [(n["role"], n["permissions"]) for n in shared] == [("STAFF", [])]
+        assert_no_b_data(everyone, world)
+
+
+def test_api_keys_on_a_never_list_b_keys(world, tenants, gql):
+    # given B has several keys, one of them revoked
+    for _ in range(3):
+        factories.api_key(world.b, [Perm.SETTINGS_VIEW])
+    ApiKey.objects.filter(principal=world.b).exclude(pk=world.b_key.pk).update(revoked_at="2026-01-01T00:00:00Z")
+    a_ids = {str(pk) for pk in ApiKey.objects.filter(principal=world.a).values_list("pk", flat=True)}
+
+    for client in (gql(tenants.a_host, user=world.a_admin), gql(tenants.a_host, api_key=world.a_key_plain)):
+        # when A lists its keys
+        payload = client(API_KEYS)
+
+        # then it sees exactly its own
+        assert {k["id"] for k in payload["data"]["apiKeys"]} == a_ids
+        assert_no_b_data(payload, world)
+
+
+def test_current_principal_and_me_on_each_host_are_its_own(world, tenants, gql):
+    # given each principal's key
+    # when each asks who it is, on its own host
+    on_a = gql(tenants.a_host, api_key=world.a_key_plain)("{ currentPrincipal { id schemaName } me { permissions } }")
+    on_b = gql(tenants.b_host, api_key=world.b_key_plain)("{ currentPrincipal { id schemaName } me { permissions } }")
+
+    # then each sees only itself
+    assert on_a["data"]["currentPrincipal"] == {"id": str(world.a.pk), "schemaName": "principal_a"}
+    assert on_b["data"]["currentPrincipal"] == {"id": str(world.b.pk), "schemaName": "principal_b"}
+    assert_no_b_data(on_a, world)

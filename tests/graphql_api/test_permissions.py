@@ -1,0 +1,468 @@
+"""The permission matrix: who may call each principal-scoped and agent-only operation.
+
+Every case says the outcome (an error code or success) and checks the database: a
+refusal changes nothing at all, a success changes exactly what the operation is for.
+"""
+
+from decimal import Decimal
+from typing import NamedTuple
+
+import pytest
+
+from billing_core.service_kinds import ServiceKind
+from graphql_api.api import schema
+from identity.models import ApiKey, PrincipalMembership, User
+from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
+from tenants.models import AgencyContract, Principal
+from tenants.services import agency_contract_create
+from tests import factories
+from tests.conftest import error_codes
+from tests.graphql_api.test_isolation import (
+    AGENCY_CONTRACT_CREATE,
+    AGENCY_CONTRACT_UPDATE,
+    AGENCY_CONTRACTS,
+    API_KEY_CREATE,
+    API_KEY_REVOKE,
+    API_KEYS,
+    MEMBERSHIP_UPDATE,
+    PRINCIPAL,
+    PRINCIPAL_CREATE,
+    PRINCIPAL_UPDATE,
+    PRINCIPALS,
+    STAFF_USER_CREATE,
+    USERS,
+    WORKSPACE_SETTINGS,
+    WORKSPACE_SETTINGS_UPDATE,
+    codes,
+    contract_input,
+    principal_input,
+    schema_names,
+    settings_row,
+)
+
+OK = "OK"
+NEW_STAFF_EMAIL = "new-staff@matrix.test"
+NEW_KEY_NAME = "ключ из матрицы"
+NEW_SHORT_NAME = "Переименован матрицей"
+NEW_CONTRACT_NUMBER = "МАТР-1/2027"
+PRINCIPAL_CREATE_N = 3100
+
+
+# --- the world every case runs in ------------------------------------------------------------------
+
+
+class Targets(NamedTuple):
+    a: Principal
+    b: Principal
+    a_admin: User
+    target_membership: PrincipalMembership
+    target_key: ApiKey
+    b_contract: AgencyContract
+
+
+@pytest.fixture
+def targets(principal_a, principal_b) -> Targets:
+    a_admin = factories.staff(principal_a, role=PrincipalRole.ADMIN, email="admin@a.matrix")
+    target_user = factories.staff(principal_a, email="target@a.matrix")
+    factories.api_key(principal_a, [Perm.SETTINGS_VIEW])
+    b_contract = agency_contract_create(
+        principal=principal_b, number="МАТР-0/2026", signed_on="2025-12-20", valid_from="2026-01-01",
+        valid_to="2026-12-31", fee_rate="1.2500", fee_min=None, fee_max=None, services=[ServiceKind.HEATING],
+        payout_schedule="daily", qr_mode="per_payee",
+    )
+    return Targets(
+        a=principal_a, b=principal_b, a_admin=a_admin,
+        target_membership=PrincipalMembership.objects.get(user=target_user, principal=principal_a),
+        target_key=ApiKey.objects.get(principal=principal_a), b_contract=b_contract,
+    )
+
+
+def db_state() -> dict:
+    """Everything an operation in the matrix could write (usage stamps and the audit log left out)."""
+    return {
+        "principals": list(Principal.objects.order_by("pk").values()),
+        "contracts": list(AgencyContract.objects.order_by("pk").values()),
+        "memberships": list(PrincipalMembership.objects.order_by("pk").values()),
+        "users": list(User.objects.order_by("pk").values("pk", "email", "password", "agent_role", "is_active")),
+        "keys": list(ApiKey.objects.order_by("pk").values("pk", "principal", "permissions", "revoked_at")),
+        "settings_a": settings_row("principal_a"),
+        "settings_b": settings_row("principal_b"),
+        "schemas": schema_names(),
+    }
+
+
+# --- operations: the call, and what a success must have written ---------------------------------------
+
+
+class Op(NamedTuple):
+    document: str
+    perm: str | None  # the principal permission it needs; None: agent staff only
+    variables: object  # (Targets) -> dict
+    written: object  # (Targets) -> the value the operation is about
+    after_success: object  # that value after a successful call (None: a query, it writes nothing)
+
+
+def _principal_created(t: Targets):
+    return (
+        Principal.objects.filter(schema_name=f"iso_{PRINCIPAL_CREATE_N}").exists(),
+        f"iso_{PRINCIPAL_CREATE_N}" in schema_names(),
+    )
+
+
+OPS: dict[str, Op] = {
+    "users": Op(USERS, Perm.USERS_VIEW, lambda t: {}, lambda t: None, None),
+    "apiKeys": Op(API_KEYS, Perm.API_KEYS_MANAGE, lambda t: {}, lambda t: None, None),
+    "apiKeyCreate": Op(
+        API_KEY_CREATE, Perm.API_KEYS_MANAGE,
+        lambda t: {"name": NEW_KEY_NAME, "permissions": ["API_KEYS_MANAGE"]},
+        lambda t: list(ApiKey.objects.filter(principal=t.a, name=NEW_KEY_NAME).values_list("permissions", flat=True)),
+        [["api_keys.manage"]],
+    ),
+    "apiKeyRevoke": Op(
+        API_KEY_REVOKE, Perm.API_KEYS_MANAGE, lambda t: {"id": str(t.target_key.pk)},
+        lambda t: ApiKey.objects.get(pk=t.target_key.pk).revoked_at is not None, True,
+    ),
+    "staffUserCreate": Op(
+        STAFF_USER_CREATE, Perm.USERS_MANAGE,
+        lambda t: {"input": {"email": NEW_STAFF_EMAIL, "fullName": "Новый сотрудник", "role": "STAFF",
+                             "permissions": []}},
+        lambda t: list(PrincipalMembership.objects.filter(principal=t.a, user__email=NEW_STAFF_EMAIL)
+                       .values_list("role", "permissions")),
+        [("staff", [])],
+    ),
+    "membershipUpdate": Op(
+        MEMBERSHIP_UPDATE, Perm.USERS_MANAGE,
+        lambda t: {"id": str(t.target_membership.pk), "input": {"permissions": ["USERS_MANAGE"]}},
+        lambda t: PrincipalMembership.objects.get(pk=t.target_membership.pk).permissions, ["users.manage"],
+    ),
+    "workspaceSettings": Op(WORKSPACE_SETTINGS, Perm.SETTINGS_VIEW, lambda t: {}, lambda t: None, None),
+    "workspaceSettingsUpdate": Op(
+        WORKSPACE_SETTINGS_UPDATE, Perm.SETTINGS_MANAGE, lambda t: {"input": {"paymentDueDay": 10}},
+        lambda t: (settings_row("principal_a")[0][3], settings_row("principal_b")[0][3]), (10, 15),
+    ),
+    "principals": Op(PRINCIPALS, None, lambda t: {}, lambda t: None, None),
+    "principal": Op(PRINCIPAL, None, lambda t: {"id": str(t.b.pk)}, lambda t: None, None),
+    "agencyContracts": Op(AGENCY_CONTRACTS, None, lambda t: {"id": str(t.b.pk)}, lambda t: None, None),
+    "principalCreate": Op(
+        PRINCIPAL_CREATE, None, lambda t: {"input": principal_input(PRINCIPAL_CREATE_N)}, _principal_created,
+        (True, True),
+    ),
+    "principalUpdate": Op(
+        PRINCIPAL_UPDATE, None, lambda t: {"id": str(t.b.pk), "input": {"shortName": NEW_SHORT_NAME}},
+        lambda t: Principal.objects.get(pk=t.b.pk).short_name, NEW_SHORT_NAME,
+    ),
+    "agencyContractCreate": Op(
+        AGENCY_CONTRACT_CREATE, None,
+        lambda t: {"id": str(t.b.pk), "input": contract_input(number=NEW_CONTRACT_NUMBER)},
+        lambda t: sorted(AgencyContract.objects.filter(principal=t.b).values_list("number", flat=True)),
+        sorted(["МАТР-0/2026", NEW_CONTRACT_NUMBER]),
+    ),
+    "agencyContractUpdate": Op(
+        AGENCY_CONTRACT_UPDATE, None, lambda t: {"id": str(t.b_contract.pk), "input": {"feeRate": "2.5000"}},
+        lambda t: AgencyContract.objects.get(pk=t.b_contract.pk).fee_rate, Decimal("2.5000"),
+    ),
+}
+
+# Open to everyone (they describe the caller, or log in and out): not in the matrix.
+OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout"}
+
+PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm is not None)
+AGENT_OPS = sorted(name for name, op in OPS.items() if op.perm is None)
+
+
+# --- actors ------------------------------------------------------------------------------------------------
+
+
+def client_for(actor: str, host: str, op: Op, t: Targets, gql):
+    """A GraphQL client for one actor; ``op.perm`` decides what 'with'/'without the permission' means."""
+    others = sorted(ALL_PERMS - {op.perm}) if op.perm else sorted(ALL_PERMS)
+    if actor == "anonymous":
+        return gql(host)
+    if actor == "resident":
+        return gql(host, user=factories.user(is_resident=True))
+    if actor == "staff_of_other_principal":
+        return gql(host, user=factories.staff(t.b, role=PrincipalRole.ADMIN))
+    if actor == "staff_without_perm":
+        return gql(host, user=factories.staff(t.a, permissions=others))
+    if actor == "staff_with_perm":
+        return gql(host, user=factories.staff(t.a, permissions=[op.perm]))
+    if actor == "inactive_staff_with_perm":
+        user = factories.staff(t.a, permissions=[op.perm] if op.perm else others)
+        PrincipalMembership.objects.filter(user=user).update(is_active=False)
+        return gql(host, user=user)
+    if actor == "principal_admin":
+        return gql(host, user=t.a_admin)
+    if actor == "key_without_perm":
+        return gql(host, api_key=factories.api_key(t.a, others))
+    if actor == "key_with_perm":
+        return gql(host, api_key=factories.api_key(t.a, [op.perm]))
+    if actor == "key_with_all_perms":
+        return gql(host, api_key=factories.api_key(t.a, ALL_PERMS))
+    if actor == "agent_operator":
+        return gql(host, user=factories.user(agent_role="operator"))
+    if actor == "agent_admin":
+        return gql(host, user=factories.user(agent_role="admin"))
+    raise AssertionError(actor)
+
+
+def _principal_cases():
+    for name in PRINCIPAL_OPS:
+        perm = OPS[name].perm
+        yield name, "anonymous", "a", "UNAUTHENTICATED"
+        yield name, "anonymous", "public", "UNAUTHENTICATED"
+        yield name, "resident", "public", "PRINCIPAL_HOST_REQUIRED"
+        yield name, "resident", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_of_other_principal", "a", "FOREIGN_PRINCIPAL"
+        yield name, "inactive_staff_with_perm", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_without_perm", "a", "PERMISSION_DENIED"
+        yield name, "staff_with_perm", "a", OK
+        yield name, "principal_admin", "a", OK
+        yield name, "key_without_perm", "a", "PERMISSION_DENIED"
+        yield name, "key_with_perm", "a", OK
+        yield name, "agent_operator", "a", OK if perm in AGENT_OPERATOR_PERMS else "PERMISSION_DENIED"
+        yield name, "agent_admin", "a", OK
+        yield name, "agent_admin", "public", "PRINCIPAL_HOST_REQUIRED"
+
+
+def _agent_cases():
+    for name in AGENT_OPS:
+        yield name, "anonymous", "public", "UNAUTHENTICATED"
+        yield name, "anonymous", "a", "UNAUTHENTICATED"
+        yield name, "resident", "public", "PERMISSION_DENIED"
+        yield name, "resident", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_of_other_principal", "a", "FOREIGN_PRINCIPAL"
+        yield name, "principal_admin", "a", "PERMISSION_DENIED"
+        yield name, "staff_without_perm", "a", "PERMISSION_DENIED"  # a principal's staff with every permission
+        yield name, "key_with_all_perms", "a", "PERMISSION_DENIED"
+        yield name, "agent_operator", "public", OK
+        yield name, "agent_admin", "public", OK
+
+
+MATRIX = [*_principal_cases(), *_agent_cases()]
+
+
+def test_every_schema_field_is_in_the_matrix_or_declared_open():
+    graphql_schema = schema.graphql_schema
+    fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
+
+    assert fields - OPEN_FIELDS == set(OPS), sorted(fields ^ (set(OPS) | OPEN_FIELDS))
+    assert {name for name, *_rest in MATRIX} == set(OPS)
+
+
+@pytest.mark.parametrize(
+    ("operation", "actor", "host", "expected"), MATRIX, ids=[f"{o}-{a}@{h}" for o, a, h, _e in MATRIX]
+)
+def test_permission_matrix(targets, tenants, gql, operation, actor, host, expected):
+    # given an actor on a host, and the database as it is
+    op = OPS[operation]
+    client = client_for(actor, tenants.a_host if host == "a" else tenants.public_host, op, targets, gql)
+    before = db_state()
+    written_before = op.written(targets)
+
+    # when
+    payload = client(op.document, op.variables(targets))
+
+    # then
+    if expected == OK:
+        assert codes(payload, operation) == [], payload
+        assert payload["data"][operation] is not None
+        if op.after_success is not None:
+            assert written_before != op.after_success
+            assert op.written(targets) == op.after_success
+        else:
+            assert db_state() == before  # a query writes nothing
+    else:
+        assert codes(payload, operation) == [expected], payload
+        if expected == "FOREIGN_PRINCIPAL":
+            assert payload["_status"] == 403 and "data" not in payload
+        else:
+            assert payload["data"] in (None, {operation: None})
+        assert db_state() == before
+        assert op.written(targets) == written_before
+
+
+# --- what a success returns, for the reads ----------------------------------------------------------------
+
+
+def test_reads_return_the_hosts_data_to_allowed_callers(targets, tenants, gql):
+    # given staff of A with exactly the read permissions, and the agent's operator
+    staff = gql(tenants.a_host, user=factories.staff(
+        targets.a, permissions=[Perm.USERS_VIEW, Perm.API_KEYS_MANAGE, Perm.SETTINGS_VIEW]))
+    operator = gql(tenants.public_host, user=factories.user(agent_role="operator"))
+
+    # when
+    users = staff(USERS)["data"]["users"]
+    keys = staff(API_KEYS)["data"]["apiKeys"]
+    settings = staff(WORKSPACE_SETTINGS)["data"]["workspaceSettings"]
+    principals = operator(PRINCIPALS)["data"]["principals"]
+    principal = operator(PRINCIPAL, {"id": str(targets.b.pk)})["data"]["principal"]
+    contracts = operator(AGENCY_CONTRACTS, {"id": str(targets.b.pk)})["data"]["agencyContracts"]
+
+    # then
+    assert users["totalCount"] == PrincipalMembership.objects.filter(principal=targets.a).count()
+    assert {k["id"] for k in keys} == {str(k.pk) for k in ApiKey.objects.filter(principal=targets.a)}
+    assert settings["paymentDueDay"] == 15
+    assert {str(targets.a.pk), str(targets.b.pk)} <= {n["id"] for n in principals["nodes"]}
+    assert str(tenants.agent_id) not in {n["id"] for n in principals["nodes"]}
+    assert principal["shortName"] == targets.b.short_name
+    assert [c["id"] for c in contracts] == [str(targets.b_contract.pk)]
+
+
+def test_open_fields_tell_anonymous_callers_nothing(tenants, gql):
+    # given an anonymous caller on A's host
+    client = gql(tenants.a_host)
+
+    # when
+    payload = client("{ me { isAuthenticated email permissions } currentPrincipal { id } }")
+    perms = client("{ permissions { code } }")
+
+    # then
+    assert payload["data"] == {"me": {"isAuthenticated": False, "email": None, "permissions": []},
+                               "currentPrincipal": None}
+    assert error_codes(perms) == ["UNAUTHENTICATED"]
+
+
+# --- apiKeyCreate never hands out more than the caller holds ------------------------------------------------
+
+
+@pytest.mark.parametrize("caller", ["staff_session", "api_key"])
+@pytest.mark.parametrize(
+    "requested",
+    [["USERS_MANAGE"], ["API_KEYS_MANAGE", "SETTINGS_MANAGE"], ["API_KEYS_MANAGE", "SETTINGS_VIEW", "USERS_VIEW"]],
+)
+def test_api_key_create_cannot_grant_permissions_the_caller_lacks(principal_a, tenants, gql, caller, requested):
+    # given a caller holding api_keys.manage and settings.view only
+    held = [Perm.API_KEYS_MANAGE, Perm.SETTINGS_VIEW]
+    client = (
+        gql(tenants.a_host, user=factories.staff(principal_a, permissions=held)) if caller == "staff_session"
+        else gql(tenants.a_host, api_key=factories.api_key(principal_a, held))
+    )
+    keys_before = list(ApiKey.objects.order_by("pk").values_list("pk", "permissions"))
+
+    # when it asks for a key with more than that
+    payload = client(API_KEY_CREATE, {"name": "больше, чем есть", "permissions": requested})
+
+    # then it is refused and no key exists
+    assert codes(payload, "apiKeyCreate") == ["PERMISSION_DENIED"]
+    assert payload["data"] == {"apiKeyCreate": None}
+    assert list(ApiKey.objects.order_by("pk").values_list("pk", "permissions")) == keys_before
+    assert not ApiKey.objects.filter(name="больше, чем есть").exists()
+
+
+@pytest.mark.parametrize("caller", ["staff_session", "api_key"])
+def test_api_key_create_may_grant_a_subset_of_the_callers_permissions(principal_a, tenants, gql, caller):
+    # given a caller holding api_keys.manage and settings.view
+    held = [Perm.API_KEYS_MANAGE, Perm.SETTINGS_VIEW]
+    client = (
+        gql(tenants.a_host, user=factories.staff(principal_a, permissions=held)) if caller == "staff_session"
+        else gql(tenants.a_host, api_key=factories.api_key(principal_a, held))
+    )
+
+    # when it creates a key with part of them
+    payload = client(API_KEY_CREATE, {"name": "подмножество", "permissions": ["SETTINGS_VIEW"]})
+
+    # then the key has exactly that, and it works for exactly that
+    assert codes(payload, "apiKeyCreate") == []
+    key = ApiKey.objects.get(name="подмножество")
+    assert (key.principal_id, key.permissions) == (principal_a.pk, ["settings.view"])
+    new_client = gql(tenants.a_host, api_key=payload["data"]["apiKeyCreate"]["key"])
+    assert "errors" not in new_client(WORKSPACE_SETTINGS)
+    assert error_codes(new_client(API_KEYS)) == ["PERMISSION_DENIED"]
+
+
+def test_agent_operator_cannot_create_api_keys_at_all(principal_a, tenants, gql):
+    # given the agent's operator on A's host (all permissions but users.manage and api_keys.manage)
+    client = gql(tenants.a_host, user=factories.user(agent_role="operator"))
+
+    # when
+    payload = client(API_KEY_CREATE, {"name": "оператор", "permissions": ["SETTINGS_VIEW"]})
+
+    # then
+    assert codes(payload, "apiKeyCreate") == ["PERMISSION_DENIED"]
+    assert not ApiKey.objects.filter(name="оператор").exists()
+
+
+# --- the last principal admin ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change", [{"role": "STAFF"}, {"isActive": False}, {"role": "STAFF", "isActive": False}],
+)
+@pytest.mark.parametrize("caller", ["self", "api_key"])
+def test_last_admin_cannot_be_demoted(principal_a, principal_b, tenants, gql, change, caller):
+    # given A's only active admin (an inactive admin of A and B's admin do not count)
+    admin = factories.staff(principal_a, role=PrincipalRole.ADMIN)
+    inactive = factories.staff(principal_a, role=PrincipalRole.ADMIN)
+    PrincipalMembership.objects.filter(user=inactive).update(is_active=False)
+    factories.staff(principal_b, role=PrincipalRole.ADMIN)
+    membership = PrincipalMembership.objects.get(user=admin, principal=principal_a)
+    client = (
+        gql(tenants.a_host, user=admin) if caller == "self"
+        # a key may change an admin only when it holds everything an admin holds (see the escalation tests)
+        else gql(tenants.a_host, api_key=factories.api_key(principal_a, list(Perm.values)))
+    )
+
+    # when
+    payload = client(MEMBERSHIP_UPDATE, {"id": str(membership.pk), "input": change})
+
+    # then
+    assert payload["data"]["membershipUpdate"] == {
+        "membership": None, "errors": [{"field": "role", "code": "LAST_ADMIN"}],
+    }
+    membership.refresh_from_db()
+    assert (membership.role, membership.is_active) == (PrincipalRole.ADMIN, True)
+
+
+def test_an_admin_can_be_demoted_when_another_remains(principal_a, tenants, gql):
+    # given two active admins of A
+    admin = factories.staff(principal_a, role=PrincipalRole.ADMIN)
+    other = factories.staff(principal_a, role=PrincipalRole.ADMIN)
+    membership = PrincipalMembership.objects.get(user=other, principal=principal_a)
+
+    # when one demotes the other
+    payload = gql(tenants.a_host, user=admin)(MEMBERSHIP_UPDATE, {"id": str(membership.pk), "input": {"role": "STAFF"}})
+
+    # then it works, and now the remaining one is the last
+    assert payload["data"]["membershipUpdate"]["errors"] == []
+    membership.refresh_from_db()
+    assert membership.role == PrincipalRole.STAFF
+    own = PrincipalMembership.objects.get(user=admin, principal=principal_a)
+    again = gql(tenants.a_host, user=admin)(MEMBERSHIP_UPDATE, {"id": str(own.pk), "input": {"role": "STAFF"}})
+    assert again["data"]["membershipUpdate"]["errors"] == [{"field": "role", "code": "LAST_ADMIN"}]
+    own.refresh_from_db()
+    assert own.role == PrincipalRole.ADMIN
+
+
+# --- users.manage does not hand out more than the caller holds either ---------------------------------------
+
+
+def test_users_manage_cannot_promote_self_to_admin(principal_a, tenants, gql):
+    # given a staff member holding users.manage only (and an admin, so LAST_ADMIN is not in play)
+    factories.staff(principal_a, role=PrincipalRole.ADMIN)
+    user = factories.staff(principal_a, permissions=[Perm.USERS_MANAGE])
+    membership = PrincipalMembership.objects.get(user=user, principal=principal_a)
+    client = gql(tenants.a_host, user=user)
+
+    # when they make themselves an admin
+    payload = client(MEMBERSHIP_UPDATE, {"id": str(membership.pk), "input": {"role": "ADMIN"}})
+
+    # then it is refused and they still hold users.manage only
+    assert codes(payload, "membershipUpdate") == ["PERMISSION_DENIED"]
+    membership.refresh_from_db()
+    assert (membership.role, membership.permissions) == (PrincipalRole.STAFF, ["users.manage"])
+
+
+def test_users_manage_cannot_create_staff_with_permissions_it_lacks(principal_a, tenants, gql):
+    # given a staff member holding users.manage only
+    client = gql(tenants.a_host, user=factories.staff(principal_a, permissions=[Perm.USERS_MANAGE]))
+
+    # when they create a user with api_keys.manage and a password they know
+    payload = client(STAFF_USER_CREATE, {"input": {
+        "email": "sock-puppet@a.matrix", "fullName": "Подставной", "role": "STAFF",
+        "permissions": ["API_KEYS_MANAGE"], "password": "puppet-password-2026",
+    }})
+
+    # then it is refused and no such user exists
+    assert codes(payload, "staffUserCreate") == ["PERMISSION_DENIED"]
+    assert not User.objects.filter(email="sock-puppet@a.matrix").exists()
+
