@@ -48,6 +48,7 @@ SHARED_APPS = [
     "identity",
     "registry",
     "regulations",
+    "cabinet",
     "agentsite",
 ]
 TENANT_APPS = [

@@ -1,0 +1,79 @@
+"""A resident sees and submits readings for their own household's meters only."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from cabinet.models import ResidentLink
+from cabinet.services import resident_meters, resident_reading_submit
+from registry.models import House, Premise, UnifiedAccount
+from tenants.billing.models import Meter, PersonalAccount, Reading, Service
+from tenants.workspace.models import WorkspaceSettings
+from tests import factories
+
+
+def _household(principal, premise, unified, serial: str) -> Meter:
+    with tenant_context(principal):
+        # the window is not under test here: open it for the whole month, whatever day the suite runs
+        WorkspaceSettings.objects.update(readings_window_start_day=1, readings_window_end_day=31)
+        service = Service.objects.get_or_create(code="cold", defaults={
+            "kind": "cold_water", "name": "ХВС", "unit": "м³", "tariff_kind": "per_unit"})[0]
+        account = PersonalAccount.objects.create(number=f"L-{serial}", premise=premise, unified_account=unified,
+                                                 payer_name="-", charge_area=40, opened_on=date(2020, 1, 1))
+        return Meter.objects.create(account=account, service=service, serial=serial, installed_on=date(2020, 1, 1),
+                                    verified_until=date(2030, 1, 1))
+
+
+@pytest.fixture
+def homes(principal_a, principal_b):
+    house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Жилая", house_number="1")
+    mine_premise = Premise.objects.create(house=house, number="1", area=Decimal("40"))
+    other_premise = Premise.objects.create(house=house, number="2", area=Decimal("40"))
+    mine = UnifiedAccount.objects.create(number="7600000001", premise=mine_premise, payer_name="Я")
+    other = UnifiedAccount.objects.create(number="7600000002", premise=other_premise, payer_name="Сосед")
+    resident = factories.user(is_resident=True)
+    ResidentLink.objects.create(user=resident, unified_account=mine)
+    return {
+        "resident": resident,
+        "mine_a": _household(principal_a, mine_premise, mine, "MY-A"),
+        "mine_b": _household(principal_b, mine_premise, mine, "MY-B"),
+        "neighbour_a": _household(principal_a, other_premise, other, "NB-A"),
+    }
+
+
+def test_resident_sees_own_meters_across_principals_only(homes, principal_a, principal_b):
+    meters = resident_meters(user=homes["resident"])
+    assert sorted((m.principal_id, m.serial) for m in meters) == sorted(
+        [(principal_a.pk, "MY-A"), (principal_b.pk, "MY-B")]
+    )
+
+
+def test_resident_submits_for_own_meter(homes, principal_a):
+    rows = resident_reading_submit(user=homes["resident"], principal_id=principal_a.pk,
+                                   meter_id=homes["mine_a"].pk, values={1: Decimal("12.5")}, reading_date=_today())
+    assert [r.value for r in rows] == [Decimal("12.5")]
+
+
+def test_neighbours_meter_is_not_found_and_nothing_is_written(homes, principal_a):
+    with pytest.raises(ValidationError) as refused:
+        resident_reading_submit(user=homes["resident"], principal_id=principal_a.pk,
+                                meter_id=homes["neighbour_a"].pk, values={1: Decimal("1")}, reading_date=_today())
+    assert refused.value.error_dict["meter"][0].code == "NOT_FOUND"
+    with tenant_context(principal_a):
+        assert not Reading.objects.exists()
+
+
+def test_unlinked_user_sees_nothing_and_submits_nothing(homes, principal_a):
+    stranger = factories.user(is_resident=True)
+    assert resident_meters(user=stranger) == []
+    with pytest.raises(ValidationError):
+        resident_reading_submit(user=stranger, principal_id=principal_a.pk, meter_id=homes["mine_a"].pk,
+                                values={1: Decimal("1")}, reading_date=_today())
+
+
+def _today() -> date:
+    return timezone.localdate()
