@@ -231,7 +231,8 @@ class VolumeMethod(models.TextChoices):
 class Charge(models.Model):
     """One account-service line of a period. Written set-based by the charge run, never per row."""
 
-    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="charges")
+    # the unique (period, account, service) index serves lookups by period: no index of its own
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="charges", db_index=False)
     account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=14, decimal_places=4)
@@ -280,7 +281,7 @@ class Balance(models.Model):
     closing = opening + charged + recalculated − benefits + penalties − paid; the database checks it.
     """
 
-    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="balances")
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="balances", db_index=False)
     account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="balances")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
     opening = models.DecimalField(max_digits=14, decimal_places=2, default=0)
