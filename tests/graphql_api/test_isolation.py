@@ -82,6 +82,58 @@ WORKSPACE_SETTINGS_UPDATE = (
     "{ workspaceSettings { displayName paymentDueDay } errors { field code } } }"
 )
 
+# --- billing (graphql_api/billing) ---------------------------------------------------------------
+
+ACCOUNTS = "query($search: String) { accounts(search: $search) { totalCount nodes { id number payerName } } }"
+ACCOUNT = "query($id: ID!) { account(id: $id) { account { id number } meters { serial } } }"
+SERVICES = "query { services { id code tariffs { id rate } } }"
+BILLING_PERIODS = "query { billingPeriods { month status chargeLines } }"
+TARIFF_CREATE = (
+    "mutation($serviceId: ID!, $validFrom: Date!, $rate: Decimal) "
+    "{ tariffCreate(serviceId: $serviceId, validFrom: $validFrom, rate: $rate) "
+    "{ tariff { id rate } errors { field code } } }"
+)
+CHARGE_RUN = "mutation($month: Date!) { chargeRun(month: $month) { period { month status } errors { field code } } }"
+PERIOD_POST = "mutation($month: Date!) { periodPost(month: $month) { period { month status } errors { field code } } }"
+
+
+def billing_service_id(schema_name: str) -> str:
+    """A service (with a tariff) in one principal's schema; its id, as the API takes it."""
+    from django_tenants.utils import schema_context
+
+    from tenants.billing.models import Service, Tariff
+
+    with schema_context(schema_name):
+        service, _created = Service.objects.get_or_create(
+            code="iso-heat", defaults={"kind": "heating", "name": "Отопление", "unit": "Гкал",
+                                       "tariff_kind": "per_area"})
+        Tariff.objects.get_or_create(service=service, valid_from="2026-01-01",
+                                     defaults={"valid_to": "2026-12-31", "rate": "1"})
+        return str(service.pk)
+
+
+def billing_account_id(schema_name: str) -> str:
+    """A personal account in one principal's schema, on a premise in the public registry."""
+    from datetime import date
+
+    from django_tenants.utils import schema_context
+
+    from registry.models import House, Premise
+    from tenants.billing.models import PersonalAccount
+
+    house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль",
+                                                  street="улица Изоляции", house_number="1")
+    premise, _created = Premise.objects.get_or_create(house=house, number="1", defaults={"area": "40.00"})
+    with schema_context(schema_name):
+        account, _created = PersonalAccount.objects.get_or_create(
+            number=f"ISO-{schema_name}", defaults={"premise": premise, "payer_name": "Изолированный И. И.",
+                                                  "charge_area": "40.00", "opened_on": date(2020, 1, 1)})
+        return str(account.pk)
+
+
+B_ACCOUNT_NUMBER = "ISO-principal_b"  # add to b_markers(): no answer on A's host may contain it
+
+
 B_SETTINGS_NAME = "Настройки Б (изоляция)"
 A_SETTINGS_NAME = "Настройки А (изоляция)"
 B_CONTRACT_NUMBER = "Б-ИЗОЛ-1/2026"
@@ -180,7 +232,7 @@ def b_markers(world) -> list[str]:
     """Strings that only B's data contains: none may appear in an answer on A's host."""
     return [
         world.b_admin.email, world.b_staff.email, world.b_key.prefix, world.b.short_name, world.b.legal_name,
-        world.b.inn, world.b.settlement_account, B_SETTINGS_NAME, B_CONTRACT_NUMBER,
+        world.b.inn, world.b.settlement_account, B_SETTINGS_NAME, B_CONTRACT_NUMBER, B_ACCOUNT_NUMBER,
     ]
 
 
@@ -295,6 +347,18 @@ CASES: dict[str, Case] = {
         WORKSPACE_SETTINGS_UPDATE, lambda w: {"input": {"displayName": "Новые настройки А", "paymentDueDay": 5}},
         "OK",
     ),
+    # billing: each principal's rows live in its own schema, so B's ids are simply not there
+    "accounts": Case(ACCOUNTS, lambda w: {"search": "ISO"} if billing_account_id("principal_b") else {}, "OK"),
+    "account": Case(ACCOUNT, lambda w: {"id": billing_account_id("principal_b")}, "NOT_FOUND"),
+    "services": Case(SERVICES, lambda w: {}, "OK"),
+    "billingPeriods": Case(BILLING_PERIODS, lambda w: {}, "OK"),
+    "tariffCreate": Case(
+        TARIFF_CREATE, lambda w: {"serviceId": billing_service_id("principal_b"), "validFrom": "2027-01-01",
+                                  "rate": "99"},
+        "NOT_FOUND",
+    ),
+    "chargeRun": Case(CHARGE_RUN, lambda w: {"month": "2026-06-01"}, "OK"),  # A's own period; queued after commit
+    "periodPost": Case(PERIOD_POST, lambda w: {"month": "2026-06-01"}, "PERIOD_NOT_CALCULATED"),
 }
 
 

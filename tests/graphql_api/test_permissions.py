@@ -4,35 +4,47 @@ Every case says the outcome (an error code or success) and checks the database: 
 refusal changes nothing at all, a success changes exactly what the operation is for.
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
+from django_tenants.utils import schema_context
 
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
 from identity.models import ApiKey, PrincipalMembership, User
 from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
+from tenants.billing.models import BillingPeriod, Tariff
 from tenants.models import AgencyContract, Principal
 from tenants.services import agency_contract_create
 from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api.test_isolation import (
+    ACCOUNT,
+    ACCOUNTS,
     AGENCY_CONTRACT_CREATE,
     AGENCY_CONTRACT_UPDATE,
     AGENCY_CONTRACTS,
     API_KEY_CREATE,
     API_KEY_REVOKE,
     API_KEYS,
+    BILLING_PERIODS,
+    CHARGE_RUN,
     MEMBERSHIP_UPDATE,
+    PERIOD_POST,
     PRINCIPAL,
     PRINCIPAL_CREATE,
     PRINCIPAL_UPDATE,
     PRINCIPALS,
+    SERVICES,
     STAFF_USER_CREATE,
+    TARIFF_CREATE,
     USERS,
     WORKSPACE_SETTINGS,
     WORKSPACE_SETTINGS_UPDATE,
+    billing_account_id,
+    billing_service_id,
     codes,
     contract_input,
     principal_input,
@@ -109,6 +121,17 @@ def _principal_created(t: Targets):
     )
 
 
+def _a_billing(read):
+    """Run ``read`` in A's schema (billing rows live there, not in public)."""
+    with schema_context("principal_a"):
+        return read()
+
+
+def _a_calculated_june(t: Targets) -> dict:
+    _a_billing(lambda: BillingPeriod.objects.create(month=date(2026, 6, 1), status="calculated"))
+    return {"month": "2026-06-01"}
+
+
 OPS: dict[str, Op] = {
     "users": Op(USERS, Perm.USERS_VIEW, lambda t: {}, lambda t: None, None),
     "apiKeys": Op(API_KEYS, Perm.API_KEYS_MANAGE, lambda t: {}, lambda t: None, None),
@@ -160,6 +183,29 @@ OPS: dict[str, Op] = {
     "agencyContractUpdate": Op(
         AGENCY_CONTRACT_UPDATE, None, lambda t: {"id": str(t.b_contract.pk), "input": {"feeRate": "2.5000"}},
         lambda t: AgencyContract.objects.get(pk=t.b_contract.pk).fee_rate, Decimal("2.5000"),
+    ),
+    # billing
+    "accounts": Op(ACCOUNTS, Perm.ACCOUNTS_VIEW, lambda t: {}, lambda t: None, None),
+    "account": Op(ACCOUNT, Perm.ACCOUNTS_VIEW, lambda t: {"id": billing_account_id("principal_a")},
+                  lambda t: None, None),
+    "services": Op(SERVICES, Perm.CHARGES_VIEW, lambda t: {}, lambda t: None, None),
+    "billingPeriods": Op(BILLING_PERIODS, Perm.CHARGES_VIEW, lambda t: {}, lambda t: None, None),
+    "tariffCreate": Op(
+        TARIFF_CREATE, Perm.SETTINGS_MANAGE,
+        lambda t: {"serviceId": billing_service_id("principal_a"), "validFrom": "2027-01-01", "rate": "10"},
+        lambda t: _a_billing(
+            lambda: list(Tariff.objects.filter(valid_from__year=2027).values_list("valid_from", "rate"))
+        ),
+        [(date(2027, 1, 1), Decimal("10.000000"))],
+    ),
+    "chargeRun": Op(
+        CHARGE_RUN, Perm.CHARGES_RUN, lambda t: {"month": "2026-06-01"},
+        lambda t: _a_billing(lambda: list(BillingPeriod.objects.values_list("month", "status"))),
+        [(date(2026, 6, 1), "running")],
+    ),
+    "periodPost": Op(
+        PERIOD_POST, Perm.CHARGES_RUN, _a_calculated_june,
+        lambda t: _a_billing(lambda: BillingPeriod.objects.filter(status="posted").exists()), True,
     ),
 }
 

@@ -1,0 +1,325 @@
+"""Billing types for principal staff and integrators: accounts, services and tariffs, meters, charges, periods.
+
+Nested lists read what the selectors prefetched (``tenants.billing.selectors``); a resolver
+here never queries per row.
+"""
+
+from decimal import Decimal
+
+import graphene
+
+from graphql_api.core.pagination import connection_type
+from graphql_api.core.permissions import require_principal_perm
+from graphql_api.principals.types import ServiceKindEnum
+from identity.permissions import Perm
+from registry.models import PremiseKind
+from tenants.billing import selectors
+from tenants.billing.models import NormBasis, PeriodStatus, ReadingSource, TariffKind, VolumeMethod
+
+
+def _enum(name: str, choices, description: str = ""):
+    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=description)
+
+
+def _value(choice) -> str:
+    """A model choice as its stored string: a service may have set a TextChoices member, which graphene refuses."""
+    return getattr(choice, "value", choice)
+
+
+TariffKindEnum = _enum("TariffKind", TariffKind, "What the tariff is charged on.")
+NormBasisEnum = _enum("NormBasis", NormBasis, "What a consumption norm is per.")
+PeriodStatusEnum = _enum("PeriodStatus", PeriodStatus)
+VolumeMethodEnum = _enum("VolumeMethod", VolumeMethod, "How a charge line's quantity was found.")
+ReadingSourceEnum = _enum("ReadingSource", ReadingSource)
+
+
+class TariffNode(graphene.ObjectType):
+    class Meta:
+        name = "Tariff"
+
+    id = graphene.ID(required=True)
+    service_id = graphene.ID(required=True)
+    valid_from = graphene.Date(required=True)
+    valid_to = graphene.Date(description="Last day it applies (inclusive); null — open-ended.")
+    rate = graphene.Decimal(required=True, description="Price per unit; not used by two-component tariffs.")
+    cold_component_rate = graphene.Decimal(description="Two-component hot water: cold-water component per m³.")
+    heat_rate = graphene.Decimal(description="Two-component hot water: heat tariff per Gcal.")
+    heat_norm = graphene.Decimal(description="Two-component hot water: Gcal per m³.")
+    unit_rate = graphene.Decimal(
+        required=True, description="The price per unit the charge run uses (cold + heat norm × heat rate for ГВС)."
+    )
+
+    @staticmethod
+    def resolve_unit_rate(tariff, info):
+        # tariff.service is the parent service (set by the prefetch) or the mutation's service: no query
+        if tariff.service.tariff_kind == TariffKind.TWO_COMPONENT_HOT_WATER:
+            return tariff.cold_component_rate + tariff.heat_norm * tariff.heat_rate
+        return tariff.rate
+
+
+class NormNode(graphene.ObjectType):
+    class Meta:
+        name = "Norm"
+
+    id = graphene.ID(required=True)
+    service_id = graphene.ID(required=True)
+    valid_from = graphene.Date(required=True)
+    valid_to = graphene.Date()
+    value = graphene.Decimal(required=True)
+    uplift_coefficient = graphene.Decimal(required=True, description="Повышающий коэффициент where no meter.")
+
+
+class BillingServiceNode(graphene.ObjectType):
+    class Meta:
+        name = "BillingService"
+
+    id = graphene.ID(required=True)
+    code = graphene.String(required=True)
+    kind = graphene.Field(ServiceKindEnum, required=True)
+    name = graphene.String(required=True)
+    unit = graphene.String(required=True)
+    tariff_kind = graphene.Field(TariffKindEnum, required=True)
+    norm_basis = graphene.Field(NormBasisEnum)
+    sort_order = graphene.Int(required=True)
+    is_active = graphene.Boolean(required=True)
+    tariffs = graphene.List(graphene.NonNull(TariffNode), required=True, description="Newest first.")
+    norms = graphene.List(graphene.NonNull(NormNode), required=True, description="Newest first.")
+
+    @staticmethod
+    def resolve_norm_basis(service, info):
+        return service.norm_basis or None
+
+    @staticmethod
+    def resolve_tariffs(service, info):
+        return service.tariff_list  # prefetched by selectors.service_list
+
+    @staticmethod
+    def resolve_norms(service, info):
+        return service.norm_list
+
+
+class AccountServiceNode(graphene.ObjectType):
+    """A service connected to an account (flat: no nested tariffs, so a page of accounts stays cheap)."""
+
+    class Meta:
+        name = "AccountService"
+
+    service_id = graphene.ID(required=True)
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    unit = graphene.String(required=True)
+    kind = graphene.Field(ServiceKindEnum, required=True)
+    valid_from = graphene.Date(required=True)
+    valid_to = graphene.Date()
+
+    @staticmethod
+    def resolve_code(link, info):
+        return link.service.code
+
+    @staticmethod
+    def resolve_name(link, info):
+        return link.service.name
+
+    @staticmethod
+    def resolve_unit(link, info):
+        return link.service.unit
+
+    @staticmethod
+    def resolve_kind(link, info):
+        return link.service.kind
+
+
+class PersonalAccountNode(graphene.ObjectType):
+    class Meta:
+        name = "PersonalAccount"
+
+    id = graphene.ID(required=True)
+    number = graphene.String(required=True)
+    payer_name = graphene.String(required=True)
+    address = graphene.String(required=True, description="House and premise, as printed on the ЕПД.")
+    house_id = graphene.ID(required=True)
+    house_address = graphene.String(required=True)
+    premise_id = graphene.ID(required=True)
+    premise_number = graphene.String(required=True)
+    charge_area = graphene.Decimal(required=True, description="m²")
+    ownership_share = graphene.Decimal(required=True)
+    persons = graphene.Int(description="Living today, else registered; null — no occupancy record.")
+    opened_on = graphene.Date(required=True)
+    closed_on = graphene.Date()
+    debt = graphene.Decimal(description="Closing balance of the latest posted period; null — none posted.")
+    services = graphene.List(
+        graphene.NonNull(AccountServiceNode), required=True, description="Services connected today."
+    )
+
+    @staticmethod
+    def resolve_address(account, info):
+        premise = account.premise
+        label = "кв." if premise.kind == PremiseKind.FLAT else "пом."
+        return f"{premise.house}, {label} {premise.number}"
+
+    @staticmethod
+    def resolve_house_id(account, info):
+        return account.premise.house_id
+
+    @staticmethod
+    def resolve_house_address(account, info):
+        return str(account.premise.house)
+
+    @staticmethod
+    def resolve_premise_number(account, info):
+        return account.premise.number
+
+    @staticmethod
+    def resolve_services(account, info):
+        return account.current_services  # prefetched by the selectors
+
+
+PersonalAccountConnection = connection_type(PersonalAccountNode, "PersonalAccountConnection")
+
+
+class MeterReadingNode(graphene.ObjectType):
+    class Meta:
+        name = "MeterReading"
+
+    id = graphene.ID(required=True)
+    period = graphene.Date(required=True, description="First day of the month the reading belongs to.")
+    zone = graphene.Int(required=True)
+    value = graphene.Decimal(required=True)
+    reading_date = graphene.Date(required=True)
+    source = graphene.Field(ReadingSourceEnum, required=True)
+    flagged = graphene.Boolean(required=True, description="Consumption far above usual.")
+
+
+class MeterNode(graphene.ObjectType):
+    class Meta:
+        name = "Meter"
+
+    id = graphene.ID(required=True)
+    serial = graphene.String(required=True)
+    service_id = graphene.ID(required=True)
+    service_name = graphene.String(required=True)
+    unit = graphene.String(required=True)
+    zones = graphene.Int(required=True)
+    digit_capacity = graphene.Int(required=True)
+    installed_on = graphene.Date(required=True)
+    verified_until = graphene.Date(required=True)
+    archived_at = graphene.Date()
+    readings = graphene.List(
+        graphene.NonNull(MeterReadingNode), required=True,
+        description=f"The last {selectors.READINGS_PER_METER} readings, newest first.",
+    )
+
+    @staticmethod
+    def resolve_service_name(meter, info):
+        return meter.service.name
+
+    @staticmethod
+    def resolve_unit(meter, info):
+        return meter.service.unit
+
+    @staticmethod
+    def resolve_readings(meter, info):
+        return meter.recent_readings
+
+
+class ChargeNode(graphene.ObjectType):
+    class Meta:
+        name = "Charge"
+
+    id = graphene.ID(required=True)
+    period_month = graphene.Date(required=True)
+    service_id = graphene.ID(required=True)
+    service_code = graphene.String(required=True)
+    service_name = graphene.String(required=True)
+    unit = graphene.String(required=True)
+    quantity = graphene.Decimal(required=True)
+    method = graphene.Field(VolumeMethodEnum, required=True)
+    rate = graphene.Decimal(required=True, description="The tariff at the end of the period.")
+    amount = graphene.Decimal(required=True, description="Roubles.")
+
+    @staticmethod
+    def resolve_period_month(charge, info):
+        return charge.period.month
+
+    @staticmethod
+    def resolve_service_code(charge, info):
+        return charge.service.code
+
+    @staticmethod
+    def resolve_service_name(charge, info):
+        return charge.service.name
+
+    @staticmethod
+    def resolve_unit(charge, info):
+        return charge.service.unit
+
+
+class AccountChargePeriod(graphene.ObjectType):
+    month = graphene.Date(required=True)
+    status = graphene.Field(PeriodStatusEnum, required=True)
+    total = graphene.Decimal(required=True, description="Roubles.")
+    charges = graphene.List(graphene.NonNull(ChargeNode), required=True)
+
+    @staticmethod
+    def resolve_month(group, info):
+        return group["period"].month
+
+    @staticmethod
+    def resolve_status(group, info):
+        return _value(group["period"].status)
+
+    @staticmethod
+    def resolve_total(group, info):
+        return sum((c.amount for c in group["charges"]), Decimal(0))
+
+    @staticmethod
+    def resolve_charges(group, info):
+        return group["charges"]
+
+
+class AccountCard(graphene.ObjectType):
+    """One account with what only its card shows: meters with readings and charges by period."""
+
+    account = graphene.Field(PersonalAccountNode, required=True)
+    meters = graphene.List(graphene.NonNull(MeterNode), required=True, description="Archived ones last.")
+    charge_periods = graphene.List(
+        graphene.NonNull(AccountChargePeriod),
+        periods=graphene.Int(default_value=selectors.CHARGE_PERIODS),
+        description="Newest first; needs charges.view (null with PERMISSION_DENIED otherwise).",
+    )
+
+    @staticmethod
+    def resolve_account(account, info):
+        return account
+
+    @staticmethod
+    def resolve_meters(account, info):
+        return account.meter_list
+
+    @staticmethod
+    def resolve_charge_periods(account, info, periods):
+        require_principal_perm(info, Perm.CHARGES_VIEW)
+        periods = max(1, min(periods, selectors.CHARGE_PERIODS * 5))
+        return selectors.account_charges_by_period(account=account, periods=periods)
+
+
+class BillingPeriodNode(graphene.ObjectType):
+    class Meta:
+        name = "BillingPeriod"
+
+    id = graphene.ID(required=True)
+    month = graphene.Date(required=True)
+    status = graphene.Field(PeriodStatusEnum, required=True)
+    charge_lines = graphene.Int(required=True)
+    started_at = graphene.DateTime()
+    finished_at = graphene.DateTime()
+    posted_at = graphene.DateTime()
+    error = graphene.String(description="Why the last run failed (status FAILED).")
+
+    @staticmethod
+    def resolve_status(period, info):
+        return _value(period.status)
+
+    @staticmethod
+    def resolve_error(period, info):
+        return period.error or None
