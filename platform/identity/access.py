@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,11 +121,3 @@ def membership_perms(membership: PrincipalMembership) -> frozenset[str]:
     if membership.role == PrincipalRole.ADMIN:
         return ALL_PERMS
     return frozenset(membership.permissions) & ALL_PERMS
-
-
-def current_principal_or_none():
-    """The host's principal from the connection's tenant, or None on the public host."""
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or tenant.schema_name == "public":
-        return None
-    return tenant
