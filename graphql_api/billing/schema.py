@@ -1,22 +1,61 @@
-"""Billing on a principal's host: accounts, the account card, services and tariffs, periods and charge runs."""
+"""Billing on a principal's host: accounts, the account card, services and tariffs, periods and charge runs,
+readings, recalculations, penalty statements and imports; and, for agent staff, charge runs across principals."""
 
 import graphene
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing_core.error_codes import ErrorCode
-from graphql_api.billing.mutations import ChargeRun, PeriodPost, TariffCreate
+from graphql_api.billing.mutations import (
+    ChargeRun,
+    ChargeRunAll,
+    PeriodPost,
+    ReadingSubmit,
+    RecalculationCreate,
+    TariffCreate,
+)
 from graphql_api.billing.types import (
     AccountCard,
     BillingPeriodNode,
     BillingServiceNode,
+    ChargeRunProgressNode,
+    ImportBatchNode,
+    ImportKindEnum,
+    PenaltyStatementNode,
     PersonalAccountConnection,
+    RecalculationNode,
 )
 from graphql_api.core.errors import ApiError
 from graphql_api.core.pagination import resolve_connection
-from graphql_api.core.permissions import require_principal_perm
+from graphql_api.core.permissions import require_agent_staff, require_principal_perm
 from graphql_api.identity.schema import _int_id
 from identity.permissions import Perm
-from tenants.billing import selectors
+from tenants.billing import fanout, selectors
+from tenants.billing.models import ImportBatch, ImportKind, PersonalAccount, Recalculation
+from tenants.billing.penalties import penalty_statement
+
+IMPORT_BATCHES_MAX = 100
+# Which permission lets a caller see a kind of upload: whoever may load it.
+IMPORT_PERM = {ImportKind.READINGS: Perm.READINGS_MANAGE, ImportKind.OPENING_BALANCES: Perm.ACCOUNTS_MANAGE}
+
+
+def _account_or_not_found(account_id) -> PersonalAccount:
+    account = PersonalAccount.objects.filter(pk=_int_id(account_id)).first()
+    if account is None:
+        # another principal's id looks exactly like a missing one: each schema has its own ids
+        raise ApiError(ErrorCode.NOT_FOUND, _("Лицевой счёт не найден."))
+    return account
+
+
+def _api_error(exc: ValidationError) -> ApiError:
+    """A query has no payload errors: the service's first refusal becomes the top-level error."""
+    err = next(iter(exc.error_dict.values()))[0] if hasattr(exc, "error_dict") else exc.error_list[0]
+    try:
+        code = ErrorCode(err.code)
+    except ValueError:
+        code = ErrorCode.INVALID
+    return ApiError(code, err.message % err.params if err.params else err.message)
 
 
 class Queries(graphene.ObjectType):
@@ -40,6 +79,25 @@ class Queries(graphene.ObjectType):
     billing_periods = graphene.List(
         graphene.NonNull(BillingPeriodNode), required=True, year=graphene.Int(),
         description="Billing periods, newest first (charges.view).",
+    )
+    recalculations = graphene.List(
+        graphene.NonNull(RecalculationNode), required=True, account_id=graphene.ID(required=True),
+        description="An account's recalculations, newest first (charges.view).",
+    )
+    penalty_statement = graphene.Field(
+        PenaltyStatementNode, required=True, account_id=graphene.ID(required=True),
+        as_of=graphene.Date(description="The calculation date; today when omitted."),
+        description="An account's penalties (ЖК РФ ст.155 ч.14), day by day (charges.view).",
+    )
+    import_batches = graphene.List(
+        graphene.NonNull(ImportBatchNode), required=True, kind=ImportKindEnum(required=True),
+        first=graphene.Int(default_value=20, description=f"At most {IMPORT_BATCHES_MAX}."),
+        description="Uploaded files with each line's errors, newest first "
+                    "(readings.manage for readings, accounts.manage for opening balances).",
+    )
+    charge_run_progress = graphene.List(
+        graphene.NonNull(ChargeRunProgressNode), required=True, month=graphene.Date(required=True),
+        description="Every active principal's period for the month (agent staff).",
     )
 
     @staticmethod
@@ -69,8 +127,45 @@ class Queries(graphene.ObjectType):
         require_principal_perm(info, Perm.CHARGES_VIEW)
         return selectors.period_list(year=year)
 
+    @staticmethod
+    def resolve_recalculations(root, info, account_id):
+        require_principal_perm(info, Perm.CHARGES_VIEW)
+        account = _account_or_not_found(account_id)
+        return list(Recalculation.objects.filter(account=account).select_related("period", "service")
+                    .order_by("-created_at", "-pk"))
+
+    @staticmethod
+    def resolve_penalty_statement(root, info, account_id, as_of=None):
+        require_principal_perm(info, Perm.CHARGES_VIEW)
+        account = _account_or_not_found(account_id)
+        try:
+            return penalty_statement(account=account, as_of=as_of or timezone.localdate())
+        except ValidationError as exc:
+            raise _api_error(exc) from exc
+
+    @staticmethod
+    def resolve_import_batches(root, info, kind, first):
+        kind = getattr(kind, "value", kind)
+        require_principal_perm(info, IMPORT_PERM[kind])
+        if not 1 <= first <= IMPORT_BATCHES_MAX:
+            raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 1 до %(max)s.") % {"max": IMPORT_BATCHES_MAX})
+        return list(ImportBatch.objects.filter(kind=kind).order_by("-created_at", "-pk")[:first])
+
+    @staticmethod
+    def resolve_charge_run_progress(root, info, month):
+        require_agent_staff(info)
+        return [ChargeRunProgressNode(**row) for row in _progress_rows(month)]
+
 
 class Mutations(graphene.ObjectType):
     tariff_create = TariffCreate.Field()
     charge_run = ChargeRun.Field()
     period_post = PeriodPost.Field()
+    reading_submit = ReadingSubmit.Field()
+    recalculation_create = RecalculationCreate.Field()
+    charge_run_all = ChargeRunAll.Field()
+
+
+def _progress_rows(month):
+    return [{"schema_name": r["schema"], "status": r["status"], "charge_lines": r["charge_lines"]}
+            for r in fanout.charge_run_progress(month=month)]

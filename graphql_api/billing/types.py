@@ -14,7 +14,17 @@ from graphql_api.principals.types import ServiceKindEnum
 from identity.permissions import Perm
 from registry.models import PremiseKind
 from tenants.billing import selectors
-from tenants.billing.models import NormBasis, PeriodStatus, ReadingSource, TariffKind, VolumeMethod
+from tenants.billing.models import (
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    NormBasis,
+    PeriodStatus,
+    ReadingSource,
+    RecalculationReason,
+    TariffKind,
+    VolumeMethod,
+)
 
 
 def _enum(name: str, choices, description: str = ""):
@@ -323,3 +333,145 @@ class BillingPeriodNode(graphene.ObjectType):
     @staticmethod
     def resolve_error(period, info):
         return period.error or None
+
+
+# --- readings, recalculations, penalties, imports, charge runs across principals ------------------------
+
+
+class ZoneValue(graphene.InputObjectType):
+    zone = graphene.Int(required=True, description="1 for a single-zone meter; 1 day, 2 night, 3 peak otherwise.")
+    value = graphene.Decimal(required=True)
+
+
+RecalculationReasonEnum = graphene.Enum(
+    "RecalculationReason",
+    [("ABSENCE", RecalculationReason.TEMPORARY_ABSENCE.value), ("POOR_QUALITY", RecalculationReason.POOR_QUALITY.value),
+     ("MANUAL", RecalculationReason.MANUAL.value)],
+    description="Why an account's charge is corrected (ПП 354: temporary absence, poor quality; or manual).",
+)
+
+
+class RecalculationNode(graphene.ObjectType):
+    class Meta:
+        name = "Recalculation"
+
+    id = graphene.ID(required=True)
+    account_id = graphene.ID(required=True)
+    service_id = graphene.ID(required=True)
+    service_name = graphene.String(required=True)
+    corrected_month = graphene.Date(required=True, description="The month whose charge is corrected.")
+    period_month = graphene.Date(required=True, description="The open period it is booked into.")
+    amount = graphene.Decimal(required=True, description="Roubles; negative lowers the debt.")
+    reason = graphene.Field(RecalculationReasonEnum, required=True)
+    comment = graphene.String(required=True, description="The basis, as printed.")
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_service_name(recalculation, info):
+        return recalculation.service.name
+
+    @staticmethod
+    def resolve_period_month(recalculation, info):
+        return recalculation.period.month
+
+    @staticmethod
+    def resolve_reason(recalculation, info):
+        return _value(recalculation.reason)
+
+
+class PenaltyRowNode(graphene.ObjectType):
+    class Meta:
+        name = "PenaltyRow"
+
+    period = graphene.Date(required=True, description="First day of the month the debt is for.")
+    debt = graphene.Decimal(required=True)
+    date_from = graphene.Date(required=True)
+    date_to = graphene.Date(required=True, description="Inclusive.")
+    days = graphene.Int(required=True)
+    band = graphene.String(required=True, description="0, 1/300 or 1/130.")
+    rate = graphene.Decimal(description="Key rate, % per annum after caps; null on rows that do not accrue.")
+    formula = graphene.String(required=True)
+    amount = graphene.Decimal(required=True)
+    note = graphene.String(required=True)
+
+
+class PenaltyPeriodNode(graphene.ObjectType):
+    class Meta:
+        name = "PenaltyPeriod"
+
+    period = graphene.Date(required=True)
+    debt = graphene.Decimal(required=True)
+    due_date = graphene.Date(required=True, description="Last day to pay on time.")
+    rows = graphene.List(graphene.NonNull(PenaltyRowNode), required=True)
+    total = graphene.Decimal(required=True, description="Sum of the period's rounded rows.")
+
+
+class PenaltyStatementNode(graphene.ObjectType):
+    class Meta:
+        name = "PenaltyStatement"
+
+    calculation_date = graphene.Date(required=True)
+    periods = graphene.List(graphene.NonNull(PenaltyPeriodNode), required=True)
+    rows = graphene.List(graphene.NonNull(PenaltyRowNode), required=True, description="All periods' rows.")
+    total = graphene.Decimal(required=True, description="Sum of the period totals.")
+    unallocated = graphene.Decimal(required=True, description="Payments beyond every debt (an advance).")
+
+
+ImportKindEnum = _enum("ImportKind", ImportKind)
+ImportModeEnum = _enum("ImportMode", ImportMode)
+ImportStatusEnum = _enum("ImportStatus", ImportStatus)
+
+
+class ImportRowErrorNode(graphene.ObjectType):
+    class Meta:
+        name = "ImportRowError"
+
+    line = graphene.Int(required=True, description="Line of the file (the header is line 1).")
+    field = graphene.String(description="The column at fault (canonical name), or null for the whole line.")
+    message = graphene.String(required=True)
+    code = graphene.String(required=True, description="An ErrorCode value, or DUPLICATE.")
+
+
+class ImportBatchNode(graphene.ObjectType):
+    class Meta:
+        name = "ImportBatch"
+
+    id = graphene.ID(required=True)
+    kind = graphene.Field(ImportKindEnum, required=True)
+    filename = graphene.String(required=True)
+    mode = graphene.Field(ImportModeEnum, required=True)
+    status = graphene.Field(ImportStatusEnum, required=True)
+    encoding = graphene.String(required=True)
+    rows_total = graphene.Int(required=True)
+    rows_loaded = graphene.Int(required=True)
+    errors = graphene.List(graphene.NonNull(ImportRowErrorNode), required=True)
+    created_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_kind(batch, info):
+        return _value(batch.kind)
+
+    @staticmethod
+    def resolve_mode(batch, info):
+        return _value(batch.mode)
+
+    @staticmethod
+    def resolve_status(batch, info):
+        return _value(batch.status)
+
+    @staticmethod
+    def resolve_errors(batch, info):
+        return [ImportRowErrorNode(line=e.get("line") or 0, field=e.get("field") or None,
+                                   message=e.get("message") or "", code=e.get("code") or "INVALID")
+                for e in batch.errors or []]
+
+
+class ChargeRunProgressNode(graphene.ObjectType):
+    """One principal's period for the month, as the agent watches a run across principals."""
+
+    class Meta:
+        name = "ChargeRunProgress"
+
+    schema_name = graphene.String(required=True)
+    status = graphene.Field(PeriodStatusEnum, required=True, description="OPEN when the period does not exist yet.")
+    charge_lines = graphene.Int(required=True)

@@ -2,9 +2,12 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from billing_core.error_codes import ErrorCode
 from tenants.billing.tasks import charge_run_task
 from tenants.models import Principal, PrincipalKind
 
@@ -22,6 +25,8 @@ def charge_run_all(*, month: date) -> list[str]:
     Queued after the caller's transaction commits. Running it twice queues the runs again,
     which is harmless: each run replaces its draft, and a posted period refuses.
     """
+    if month.day != 1:
+        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code=ErrorCode.INVALID)})
     schemas = _principal_schemas()
 
     def send() -> None:

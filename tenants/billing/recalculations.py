@@ -47,6 +47,9 @@ def _charge_of(account: PersonalAccount, service: Service, month: date) -> Charg
 
 
 def _book(*, account, service, corrected_month, amount, reason, comment, user) -> Recalculation:
+    if corrected_month.day != 1:
+        raise ValidationError({"corrected_month": ValidationError(_("Период — первое число месяца."),
+                                                                  code=ErrorCode.INVALID)})
     return Recalculation.objects.create(
         period=booking_period(after=corrected_month), account=account, service=service,
         corrected_month=corrected_month, amount=amount, reason=reason, comment=comment[:500], created_by=user,

@@ -133,6 +133,80 @@ def billing_account_id(schema_name: str) -> str:
 
 B_ACCOUNT_NUMBER = "ISO-principal_b"  # add to b_markers(): no answer on A's host may contain it
 
+# --- billing operations (graphql_api/billing: readings, recalculations, penalties, imports; agent fan-out) ----
+
+READING_SUBMIT = (
+    "mutation($meterId: ID!, $values: [ZoneValue!]!, $readingDate: Date!) "
+    "{ readingSubmit(meterId: $meterId, values: $values, readingDate: $readingDate) "
+    "{ readings { id zone value source } errors { field code } } }"
+)
+RECALCULATION_CREATE = (
+    "mutation($accountId: ID!, $serviceId: ID!, $month: Date!, $manual: RecalculationManualInput) "
+    "{ recalculationCreate(accountId: $accountId, serviceId: $serviceId, correctedMonth: $month, reason: MANUAL, "
+    "manual: $manual) { recalculation { id amount reason comment } errors { field code } } }"
+)
+RECALCULATIONS = "query($id: ID!) { recalculations(accountId: $id) { id amount reason comment } }"
+PENALTY_STATEMENT = (
+    "query($id: ID!, $asOf: Date) { penaltyStatement(accountId: $id, asOf: $asOf) "
+    "{ calculationDate total periods { period total rows { days band amount } } } }"
+)
+IMPORT_BATCHES = (
+    "query($kind: ImportKind!) { importBatches(kind: $kind) "
+    "{ id filename status errors { line field code message } } }"
+)
+CHARGE_RUN_ALL = "mutation($month: Date!) { chargeRunAll(month: $month) { month queued errors { field code } } }"
+CHARGE_RUN_PROGRESS = "query($month: Date!) { chargeRunProgress(month: $month) { schemaName status chargeLines } }"
+RESIDENT_METERS = "query { residentMeters { principalId meterId serial serviceName accountNumber } }"
+RESIDENT_READING_SUBMIT = (
+    "mutation($principalId: ID!, $meterId: ID!, $values: [ZoneValue!]!, $readingDate: Date!) "
+    "{ residentReadingSubmit(principalId: $principalId, meterId: $meterId, values: $values, "
+    "readingDate: $readingDate) { readings { zone value source } errors { field code } } }"
+)
+
+
+def window_day():
+    """The latest day, today or before, inside the default readings window (the 20th to the 25th)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if today.day >= 20:
+        return today.replace(day=min(today.day, 25))
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=25)
+
+
+def billing_meter_id(schema_name: str) -> str:
+    """A working meter on the principal's isolation account."""
+    from datetime import date
+
+    from django_tenants.utils import schema_context
+
+    from tenants.billing.models import Meter
+
+    account_id, service_id = billing_account_id(schema_name), billing_service_id(schema_name)
+    with schema_context(schema_name):
+        meter, _created = Meter.objects.get_or_create(
+            serial=f"ISO-M-{schema_name}", defaults={"account_id": account_id, "service_id": service_id,
+                                                     "installed_on": date(2020, 1, 1),
+                                                     "verified_until": date(2035, 1, 1)})
+        return str(meter.pk)
+
+
+def billing_import_batch(schema_name: str) -> str:
+    """A rejected readings upload whose file name and errors carry the principal's account number."""
+    from django_tenants.utils import schema_context
+
+    from tenants.billing.models import ImportBatch
+
+    number = f"ISO-{schema_name}"
+    with schema_context(schema_name):
+        batch = ImportBatch.objects.create(
+            kind="readings", sha256="0" * 64, filename=f"{number}.csv", mode="all_or_nothing", status="rejected",
+            rows_total=1, errors=[{"line": 2, "field": "meter", "message": f"«{number}» не найден",
+                                   "code": "NOT_FOUND"}])
+        return str(batch.pk)
+
 
 B_SETTINGS_NAME = "Настройки Б (изоляция)"
 A_SETTINGS_NAME = "Настройки А (изоляция)"
@@ -359,6 +433,35 @@ CASES: dict[str, Case] = {
     ),
     "chargeRun": Case(CHARGE_RUN, lambda w: {"month": "2026-06-01"}, "OK"),  # A's own period; queued after commit
     "periodPost": Case(PERIOD_POST, lambda w: {"month": "2026-06-01"}, "PERIOD_NOT_CALCULATED"),
+    "readingSubmit": Case(
+        READING_SUBMIT,
+        lambda w: {"meterId": billing_meter_id("principal_b"), "values": [{"zone": 1, "value": "7"}],
+                   "readingDate": window_day().isoformat()},
+        "NOT_FOUND",
+    ),
+    "recalculationCreate": Case(
+        RECALCULATION_CREATE,
+        lambda w: {"accountId": billing_account_id("principal_b"), "serviceId": billing_service_id("principal_b"),
+                   "month": "2026-05-01", "manual": {"amount": "-100", "comment": "с чужого адреса"}},
+        "NOT_FOUND",
+    ),
+    "recalculations": Case(RECALCULATIONS, lambda w: {"id": billing_account_id("principal_b")}, "NOT_FOUND"),
+    "penaltyStatement": Case(
+        PENALTY_STATEMENT, lambda w: {"id": billing_account_id("principal_b"), "asOf": "2026-06-30"}, "NOT_FOUND"
+    ),
+    # B has an upload naming its account: A's list must not show it
+    "importBatches": Case(IMPORT_BATCHES, lambda w: {"kind": "READINGS"} if billing_import_batch("principal_b")
+                          else {}, "OK"),
+    # agent-only and residents-only fields: a principal's key or admin is refused outright
+    "chargeRunAll": Case(CHARGE_RUN_ALL, lambda w: {"month": "2026-06-01"}, "PERMISSION_DENIED"),
+    "chargeRunProgress": Case(CHARGE_RUN_PROGRESS, lambda w: {"month": "2026-06-01"}, "PERMISSION_DENIED"),
+    "residentMeters": Case(RESIDENT_METERS, lambda w: {}, "PERMISSION_DENIED"),
+    "residentReadingSubmit": Case(
+        RESIDENT_READING_SUBMIT,
+        lambda w: {"principalId": str(w.b.pk), "meterId": billing_meter_id("principal_b"),
+                   "values": [{"zone": 1, "value": "7"}], "readingDate": window_day().isoformat()},
+        "PERMISSION_DENIED",
+    ),
 }
 
 

@@ -31,12 +31,21 @@ from tests.graphql_api.test_isolation import (
     API_KEYS,
     BILLING_PERIODS,
     CHARGE_RUN,
+    CHARGE_RUN_ALL,
+    CHARGE_RUN_PROGRESS,
+    IMPORT_BATCHES,
     MEMBERSHIP_UPDATE,
+    PENALTY_STATEMENT,
     PERIOD_POST,
     PRINCIPAL,
     PRINCIPAL_CREATE,
     PRINCIPAL_UPDATE,
     PRINCIPALS,
+    READING_SUBMIT,
+    RECALCULATION_CREATE,
+    RECALCULATIONS,
+    RESIDENT_METERS,
+    RESIDENT_READING_SUBMIT,
     SERVICES,
     STAFF_USER_CREATE,
     TARIFF_CREATE,
@@ -44,12 +53,14 @@ from tests.graphql_api.test_isolation import (
     WORKSPACE_SETTINGS,
     WORKSPACE_SETTINGS_UPDATE,
     billing_account_id,
+    billing_meter_id,
     billing_service_id,
     codes,
     contract_input,
     principal_input,
     schema_names,
     settings_row,
+    window_day,
 )
 
 OK = "OK"
@@ -132,6 +143,54 @@ def _a_calculated_june(t: Targets) -> dict:
     return {"month": "2026-06-01"}
 
 
+RESIDENT = "resident"  # Op.perm of the residents' cabinet fields: a resident's own session on the agent's host
+RESIDENT_EMAIL = "resident@matrix.test"
+
+
+def _a_readings(serial: str, *fields) -> list:
+    from tenants.billing.models import Reading
+
+    return _a_billing(lambda: list(Reading.objects.filter(meter__serial=serial).order_by("zone")
+                                   .values_list("zone", "value", *fields)))
+
+
+def _a_meter_reading(t: Targets) -> dict:
+    return {"meterId": billing_meter_id("principal_a"), "values": [{"zone": 1, "value": "12.5"}],
+            "readingDate": window_day().isoformat()}
+
+
+def _a_recalculations(t: Targets) -> list:
+    from tenants.billing.models import Recalculation
+
+    return _a_billing(lambda: list(Recalculation.objects.values_list("amount", "reason", "comment")))
+
+
+def _resident_home(t: Targets) -> dict:
+    """A household served by A, with a meter, linked to the matrix's resident when that user exists."""
+    from cabinet.models import ResidentLink
+    from registry.models import House, Premise, UnifiedAccount
+    from tenants.billing.models import Meter, PersonalAccount
+
+    house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица Матрицы",
+                                           house_number="3")
+    premise, _c = Premise.objects.get_or_create(house=house, number="1", defaults={"area": "40.00"})
+    unified, _c = UnifiedAccount.objects.get_or_create(number="7600009901", defaults={"premise": premise,
+                                                                                       "payer_name": "Житель"})
+    resident = User.objects.filter(email=RESIDENT_EMAIL).first()
+    if resident is not None:
+        ResidentLink.objects.get_or_create(user=resident, unified_account=unified)
+    service_id = billing_service_id("principal_a")
+    with schema_context("principal_a"):
+        account, _c = PersonalAccount.objects.get_or_create(
+            number="RES-MATRIX", defaults={"premise": premise, "unified_account": unified, "payer_name": "Житель",
+                                           "charge_area": "40.00", "opened_on": date(2020, 1, 1)})
+        meter, _c = Meter.objects.get_or_create(serial="RES-M-1", defaults={
+            "account": account, "service_id": service_id, "installed_on": date(2020, 1, 1),
+            "verified_until": date(2035, 1, 1)})
+    return {"principalId": str(t.a.pk), "meterId": str(meter.pk), "values": [{"zone": 1, "value": "3.25"}],
+            "readingDate": window_day().isoformat()}
+
+
 OPS: dict[str, Op] = {
     "users": Op(USERS, Perm.USERS_VIEW, lambda t: {}, lambda t: None, None),
     "apiKeys": Op(API_KEYS, Perm.API_KEYS_MANAGE, lambda t: {}, lambda t: None, None),
@@ -207,13 +266,40 @@ OPS: dict[str, Op] = {
         PERIOD_POST, Perm.CHARGES_RUN, _a_calculated_june,
         lambda t: _a_billing(lambda: BillingPeriod.objects.filter(status="posted").exists()), True,
     ),
+    "readingSubmit": Op(
+        # the source (api or portal) depends on the caller: test_billing_more_api checks it
+        READING_SUBMIT, Perm.READINGS_MANAGE, _a_meter_reading, lambda t: _a_readings("ISO-M-principal_a"),
+        [(1, Decimal("12.5000"))],
+    ),
+    "recalculationCreate": Op(
+        RECALCULATION_CREATE, Perm.CHARGES_RUN,
+        lambda t: {"accountId": billing_account_id("principal_a"), "serviceId": billing_service_id("principal_a"),
+                   "month": "2026-05-01", "manual": {"amount": "-10", "comment": "Акт №1"}},
+        _a_recalculations, [(Decimal("-10.00"), "manual", "Акт №1")],
+    ),
+    "recalculations": Op(RECALCULATIONS, Perm.CHARGES_VIEW, lambda t: {"id": billing_account_id("principal_a")},
+                         lambda t: None, None),
+    "penaltyStatement": Op(
+        PENALTY_STATEMENT, Perm.CHARGES_VIEW, lambda t: {"id": billing_account_id("principal_a"),
+                                                         "asOf": "2026-06-30"},
+        lambda t: None, None,
+    ),
+    "importBatches": Op(IMPORT_BATCHES, Perm.READINGS_MANAGE, lambda t: {"kind": "READINGS"}, lambda t: None, None),
+    "chargeRunAll": Op(CHARGE_RUN_ALL, None, lambda t: {"month": "2026-06-01"}, lambda t: None, None),
+    "chargeRunProgress": Op(CHARGE_RUN_PROGRESS, None, lambda t: {"month": "2026-06-01"}, lambda t: None, None),
+    "residentMeters": Op(RESIDENT_METERS, RESIDENT, lambda t: _resident_home(t) and {}, lambda t: None, None),
+    "residentReadingSubmit": Op(
+        RESIDENT_READING_SUBMIT, RESIDENT, _resident_home, lambda t: _a_readings("RES-M-1", "source"),
+        [(1, Decimal("3.2500"), "cabinet")],
+    ),
 }
 
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.
 OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout"}
 
-PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm is not None)
+PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm not in (None, RESIDENT))
 AGENT_OPS = sorted(name for name, op in OPS.items() if op.perm is None)
+RESIDENT_OPS = sorted(name for name, op in OPS.items() if op.perm == RESIDENT)
 
 
 # --- actors ------------------------------------------------------------------------------------------------
@@ -226,6 +312,8 @@ def client_for(actor: str, host: str, op: Op, t: Targets, gql):
         return gql(host)
     if actor == "resident":
         return gql(host, user=factories.user(is_resident=True))
+    if actor == "linked_resident":
+        return gql(host, user=factories.user(RESIDENT_EMAIL, is_resident=True))
     if actor == "staff_of_other_principal":
         return gql(host, user=factories.staff(t.b, role=PrincipalRole.ADMIN))
     if actor == "staff_without_perm":
@@ -284,7 +372,22 @@ def _agent_cases():
         yield name, "agent_admin", "public", OK
 
 
-MATRIX = [*_principal_cases(), *_agent_cases()]
+def _resident_cases():
+    for name in RESIDENT_OPS:
+        yield name, "anonymous", "public", "UNAUTHENTICATED"
+        yield name, "anonymous", "a", "UNAUTHENTICATED"
+        yield name, "linked_resident", "public", OK
+        yield name, "resident", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_of_other_principal", "a", "FOREIGN_PRINCIPAL"
+        yield name, "principal_admin", "a", "PERMISSION_DENIED"
+        yield name, "principal_admin", "public", "PERMISSION_DENIED"
+        yield name, "key_with_all_perms", "a", "PERMISSION_DENIED"
+        yield name, "agent_operator", "public", "PERMISSION_DENIED"
+        yield name, "agent_admin", "public", "PERMISSION_DENIED"
+        yield name, "agent_admin", "a", "PERMISSION_DENIED"
+
+
+MATRIX = [*_principal_cases(), *_agent_cases(), *_resident_cases()]
 
 
 def test_every_schema_field_is_in_the_matrix_or_declared_open():

@@ -1,4 +1,7 @@
+from graphql_api.billing.mutations.fanout import ChargeRunAll
 from graphql_api.billing.mutations.periods import ChargeRun, PeriodPost
+from graphql_api.billing.mutations.readings import ReadingSubmit
+from graphql_api.billing.mutations.recalculations import RecalculationCreate
 from graphql_api.billing.mutations.tariffs import TariffCreate
 
-__all__ = ["ChargeRun", "PeriodPost", "TariffCreate"]
+__all__ = ["ChargeRun", "ChargeRunAll", "PeriodPost", "ReadingSubmit", "RecalculationCreate", "TariffCreate"]

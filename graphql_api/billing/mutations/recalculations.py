@@ -1,0 +1,104 @@
+import graphene
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from billing_core.error_codes import ErrorCode
+from graphql_api.billing.types import RecalculationNode, RecalculationReasonEnum
+from graphql_api.core.mutations import BaseMutation
+from graphql_api.core.permissions import require_principal_perm
+from graphql_api.identity.schema import _int_id
+from identity.permissions import Perm
+from tenants.billing import recalculations
+from tenants.billing.models import PersonalAccount, RecalculationReason, Service
+
+
+class RecalculationAbsenceInput(graphene.InputObjectType):
+    departure_date = graphene.Date(required=True, description="The day of leaving.")
+    return_date = graphene.Date(required=True, description="The day of coming back.")
+    application_date = graphene.Date(required=True, description="When the resident applied.")
+    absent_persons = graphene.Int(default_value=1)
+    meter_installable = graphene.Boolean(
+        default_value=False, description="A meter could be installed (then absence is not recalculated)."
+    )
+
+
+class RecalculationPoorQualityInput(graphene.InputObjectType):
+    interruptions_hours = graphene.List(graphene.NonNull(graphene.Decimal), required=True,
+                                        description="Each interruption's length in hours.")
+
+
+class RecalculationManualInput(graphene.InputObjectType):
+    amount = graphene.Decimal(required=True, description="Roubles; negative lowers the debt.")
+    comment = graphene.String(required=True, description="The written basis.")
+
+
+_INPUT_OF = {
+    RecalculationReason.TEMPORARY_ABSENCE: "absence",
+    RecalculationReason.POOR_QUALITY: "poor_quality",
+    RecalculationReason.MANUAL: "manual",
+}
+
+
+def _one_input_for(reason: str, given: dict) -> dict:
+    """Exactly the input of the chosen reason: another reason's input is a mistake, not something to ignore."""
+    wanted = _INPUT_OF[reason]
+    errors = {}
+    if given[wanted] is None:
+        errors[wanted] = ValidationError(_("Укажите данные для выбранного основания."), code=ErrorCode.REQUIRED)
+    for name, value in given.items():
+        if name != wanted and value is not None:
+            errors[name] = ValidationError(_("Не относится к выбранному основанию."), code=ErrorCode.INVALID)
+    if errors:
+        raise ValidationError(errors)
+    return given[wanted]
+
+
+def _found(model, pk, field: str, message: str):
+    row = model.objects.filter(pk=_int_id(pk)).first()
+    if row is None:
+        raise ValidationError({field: ValidationError(message, code=ErrorCode.NOT_FOUND)})
+    return row
+
+
+class RecalculationCreate(BaseMutation):
+    """Book a recalculation of one month's charge into the next open period (charges.run).
+
+    Give the input that matches ``reason``: ``absence``, ``poorQuality`` or ``manual``.
+    """
+
+    recalculation = graphene.Field(RecalculationNode)
+
+    class Arguments:
+        account_id = graphene.ID(required=True)
+        service_id = graphene.ID(required=True)
+        corrected_month = graphene.Date(required=True, description="First day of the month to correct.")
+        reason = RecalculationReasonEnum(required=True)
+        absence = RecalculationAbsenceInput()
+        poor_quality = RecalculationPoorQualityInput()
+        manual = RecalculationManualInput()
+
+    @classmethod
+    def perform(cls, root, info, account_id, service_id, corrected_month, reason, absence=None, poor_quality=None,
+                manual=None):
+        actor, _principal = require_principal_perm(info, Perm.CHARGES_RUN)
+        reason = getattr(reason, "value", reason)
+        data = _one_input_for(reason, {"absence": absence, "poor_quality": poor_quality, "manual": manual})
+        common = {
+            "account": _found(PersonalAccount, account_id, "account_id", _("Лицевой счёт не найден.")),
+            "service": _found(Service, service_id, "service_id", _("Услуга не найдена.")),
+            "corrected_month": corrected_month,
+            "user": actor.user,
+        }
+        if reason == RecalculationReason.TEMPORARY_ABSENCE:
+            recalculation = recalculations.recalculation_absence_create(
+                **common, departure_date=data.departure_date, return_date=data.return_date,
+                application_date=data.application_date, absent_persons=data.absent_persons,
+                meter_installable=data.meter_installable,
+            )
+        elif reason == RecalculationReason.POOR_QUALITY:
+            recalculation = recalculations.recalculation_quality_create(
+                **common, interruptions_hours=list(data.interruptions_hours))
+        else:
+            recalculation = recalculations.recalculation_manual_create(
+                **common, amount=data.amount, comment=data.comment)
+        return cls(recalculation=recalculation)
