@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _csrf = CsrfViewMiddleware(lambda request: None)
 
 
-def _error(code: ErrorCode, message: str, status: int) -> JsonResponse:
+def error_response(code: ErrorCode, message: str, status: int) -> JsonResponse:
     return JsonResponse(
         {"errors": [{"message": str(message), "extensions": {"code": code.value}}]},
         status=status, json_dumps_params={"ensure_ascii": False},
@@ -47,6 +47,23 @@ def _api_key_from(request) -> str | None:
         if scheme.lower() in ("bearer", "api-key"):
             return value.strip()
     return request.META.get("HTTP_X_API_KEY") or None
+
+
+def authenticate(request) -> JsonResponse | None:
+    """Set ``request.actor`` from the session or API key, or return the refusal to send."""
+    api_key = _api_key_from(request)
+    try:
+        request.actor = actor_for_request(
+            principal=_host_principal(request),
+            user=getattr(request, "user", None) if api_key is None else None,
+            api_key_plain=api_key,
+        )
+    except AccessRefused as refused:
+        return error_response(refused.code, refused.message, refused.status)
+    # A browser session (or anonymous login) must prove it came from our pages.
+    if api_key is None and request.method == "POST" and _csrf.process_view(request, None, (), {}) is not None:
+        return error_response(ErrorCode.CSRF_FAILED, _("Ошибка проверки CSRF."), 403)
+    return None
 
 
 def _host_principal(request):
@@ -89,32 +106,20 @@ class GatewayView(View):
 
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.GRAPHQL_MAX_BODY_BYTES or len(request.body) > settings.GRAPHQL_MAX_BODY_BYTES:
-            return _error(ErrorCode.QUERY_TOO_LARGE, _("Слишком большой запрос."), 413)
+            return error_response(ErrorCode.QUERY_TOO_LARGE, _("Слишком большой запрос."), 413)
 
-        api_key = _api_key_from(request)
-        try:
-            request.actor = actor_for_request(
-                principal=_host_principal(request),
-                user=getattr(request, "user", None) if api_key is None else None,
-                api_key_plain=api_key,
-            )
-        except AccessRefused as refused:
-            return _error(refused.code, refused.message, refused.status)
-
-        if api_key is None and request.method == "POST":
-            # A browser session (or anonymous login) must prove it came from our pages.
-            refusal = _csrf.process_view(request, None, (), {})
-            if refusal is not None:
-                return _error(ErrorCode.CSRF_FAILED, _("Ошибка проверки CSRF."), 403)
+        refused = authenticate(request)
+        if refused is not None:
+            return refused
 
         try:
             payload = self._payload(request)
         except ValueError as exc:
-            return _error(ErrorCode.INVALID, str(exc), 400)
+            return error_response(ErrorCode.INVALID, str(exc), 400)
 
         if isinstance(payload, list):
             if not payload or len(payload) > settings.GRAPHQL_MAX_BATCH:
-                return _error(
+                return error_response(
                     ErrorCode.TOO_MANY_OPERATIONS,
                     _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
                     400,

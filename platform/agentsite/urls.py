@@ -1,10 +1,12 @@
 from django.urls import path
 
 from agentsite import views
+from graphql_api.uploads import UploadView
 from graphql_api.view import GatewayView
 
 urlpatterns = [
     path("graphql", GatewayView.as_view(), name="graphql"),
+    path("uploads/<slug:kind>", UploadView.as_view(), name="upload"),
     path("auth/csrf", views.csrf, name="csrf"),
     path("health", views.health, name="health"),
 ]
