@@ -22,6 +22,7 @@ from tenants.billing.models import (
     PeriodStatus,
     ReadingSource,
     RecalculationReason,
+    Service,
     TariffKind,
     VolumeMethod,
 )
@@ -108,6 +109,15 @@ class BillingServiceNode(graphene.ObjectType):
         return service.norm_list
 
 
+def service_of(link, info):
+    """The link's service from a per-request map: one query for the catalogue (a few dozen rows at most)."""
+    cache = getattr(info.context, "_billing_services", None)
+    if cache is None:
+        cache = {s.pk: s for s in Service.objects.all()}
+        info.context._billing_services = cache
+    return cache[link.service_id]
+
+
 class AccountServiceNode(graphene.ObjectType):
     """A service connected to an account (flat: no nested tariffs, so a page of accounts stays cheap)."""
 
@@ -124,19 +134,19 @@ class AccountServiceNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_code(link, info):
-        return link.service.code
+        return service_of(link, info).code
 
     @staticmethod
     def resolve_name(link, info):
-        return link.service.name
+        return service_of(link, info).name
 
     @staticmethod
     def resolve_unit(link, info):
-        return link.service.unit
+        return service_of(link, info).unit
 
     @staticmethod
     def resolve_kind(link, info):
-        return link.service.kind
+        return service_of(link, info).kind
 
 
 class PersonalAccountNode(graphene.ObjectType):

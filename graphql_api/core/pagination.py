@@ -53,10 +53,12 @@ def connection_type(node_type, name: str):
             "nodes": graphene.List(graphene.NonNull(node_type), required=True),
             "page_info": graphene.Field(PageInfo, required=True),
             "total_count": graphene.Int(required=True),
+            # counted only when asked for: a count scans every matching row, a page does not
+            "resolve_total_count": staticmethod(lambda conn, info: conn.total_count()),
         },
     )
 
 
 def resolve_connection(conn_type, queryset, *, first, after):
     rows, info = page(queryset, first=first, after=after)
-    return conn_type(nodes=rows, page_info=info, total_count=queryset.count())
+    return conn_type(nodes=rows, page_info=info, total_count=queryset.count)

@@ -96,7 +96,10 @@ def debt_subquery() -> Subquery:
 def account_services_prefetch(day: date) -> Prefetch:
     return Prefetch(
         "services",
-        queryset=AccountService.objects.filter(_valid_on(day)).select_related("service")
+        # no select_related: a page of 100 accounts would build 800 copies of the same 8 services;
+        # the API reads services once per request instead (graphql_api.billing.types.service_of)
+        queryset=AccountService.objects.filter(_valid_on(day))
+        .only("id", "account_id", "service_id", "valid_from", "valid_to")
         .order_by("service__sort_order", "service_id"),
         to_attr="current_services",
     )
