@@ -1,6 +1,7 @@
 """Builders for test data: valid requisites, principals, staff, keys. Real rows, no mocks."""
 
 import itertools
+from datetime import date
 
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
 from identity.models import PrincipalMembership, User
@@ -42,3 +43,23 @@ def staff(principal, *, role=PrincipalRole.STAFF, permissions=(), email: str | N
 def api_key(principal, permissions) -> str:
     _key, plain = api_key_create(principal=principal, name="test key", permissions=list(permissions), created_by=None)
     return plain
+
+
+def household_meter(principal, premise, unified, serial: str):
+    """A personal account of ``unified``'s household at ``principal`` with one cold-water meter.
+
+    Opens the principal's readings window for the whole month: tests using it are not about the window.
+    """
+    from django_tenants.utils import tenant_context
+
+    from tenants.billing.models import Meter, PersonalAccount, Service
+    from tenants.workspace.models import WorkspaceSettings
+
+    with tenant_context(principal):
+        WorkspaceSettings.objects.update(readings_window_start_day=1, readings_window_end_day=31)
+        service = Service.objects.get_or_create(code="cold", defaults={
+            "kind": "cold_water", "name": "ХВС", "unit": "м³", "tariff_kind": "per_unit"})[0]
+        account = PersonalAccount.objects.create(number=f"L-{serial}", premise=premise, unified_account=unified,
+                                                 payer_name="-", charge_area=40, opened_on=date(2020, 1, 1))
+        return Meter.objects.create(account=account, service=service, serial=serial, installed_on=date(2020, 1, 1),
+                                    verified_until=date(2035, 1, 1))

@@ -11,21 +11,8 @@ from django_tenants.utils import tenant_context
 from cabinet.models import ResidentLink
 from cabinet.services import resident_meters, resident_reading_submit
 from registry.models import House, Premise, UnifiedAccount
-from tenants.billing.models import Meter, PersonalAccount, Reading, Service
-from tenants.workspace.models import WorkspaceSettings
+from tenants.billing.models import Reading
 from tests import factories
-
-
-def _household(principal, premise, unified, serial: str) -> Meter:
-    with tenant_context(principal):
-        # the window is not under test here: open it for the whole month, whatever day the suite runs
-        WorkspaceSettings.objects.update(readings_window_start_day=1, readings_window_end_day=31)
-        service = Service.objects.get_or_create(code="cold", defaults={
-            "kind": "cold_water", "name": "ХВС", "unit": "м³", "tariff_kind": "per_unit"})[0]
-        account = PersonalAccount.objects.create(number=f"L-{serial}", premise=premise, unified_account=unified,
-                                                 payer_name="-", charge_area=40, opened_on=date(2020, 1, 1))
-        return Meter.objects.create(account=account, service=service, serial=serial, installed_on=date(2020, 1, 1),
-                                    verified_until=date(2030, 1, 1))
 
 
 @pytest.fixture
@@ -39,9 +26,9 @@ def homes(principal_a, principal_b):
     ResidentLink.objects.create(user=resident, unified_account=mine)
     return {
         "resident": resident,
-        "mine_a": _household(principal_a, mine_premise, mine, "MY-A"),
-        "mine_b": _household(principal_b, mine_premise, mine, "MY-B"),
-        "neighbour_a": _household(principal_a, other_premise, other, "NB-A"),
+        "mine_a": factories.household_meter(principal_a, mine_premise, mine, "MY-A"),
+        "mine_b": factories.household_meter(principal_b, mine_premise, mine, "MY-B"),
+        "neighbour_a": factories.household_meter(principal_a, other_premise, other, "NB-A"),
     }
 
 

@@ -10,8 +10,7 @@ from django_tenants.utils import tenant_context
 from cabinet.models import ResidentLink
 from identity.permissions import PrincipalRole
 from registry.models import House, Premise, UnifiedAccount
-from tenants.billing.models import Meter, PersonalAccount, Reading, Service
-from tenants.workspace.models import WorkspaceSettings
+from tenants.billing.models import Reading
 from tests import factories
 from tests.conftest import error_codes
 
@@ -30,15 +29,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _household(principal, premise, unified, serial: str) -> Meter:
-    with tenant_context(principal):
-        WorkspaceSettings.objects.update(readings_window_start_day=1, readings_window_end_day=31)
-        service = Service.objects.get_or_create(code="cold", defaults={
-            "kind": "cold_water", "name": "ХВС", "unit": "м³", "tariff_kind": "per_unit"})[0]
-        account = PersonalAccount.objects.create(number=f"L-{serial}", premise=premise, unified_account=unified,
-                                                 payer_name="-", charge_area=40, opened_on=date(2020, 1, 1))
-        return Meter.objects.create(account=account, service=service, serial=serial, installed_on=date(2020, 1, 1),
-                                    verified_until=date(2035, 1, 1))
 
 
 @pytest.fixture
@@ -52,10 +42,10 @@ def homes(principal_a, principal_b):
     ResidentLink.objects.create(user=resident, unified_account=mine)
     return {
         "resident": resident,
-        "mine_a": _household(principal_a, mine_premise, mine, "MY-A"),
-        "mine_b": _household(principal_b, mine_premise, mine, "MY-B"),
-        "neighbour_a": _household(principal_a, other_premise, other, "NB-A"),
-        "neighbour_b": _household(principal_b, other_premise, other, "NB-B"),
+        "mine_a": factories.household_meter(principal_a, mine_premise, mine, "MY-A"),
+        "mine_b": factories.household_meter(principal_b, mine_premise, mine, "MY-B"),
+        "neighbour_a": factories.household_meter(principal_a, other_premise, other, "NB-A"),
+        "neighbour_b": factories.household_meter(principal_b, other_premise, other, "NB-B"),
     }
 
 
