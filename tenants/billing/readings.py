@@ -129,25 +129,33 @@ def readings_import(*, data: bytes, filename: str, mode: str, user=None, today: 
             value, zone, day = (_parse(line, r, name, errors) for name in ("value", "zone", "date"))
             if value is None or zone is None or day is None:
                 continue
-            entry = parsed.setdefault((meter.pk, day), {"meter": meter, "values": {}, "lines": {}})
+            # one reading per meter and month: its zones share a date, and no zone comes twice
+            entry = parsed.setdefault((meter.pk, day.replace(day=1)),
+                                      {"meter": meter, "day": day, "values": {}, "lines": {}})
             if zone in entry["values"]:
-                errors.append(RowError(line, "zone", _("Повтор зоны %(z)s прибора в строке %(l)s.")
-                                       % {"z": zone, "l": entry["lines"][zone]}, "DUPLICATE"))
+                errors.append(RowError(line, "zone", _("Повтор зоны %(z)s прибора за месяц, см. строку %(l)s.")
+                                       % {"z": zone, "l": entry["lines"][zone]}, ErrorCode.DUPLICATE))
+                continue
+            if day != entry["day"]:
+                errors.append(RowError(
+                    line, "date", _("Зоны одного показания должны иметь одну дату, см. строку %(l)s.")
+                    % {"l": min(entry["lines"].values())}, ErrorCode.INVALID,
+                ))
                 continue
             entry["values"][zone] = value
             entry["lines"][zone] = line
         posted = set(BillingPeriod.objects.filter(status=PeriodStatus.POSTED).values_list("month", flat=True))
         previous_by_period: dict[date, dict] = {}
         good: list[Reading] = []
-        for (_meter_id, day), entry in parsed.items():
-            period = day.replace(day=1)
+        for (_meter_id, period), entry in parsed.items():
+            day = entry["day"]
             first_line = min(entry["lines"].values())
             if period in posted:
                 errors.append(RowError(first_line, "date", _("Период %(m)s проведён.")
                                        % {"m": period.strftime("%m.%Y")}, ErrorCode.PERIOD_POSTED))
                 continue
             if period not in previous_by_period:
-                ids = [m["meter"].pk for (_i, d), m in parsed.items() if d.replace(day=1) == period]
+                ids = [m["meter"].pk for (_i, p), m in parsed.items() if p == period]
                 previous_by_period[period] = _previous_values(ids, period)
             meter = entry["meter"]
             try:

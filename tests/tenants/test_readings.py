@@ -139,3 +139,12 @@ def test_good_rows_mode_loads_the_rest_and_a_second_upload_is_a_no_op(meters, pr
     assert again.pk == first.pk
     with tenant_context(principal_a):
         assert Reading.objects.filter(period=date(2026, 10, 1)).count() == 3
+
+
+def test_same_meter_twice_in_a_month_is_named_not_a_database_error(meters, principal_a):
+    text = FILE + "CW-100;1;99 996;24.10.2026\nEL-200;2;56;25.10.2026\n"
+    batch = _upload(principal_a, text, "good_rows")
+    assert [(e["line"], e["field"], e["code"]) for e in batch.errors] == [
+        (5, "zone", "DUPLICATE"), (6, "zone", "DUPLICATE"),
+    ]
+    assert batch.rows_loaded == 3
