@@ -12,6 +12,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.migration_executors import get_executor as tenants_get_executor
 from django_tenants.migration_executors.base import MigrationExecutor
 
+from tenants.schemas import across_schemas
+
 INNER_EXECUTOR = "multiprocessing"  # pool size: TENANT_MULTIPROCESSING_MAX_PROCESSES
 
 
@@ -27,19 +29,11 @@ def schemas_behind(schemas: list[str]) -> list[str]:
             [schemas],
         )
         with_table = {row[0] for row in cursor.fetchall()}
-        behind = [s for s in schemas if s not in with_table]
-        present = [s for s in schemas if s in with_table]
-        applied: dict[str, set[tuple[str, str]]] = {s: set() for s in present}
-        # One round trip for all schemas, in chunks to keep the statement a sane size.
-        for start in range(0, len(present), 200):
-            chunk = present[start : start + 200]
-            sql = " UNION ALL ".join(
-                f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations"  # noqa: S608 - quoted
-                for s in chunk
-            )
-            cursor.execute(sql, chunk)
-            for schema, app, name in cursor.fetchall():
-                applied[schema].add((app, name))
+    behind = [s for s in schemas if s not in with_table]
+    present = [s for s in schemas if s in with_table]
+    applied: dict[str, set[tuple[str, str]]] = {s: set() for s in present}
+    for schema, app, name in across_schemas(present, "app, name FROM {schema}.django_migrations"):
+        applied[schema].add((app, name))
     behind.extend(s for s in present if not expected <= applied[s])
     return behind
 

@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -13,7 +12,7 @@ from billing_core.error_codes import ErrorCode
 from cabinet.models import ResidentLink
 from tenants.billing.models import Meter
 from tenants.billing.readings import reading_submit
-from tenants.models import Principal, PrincipalKind
+from tenants.schemas import across_schemas, active_principals
 
 
 @dataclass(frozen=True)
@@ -34,30 +33,26 @@ def _linked_ids(user) -> list[int]:
 def resident_meters(*, user) -> list[ResidentMeter]:
     """Every working meter of the resident's linked households, in one query across principals' schemas."""
     linked = _linked_ids(user)
-    principals = list(Principal.objects.exclude(kind=PrincipalKind.AGENT).filter(is_active=True).order_by("pk"))
-    if not linked or not principals:
+    if not linked:
         return []
-    parts, params = [], []
-    for p in principals:
-        s = connection.ops.quote_name(p.schema_name)
-        parts.append(
-            f"SELECT %s, m.id, m.serial, sv.name, m.zones, a.number FROM {s}.billing_meter m "  # noqa: S608 - quoted
-            f"JOIN {s}.billing_personalaccount a ON a.id = m.account_id "
-            f"JOIN {s}.billing_service sv ON sv.id = m.service_id "
-            "WHERE a.unified_account_id = ANY(%s) AND m.archived_at IS NULL"
-        )
-        params += [p.pk, linked]
-    names = {p.pk: p.short_name for p in principals}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2", params)
-        return [ResidentMeter(pid, names[pid], mid, serial, service, zones, number)
-                for pid, mid, serial, service, zones, number in cursor.fetchall()]
+    principals = {p.schema_name: p for p in active_principals()}
+    rows = across_schemas(
+        list(principals),
+        "m.id, m.serial, sv.name, m.zones, a.number FROM {schema}.billing_meter m "
+        "JOIN {schema}.billing_personalaccount a ON a.id = m.account_id "
+        "JOIN {schema}.billing_service sv ON sv.id = m.service_id "
+        "WHERE a.unified_account_id = ANY(%s) AND m.archived_at IS NULL",
+        [linked],
+    )
+    meters = [ResidentMeter(principals[s].pk, principals[s].short_name, mid, serial, service, zones, number)
+              for s, mid, serial, service, zones, number in rows]
+    return sorted(meters, key=lambda m: (m.principal_id, m.meter_id))
 
 
 def resident_reading_submit(*, user, principal_id: int, meter_id: int, values: dict[int, Decimal],
                             reading_date: date):
     """Submit a reading for one of the resident's own meters; any other meter is simply not found."""
-    principal = Principal.objects.filter(pk=principal_id, is_active=True).exclude(kind=PrincipalKind.AGENT).first()
+    principal = active_principals().filter(pk=principal_id).first()
     linked = _linked_ids(user)
     not_found = ValidationError({"meter": ValidationError(_("Прибор учёта не найден."), code=ErrorCode.NOT_FOUND)})
     if principal is None or not linked:

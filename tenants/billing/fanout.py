@@ -3,20 +3,17 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from billing_core.error_codes import ErrorCode
 from tenants.billing.tasks import charge_run_task
-from tenants.models import Principal, PrincipalKind
+from tenants.schemas import across_schemas, active_principals
 
 
 def _principal_schemas() -> list[str]:
-    return list(
-        Principal.objects.exclude(kind=PrincipalKind.AGENT).filter(is_active=True)
-        .order_by("schema_name").values_list("schema_name", flat=True)
-    )
+    return list(active_principals().values_list("schema_name", flat=True))
 
 
 def charge_run_all(*, month: date) -> list[str]:
@@ -40,22 +37,10 @@ def charge_run_all(*, month: date) -> list[str]:
 
 def charge_run_progress(*, month: date) -> list[dict]:
     """Each principal's period status for ``month``, in one query across their schemas."""
-    schemas = _principal_schemas()
-    if not schemas:
-        return []
-    parts = []
-    for schema in schemas:
-        quoted = connection.ops.quote_name(schema)
-        parts.append(
-            f"SELECT %s AS schema_name, (SELECT status FROM {quoted}.billing_billingperiod WHERE month = %s),"  # noqa: S608
-            f" (SELECT charge_lines FROM {quoted}.billing_billingperiod WHERE month = %s)"
-        )
-    params: list = []
-    for schema in schemas:
-        params += [schema, month, month]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return [
-            {"schema": s, "status": status or "open", "charge_lines": lines or 0}
-            for s, status, lines in cursor.fetchall()
-        ]
+    rows = across_schemas(
+        _principal_schemas(),
+        "p.status, p.charge_lines FROM (SELECT 1) one "
+        "LEFT JOIN {schema}.billing_billingperiod p ON p.month = %s",
+        [month],
+    )
+    return [{"schema": s, "status": status or "open", "charge_lines": lines or 0} for s, status, lines in rows]
