@@ -35,9 +35,18 @@ def penalty_rules_load(*, disputed_moratoria: bool = True) -> PenaltyRules:
     )
 
 
-def payment_due_date(*, month: date) -> date:
-    """The last day to pay ``month``'s charges: the rule in force at the start of the next month."""
+def payment_deadlines() -> DatedTable[int]:
+    """ЖК РФ ст.155 ч.1: the due day of the next month, as a dated table (one query)."""
+    return DatedTable.from_rows(
+        "Срок оплаты ЖКУ", PaymentDeadline.objects.values("valid_from", "source", "confidence", value=F("due_day"))
+    )
+
+
+def payment_due_date(*, month: date, deadlines: DatedTable[int] | None = None) -> date:
+    """The last day to pay ``month``'s charges: the rule in force at the start of the next month.
+
+    Pass ``deadlines`` when computing many months, so the table is read once.
+    """
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    rule = PaymentDeadline.objects.filter(valid_from__lte=next_month).order_by("-valid_from").first()
-    due_day = rule.due_day if rule else 10
-    return next_month.replace(day=due_day)
+    table = deadlines if deadlines is not None else payment_deadlines()
+    return next_month.replace(day=table.value_on(next_month))

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Sum
 
 from billing_core.penalties import PenaltyStatement, PeriodDebt, calculate_penalties
-from regulations.selectors import payment_due_date, penalty_rules_load
+from regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.billing.models import Balance, PersonalAccount
 from tenants.workspace.models import WorkspaceSettings
 
@@ -22,12 +22,14 @@ def penalty_statement(*, account: PersonalAccount, as_of: date) -> PenaltyStatem
         .annotate(opening=Sum("opening"), charged=Sum("charged"), recalculated=Sum("recalculated"))
         .order_by("period__month")
     )
+    deadlines = payment_deadlines()
     debts = []
     for row in rows:
         amount = row["opening"] if row["period__opening_import"] else row["charged"] + row["recalculated"]
         if amount > 0:
             month = row["period__month"]
-            debts.append(PeriodDebt(period=month, amount=amount, due_date=payment_due_date(month=month)))
+            due = payment_due_date(month=month, deadlines=deadlines)
+            debts.append(PeriodDebt(period=month, amount=amount, due_date=due))
     settings = WorkspaceSettings.current()
     return calculate_penalties(
         debts=debts, payments=(), calculation_date=as_of,

@@ -50,3 +50,28 @@ def test_a_new_key_rate_recorded_by_an_operator_is_used(principal_a):
 
     # due 15.12.2026; 15.12 → 15.03.2027 is 90 days: 30 grace, 60 × 1/300 at 8 % (no cap from 2027)
     assert statement.total == Decimal("48.00")
+
+
+def test_statement_reads_the_rule_tables_once_whatever_the_number_of_periods(principal_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Долгая", house_number="3")
+    premise = Premise.objects.create(house=house, number="1", area=Decimal("45"))
+    with tenant_context(principal_a):
+        service = Service.objects.create(code="maint", kind="maintenance", name="Содержание", unit="м²",
+                                         tariff_kind="per_area")
+        account = PersonalAccount.objects.create(number="P-9", premise=premise, payer_name="-", charge_area=45,
+                                                 opened_on=date(2020, 1, 1))
+
+        def queries_for(months: int) -> int:
+            for m in range(1, months + 1):
+                period, _ = BillingPeriod.objects.get_or_create(month=date(2025, m, 1),
+                                                                defaults={"status": "calculated", "charge_lines": 1})
+                Balance.objects.get_or_create(period=period, account=account, service=service,
+                                              defaults={"charged": Decimal("100.00"), "closing": Decimal("100.00")})
+            with CaptureQueriesContext(connection) as captured:
+                penalty_statement(account=account, as_of=date(2026, 6, 1))
+            return len(captured)
+
+        assert queries_for(2) == queries_for(12)
