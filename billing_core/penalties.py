@@ -49,14 +49,15 @@ from itertools import pairwise
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
 from billing_core.rules import PenaltyRules
 
-# Error codes (strings; not yet in billing_core.error_codes.ErrorCode).
-PENALTY_AMOUNT = "PENALTY_AMOUNT"
-PENALTY_PERIOD_FORMAT = "PENALTY_PERIOD_FORMAT"
-PENALTY_DUPLICATE_PERIOD = "PENALTY_DUPLICATE_PERIOD"
-PENALTY_UNKNOWN_PERIOD = "PENALTY_UNKNOWN_PERIOD"
+# Error codes, named here for the rules below (values from billing_core.error_codes).
+PENALTY_AMOUNT = ErrorCode.PENALTY_AMOUNT
+PENALTY_PERIOD_FORMAT = ErrorCode.PENALTY_PERIOD_FORMAT
+PENALTY_DUPLICATE_PERIOD = ErrorCode.PENALTY_DUPLICATE_PERIOD
+PENALTY_UNKNOWN_PERIOD = ErrorCode.PENALTY_UNKNOWN_PERIOD
 
 GRACE_DAYS = 30
 FIRST_BAND_LAST_DAY = 90

@@ -47,12 +47,12 @@ from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
 from billing_core.service_kinds import ServiceKind
 
-# Error codes (strings; not yet in billing_core.error_codes.ErrorCode).
-ABSENCE_SERVICE = "ABSENCE_SERVICE"
-ABSENCE_METER = "ABSENCE_METER"
-ABSENCE_TOO_SHORT = "ABSENCE_TOO_SHORT"
-ABSENCE_APPLICATION_LATE = "ABSENCE_APPLICATION_LATE"
-QUALITY_SERVICE = "QUALITY_SERVICE"
+# Error codes, named here for the rules below (values from billing_core.error_codes).
+ABSENCE_SERVICE = ErrorCode.ABSENCE_SERVICE
+ABSENCE_METER = ErrorCode.ABSENCE_METER
+ABSENCE_TOO_SHORT = ErrorCode.ABSENCE_TOO_SHORT
+ABSENCE_APPLICATION_LATE = ErrorCode.ABSENCE_APPLICATION_LATE
+QUALITY_SERVICE = ErrorCode.QUALITY_SERVICE
 
 ABSENCE_SERVICES = frozenset({ServiceKind.COLD_WATER, ServiceKind.HOT_WATER, ServiceKind.DRAINAGE, ServiceKind.GAS})
 ABSENCE_MIN_FULL_DAYS = 6  # "more than 5 full days"

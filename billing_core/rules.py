@@ -25,12 +25,14 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from billing_core.error_codes import ErrorCode
+
 T = TypeVar("T")
 
-# Error codes (strings; not yet in billing_core.error_codes.ErrorCode).
-RULE_TABLE_EMPTY = "RULE_TABLE_EMPTY"
-RULE_TABLE_ORDER = "RULE_TABLE_ORDER"
-RULE_NO_VALUE = "RULE_NO_VALUE"
+# Error codes, named here for the rules below (values from billing_core.error_codes).
+RULE_TABLE_EMPTY = ErrorCode.RULE_TABLE_EMPTY
+RULE_TABLE_ORDER = ErrorCode.RULE_TABLE_ORDER
+RULE_NO_VALUE = ErrorCode.RULE_NO_VALUE
 
 
 class Confidence(StrEnum):

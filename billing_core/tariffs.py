@@ -50,9 +50,9 @@ from django.utils.translation import gettext_lazy as _
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
 
-# Error codes (strings; not yet in billing_core.error_codes.ErrorCode).
-TARIFF_MISSING = "TARIFF_MISSING"
-TARIFF_BASIS_MISMATCH = "TARIFF_BASIS_MISMATCH"
+# Error codes, named here for the rules below (values from billing_core.error_codes).
+TARIFF_MISSING = ErrorCode.TARIFF_MISSING
+TARIFF_BASIS_MISMATCH = ErrorCode.TARIFF_BASIS_MISMATCH
 
 # Precision for the single division of an exact numerator: far beyond any amount, so rounding
 # to kopecks afterwards is the rounding of the exact rational value.
