@@ -36,6 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
@@ -55,21 +56,14 @@ ROLLOVER = "ROLLOVER"
 CONSUMPTION_SPIKE = "CONSUMPTION_SPIKE"
 
 
-class ReadingSource(StrEnum):
-    CABINET = "cabinet"
-    PORTAL = "portal"
-    FILE = "file"
-    API = "api"
-    BANK_REGISTRY = "bank_registry"
+class ReadingSource(models.TextChoices):
+    """One list for the rules here and for the readings table (tenants.billing.models)."""
 
-
-SOURCE_NAMES = {
-    ReadingSource.CABINET: _("Личный кабинет"),
-    ReadingSource.PORTAL: _("Портал"),
-    ReadingSource.FILE: _("Файл"),
-    ReadingSource.API: _("API"),
-    ReadingSource.BANK_REGISTRY: _("Реестр банка"),
-}
+    CABINET = "cabinet", _("Личный кабинет")
+    PORTAL = "portal", _("Портал")
+    FILE = "file", _("Файл")
+    API = "api", _("API")
+    BANK_REGISTRY = "bank_registry", _("Реестр банка")
 
 
 class Zone(StrEnum):

@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
+from billing_core.readings import ReadingSource
 from billing_core.service_kinds import ServiceKind
+from billing_core.tariffs import TariffKind
 
 
 def _no_overlap(name: str, owner: str) -> ExclusionConstraint:
@@ -19,14 +21,6 @@ def _no_overlap(name: str, owner: str) -> ExclusionConstraint:
         ],
         violation_error_code="TARIFF_OVERLAP",
     )
-
-
-class TariffKind(models.TextChoices):
-    PER_UNIT = "per_unit", _("За единицу объёма")
-    PER_AREA = "per_area", _("За м² площади")
-    PER_PERSON = "per_person", _("С человека")
-    PER_PREMISE = "per_premise", _("С помещения")
-    TWO_COMPONENT_HOT_WATER = "two_component_hot_water", _("Двухкомпонентный (ГВС)")
 
 
 class NormBasis(models.TextChoices):
@@ -167,14 +161,6 @@ class Meter(models.Model):
 
     def __str__(self) -> str:
         return self.serial
-
-
-class ReadingSource(models.TextChoices):
-    CABINET = "cabinet", _("Личный кабинет")
-    PORTAL = "portal", _("Портал")
-    FILE = "file", _("Файл")
-    API = "api", _("API")
-    BANK_REGISTRY = "bank_registry", _("Реестр банка")
 
 
 class Reading(models.Model):
