@@ -103,3 +103,27 @@ def gql():
 
 def error_codes(payload: dict) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in payload.get("errors", [])]
+
+
+@pytest.fixture
+def homes(principal_a, principal_b):
+    """A resident linked to their household's ЕЛС, with meters at A and B; a neighbour's household at both."""
+    from decimal import Decimal
+
+    from cabinet.models import ResidentLink
+    from registry.models import House, Premise, UnifiedAccount
+
+    house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Жилая", house_number="1")
+    mine_premise = Premise.objects.create(house=house, number="1", area=Decimal("40"))
+    other_premise = Premise.objects.create(house=house, number="2", area=Decimal("40"))
+    mine = UnifiedAccount.objects.create(number="7600000001", premise=mine_premise, payer_name="Я")
+    other = UnifiedAccount.objects.create(number="7600000002", premise=other_premise, payer_name="Сосед")
+    resident = factories.user(is_resident=True)
+    ResidentLink.objects.create(user=resident, unified_account=mine)
+    return {
+        "resident": resident,
+        "mine_a": factories.household_meter(principal_a, mine_premise, mine, "MY-A"),
+        "mine_b": factories.household_meter(principal_b, mine_premise, mine, "MY-B"),
+        "neighbour_a": factories.household_meter(principal_a, other_premise, other, "NB-A"),
+        "neighbour_b": factories.household_meter(principal_b, other_premise, other, "NB-B"),
+    }

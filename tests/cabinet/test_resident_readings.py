@@ -8,28 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ResidentLink
 from cabinet.services import resident_meters, resident_reading_submit
-from registry.models import House, Premise, UnifiedAccount
 from tenants.billing.models import Reading
 from tests import factories
-
-
-@pytest.fixture
-def homes(principal_a, principal_b):
-    house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Жилая", house_number="1")
-    mine_premise = Premise.objects.create(house=house, number="1", area=Decimal("40"))
-    other_premise = Premise.objects.create(house=house, number="2", area=Decimal("40"))
-    mine = UnifiedAccount.objects.create(number="7600000001", premise=mine_premise, payer_name="Я")
-    other = UnifiedAccount.objects.create(number="7600000002", premise=other_premise, payer_name="Сосед")
-    resident = factories.user(is_resident=True)
-    ResidentLink.objects.create(user=resident, unified_account=mine)
-    return {
-        "resident": resident,
-        "mine_a": factories.household_meter(principal_a, mine_premise, mine, "MY-A"),
-        "mine_b": factories.household_meter(principal_b, mine_premise, mine, "MY-B"),
-        "neighbour_a": factories.household_meter(principal_a, other_premise, other, "NB-A"),
-    }
 
 
 def test_resident_sees_own_meters_across_principals_only(homes, principal_a, principal_b):

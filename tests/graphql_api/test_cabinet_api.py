@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from cabinet.models import ResidentLink
 from identity.permissions import PrincipalRole
-from registry.models import House, Premise, UnifiedAccount
+from registry.models import UnifiedAccount
 from tenants.billing.models import Reading
 from tests import factories
 from tests.conftest import error_codes
@@ -29,24 +29,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-
-
-@pytest.fixture
-def homes(principal_a, principal_b):
-    house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Кабинетная", house_number="1")
-    mine_premise = Premise.objects.create(house=house, number="1", area=Decimal("40"))
-    other_premise = Premise.objects.create(house=house, number="2", area=Decimal("40"))
-    mine = UnifiedAccount.objects.create(number="7600000101", premise=mine_premise, payer_name="Я")
-    other = UnifiedAccount.objects.create(number="7600000102", premise=other_premise, payer_name="Сосед")
-    resident = factories.user(is_resident=True)
-    ResidentLink.objects.create(user=resident, unified_account=mine)
-    return {
-        "resident": resident,
-        "mine_a": factories.household_meter(principal_a, mine_premise, mine, "MY-A"),
-        "mine_b": factories.household_meter(principal_b, mine_premise, mine, "MY-B"),
-        "neighbour_a": factories.household_meter(principal_a, other_premise, other, "NB-A"),
-        "neighbour_b": factories.household_meter(principal_b, other_premise, other, "NB-B"),
-    }
 
 
 def _readings(principal) -> list:
@@ -153,7 +135,7 @@ def test_only_residents_on_the_agents_host(tenants, homes, principal_a, gql, who
         user = factories.staff(principal_a, role=PrincipalRole.ADMIN)
         user.is_resident = True
         user.save()
-        ResidentLink.objects.create(user=user, unified_account=UnifiedAccount.objects.get(number="7600000101"))
+        ResidentLink.objects.create(user=user, unified_account=UnifiedAccount.objects.get(number="7600000001"))
         client, expected = gql(tenants.a_host, user=user), "PERMISSION_DENIED"
 
     meters = client(METERS)
