@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing_core.periods import require_month_start
 from tenants.billing.models import BillingPeriod, PeriodStatus
 
 CHARGE_SQL = """
@@ -172,8 +173,7 @@ def _months_before(month: date, n: int) -> date:
 @transaction.atomic
 def charge_run(*, month: date) -> BillingPeriod:
     """Compute (or recompute) the draft charges of ``month`` in the current principal's schema."""
-    if month.day != 1:
-        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code="INVALID")})
+    require_month_start(month)
     period, _created = BillingPeriod.objects.get_or_create(month=month)
     period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.status == PeriodStatus.POSTED:

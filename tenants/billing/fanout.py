@@ -2,12 +2,10 @@
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from billing_core.error_codes import ErrorCode
+from billing_core.periods import require_month_start
 from tenants.billing.tasks import charge_run_task
 from tenants.schemas import across_schemas, active_principals
 
@@ -22,8 +20,7 @@ def charge_run_all(*, month: date) -> list[str]:
     Queued after the caller's transaction commits. Running it twice queues the runs again,
     which is harmless: each run replaces its draft, and a posted period refuses.
     """
-    if month.day != 1:
-        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code=ErrorCode.INVALID)})
+    require_month_start(month)
     schemas = _principal_schemas()
 
     def send() -> None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing_core.periods import require_month_start
 from billing_core.tabular import RowError, read_table
 from tenants.billing.models import (
     Balance,
@@ -76,8 +77,7 @@ def run_import(
 
 def opening_balances_import(*, data: bytes, filename: str, month: date, mode: str, user=None) -> ImportBatch:
     """Balances carried over from the previous system, as the posted period ``month``."""
-    if month.day != 1:
-        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code="INVALID")})
+    require_month_start(month)
 
     def precheck() -> None:
         period = BillingPeriod.objects.filter(month=month).first()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from billing_core import recalculations as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
+from billing_core.periods import require_month_start
 from tenants.billing.charge_run import month_bounds
 from tenants.billing.models import (
     BillingPeriod,
@@ -47,9 +48,7 @@ def _charge_of(account: PersonalAccount, service: Service, month: date) -> Charg
 
 
 def _book(*, account, service, corrected_month, amount, reason, comment, user) -> Recalculation:
-    if corrected_month.day != 1:
-        raise ValidationError({"corrected_month": ValidationError(_("Период — первое число месяца."),
-                                                                  code=ErrorCode.INVALID)})
+    require_month_start(corrected_month, field="corrected_month")
     return Recalculation.objects.create(
         period=booking_period(after=corrected_month), account=account, service=service,
         corrected_month=corrected_month, amount=amount, reason=reason, comment=comment[:500], created_by=user,

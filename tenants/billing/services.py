@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from billing_core.error_codes import ErrorCode
+from billing_core.periods import require_month_start
 from billing_core.tariffs import Tariff as TariffRule
 from tenants.billing import charge_run as runs
 from tenants.billing.models import BillingPeriod, PeriodStatus, Service, Tariff
@@ -104,9 +105,6 @@ def tariff_create(
     return tariff
 
 
-def _check_month(month: date) -> None:
-    if month.day != 1:
-        raise ValidationError({"month": ValidationError(_("Период — первое число месяца."), code=ErrorCode.INVALID)})
 
 
 @transaction.atomic
@@ -117,7 +115,7 @@ def charge_run_enqueue(*, month: date) -> BillingPeriod:
     (tenant-schemas-celery). Queued after commit: a worker never sees the period before it
     exists, and a rolled-back request queues nothing. A posted period is refused at once.
     """
-    _check_month(month)
+    require_month_start(month)
     BillingPeriod.objects.get_or_create(month=month)
     period = BillingPeriod.objects.select_for_update().get(month=month)
     if period.status == PeriodStatus.POSTED:
@@ -144,7 +142,7 @@ def charge_run_enqueue(*, month: date) -> BillingPeriod:
 @transaction.atomic
 def period_post(*, month: date) -> BillingPeriod:
     """Post a calculated period: its charges and balances never change afterwards."""
-    _check_month(month)
+    require_month_start(month)
     if not BillingPeriod.objects.filter(month=month).exists():
         raise ValidationError(
             {"month": ValidationError(_("Период ещё не рассчитан."), code=ErrorCode.PERIOD_NOT_CALCULATED)}

@@ -1,8 +1,5 @@
 import graphene
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
-from billing_core.error_codes import ErrorCode
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_agent_staff
 from tenants.billing import fanout
@@ -20,8 +17,4 @@ class ChargeRunAll(BaseMutation):
     @classmethod
     def perform(cls, root, info, month):
         require_agent_staff(info)
-        if month.day != 1:
-            # the service would queue a run per principal, each failing on its own
-            raise ValidationError({"month": ValidationError(_("Период — первое число месяца."),
-                                                            code=ErrorCode.INVALID)})
         return cls(month=month, queued=fanout.charge_run_all(month=month))
