@@ -65,3 +65,25 @@ def test_upload_needs_the_permission_and_the_own_principal(meter, principal_a, p
     assert (foreign.status_code, foreign.json()["errors"][0]["extensions"]["code"]) == (403, "FOREIGN_PRINCIPAL")
     with tenant_context(principal_a):
         assert not Reading.objects.exists()
+
+
+def test_opening_balances_upload_names_bad_lines_and_loads_once(meter, principal_a, tenants):
+    from tenants.billing.models import Balance
+
+    key = factories.api_key(principal_a, [Perm.ACCOUNTS_MANAGE])
+    text = "Лицевой счёт;Услуга;Сальдо\nU-1;cold;250,00\nU-404;cold;1\n"
+
+    def post(mode, month="2026-05-01"):
+        upload = SimpleUploadedFile("saldo.csv", text.encode("cp1251"), content_type="text/csv")
+        return Client().post("/uploads/opening-balances", {"file": upload, "mode": mode, "month": month},
+                             HTTP_HOST=tenants.a_host, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    bad_month = post("good_rows", month="мая")
+    first = post("good_rows").json()
+    again = post("good_rows").json()
+
+    assert (bad_month.status_code, bad_month.json()["errors"][0]["field"]) == (400, "month")
+    assert [(e["line"], e["field"], e["code"]) for e in first["errors"]] == [(3, "account", "NOT_FOUND")]
+    assert (first["status"], first["rowsLoaded"], again["id"]) == ("loaded", 1, first["id"])
+    with tenant_context(principal_a):
+        assert list(Balance.objects.values_list("closing", flat=True)) == [Decimal("250.00")]
