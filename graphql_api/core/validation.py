@@ -1,5 +1,7 @@
 """Request guards run before execution: depth, aliases, introspection."""
 
+from functools import lru_cache
+
 from django.conf import settings
 from graphene.validation import DisableIntrospection, depth_limit_validator
 from graphql import GraphQLError, specified_rules
@@ -30,12 +32,14 @@ def alias_limit_rule(max_aliases: int):
     return AliasLimitRule
 
 
-def _depth_rule():
-    return depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH)
-
-
-def validation_rules() -> list[type[ValidationRule]]:
-    rules = [*specified_rules, _depth_rule(), alias_limit_rule(settings.GRAPHQL_MAX_ALIASES)]
-    if not settings.GRAPHQL_INTROSPECTION:
+@lru_cache(maxsize=8)
+def _rules(max_depth: int, max_aliases: int, introspection: bool) -> tuple[type[ValidationRule], ...]:
+    rules = [*specified_rules, depth_limit_validator(max_depth=max_depth), alias_limit_rule(max_aliases)]
+    if not introspection:
         rules.append(DisableIntrospection)
-    return rules
+    return tuple(rules)
+
+
+def validation_rules() -> tuple[type[ValidationRule], ...]:
+    """The rule classes for the current limits, built once per set of limits rather than per request."""
+    return _rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES, settings.GRAPHQL_INTROSPECTION)
