@@ -1,0 +1,1 @@
+"""Consolidated payment documents (ЕПД), kept in the public schema."""
