@@ -7,6 +7,8 @@ class ResidentLink(models.Model):
 
     user = models.ForeignKey("identity.User", on_delete=models.CASCADE, related_name="resident_links")
     unified_account = models.ForeignKey("registry.UnifiedAccount", on_delete=models.CASCADE, related_name="+")
+    # The resident asked for the monthly ЕПД by e-mail (to the user's address).
+    e_receipts = models.BooleanField(_("ЕПД по e-mail"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
