@@ -50,11 +50,14 @@ SHARED_APPS = [
     "regulations",
     "cabinet",
     "documents",
+    "ledger",
     "agentsite",
 ]
 TENANT_APPS = [
     "tenants.workspace",
     "tenants.billing",
+    # in both lists: the agent's ledger in public, each principal's own in its schema
+    "ledger",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -160,8 +163,19 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", STATE_DIR / "media"))
 
 # --- object storage ------------------------------------------------------------------------
 
+# ЕПД PDFs and other generated files go through documents.storage: boto3 against S3-compatible
+# storage when S3_BUCKET is set, else local disk under MEDIA_ROOT served by signed, expiring links.
+# Credentials and region come the way boto3 reads them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+# AWS_DEFAULT_REGION, or an instance role); S3_REGION overrides the region for this bucket only.
 S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_REGION = os.environ.get("S3_REGION", "")
+# Most S3-compatible servers (MinIO, Ceph) are addressed by path; AWS itself by virtual host.
+S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto")
+# One client per process, shared by threads: its pool bounds parallel uploads.
+S3_MAX_POOL_CONNECTIONS = int(os.environ.get("S3_MAX_POOL_CONNECTIONS", "32"))
+# Default lifetime of a download link (a presigned URL, or a signed local link), seconds.
+S3_LINK_SECONDS = int(os.environ.get("S3_LINK_SECONDS", "300"))
 if S3_BUCKET:
     STORAGES = {
         "default": {
@@ -169,9 +183,11 @@ if S3_BUCKET:
             "OPTIONS": {
                 "bucket_name": S3_BUCKET,
                 "endpoint_url": S3_ENDPOINT_URL or None,
+                "region_name": S3_REGION or None,
+                "addressing_style": S3_ADDRESSING_STYLE if S3_ADDRESSING_STYLE != "auto" else None,
                 "default_acl": None,
                 "querystring_auth": True,
-                "querystring_expire": int(os.environ.get("S3_LINK_SECONDS", "300")),
+                "querystring_expire": S3_LINK_SECONDS,
                 "file_overwrite": False,
             },
         },
