@@ -51,6 +51,7 @@ SHARED_APPS = [
     "cabinet",
     "documents",
     "ledger",
+    "payments",
     "agentsite",
 ]
 TENANT_APPS = [

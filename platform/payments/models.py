@@ -1,0 +1,246 @@
+"""Money the agent receives (public schema): payments from every channel, their allocation among
+principals, and the daily payouts.
+
+A payment is recorded once per (source, external_id) whatever retries or duplicate files bring it
+again; it is matched to a household (ЕЛС, and the document it pays when known), then allocated
+among the payees. Every step posts to the agent's ledger (ledger app, public schema).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    BANK_REGISTRY = "bank_registry", _("Реестр банка")
+    BANK_STATEMENT = "bank_statement", _("Выписка банка (1С)")
+    CARD_ONLINE = "card_online", _("Банковская карта онлайн")
+    CASH_DESK = "cash_desk", _("Касса агента")
+
+
+class PaymentStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("не сопоставлен")
+    AMBIGUOUS = "ambiguous", _("неоднозначен")
+    MATCHED = "matched", _("сопоставлен")
+    ALLOCATED = "allocated", _("распределён")
+    REFUNDED = "refunded", _("возвращён")
+
+
+class Payment(models.Model):
+    channel = models.CharField(_("канал"), max_length=16, choices=Channel.choices)
+    # Where it came from (a bank registry layout and bank, "stripe", a cash desk): with external_id, the
+    # payment's identity; the same pair never posts twice.
+    source = models.CharField(_("источник"), max_length=60)
+    external_id = models.CharField(_("идентификатор в источнике"), max_length=120)
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("дата платежа"))
+    received_at = models.DateTimeField(_("поступил"), auto_now_add=True)
+    payer_ref = models.CharField(_("лицевой счёт / ЕЛС / ИПД в платеже"), max_length=60, blank=True)
+    payer_name = models.CharField(_("плательщик"), max_length=200, blank=True)
+    purpose = models.CharField(_("назначение"), max_length=500, blank=True)
+    unified_account = models.ForeignKey(
+        "registry.UnifiedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    epd = models.ForeignKey("documents.Epd", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    registry_import = models.ForeignKey(
+        "RegistryImport", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    cash_shift = models.ForeignKey(
+        "CashShift", on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
+    )
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNMATCHED)
+    match_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("платёж")
+        verbose_name_plural = _("платежи")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="payment_source_external_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["unmatched", "ambiguous"]) | Q(unified_account__isnull=False),
+                name="payment_matched_has_household",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="payment_status_idx"),
+            models.Index(fields=["paid_on", "channel"], name="payment_day_channel_idx"),
+            models.Index(fields=["unified_account", "paid_on"], name="payment_household_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} {self.amount}"
+
+
+class ImportStatus(models.TextChoices):
+    STAGED = "staged", _("загружен, проверяется")
+    POSTED = "posted", _("проведён")
+    REJECTED = "rejected", _("отклонён")
+
+
+class RegistryImport(models.Model):
+    """One bank registry or 1C statement file; the same file (by content) is imported once."""
+
+    kind = models.CharField(max_length=16, choices=[("registry", _("реестр")), ("statement", _("выписка 1С"))])
+    layout = models.CharField(_("формат"), max_length=60)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.STAGED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_posted = models.PositiveIntegerField(default=0)
+    amount_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    errors = models.JSONField(default=list)
+    created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("импорт платежей")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Allocation(models.Model):
+    """A payment's share for one payee and service (ПП 354 п.118), posted into that payee's schema."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.PROTECT, related_name="+")
+    account_number = models.CharField(_("лицевой счёт"), max_length=20)
+    service_code = models.CharField(_("услуга"), max_length=32, blank=True, help_text=_("пусто — аванс по счёту"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    allocated_on = models.DateField(_("дата распределения"))
+    payout = models.ForeignKey("Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("распределение платежа")
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "principal", "service_code"], name="allocation_unique"),
+            models.CheckConstraint(condition=~Q(amount=0), name="allocation_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["principal", "allocated_on"], name="allocation_principal_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}→{self.principal_id} {self.amount}"
+
+
+class PayoutStatus(models.TextChoices):
+    CREATED = "created", _("сформировано")
+    APPROVED = "approved", _("утверждено")
+    EXPORTED = "exported", _("выгружено в банк")
+    CONFIRMED = "confirmed", _("подтверждено выпиской")
+
+
+class Payout(models.Model):
+    """One principal's transfer for one working day: the allocations minus the agent's fee."""
+
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.PROTECT, related_name="+")
+    business_day = models.DateField(_("рабочий день"))
+    covers_from = models.DateField(_("поступления с"))
+    covers_to = models.DateField(_("поступления по"))
+    gross = models.DecimalField(_("собрано"), max_digits=16, decimal_places=2)
+    fee = models.DecimalField(_("вознаграждение агента"), max_digits=16, decimal_places=2)
+    net = models.DecimalField(_("к перечислению"), max_digits=16, decimal_places=2)
+    status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.CREATED)
+    order_number = models.PositiveIntegerField(_("номер платёжного поручения"), null=True, blank=True)
+    approved_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("перечисление принципалу")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "business_day"], name="payout_principal_day_unique"),
+            models.CheckConstraint(condition=Q(net=models.F("gross") - models.F("fee")), name="payout_net"),
+            models.CheckConstraint(condition=Q(fee__gte=0) & Q(net__gte=0), name="payout_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_id} {self.business_day} {self.net}"
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "received", _("получено")
+    PROCESSED = "processed", _("обработано")
+    IGNORED = "ignored", _("не требует обработки")
+    FAILED = "failed", _("ошибка")
+
+
+class GatewayEvent(models.Model):
+    """A payment gateway's webhook event, stored under its id: handled once however often it arrives."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=120)
+    type = models.CharField(max_length=80)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.RECEIVED)
+    error = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("событие платёжного шлюза")
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="gatewayevent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"
+
+
+class IntentStatus(models.TextChoices):
+    CREATED = "created", _("создан")
+    SUCCEEDED = "succeeded", _("оплачен")
+    FAILED = "failed", _("не оплачен")
+    REFUNDED = "refunded", _("возвращён")
+    PARTIALLY_REFUNDED = "partially_refunded", _("возвращён частично")
+
+
+class OnlinePayment(models.Model):
+    """A resident's card payment through a gateway (Stripe today), from intent to payment and refunds."""
+
+    gateway = models.CharField(max_length=20)
+    intent_id = models.CharField(max_length=120)
+    user = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    unified_account = models.ForeignKey("registry.UnifiedAccount", on_delete=models.PROTECT, related_name="+")
+    epd = models.ForeignKey("documents.Epd", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    status = models.CharField(max_length=20, choices=IntentStatus.choices, default=IntentStatus.CREATED)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="online")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("онлайн-оплата")
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "intent_id"], name="onlinepayment_intent_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="onlinepayment_amount_positive"),
+            models.CheckConstraint(condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")),
+                                   name="onlinepayment_refund_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.intent_id}"
+
+
+class CashShift(models.Model):
+    """An operator's shift at the agent's cash desk; closing it fixes the shift's count and total."""
+
+    operator = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    desk = models.CharField(_("касса"), max_length=40)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    receipts_count = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("кассовая смена")
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "desk"], condition=Q(closed_at__isnull=True),
+                                    name="cashshift_one_open_per_operator_desk"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk} {self.opened_at:%d.%m.%Y}"
