@@ -57,6 +57,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "tenants.workspace",
     "tenants.billing",
+    "tenants.receipts",
     # in both lists: the agent's ledger in public, each principal's own in its schema
     "ledger",
 ]

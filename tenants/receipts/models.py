@@ -1,0 +1,48 @@
+"""Money received on the principal's accounts (its own schema): the agent's allocations and the
+principal's own receipts (cash or bank payments it collected directly).
+
+The charge run reads these into the balances' ``paid`` column; a payment never changes a posted
+period, it counts in the period of its date.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ReceiptSource(models.TextChoices):
+    AGENT = "agent", _("Через агента")
+    OWN = "own", _("Собственные поступления принципала")
+
+
+class Receipt(models.Model):
+    account = models.ForeignKey("billing.PersonalAccount", on_delete=models.PROTECT, related_name="receipts")
+    service = models.ForeignKey(
+        "billing.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("пусто — аванс по лицевому счёту без услуги"),
+    )
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("дата оплаты"))
+    source = models.CharField(max_length=8, choices=ReceiptSource.choices)
+    # The agent's allocation (public payments_allocation.id): posted once however often it is sent.
+    allocation_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # The principal's own receipts: its own document number (with the date), once.
+    external_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    comment = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("поступление")
+        verbose_name_plural = _("поступления")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="receipt_amount_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(source="agent") & Q(allocation_id__isnull=False) & Q(external_key__isnull=True))
+                | (Q(source="own") & Q(allocation_id__isnull=True) & Q(external_key__isnull=False)),
+                name="receipt_identity_by_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["paid_on", "account"], name="receipt_day_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount} {self.paid_on}"
