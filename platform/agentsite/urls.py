@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agentsite import views
+from documents.views import file_download
 from graphql_api.uploads import UploadView
 from graphql_api.view import GatewayView
 
@@ -9,4 +10,5 @@ urlpatterns = [
     path("uploads/<slug:kind>", UploadView.as_view(), name="upload"),
     path("auth/csrf", views.csrf, name="csrf"),
     path("health", views.health, name="health"),
+    path("files/<str:token>", file_download, name="file_download"),
 ]
