@@ -61,3 +61,43 @@ class PaymentDeadline(DatedRule):
 
     def __str__(self) -> str:
         return f"{self.valid_from}: {self.due_day}"
+
+
+class CalendarDayKind(models.TextChoices):
+    WORKING = "working", _("рабочий день")
+    SHORTENED = "shortened", _("предпраздничный (сокращённый) рабочий день")
+    WEEKEND = "weekend", _("выходной день")
+    HOLIDAY = "holiday", _("нерабочий праздничный день")
+
+
+WORKING_DAY_KINDS = (CalendarDayKind.WORKING, CalendarDayKind.SHORTENED)
+
+
+class CalendarDay(models.Model):
+    """The Russian production calendar (производственный календарь), exceptions only.
+
+    A day without a row follows the ordinary week: Monday to Friday working, Saturday and Sunday
+    off. Rows are stored for the days that differ or need a label: public holidays (ТК РФ ст.112),
+    weekdays made days off by the government's transfer decree, Saturdays made working days, and
+    pre-holiday shortened working days. The table is data: a year's decree is entered as rows,
+    and a correction is an edit, not a release.
+    """
+
+    date = models.DateField(_("дата"), unique=True)
+    kind = models.CharField(_("вид дня"), max_length=16, choices=CalendarDayKind.choices)
+    note = models.CharField(_("примечание"), max_length=300, blank=True)
+    source = models.CharField(_("источник"), max_length=500, blank=True)
+    confidence = models.CharField(max_length=16, choices=CONFIDENCE_CHOICES, default=Confidence.CHECK)
+
+    class Meta:
+        verbose_name = _("день производственного календаря")
+        verbose_name_plural = _("производственный календарь")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in CalendarDayKind]), name="calendar_day_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.get_kind_display()}"

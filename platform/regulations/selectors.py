@@ -2,10 +2,21 @@
 
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
+from billing_core.error_codes import ErrorCode
 from billing_core.rules import Confidence, DatedTable, Moratorium, PenaltyRules
-from regulations.models import KeyRate, PaymentDeadline, PenaltyMoratorium, PenaltyRateCap
+from regulations.models import (
+    WORKING_DAY_KINDS,
+    CalendarDay,
+    KeyRate,
+    PaymentDeadline,
+    PenaltyMoratorium,
+    PenaltyRateCap,
+)
 
 
 def penalty_rules_load(*, disputed_moratoria: bool = True) -> PenaltyRules:
@@ -50,3 +61,74 @@ def payment_due_date(*, month: date, deadlines: DatedTable[int] | None = None) -
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     table = deadlines if deadlines is not None else payment_deadlines()
     return next_month.replace(day=table.value_on(next_month))
+
+
+# --- production calendar -----------------------------------------------------------------------
+# A day is working when its CalendarDay row says so, or, without a row, when it is Monday to
+# Friday. Each selector is one SQL query over a generated series of days, never a query per day.
+
+CALENDAR_SEARCH_DAYS = 60  # far longer than any Russian run of days off (the New Year's is 12)
+
+_WORKING_SQL = "COALESCE(c.kind IN ({kinds}), EXTRACT(ISODOW FROM g.ts) < 6)".format(
+    kinds=", ".join(f"'{k.value}'" for k in WORKING_DAY_KINDS)
+)
+
+
+def _working_days_sql(*, select: str, tail: str = "") -> str:
+    """Working days of ``generate_series(start, stop, step)``: the series left-joined to the exceptions."""
+    table = connection.ops.quote_name(CalendarDay._meta.db_table)
+    # the pieces are this module's constants and the model's quoted table name; values are bound
+    return (
+        f"SELECT {select} FROM generate_series(%(start)s::date, %(stop)s::date, %(step)s::interval) AS g(ts) "  # noqa: S608
+        f"LEFT JOIN {table} AS c ON c.date = g.ts::date WHERE {_WORKING_SQL} {tail}"
+    )
+
+
+def is_working_day(day: date) -> bool:
+    """One query: the day's row, else Monday–Friday."""
+    kind = CalendarDay.objects.filter(date=day).values_list("kind", flat=True).first()
+    if kind is None:
+        return day.isoweekday() < 6
+    return kind in WORKING_DAY_KINDS
+
+
+def _nearest_working_day(day: date, step: int) -> date:
+    start = day + timedelta(days=step)
+    stop = day + timedelta(days=step * CALENDAR_SEARCH_DAYS)
+    sql = _working_days_sql(select="g.ts::date", tail="ORDER BY g.ts " + ("ASC" if step > 0 else "DESC") + " LIMIT 1")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": start, "stop": stop, "step": f"{step} day"})
+        row = cursor.fetchone()
+    if row is None:
+        raise ValidationError(
+            _("В производственном календаре нет рабочего дня в пределах %(n)s дней от %(day)s."),
+            code=ErrorCode.CALENDAR_NO_WORKING_DAY,
+            params={"n": CALENDAR_SEARCH_DAYS, "day": day.strftime("%d.%m.%Y")},
+        )
+    return row[0]
+
+
+def next_working_day(day: date) -> date:
+    """The first working day strictly after ``day`` (one query): a payout for money that arrived on ``day``."""
+    return _nearest_working_day(day, 1)
+
+
+def previous_working_day(day: date) -> date:
+    """The last working day strictly before ``day`` (one query): whose allocations a payout on ``day`` covers."""
+    return _nearest_working_day(day, -1)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """How many working days lie in ``[start, end]``, both ends included (0 when ``end < start``); one query."""
+    if end < start:
+        return 0
+    sql = _working_days_sql(select="count(*)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": start, "stop": end, "step": "1 day"})
+        return cursor.fetchone()[0]
+
+
+def calendar_year_loaded(year: int) -> bool:
+    """Whether the calendar holds the year's exceptions (one query). Without them every weekday would count
+    as working, New Year's included: callers that plan payouts should refuse a year that is not loaded."""
+    return CalendarDay.objects.filter(date__year=year).exists()

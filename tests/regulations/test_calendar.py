@@ -1,0 +1,145 @@
+"""The production calendar: seeded 2025/2026 decrees, editable rows, one query per selector."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from billing_core.error_codes import ErrorCode
+from regulations.models import WORKING_DAY_KINDS, CalendarDay, CalendarDayKind
+from regulations.selectors import (
+    calendar_year_loaded,
+    is_working_day,
+    next_working_day,
+    previous_working_day,
+    working_days_between,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def python_oracle():
+    """The same rule in plain Python over the stored rows: a row decides, else Monday–Friday."""
+    kinds = dict(CalendarDay.objects.values_list("date", "kind"))
+
+    def working(d: date) -> bool:
+        return kinds[d] in WORKING_DAY_KINDS if d in kinds else d.isoweekday() < 6
+
+    return working
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 1, 8), False),  # New Year holidays
+        (date(2026, 1, 9), False),  # Friday, a day off moved from Saturday 3 January by the 2026 decree
+        (date(2026, 1, 12), True),
+        (date(2026, 2, 23), False),
+        (date(2026, 3, 9), False),  # 8 March is a Sunday
+        (date(2026, 5, 8), True),  # shortened, still working
+        (date(2026, 5, 11), False),  # 9 May is a Saturday
+        (date(2026, 11, 3), True),
+        (date(2026, 11, 4), False),
+        (date(2026, 12, 31), False),  # moved from Sunday 4 January
+        (date(2026, 6, 6), False),  # an ordinary Saturday
+        (date(2026, 6, 3), True),  # an ordinary Wednesday
+        (date(2025, 2, 24), True),  # the day off for 23 Feb went to 8 May
+        (date(2025, 5, 8), False),
+        (date(2025, 6, 13), False),
+        (date(2025, 11, 1), True),  # a working Saturday
+        (date(2025, 11, 3), False),
+        (date(2025, 12, 31), False),
+    ],
+)
+def test_known_days(day, working):
+    assert is_working_day(day) is working
+
+
+def test_neighbouring_working_days_across_the_new_year_and_transfers():
+    assert next_working_day(date(2025, 12, 30)) == date(2026, 1, 12)
+    assert previous_working_day(date(2026, 1, 12)) == date(2025, 12, 30)
+    assert next_working_day(date(2026, 5, 8)) == date(2026, 5, 12)
+    assert next_working_day(date(2025, 10, 31)) == date(2025, 11, 1)  # Friday → the working Saturday
+    assert previous_working_day(date(2025, 11, 5)) == date(2025, 11, 1)
+    assert next_working_day(date(2026, 6, 3)) == date(2026, 6, 4)  # strictly after, even from a working day
+
+
+def test_published_counts_of_working_days():
+    assert working_days_between(date(2025, 1, 1), date(2025, 12, 31)) == 247
+    assert working_days_between(date(2026, 1, 1), date(2026, 12, 31)) == 247
+    assert working_days_between(date(2026, 1, 1), date(2026, 1, 31)) == 15
+    assert working_days_between(date(2026, 5, 1), date(2026, 5, 31)) == 19
+    # 1972 hours at 40 a week: a shortened day is an hour shorter
+    shortened = CalendarDay.objects.filter(date__year=2026, kind=CalendarDayKind.SHORTENED).count()
+    assert 8 * working_days_between(date(2026, 1, 1), date(2026, 12, 31)) - shortened == 1972
+
+
+def test_selectors_agree_with_a_python_oracle_on_every_day_of_both_years():
+    working = python_oracle()
+    start = date(2025, 1, 1)
+    days = [start + timedelta(days=i) for i in range(730)]
+    running = 0
+    for d in days[:400:7]:  # a spread of days keeps this quick; each call is one query
+        assert is_working_day(d) is working(d)
+        following = d + timedelta(days=1)
+        while not working(following):
+            following += timedelta(days=1)
+        assert next_working_day(d) == following
+        preceding = d - timedelta(days=1)
+        while not working(preceding):
+            preceding -= timedelta(days=1)
+        assert previous_working_day(d) == preceding
+    for d in days:
+        running += working(d)
+        if d.day == 1 or d == days[-1]:
+            assert working_days_between(start, d) == running
+
+
+def test_each_selector_is_one_query(django_assert_num_queries):
+    is_working_day(date(2026, 1, 1))  # the tenant connection sets its search_path on first use
+    with django_assert_num_queries(1):
+        is_working_day(date(2026, 1, 9))
+    with django_assert_num_queries(1):
+        next_working_day(date(2025, 12, 30))
+    with django_assert_num_queries(1):
+        previous_working_day(date(2026, 1, 12))
+    with django_assert_num_queries(1):
+        assert working_days_between(date(2025, 1, 1), date(2026, 12, 31)) == 494
+    with django_assert_num_queries(0):
+        assert working_days_between(date(2026, 2, 1), date(2026, 1, 31)) == 0
+
+
+def test_the_calendar_is_editable_data():
+    # a regional holiday declared for an ordinary Wednesday, and a Saturday made a working day
+    CalendarDay.objects.create(date=date(2026, 6, 3), kind=CalendarDayKind.HOLIDAY, note="региональный")
+    CalendarDay.objects.create(date=date(2026, 6, 6), kind=CalendarDayKind.WORKING)
+    assert not is_working_day(date(2026, 6, 3))
+    assert next_working_day(date(2026, 6, 2)) == date(2026, 6, 4)
+    assert next_working_day(date(2026, 6, 5)) == date(2026, 6, 6)
+    assert working_days_between(date(2026, 6, 1), date(2026, 6, 7)) == 5  # Mon, Tue, Thu, Fri, Sat
+    CalendarDay.objects.filter(date=date(2026, 1, 9)).update(kind=CalendarDayKind.WORKING)
+    assert is_working_day(date(2026, 1, 9))
+
+
+def test_no_working_day_within_reach_is_an_error():
+    start = date(2030, 3, 1)
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=start + timedelta(days=i), kind=CalendarDayKind.HOLIDAY) for i in range(61)]
+    )
+    with pytest.raises(ValidationError) as exc:
+        next_working_day(start - timedelta(days=1))
+    assert exc.value.code == ErrorCode.CALENDAR_NO_WORKING_DAY
+    assert previous_working_day(start + timedelta(days=10)) == date(2030, 2, 28)
+
+
+def test_which_years_are_loaded():
+    assert calendar_year_loaded(2025) and calendar_year_loaded(2026)
+    assert not calendar_year_loaded(2031)
+
+
+def test_seed_sources_and_confidence():
+    jan9 = CalendarDay.objects.get(date=date(2026, 1, 9))
+    assert (jan9.kind, jan9.confidence) == (CalendarDayKind.WEEKEND, "practice")
+    assert "1466" in jan9.source
+    assert CalendarDay.objects.get(date=date(2026, 1, 1)).confidence == "law"
+    assert not CalendarDay.objects.exclude(kind__in=[k.value for k in CalendarDayKind]).exists()
