@@ -1,7 +1,9 @@
 """Exact money: roubles as ``Decimal`` quantized to kopecks; splits that add up."""
 
+import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 KOPECK = Decimal("0.01")
 
@@ -33,14 +35,16 @@ def split_largest_remainder(total_kopecks: int, weights: Sequence[int | Decimal]
         raise ValueError("total must not be negative")
     if not weights:
         raise ValueError("at least one weight is needed")
-    ws = [Decimal(w) for w in weights]
+    # Exact rationals: Decimal division rounds to 28 digits, which breaks true ties by magnitude
+    # (7 × 19/21 and 7 × 1/21 have equal remainders) instead of giving them to the earlier part.
+    ws = [Fraction(Decimal(w)) for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("weights must not be negative")
     weight_sum = sum(ws)
     if weight_sum == 0:
         return [total_kopecks] + [0] * (len(ws) - 1)
-    exact = [Decimal(total_kopecks) * w / weight_sum for w in ws]
-    parts = [int(e) for e in exact]  # floor, all values non-negative
+    exact = [total_kopecks * w / weight_sum for w in ws]
+    parts = [math.floor(e) for e in exact]  # all values non-negative
     short = total_kopecks - sum(parts)
     order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - parts[i]), i))
     for i in order[:short]:

@@ -2,7 +2,8 @@
 
 Order of work for a request: size limit → who is calling (session or API key) and
 whether they belong to the host's principal → CSRF for browser sessions → parse
-with a token limit → validate (depth, aliases, introspection) → execute; a
+with a token limit → validate (depth, aliases, introspection), both kept per query
+text (graphql_api.core.documents) → execute (graphql_api.core.execution); a
 mutation runs in one transaction, rolled back when it reports errors, and is
 written to the audit log with its outcome.
 """
@@ -19,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView
-from graphql import ExecutionResult, GraphQLError, execute, get_operation_ast, parse, validate
+from graphql import ExecutionResult, GraphQLError, execute, get_operation_ast
 from graphql.language import OperationType
 
 from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
-from graphql_api.core.validation import validation_rules
+from graphql_api.core.documents import documents
+from graphql_api.core.execution import GatewayExecutionContext
 from identity.access import AccessRefused, actor_for_request
 from identity.services import audit_record
 
@@ -154,10 +156,11 @@ class GatewayView(View):
             return self._errors_only(ErrorCode.INVALID, _("Переменные запроса — объект JSON."))
 
         try:
-            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+            checked = documents.get(schema.graphql_schema, query)  # parsed and validated once per text and limits
         except GraphQLError as exc:
             code = ErrorCode.QUERY_TOO_LARGE if "tokens" in exc.message else ErrorCode.GRAPHQL_VALIDATION_FAILED
             return self._errors_only(code, exc.message)
+        document = checked.document
 
         operation = get_operation_ast(document, operation_name)
         if operation is None:
@@ -166,15 +169,15 @@ class GatewayView(View):
         if is_mutation and request.method != "POST":
             return self._errors_only(ErrorCode.INVALID, _("Изменения выполняются только методом POST."))
 
-        errors = validate(schema.graphql_schema, document, validation_rules())
-        if errors:
-            return {"errors": [format_error(e) for e in errors]}
+        if checked.errors:
+            return {"errors": [format_error(e) for e in checked.errors]}
 
         request.mutation_error_codes = []
         options = {
             "context_value": request,
             "variable_values": variables,
             "operation_name": operation_name,
+            "execution_context_class": GatewayExecutionContext,
         }
         if is_mutation:
             with transaction.atomic():

@@ -1,12 +1,15 @@
 """Billing on a principal's host: accounts, the account card, services and tariffs, periods and charge runs,
 readings, recalculations, penalty statements and imports; and, for agent staff, charge runs across principals."""
 
+from operator import itemgetter
+
 import graphene
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing_core.error_codes import ErrorCode
+from graphql_api.billing import benefits
 from graphql_api.billing.mutations import (
     ChargeRun,
     ChargeRunAll,
@@ -25,6 +28,7 @@ from graphql_api.billing.types import (
     PenaltyStatementNode,
     PersonalAccountConnection,
     RecalculationNode,
+    account_rows,
 )
 from graphql_api.core.errors import ApiError
 from graphql_api.core.pagination import resolve_connection
@@ -58,7 +62,7 @@ def _api_error(exc: ValidationError) -> ApiError:
     return ApiError(code, err.message % err.params if err.params else err.message)
 
 
-class Queries(graphene.ObjectType):
+class Queries(benefits.Queries, graphene.ObjectType):
     accounts = graphene.Field(
         PersonalAccountConnection, required=True, first=graphene.Int(), after=graphene.String(),
         search=graphene.String(
@@ -103,10 +107,15 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_accounts(root, info, first=None, after=None, search=None, house_id=None, has_debt=None):
         require_principal_perm(info, Perm.ACCOUNTS_VIEW)
+        today = timezone.localdate()  # one day for persons and for the services connected
         qs = selectors.account_list(
-            search=search, house_id=_int_id(house_id) if house_id is not None else None, has_debt=has_debt
+            search=search, house_id=_int_id(house_id) if house_id is not None else None, has_debt=has_debt,
+            today=today,
         )
-        return resolve_connection(PersonalAccountConnection, qs, first=first, after=after)
+        return resolve_connection(
+            PersonalAccountConnection, qs, first=first, after=after,
+            fetch=lambda page_qs: account_rows(page_qs, today=today), pk=itemgetter("id"),
+        )
 
     @staticmethod
     def resolve_account(root, info, id):
@@ -157,7 +166,7 @@ class Queries(graphene.ObjectType):
         return [ChargeRunProgressNode(**row) for row in _progress_rows(month)]
 
 
-class Mutations(graphene.ObjectType):
+class Mutations(benefits.Mutations, graphene.ObjectType):
     tariff_create = TariffCreate.Field()
     charge_run = ChargeRun.Field()
     period_post = PeriodPost.Field()

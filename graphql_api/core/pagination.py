@@ -1,6 +1,7 @@
 """Keyset (cursor) pagination on the primary key: stable under inserts, one query per page."""
 
 import base64
+from operator import attrgetter
 
 import graphene
 from django.utils.translation import gettext as _
@@ -30,18 +31,22 @@ def decode_cursor(cursor: str) -> int:
         raise ApiError(ErrorCode.INVALID, _("Неверный курсор.")) from exc
 
 
-def page(queryset, *, first: int | None, after: str | None):
-    """Return (rows, page_info) for ``first`` rows after ``after``, ordered by pk."""
+def page(queryset, *, first: int | None, after: str | None, fetch=list, pk=attrgetter("pk")):
+    """Return (rows, page_info) for ``first`` rows after ``after``, ordered by pk.
+
+    ``fetch`` turns the sliced queryset into the rows (model instances by default; a caller may shape
+    them as plain dicts in the same one query), and ``pk`` reads a row's primary key for the cursor.
+    """
     size = MAX_PAGE if first is None else first
     if size < 0 or size > MAX_PAGE:
         raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 0 до %(max)s.") % {"max": MAX_PAGE})
     qs = queryset.order_by("pk")
     if after:
         qs = qs.filter(pk__gt=decode_cursor(after))
-    rows = list(qs[: size + 1])
+    rows = fetch(qs[: size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
-    return rows, PageInfo(has_next_page=has_next, end_cursor=encode_cursor(rows[-1].pk) if rows else None)
+    return rows, PageInfo(has_next_page=has_next, end_cursor=encode_cursor(pk(rows[-1])) if rows else None)
 
 
 def connection_type(node_type, name: str):
@@ -59,6 +64,6 @@ def connection_type(node_type, name: str):
     )
 
 
-def resolve_connection(conn_type, queryset, *, first, after):
-    rows, info = page(queryset, first=first, after=after)
+def resolve_connection(conn_type, queryset, *, first, after, fetch=list, pk=attrgetter("pk")):
+    rows, info = page(queryset, first=first, after=after, fetch=fetch, pk=pk)
     return conn_type(nodes=rows, page_info=info, total_count=queryset.count)

@@ -165,30 +165,39 @@ class EpdRunStart(BaseMutation):
 
     class Arguments:
         month = graphene.Date(required=True)
+        include_unposted = graphene.Boolean(
+            default_value=False, description="Also issue principals whose period is calculated but not posted."
+        )
 
     @classmethod
-    def perform(cls, root, info, month):
+    def perform(cls, root, info, month, include_unposted=False):
         actor = require_agent_staff(info)
         from documents import services
 
-        return cls(run=services.epd_run_start(month=require_month_start(month), user=actor.user))
+        run = services.epd_run_start(month=require_month_start(month), user=actor.user,
+                                     include_unposted=include_unposted)
+        return cls(run=run)
 
 
 class EpdReissue(BaseMutation):
     """Assemble one household's document again: a new version only if its content changed (agent staff)."""
 
-    document = graphene.Field(EpdDocumentNode)
+    run = graphene.Field(EpdRunNode, description="The one-household run: its issues say what was left out.")
+    document = graphene.Field(EpdDocumentNode, description="The household's current document, if any.")
 
     class Arguments:
         els = graphene.String(required=True)
         month = graphene.Date(required=True)
+        include_unposted = graphene.Boolean(default_value=False)
 
     @classmethod
-    def perform(cls, root, info, els, month):
+    def perform(cls, root, info, els, month, include_unposted=False):
         actor = require_agent_staff(info)
         from documents import services
 
-        return cls(document=services.epd_reissue(els=els, month=require_month_start(month), user=actor.user))
+        run, document = services.epd_reissue(els=els, month=require_month_start(month), user=actor.user,
+                                             include_unposted=include_unposted)
+        return cls(run=run, document=document)
 
 
 class ResidentEReceipts(BaseMutation):

@@ -215,6 +215,21 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "epd@localhost")
 
+# --- online card payments ------------------------------------------------------------------
+
+# The gateway new card payments go through (payments.gateways registry); a domestic acquirer registers
+# under its own name. Stripe: STRIPE_API_BASE empty means Stripe itself, or a local fake Stripe
+# (localstripe, e.g. http://127.0.0.1:8420) in development and tests.
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# The most a resident may pay online at once, roubles (a string: money is never a float).
+ONLINE_PAYMENT_MAX_AMOUNT = os.environ.get("ONLINE_PAYMENT_MAX_AMOUNT", "500000.00")
+
 # --- GraphQL -------------------------------------------------------------------------------
 
 GRAPHENE = {"SCHEMA": "graphql_api.api.schema", "ATOMIC_MUTATIONS": True}
@@ -251,9 +266,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(STATE_DIR / "celerybeat-schedule")
+from celery.schedules import crontab  # noqa: E402 — used by the schedule only
+
 CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {"task": "agentsite.tasks.heartbeat", "schedule": 60.0},
+    # the daily payouts (ПП 253 п.6): every day at 07:00 Moscow; the task itself skips days off
+    "payments-payouts-build": {"task": "payments.payouts_build", "schedule": crontab(hour=7, minute=0)},
 }
+# task modules not named tasks.py, which autodiscovery does not find
+CELERY_IMPORTS = ("payments.payout_tasks",)
 
 # --- logging -------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from agentsite import views
 from documents.views import file_download
 from graphql_api.uploads import UploadView
 from graphql_api.view import GatewayView
+from payments.webhooks import stripe_webhook
 
 urlpatterns = [
     path("graphql", GatewayView.as_view(), name="graphql"),
@@ -11,4 +12,5 @@ urlpatterns = [
     path("auth/csrf", views.csrf, name="csrf"),
     path("health", views.health, name="health"),
     path("files/<str:token>", file_download, name="file_download"),
+    path("webhooks/stripe", stripe_webhook, name="stripe_webhook"),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RunStatus(models.TextChoices):
     PENDING = "pending", _("ожидает")
+    GATHERING = "gathering", _("сбор данных принципалов")
     ASSEMBLING = "assembling", _("сборка")
     RENDERING = "rendering", _("формирование PDF")
     DELIVERING = "delivering", _("рассылка")
@@ -32,6 +33,12 @@ class EpdRun(models.Model):
     documents_rendered = models.PositiveIntegerField(default=0)
     issues_count = models.PositiveIntegerField(_("замечаний"), default=0)
     error = models.TextField(blank=True)
+    # Issue periods that are calculated but not yet posted (a proof run, or documents sent before closing).
+    include_unposted = models.BooleanField(_("включать непроведённые периоды"), default=False)
+    # A reissue of one household: the run gathers and assembles only this ЕЛС.
+    unified_account = models.ForeignKey(
+        "registry.UnifiedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -98,6 +105,8 @@ class Epd(models.Model):
         indexes = [
             models.Index(fields=["month", "house"], name="epd_month_house_idx"),
             models.Index(fields=["run"], name="epd_run_idx"),
+            # the render step's queue: documents still without their PDF
+            models.Index(fields=["month"], condition=Q(pdf_key=""), name="epd_unrendered_idx"),
         ]
 
     def __str__(self) -> str:
@@ -149,3 +158,75 @@ class EpdDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.epd_id} → {self.email}: {self.status}"
+
+
+
+class EpdStaging(models.Model):
+    """One payee block gathered from a principal's schema for a run: (run, ЕЛС, principal).
+
+    Working rows only: the table is UNLOGGED (see the migration) and is emptied when the run's
+    assembly is done. A crash of the server empties it together with ``EpdGathered``, so the run
+    gathers again exactly the principals it lost. No foreign keys: written and read set-based.
+    """
+
+    run_id = models.BigIntegerField()
+    principal_id = models.BigIntegerField()
+    unified_account_id = models.BigIntegerField()
+    account_number = models.CharField(max_length=20)
+    persons = models.IntegerField(null=True)
+    opening = models.DecimalField(max_digits=14, decimal_places=2)
+    paid = models.DecimalField(max_digits=14, decimal_places=2)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+    recalculated = models.DecimalField(max_digits=14, decimal_places=2)
+    benefits = models.DecimalField(max_digits=14, decimal_places=2)
+    penalties = models.DecimalField(max_digits=14, decimal_places=2)
+    closing = models.DecimalField(max_digits=14, decimal_places=2)
+    block = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run_id", "unified_account_id", "principal_id"],
+                                    name="epdstaging_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.unified_account_id}/{self.principal_id}"
+
+
+class EpdGathered(models.Model):
+    """A principal whose blocks for a run are in ``EpdStaging`` (UNLOGGED like it, so both vanish together)."""
+
+    run_id = models.BigIntegerField()
+    principal_id = models.BigIntegerField()
+    blocks = models.PositiveIntegerField(default=0)
+    gathered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run_id", "principal_id"], name="epdgathered_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.principal_id}: {self.blocks}"
+
+
+class EpdAssemblySlice(models.Model):
+    """One of a run's disjoint ЕЛС id ranges (lo, hi], assembled chunk by chunk by one worker.
+
+    ``through`` is the resume point: ЕЛС ids up to it are written (each chunk commits with it).
+    """
+
+    run = models.ForeignKey(EpdRun, on_delete=models.CASCADE, related_name="slices")
+    index = models.PositiveSmallIntegerField()
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    through = models.BigIntegerField()
+    written = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="epdslice_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.index}: ({self.lo}, {self.hi}] at {self.through}"
+
+    @property
+    def done(self) -> bool:
+        return self.through >= self.hi

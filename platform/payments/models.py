@@ -8,6 +8,7 @@ among the payees. Every step posts to the agent's ledger (ledger app, public sch
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +51,10 @@ class Payment(models.Model):
     )
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNMATCHED)
     match_note = models.CharField(max_length=300, blank=True)
+    # The operator who matched (or returned) a payment by hand from the queue, and when.
+    resolved_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("платёж")
@@ -58,7 +63,8 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"], name="payment_source_external_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=["unmatched", "ambiguous"]) | Q(unified_account__isnull=False),
+                # a payment returned from the operator's queue may never have been matched
+                condition=Q(status__in=["unmatched", "ambiguous", "refunded"]) | Q(unified_account__isnull=False),
                 name="payment_matched_has_household",
             ),
         ]
@@ -66,6 +72,8 @@ class Payment(models.Model):
             models.Index(fields=["status"], name="payment_status_idx"),
             models.Index(fields=["paid_on", "channel"], name="payment_day_channel_idx"),
             models.Index(fields=["unified_account", "paid_on"], name="payment_household_idx"),
+            # the operator's queue, paged by id
+            models.Index(fields=["id"], condition=Q(status__in=["unmatched", "ambiguous"]), name="payment_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -89,7 +97,14 @@ class RegistryImport(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_posted = models.PositiveIntegerField(default=0)
     amount_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # What was posted: rows already recorded by another file or channel are not posted again.
+    amount_posted = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     errors = models.JSONField(default=list)
+    # The file in object storage (documents.storage), for a background import and its retries.
+    file_key = models.CharField(max_length=200, blank=True)
+    # Progress of a background import: queued, parsing, posting, done; and the matching counts.
+    phase = models.CharField(max_length=16, blank=True)
+    summary = models.JSONField(default=dict)
     created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -119,7 +134,11 @@ class Allocation(models.Model):
             models.UniqueConstraint(fields=["payment", "principal", "service_code"], name="allocation_unique"),
             models.CheckConstraint(condition=~Q(amount=0), name="allocation_amount_not_zero"),
         ]
-        indexes = [models.Index(fields=["principal", "allocated_on"], name="allocation_principal_day_idx")]
+        indexes = [
+            models.Index(fields=["principal", "allocated_on"], name="allocation_principal_day_idx"),
+            # what the next payout build picks up: the allocations not yet in a payout
+            models.Index(fields=["allocated_on"], condition=Q(payout__isnull=True), name="allocation_unpaid_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.payment_id}→{self.principal_id} {self.amount}"
@@ -149,6 +168,13 @@ class Payout(models.Model):
     exported_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set at export (payments.payouts): the payment order's date, the payee account it was sent to, the 1C
+    # file it went out in (shared by the payouts of one export) and the register of the payments it covers.
+    order_date = models.DateField(_("дата платёжного поручения"), null=True, blank=True)
+    payee_account = models.CharField(_("счёт получателя"), max_length=20, blank=True)
+    orders_file_key = models.CharField(max_length=200, blank=True)
+    register_xlsx_key = models.CharField(max_length=200, blank=True)
+    register_csv_key = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("перечисление принципалу")
@@ -156,10 +182,36 @@ class Payout(models.Model):
             models.UniqueConstraint(fields=["principal", "business_day"], name="payout_principal_day_unique"),
             models.CheckConstraint(condition=Q(net=models.F("gross") - models.F("fee")), name="payout_net"),
             models.CheckConstraint(condition=Q(fee__gte=0) & Q(net__gte=0), name="payout_not_negative"),
+            # payment order numbers run per year: never two orders with one number in a year
+            models.UniqueConstraint(ExtractYear("order_date"), "order_number", name="payout_order_number_year_unique"),
+            models.CheckConstraint(condition=Q(order_number__isnull=True) | Q(order_date__isnull=False),
+                                   name="payout_order_number_dated"),
         ]
 
     def __str__(self) -> str:
         return f"{self.principal_id} {self.business_day} {self.net}"
+
+
+class PayoutRun(models.Model):
+    """One working day's payout build: recorded once, so building the day again changes nothing."""
+
+    business_day = models.DateField(_("рабочий день"), unique=True)
+    covers_from = models.DateField(_("поступления с"))
+    covers_to = models.DateField(_("поступления по"))
+    payouts_count = models.PositiveIntegerField(default=0)
+    gross = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    fee = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    net = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # principals left out and why (no contract in force, weekly schedule, nothing or a negative sum collected)
+    skipped = models.JSONField(default=list)
+    built_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("формирование перечислений за день")
+
+    def __str__(self) -> str:
+        return f"{self.business_day}: {self.payouts_count}"
 
 
 class EventStatus(models.TextChoices):

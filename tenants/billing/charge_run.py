@@ -11,7 +11,7 @@ rounded once to kopecks (half up) — exactly ``billing_core.tariffs.charge_amou
 tests use as the oracle. The average is rounded to 3 places (litres), as ``resolve_volume`` does.
 
 Balances (opening from the previous period's closing, charged, recalculated, closing) are
-rebuilt in the same transaction.
+built in the same statement, from the lines as they are inserted.
 
 A run is one transaction per principal: a crash leaves the previous state, and running
 again replaces a draft exactly. A posted period never changes.
@@ -117,23 +117,30 @@ segment AS (
     FROM billing_tariff t
     JOIN billing_service s ON s.id = t.service_id
     WHERE t.valid_from <= %(end)s AND (t.valid_to IS NULL OR t.valid_to >= %(start)s)
-)
-INSERT INTO billing_charge (period_id, account_id, service_id, quantity, method, rate, amount)
-SELECT %(period_id)s, q.account_id, q.service_id, ROUND(q.quantity, 4), q.method,
-       (ARRAY_AGG(sg.rate ORDER BY sg.seg_start DESC))[1],
-       ROUND(SUM(q.quantity * sg.days * sg.rate) / %(days)s, 2)
-FROM quantity q
-JOIN segment sg ON sg.service_id = q.service_id
-WHERE q.quantity IS NOT NULL
-GROUP BY q.account_id, q.service_id, q.quantity, q.method
+),
+-- Σ(quantity × days × rate) = quantity × Σ(days × rate), exactly (numeric products and sums do not round):
+-- one row per service instead of a line per tariff segment regrouped afterwards
+service_rate AS (
+    SELECT service_id, SUM(days * rate) AS day_rate, (ARRAY_AGG(rate ORDER BY seg_start DESC))[1] AS rate
+    FROM segment
+    GROUP BY service_id
+),
+charged AS (
+    INSERT INTO billing_charge (period_id, account_id, service_id, quantity, method, rate, amount)
+    SELECT %(period_id)s, q.account_id, q.service_id, ROUND(q.quantity, 4), q.method, sr.rate,
+           ROUND(q.quantity * sr.day_rate / %(days)s, 2)
+    FROM quantity q
+    JOIN service_rate sr ON sr.service_id = q.service_id
+    WHERE q.quantity IS NOT NULL
+    -- in key order, the unique index grows at its right edge instead of splitting pages all over
+    ORDER BY q.account_id, q.service_id
+    RETURNING account_id, service_id, amount
+),
 """
 
-
+# The balances are built from the lines as they are inserted (RETURNING), not by reading billing_charge again:
+# the statement's snapshot could not see them there anyway.
 BALANCE_SQL = """
-WITH
-charged AS (
-    SELECT account_id, service_id, amount FROM billing_charge WHERE period_id = %(period_id)s
-),
 recalculated AS (
     SELECT account_id, service_id, SUM(amount) AS amount
     FROM billing_recalculation WHERE period_id = %(period_id)s
@@ -142,21 +149,24 @@ recalculated AS (
 previous AS (
     SELECT account_id, service_id, closing FROM billing_balance WHERE period_id = %(previous_id)s
 ),
-keys AS (
-    SELECT account_id, service_id FROM charged
-    UNION SELECT account_id, service_id FROM recalculated
-    UNION SELECT account_id, service_id FROM previous WHERE closing <> 0
+balanced AS (
+    INSERT INTO billing_balance
+        (period_id, account_id, service_id, opening, charged, recalculated, benefits, penalties, paid, closing)
+    SELECT %(period_id)s, account_id, service_id,
+           COALESCE(p.closing, 0), COALESCE(c.amount, 0), COALESCE(r.amount, 0), 0, 0, 0,
+           COALESCE(p.closing, 0) + COALESCE(c.amount, 0) + COALESCE(r.amount, 0)
+    FROM charged c
+    FULL JOIN recalculated r USING (account_id, service_id)
+    FULL JOIN previous p USING (account_id, service_id)
+    -- a key only the previous period has is carried while its closing is not zero
+    WHERE c.amount IS NOT NULL OR r.amount IS NOT NULL OR p.closing <> 0
+    ORDER BY account_id, service_id
+    RETURNING 1
 )
-INSERT INTO billing_balance
-    (period_id, account_id, service_id, opening, charged, recalculated, benefits, penalties, paid, closing)
-SELECT %(period_id)s, k.account_id, k.service_id,
-       COALESCE(p.closing, 0), COALESCE(c.amount, 0), COALESCE(r.amount, 0), 0, 0, 0,
-       COALESCE(p.closing, 0) + COALESCE(c.amount, 0) + COALESCE(r.amount, 0)
-FROM keys k
-LEFT JOIN previous p ON p.account_id = k.account_id AND p.service_id = k.service_id
-LEFT JOIN charged c ON c.account_id = k.account_id AND c.service_id = k.service_id
-LEFT JOIN recalculated r ON r.account_id = k.account_id AND r.service_id = k.service_id
+SELECT (SELECT count(*) FROM charged), (SELECT count(*) FROM balanced)
 """
+
+RUN_SQL = CHARGE_SQL + BALANCE_SQL
 
 
 def month_bounds(month: date) -> tuple[date, date, int]:
@@ -190,14 +200,13 @@ def charge_run(*, month: date) -> BillingPeriod:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM billing_balance WHERE period_id = %s", [period.pk])
         cursor.execute("DELETE FROM billing_charge WHERE period_id = %s", [period.pk])
+        # Payments, benefits and penalties join the balance columns in later steps (payments issue, ЕПД).
         cursor.execute(
-            CHARGE_SQL,
+            RUN_SQL,
             {"start": start, "end": end, "days": days, "period_id": period.pk,
-             "history_from": _months_before(month, 3)},
+             "history_from": _months_before(month, 3), "previous_id": previous.pk if previous else None},
         )
-        lines = cursor.rowcount
-        # Payments, benefits and penalties join these columns in later steps (payments issue, ЕПД).
-        cursor.execute(BALANCE_SQL, {"period_id": period.pk, "previous_id": previous.pk if previous else None})
+        lines, _balances = cursor.fetchone()
     period.status = PeriodStatus.CALCULATED
     period.charge_lines = lines
     period.finished_at = timezone.now()

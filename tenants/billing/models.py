@@ -217,10 +217,15 @@ class VolumeMethod(models.TextChoices):
 class Charge(models.Model):
     """One account-service line of a period. Written set-based by the charge run, never per row."""
 
-    # the unique (period, account, service) index serves lookups by period: no index of its own
-    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="charges", db_index=False)
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    # The unique (period, account, service) index serves lookups by period: no index of its own; no query
+    # looks charges up by service alone, so no service index either. The references are checked by
+    # statement-level triggers (migration 0007), one anti-join per statement, not a deferred check per row.
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="charges", db_index=False,
+                               db_constraint=False)
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges",
+                                db_constraint=False)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                db_constraint=False)
     quantity = models.DecimalField(max_digits=14, decimal_places=4)
     method = models.CharField(max_length=8, choices=VolumeMethod.choices)
     rate = models.DecimalField(max_digits=14, decimal_places=6, help_text=_("тариф на конец периода"))
@@ -267,9 +272,13 @@ class Balance(models.Model):
     closing = opening + charged + recalculated − benefits + penalties − paid; the database checks it.
     """
 
-    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="balances", db_index=False)
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="balances")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    # indexes and reference checks as on Charge
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="balances", db_index=False,
+                               db_constraint=False)
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="balances",
+                                db_constraint=False)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                db_constraint=False)
     opening = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     charged = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     recalculated = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -334,3 +343,71 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.filename} ({self.status})"
+
+
+# --- benefits (льготы) ------------------------------------------------------------------------------------------
+# Appended as one block (another change edits the classes above): billing_core.benefits holds the rule.
+
+from django.contrib.postgres.fields import ArrayField  # noqa: E402
+
+
+class BenefitCategory(models.Model):
+    """A kind of benefit in the principal's catalogue: a discount on the services it covers."""
+
+    code = models.CharField(_("код"), max_length=32, unique=True)
+    name = models.CharField(_("наименование"), max_length=200)
+    percent = models.DecimalField(_("скидка, %"), max_digits=5, decimal_places=2)
+    service_kinds = ArrayField(models.CharField(max_length=32, choices=ServiceKind.choices), default=list,
+                               blank=True, verbose_name=_("виды услуг"))
+    services = models.ManyToManyField(Service, blank=True, related_name="+", verbose_name=_("услуги"))
+    social_norm_area = models.DecimalField(
+        _("социальная норма площади на человека, м²"), max_digits=8, decimal_places=2, null=True, blank=True,
+        help_text=_("только для услуг за м²; региональная норма — проверить и задать для своего региона"),
+    )
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("категория льготы")
+        verbose_name_plural = _("категории льгот")
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__gt=0) & Q(percent__lte=100), name="benefit_percent_range"),
+            models.CheckConstraint(condition=Q(social_norm_area__isnull=True) | Q(social_norm_area__gt=0),
+                                   name="benefit_norm_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+
+class AccountBenefit(models.Model):
+    """A category held by an account for a number of beneficiaries over dated spans."""
+
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="benefits")
+    category = models.ForeignKey(BenefitCategory, on_delete=models.PROTECT, related_name="grants")
+    beneficiaries = models.PositiveSmallIntegerField(_("число льготников"))
+    valid_from = models.DateField(_("действует с"))
+    valid_to = models.DateField(_("действует по"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("льгота лицевого счёта")
+        verbose_name_plural = _("льготы лицевых счетов")
+        constraints = [
+            ExclusionConstraint(
+                name="account_benefit_no_overlap",
+                expressions=[
+                    (Func(F("account"), F("account"), Value("[]"), function="int8range",
+                          output_field=BigIntegerRangeField()), RangeOperators.OVERLAPS),
+                    (Func(F("category"), F("category"), Value("[]"), function="int8range",
+                          output_field=BigIntegerRangeField()), RangeOperators.OVERLAPS),
+                    (Func(F("valid_from"), F("valid_to"), Value("[]"), function="daterange",
+                          output_field=DateRangeField()), RangeOperators.OVERLAPS),
+                ],
+                violation_error_code="BENEFIT_OVERLAP",
+            ),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                   name="account_benefit_dates_ordered"),
+            models.CheckConstraint(condition=Q(beneficiaries__gte=1), name="account_benefit_beneficiaries"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.category_id} × {self.beneficiaries} с {self.valid_from}"

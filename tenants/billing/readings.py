@@ -1,7 +1,9 @@
 """Meter readings: one at a time (cabinet, portal, API) or a whole file, checked by billing_core.readings.
 
-A reading belongs to the month of its date. Resubmitting within the window replaces the
-month's value; a posted month refuses. Consumption spikes are accepted and flagged.
+A reading belongs to the month of its date and must fall into the submission window: the house's
+own window when the principal set one (``HouseReadingWindow``), else the principal's settings.
+Resubmitting within the window replaces the month's value; a posted month refuses. Consumption
+spikes are accepted and flagged.
 """
 
 from collections.abc import Mapping
@@ -10,15 +12,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing_core import readings as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.tabular import RowError
+from registry.models import House
 from tenants.billing.imports import run_import
 from tenants.billing.models import BillingPeriod, ImportBatch, ImportKind, Meter, PeriodStatus, Reading
-from tenants.workspace.models import WorkspaceSettings
+from tenants.workspace.models import HouseReadingWindow, WorkspaceSettings
 
 # Our meters number their zones 1..3; the rules name them.
 ZONES_BY_COUNT = {
@@ -56,6 +60,45 @@ def _previous_values(meter_ids: list[int], period: date) -> dict[int, dict[int, 
 def _window() -> rules.SubmissionWindow:
     ws = WorkspaceSettings.current()
     return rules.SubmissionWindow(ws.readings_window_start_day, ws.readings_window_end_day)
+
+
+def windows_for(meters: list[Meter]) -> dict[int, rules.SubmissionWindow]:
+    """Each meter's submission window: its house's own window if the principal set one, else the settings'.
+
+    A meter's house is the house of its account's premise, or the house of a common-house meter.
+    Two queries (the meters' houses, then the houses' windows) and the settings row, whatever the count.
+    """
+    default = _window()
+    if not meters:
+        return {}
+    houses = dict(
+        Meter.objects.filter(pk__in=[m.pk for m in meters])
+        .annotate(house_of=Coalesce("house", "account__premise__house"))
+        .values_list("pk", "house_of")
+    )
+    own = {
+        w.house_id: rules.SubmissionWindow(w.start_day, w.end_day)
+        for w in HouseReadingWindow.objects.filter(house_id__in={h for h in houses.values() if h is not None})
+    }
+    return {m.pk: own.get(houses.get(m.pk), default) for m in meters}
+
+
+@transaction.atomic
+def house_reading_window_set(*, house: House, start_day: int, end_day: int) -> HouseReadingWindow:
+    """Set (or change) the principal's readings window for one house."""
+    window = HouseReadingWindow.objects.select_for_update().filter(house=house).first() or HouseReadingWindow(
+        house=house)
+    window.start_day, window.end_day = start_day, end_day
+    window.full_clean(exclude=["house"])
+    window.save()
+    return window
+
+
+@transaction.atomic
+def house_reading_window_clear(*, house: House) -> bool:
+    """Back to the principal's settings window for the house; False when the house had none of its own."""
+    deleted, _by_model = HouseReadingWindow.objects.filter(house=house).delete()
+    return deleted > 0
 
 
 def _check_period_open(period: date) -> None:
@@ -105,7 +148,7 @@ def reading_submit(
     period = reading_date.replace(day=1)
     _check_period_open(period)
     result = _validate(meter, values, reading_date, source, _previous_values([meter.pk], period).get(meter.pk, {}),
-                       rollover_zones, today or timezone.localdate(), _window())
+                       rollover_zones, today or timezone.localdate(), windows_for([meter])[meter.pk])
     rows = _rows_for(meter, period, result, source)
     _upsert(rows)
     return list(Reading.objects.filter(meter=meter, period=period).order_by("zone"))
@@ -114,10 +157,10 @@ def reading_submit(
 def readings_import(*, data: bytes, filename: str, mode: str, user=None, today: date | None = None) -> ImportBatch:
     """A readings file: one row per meter and zone. Every row is checked before anything is written."""
     today = today or timezone.localdate()
-    window = _window()
 
     def validate(rows):
         meters = {m.serial: m for m in Meter.objects.filter(serial__in={r["meter"] for _l, r in rows})}
+        window_of = windows_for(list(meters.values()))
         errors: list[RowError] = []
         parsed: dict[tuple[int, date], dict] = {}  # (meter, date) → zones with their lines
         for line, r in rows:
@@ -160,7 +203,7 @@ def readings_import(*, data: bytes, filename: str, mode: str, user=None, today: 
             meter = entry["meter"]
             try:
                 result = _validate(meter, entry["values"], day, rules.ReadingSource.FILE,
-                                   previous_by_period[period].get(meter.pk, {}), (), today, window)
+                                   previous_by_period[period].get(meter.pk, {}), (), today, window_of[meter.pk])
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     codes = [e.code for e in exc.error_dict[field]]

@@ -411,3 +411,72 @@ def scale_data_drop(*, prefix: str = "scale") -> int:
         cursor.execute("DELETE FROM registry_house WHERE region = %s AND city = %s AND street ~ %s",
                        [REGION, CITY, streets])
     return dropped
+
+
+# --- unified accounts (ЕЛС) for the generated accounts: the ЕПД benchmark ----------------------
+
+# One ЕЛС per premise, numbered from the premise id: 10 characters, "9" + 9 digits.
+_ELS_CREATE = """
+INSERT INTO registry_unifiedaccount (number, premise_id, payer_name, created_at)
+SELECT DISTINCT ON (a.premise_id) '9' || lpad(a.premise_id::text, 9, '0'), a.premise_id, a.payer_name, now()
+FROM {s}.billing_personalaccount a
+WHERE a.unified_account_id IS NULL
+ORDER BY a.premise_id, a.id
+ON CONFLICT (number) DO NOTHING
+"""
+
+_ELS_LINK = """
+UPDATE {s}.billing_personalaccount a SET unified_account_id = ua.id
+FROM registry_unifiedaccount ua
+WHERE a.unified_account_id IS NULL AND ua.number = '9' || lpad(a.premise_id::text, 9, '0')
+"""
+
+# A follower principal's account n moves into the premise of the leader's account n (same flat).
+_SHARE_PREMISES = """
+UPDATE {f}.billing_personalaccount f SET premise_id = l.premise_id
+FROM {l}.billing_personalaccount l
+WHERE substr(l.number, 5) = substr(f.number, 5) AND f.unified_account_id IS NULL
+"""
+
+
+def scale_unified_accounts_link(*, prefix: str = "scale", principals_per_household: int = 1) -> int:
+    """Give every generated account an ЕЛС (one per premise); returns how many accounts were linked.
+
+    With ``principals_per_household`` = k > 1, principals ``<prefix>_001…`` are taken in groups of
+    k: the followers' account n moves into the leader's premise of account n, so one ЕЛС (and one
+    ЕПД) spans k principals. Set-based: three statements per principal. Accounts already linked are
+    left alone, so running again adds nothing.
+    """
+    from tenants.models import Principal
+
+    if principals_per_household < 1:
+        raise ValueError("principals_per_household is at least 1")
+    schemas = list(
+        Principal.objects.filter(schema_name__regex=rf"^{prefix}_[0-9]+$")
+        .order_by("schema_name").values_list("schema_name", flat=True)
+    )
+    quote = connection.ops.quote_name
+    linked = 0
+    for i, schema in enumerate(schemas):
+        leader = schemas[i - i % principals_per_household]
+        with transaction.atomic(), connection.cursor() as cursor:
+            if leader != schema:
+                cursor.execute(_SHARE_PREMISES.format(f=quote(schema), l=quote(leader)))
+            cursor.execute(_ELS_CREATE.format(s=quote(schema)))
+            cursor.execute(_ELS_LINK.format(s=quote(schema)))
+            linked += cursor.rowcount
+            cursor.execute(f"ANALYZE {quote(schema)}.billing_personalaccount")
+    return linked
+
+
+def scale_unified_accounts_drop(*, prefix: str = "scale") -> int:
+    """Remove the ЕЛС of the generated premises: after the principals are dropped (their accounts point
+    at the ЕЛС) and before ``scale_data_drop`` removes the premises."""
+    streets = rf"^ул\. Нагрузочная \({prefix}_[0-9]+\)$"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM registry_unifiedaccount WHERE premise_id IN (SELECT p.id FROM registry_premise p "
+            "JOIN registry_house h ON h.id = p.house_id WHERE h.region = %s AND h.city = %s AND h.street ~ %s)",
+            [REGION, CITY, streets],
+        )
+        return cursor.rowcount

@@ -61,3 +61,40 @@ class WorkspaceSettings(models.Model):
     def current(cls) -> "WorkspaceSettings":
         obj, _created = cls.objects.get_or_create(singleton=True)
         return obj
+
+
+class HouseReadingWindow(models.Model):
+    """The principal's own readings window for one house, instead of the settings' window.
+
+    Used for the meters of accounts in the house and for the house's common meters.
+    """
+
+    house = models.OneToOneField("registry.House", on_delete=models.PROTECT, related_name="+")
+    start_day = models.PositiveSmallIntegerField(_("приём показаний с"))
+    end_day = models.PositiveSmallIntegerField(_("приём показаний по"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("окно приёма показаний дома")
+        verbose_name_plural = _("окна приёма показаний домов")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_day__gte=1) & Q(end_day__lte=31) & Q(start_day__lte=models.F("end_day")),
+                name="house_reading_window_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id}: {self.start_day}–{self.end_day}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if not 1 <= (self.start_day or 0) <= 31:
+            errors["start_day"] = _("День месяца — от 1 до 31.")
+        if not 1 <= (self.end_day or 0) <= 31:
+            errors["end_day"] = _("День месяца — от 1 до 31.")
+        elif not errors and self.start_day > self.end_day:
+            errors["end_day"] = _("Окончание приёма показаний раньше его начала.")
+        if errors:
+            raise ValidationError({k: ValidationError(v, code=ErrorCode.INVALID) for k, v in errors.items()})

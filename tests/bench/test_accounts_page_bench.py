@@ -9,18 +9,28 @@ WSGI wrapper counts each request's SQL statements and their time (connection.exe
 thread). Clients are standard-library http.client connections with keep-alive, Host
 ``<subdomain>.localhost`` and ``Authorization: Bearer <key>``.
 
+Production serves with several worker processes (gunicorn, infra/Dockerfile); one process of
+threads is bound by the GIL. So the latency is measured twice: against the in-process threaded
+server (1 process), and against BENCH_PAGE_WORKERS (default: the number of cores) worker processes,
+each started with ``spawn`` (a fresh interpreter: no inherited database sockets), each running the
+same ThreadedWSGIServer with the same counting wrapper on one shared listening socket, as a
+pre-fork server does. Workers send their per-request records to this process through a queue.
+
 Asserted: the same number of queries for first=10 and first=100 (and for a page after a cursor),
 every answer correct (ids ascending and after the cursor, 8 services per account in sort order, debt
-equal to the latest posted period's closing balance). Printed: latency of BENCH_PAGE_CLIENTS clients
-× BENCH_PAGE_REQUESTS requests against the target (p95 <= 100 ms), the 1-client baseline, the ratio,
-and EXPLAIN ANALYZE of the page's statements.
+equal to the latest posted period's closing balance), on both servers. Printed: latency of
+BENCH_PAGE_CLIENTS clients × BENCH_PAGE_REQUESTS requests against the target (p95 <= 100 ms), the
+1-client baseline and the ratio, for 1 process and for N; and EXPLAIN ANALYZE of the page's statements.
 
     python -m pytest tests/bench/test_accounts_page_bench.py -m bench -s -q
 """
 
 import http.client
 import json
+import multiprocessing
 import os
+import queue
+import socket
 import statistics
 import threading
 import time
@@ -29,14 +39,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
-from django.db import connection, connections
+from django.core.servers.basehttp import ThreadedWSGIServer, get_internal_wsgi_application
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from graphql_api.core.pagination import encode_cursor
 from tenants.billing.scale import SERVICES, scale_data_drop, scale_data_generate
+from tests.bench._page_worker import CountingApp, QuietHandler, worker_main
 from tests.bench._util import assert_test_database, bench, verdict
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
@@ -45,6 +56,7 @@ ACCOUNTS = int(os.environ.get("BENCH_PAGE_ACCOUNTS", "20000"))
 PRINCIPALS = 2
 CLIENTS = int(os.environ.get("BENCH_PAGE_CLIENTS", "20"))
 REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "25"))
+WORKERS = int(os.environ.get("BENCH_PAGE_WORKERS", str(os.cpu_count() or 2)))
 WARMUP = 10
 PAGE = 100
 PREFIX = "pagebench"
@@ -67,52 +79,6 @@ query Page($first: Int!, $after: String) {
 """
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-class CountingApp:
-    """The Django WSGI app, recording per request: SQL statements, their time, the whole request's time."""
-
-    def __init__(self, app):
-        self.app = app
-        self.lock = threading.Lock()
-        self.records: list[dict] = []
-        self.keep_sql = False
-
-    def __call__(self, environ, start_response):
-        sqls: list[str] = []
-        db = [0.0]
-
-        def wrapper(execute, sql, params, many, context):
-            start = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                db[0] += time.perf_counter() - start
-                sqls.append(sql)
-
-        start = time.perf_counter()
-        with connections["default"].execute_wrapper(wrapper):
-            result = self.app(environ, start_response)
-        # a request on a server thread's first use of its connection also sets the search path: counted apart
-        # and the API key's last_used_at is written at most once a minute (identity.access._touch_api_key)
-        sets = sum(sql.lstrip().upper().startswith("SET ") for sql in sqls)
-        touches = sum(sql.lstrip().startswith('UPDATE "identity_apikey"') for sql in sqls)
-        record = {"queries": len(sqls) - sets - touches, "sets": sets, "touches": touches,
-                  "db": db[0], "app": time.perf_counter() - start,
-                  "sql": sqls if self.keep_sql else None}
-        with self.lock:
-            self.records.append(record)
-        return result
-
-    def take(self) -> list[dict]:
-        with self.lock:
-            taken, self.records = self.records, []
-        return taken
-
-
 class Server:
     def __init__(self):
         self.app = CountingApp(get_internal_wsgi_application())
@@ -122,10 +88,57 @@ class Server:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
+    label = "1 process"
+
+    def take(self, expected: int | None = None) -> list[dict]:
+        return self.app.take()  # recorded before the response is written: complete when the clients are done
+
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
+
+
+class ProcessServer:
+    """N worker processes accepting from one listening socket, as a pre-fork server (gunicorn) does."""
+
+    def __init__(self, workers: int):
+        self.label = f"{workers} processes"
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = self.listener.getsockname()[1]
+        ctx = multiprocessing.get_context("spawn")
+        self.records = ctx.Queue()
+        self.procs = [
+            ctx.Process(target=worker_main, daemon=True,
+                        args=(self.listener, connection.settings_dict["NAME"], self.records))
+            for _ in range(workers)
+        ]
+        for proc in self.procs:
+            proc.start()
+        ready = set()
+        while len(ready) < workers:
+            record = self.records.get(timeout=120)
+            assert "ready" in record, record
+            ready.add(record["ready"])
+
+    def take(self, expected: int | None = None) -> list[dict]:
+        """The records of the requests served so far; waits for ``expected`` of them (queues lag a little)."""
+        taken = []
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                wait = max(0.0, deadline - time.monotonic()) if expected is not None and len(taken) < expected else 0
+                taken.append(self.records.get(timeout=wait) if wait else self.records.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def stop(self):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.join(timeout=10)
+        self.listener.close()
+        self.records.close()
 
 
 class ApiClient:
@@ -255,9 +268,10 @@ def env(django_db_setup, django_db_blocker):
         bench(f"accounts page teardown: server stopped, {dropped} principals dropped")
 
 
-def _client_run(env, index: int, requests: int, *, keep_alive: bool = True) -> list[tuple[float, list[dict]]]:
+def _client_run(env, port: int, index: int, requests: int, *,
+                keep_alive: bool = True) -> list[tuple[float, list[dict]]]:
     """Walk pages from a staggered start; at the end of the list, start over."""
-    client = ApiClient(env["server"].port, env["host"], env["key"], keep_alive=keep_alive)
+    client = ApiClient(port, env["host"], env["key"], keep_alive=keep_alive)
     span = env["max_pk"] - env["min_pk"] + 1
     after_pk = env["min_pk"] - 1 + (index * 997) % span
     out = []
@@ -274,13 +288,14 @@ def _client_run(env, index: int, requests: int, *, keep_alive: bool = True) -> l
     return out
 
 
-def _load(env, clients: int, requests: int, *, keep_alive: bool = True):
-    env["server"].app.take()
+def _load(env, server, clients: int, requests: int, *, keep_alive: bool = True):
+    server.take()
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        runs = list(pool.map(lambda i: _client_run(env, i, requests, keep_alive=keep_alive), range(clients)))
+        runs = list(pool.map(lambda i: _client_run(env, server.port, i, requests, keep_alive=keep_alive),
+                             range(clients)))
     wall = time.perf_counter() - start
-    records = env["server"].app.take()
+    records = server.take(expected=clients * requests)
     samples = [elapsed for run in runs for elapsed, _nodes in run]
     nodes = [node for run in runs for _elapsed, page in run for node in page]
     return samples, wall, records, nodes
@@ -367,31 +382,56 @@ def test_accounts_page_correct(env):
           f"debts equal SQL, 8 services each")
 
 
-def test_accounts_page_latency(env):
-    server = env["server"]
-    _load(env, 1, WARMUP)
+def _latency(env, server, queries: int) -> None:
+    """1-client baseline, then CLIENTS concurrent clients, against one server; every answer checked."""
+    label = server.label
+    _load(env, server, 1, WARMUP)
+    _load(env, server, CLIENTS, 2)  # every client's keep-alive connection (a server thread and its DB connection)
 
-    base, base_wall, base_records, base_nodes = _load(env, 1, REQUESTS)
+    base, base_wall, base_records, base_nodes = _load(env, server, 1, REQUESTS)
     assert len(base_nodes) >= (REQUESTS - 1) * PAGE
-    bench(f"accounts page first={PAGE} 1 client x {REQUESTS}: {latency_line(base, base_wall)}")
-    bench(f"  1 client {_server_line(base_records)}")
+    assert {r["queries"] for r in base_records} == {queries}
+    bench(f"accounts page first={PAGE} [{label}] 1 client x {REQUESTS}: {latency_line(base, base_wall)}")
+    bench(f"  [{label}] 1 client {_server_line(base_records)}")
 
-    samples, wall, records, nodes = _load(env, CLIENTS, REQUESTS)
+    samples, wall, records, nodes = _load(env, server, CLIENTS, REQUESTS)
     assert len(samples) == len(records) == CLIENTS * REQUESTS
     assert len(nodes) >= CLIENTS * (REQUESTS - 1) * PAGE  # every page checked; a wrap may give a short one
-    assert len({r["queries"] for r in records}) == 1
+    assert {r["queries"] for r in records} == {queries}
     p95 = percentile(samples, 0.95) * 1000
-    bench(f"accounts page first={PAGE} {CLIENTS} clients x {REQUESTS}: {latency_line(samples, wall)} "
+    bench(f"accounts page first={PAGE} [{label}] {CLIENTS} clients x {REQUESTS}: {latency_line(samples, wall)} "
           f"(target p95 <= {TARGET_P95_MS:.0f}ms: {verdict(p95, TARGET_P95_MS)})")
-    bench(f"  {CLIENTS} clients {_server_line(records)}")
-    bench(f"  ratio {CLIENTS} clients / 1 client: median x{statistics.median(samples) / statistics.median(base):.1f}, "
+    bench(f"  [{label}] {CLIENTS} clients {_server_line(records)}")
+    bench(f"  [{label}] ratio {CLIENTS} clients / 1 client: "
+          f"median x{statistics.median(samples) / statistics.median(base):.1f}, "
           f"p95 x{percentile(samples, 0.95) / percentile(base, 0.95):.1f}, "
           f"throughput x{(len(samples) / wall) / (len(base) / base_wall):.2f}")
 
     # connection handling: a new TCP connection per request means a new server thread and a new DB connection
-    fresh, fresh_wall, fresh_records, _n = _load(env, CLIENTS, max(5, REQUESTS // 5), keep_alive=False)
-    bench(f"  {CLIENTS} clients, new HTTP connection per request: {latency_line(fresh, fresh_wall)}")
-    bench(f"  {CLIENTS} clients, new HTTP connection per request {_server_line(fresh_records)}")
+    fresh, fresh_wall, fresh_records, _n = _load(env, server, CLIENTS, max(5, REQUESTS // 5), keep_alive=False)
+    assert {r["queries"] for r in fresh_records} == {queries}
+    bench(f"  [{label}] {CLIENTS} clients, new HTTP connection per request: {latency_line(fresh, fresh_wall)}")
+    bench(f"  [{label}] {CLIENTS} clients, new HTTP connection per request {_server_line(fresh_records)}")
+
+
+def test_accounts_page_latency(env):
+    server = env["server"]
+    server.take()
+    client = ApiClient(server.port, env["host"], env["key"])
+    try:
+        client.post({"first": PAGE})
+    finally:
+        client.close()
+    (record,) = server.take()
+    queries = record["queries"]  # the count the constant-queries test pins; every request below must match it
+
+    _latency(env, server, queries)
+    if WORKERS > 1:
+        workers = ProcessServer(WORKERS)
+        try:
+            _latency(env, workers, queries)
+        finally:
+            workers.stop()
 
     # where a request's time goes, and what PostgreSQL does with the page's statements
     server.app.keep_sql = True

@@ -162,6 +162,14 @@ RESIDENT_READING_SUBMIT = (
     "{ residentReadingSubmit(principalId: $principalId, meterId: $meterId, values: $values, "
     "readingDate: $readingDate) { readings { zone value source } errors { field code } } }"
 )
+# residents' card payments (graphql_api/payments)
+RESIDENT_PAYMENT_START = (
+    "mutation($els: String!, $amount: Decimal) { residentPaymentStart(els: $els, amount: $amount) "
+    "{ onlinePaymentId clientSecret amount errors { field code } } }"
+)
+RESIDENT_ONLINE_PAYMENTS = (
+    "query($els: String!) { residentOnlinePayments(els: $els) { id els epdIpd amount refunded status } }"
+)
 
 
 def window_day():
@@ -206,6 +214,148 @@ def billing_import_batch(schema_name: str) -> str:
             rows_total=1, errors=[{"line": 2, "field": "meter", "message": f"«{number}» не найден",
                                    "code": "NOT_FOUND"}])
         return str(batch.pk)
+
+
+# --- benefits and houses' readings windows (graphql_api/billing/benefits.py) -------------------------------------
+
+BENEFIT_CATEGORIES = (
+    "query { benefitCategories { id code name percent serviceKinds serviceIds socialNormArea isActive } }"
+)
+ACCOUNT_BENEFITS = (
+    "query($id: ID!) { accountBenefits(accountId: $id) { id accountId beneficiaries validFrom validTo "
+    "category { code percent } } }"
+)
+BENEFIT_CATEGORY_CREATE = (
+    "mutation($input: BenefitCategoryInput!) { benefitCategoryCreate(input: $input) "
+    "{ category { id code percent serviceKinds serviceIds } errors { field code } } }"
+)
+ACCOUNT_BENEFIT_ASSIGN = (
+    "mutation($accountId: ID!, $categoryId: ID!, $validFrom: Date!) "
+    "{ accountBenefitAssign(accountId: $accountId, categoryId: $categoryId, beneficiaries: 1, validFrom: $validFrom) "
+    "{ accountBenefit { id beneficiaries validFrom } errors { field code } } }"
+)
+ACCOUNT_BENEFIT_END = (
+    "mutation($id: ID!, $validTo: Date!) { accountBenefitEnd(id: $id, validTo: $validTo) "
+    "{ accountBenefit { id validTo } errors { field code } } }"
+)
+HOUSE_READING_WINDOW_SET = (
+    "mutation($houseId: ID!, $startDay: Int!, $endDay: Int!) "
+    "{ houseReadingWindowSet(houseId: $houseId, startDay: $startDay, endDay: $endDay) "
+    "{ window { houseId startDay endDay } errors { field code } } }"
+)
+HOUSE_READING_WINDOW_CLEAR = (
+    "mutation($houseId: ID!) { houseReadingWindowClear(houseId: $houseId) { cleared errors { field code } } }"
+)
+
+
+def billing_benefit_category_id(schema_name: str) -> str:
+    """A benefit category on heating in one principal's schema."""
+    from django_tenants.utils import schema_context
+
+    from tenants.billing.models import BenefitCategory
+
+    with schema_context(schema_name):
+        category, _created = BenefitCategory.objects.get_or_create(
+            code=f"ISO-{schema_name}", defaults={"name": "Льгота изоляции", "percent": "50",
+                                                 "service_kinds": ["heating"]})
+        return str(category.pk)
+
+
+def billing_account_benefit_id(schema_name: str) -> str:
+    """The isolation account's benefit in one principal's schema."""
+    from datetime import date
+
+    from django_tenants.utils import schema_context
+
+    from tenants.billing.models import AccountBenefit
+
+    account_id, category_id = billing_account_id(schema_name), billing_benefit_category_id(schema_name)
+    with schema_context(schema_name):
+        grant, _created = AccountBenefit.objects.get_or_create(
+            account_id=account_id, category_id=category_id, defaults={"beneficiaries": 1,
+                                                                      "valid_from": date(2026, 1, 1)})
+        return str(grant.pk)
+
+
+def registry_house_id(street: str) -> str:
+    """A house of the shared registry (every principal may set its own window for it)."""
+    from registry.models import House
+
+    house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street=street,
+                                                  house_number="1")
+    return str(house.pk)
+
+
+# --- ЕПД (graphql_api/documents) ----------------------------------------------------------------
+
+EPD_FIELDS = "id ipd els month version isCurrent totalDue payees { principalId name accountNumber amountDue }"
+RESIDENT_DOCUMENTS = "query { residentDocuments { " + EPD_FIELDS + " } }"
+RESIDENT_DOCUMENT = "query($id: ID!) { residentDocument(id: $id) { " + EPD_FIELDS + " downloadUrl } }"
+PRINCIPAL_EPD_BLOCKS = (
+    "query($month: Date!) { principalEpdBlocks(month: $month) { totalCount nodes { id els accountNumber amountDue "
+    "block { principalId name accountNumber amountDue lines { service total } } } } }"
+)
+EPD_RUNS = "query { epdRuns { totalCount nodes { id month status documentsWritten issuesCount } } }"
+EPD_RUN = "query($id: ID!) { epdRun(id: $id) { id month status } }"
+EPD_RUN_ISSUES = (
+    "query($runId: ID!) { epdRunIssues(runId: $runId) { totalCount nodes { code message accountNumber } } }"
+)
+EPD_DOCUMENTS = "query($els: String!) { epdDocuments(els: $els) { " + EPD_FIELDS + " } }"
+EPD_RUN_START = (
+    "mutation($month: Date!) { epdRunStart(month: $month) { run { id month status } errors { field code } } }"
+)
+EPD_REISSUE = (
+    "mutation($els: String!, $month: Date!) { epdReissue(els: $els, month: $month) "
+    "{ run { id status issuesCount } document { id version } errors { field code } } }"
+)
+RESIDENT_E_RECEIPTS = (
+    "mutation($els: String!, $enabled: Boolean!) { residentEReceipts(els: $els, enabled: $enabled) "
+    "{ els enabled errors { field code } } }"
+)
+EPD_MONTH = "2026-10-01"
+
+
+def epd_document(els: str, blocks: dict) -> str:
+    """An issued October document of household ``els`` with one block per principal: {principal: account number}."""
+    from datetime import date
+    from decimal import Decimal
+
+    from documents.models import Epd, EpdPayee, EpdRun
+    from registry.models import House, Premise, UnifiedAccount
+
+    house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица ЕПД",
+                                           house_number="5")
+    premise, _c = Premise.objects.get_or_create(house=house, number=els[-3:], defaults={"area": "40.00"})
+    unified, _c = UnifiedAccount.objects.get_or_create(number=els, defaults={"premise": premise, "payer_name": "-"})
+    existing = Epd.objects.filter(unified_account=unified, month=date(2026, 10, 1)).first()
+    if existing is not None:
+        return str(existing.pk)
+    run = EpdRun.objects.create(month=date(2026, 10, 1))
+    payees = [{"principal_id": p.pk, "name": p.short_name, "account_number": number, "amount_due": "100.00",
+               "lines": [{"service": "Отопление", "service_code": "heat", "total": "100.00"}]}
+              for p, number in blocks.items()]
+    epd = Epd.objects.create(
+        run=run, unified_account=unified, month=date(2026, 10, 1), ipd=f"{els}-1026-1", payer_name="-",
+        address="Ярославль, улица ЕПД, д. 5", house=house, due_date=date(2026, 11, 15),
+        total_due=Decimal(100) * len(payees), content={"els": els, "payees": payees, "totals": {}},
+        content_sha256="0" * 64,
+    )
+    for p, number in blocks.items():
+        block = next(b for b in payees if b["principal_id"] == p.pk)
+        EpdPayee.objects.create(epd=epd, principal=p, account_number=number, amount_due=Decimal("100.00"),
+                                closing=Decimal("100.00"), block=block)
+    return str(epd.pk)
+
+
+def isolation_epd(w) -> str:
+    """A household served by A and B: its document carries B's block with B's account number."""
+    return epd_document("7600077001", {w.a: "ISO-principal_a", w.b: B_ACCOUNT_NUMBER})
+
+
+def isolation_epd_run(w) -> str:
+    from documents.models import Epd
+
+    return str(Epd.objects.get(pk=isolation_epd(w)).run_id)
 
 
 B_SETTINGS_NAME = "Настройки Б (изоляция)"
@@ -452,6 +602,33 @@ CASES: dict[str, Case] = {
     # B has an upload naming its account: A's list must not show it
     "importBatches": Case(IMPORT_BATCHES, lambda w: {"kind": "READINGS"} if billing_import_batch("principal_b")
                           else {}, "OK"),
+    # benefits: B's accounts, categories and grants are not in A's schema; houses are shared, windows are not
+    # B has a category whose code is B's marker: A's list must not show it
+    "benefitCategories": Case(BENEFIT_CATEGORIES, lambda w: billing_benefit_category_id("principal_b") and {}, "OK"),
+    "accountBenefits": Case(ACCOUNT_BENEFITS, lambda w: {"id": billing_account_id("principal_b")}, "NOT_FOUND"),
+    "benefitCategoryCreate": Case(
+        BENEFIT_CATEGORY_CREATE,
+        lambda w: {"input": {"code": "ISO-NEW", "name": "Чужая услуга", "percent": "10",
+                             "serviceIds": [billing_service_id("principal_b")]}},
+        "NOT_FOUND",
+    ),
+    "accountBenefitAssign": Case(
+        ACCOUNT_BENEFIT_ASSIGN,
+        lambda w: {"accountId": billing_account_id("principal_b"),
+                   "categoryId": billing_benefit_category_id("principal_b"), "validFrom": "2026-07-01"},
+        "NOT_FOUND",
+    ),
+    "accountBenefitEnd": Case(
+        ACCOUNT_BENEFIT_END, lambda w: {"id": billing_account_benefit_id("principal_b"), "validTo": "2026-01-31"},
+        "NOT_FOUND",
+    ),
+    "houseReadingWindowSet": Case(
+        HOUSE_READING_WINDOW_SET, lambda w: {"houseId": registry_house_id("улица Окон"), "startDay": 1, "endDay": 5},
+        "OK",
+    ),
+    "houseReadingWindowClear": Case(
+        HOUSE_READING_WINDOW_CLEAR, lambda w: {"houseId": registry_house_id("улица Окон")}, "OK",
+    ),
     # agent-only and residents-only fields: a principal's key or admin is refused outright
     "chargeRunAll": Case(CHARGE_RUN_ALL, lambda w: {"month": "2026-06-01"}, "PERMISSION_DENIED"),
     "chargeRunProgress": Case(CHARGE_RUN_PROGRESS, lambda w: {"month": "2026-06-01"}, "PERMISSION_DENIED"),
@@ -462,6 +639,21 @@ CASES: dict[str, Case] = {
                    "values": [{"zone": 1, "value": "7"}], "readingDate": window_day().isoformat()},
         "PERMISSION_DENIED",
     ),
+    "residentPaymentStart": Case(RESIDENT_PAYMENT_START, lambda w: {"els": "7600000001", "amount": "100.00"},
+                                 "PERMISSION_DENIED"),
+    "residentOnlinePayments": Case(RESIDENT_ONLINE_PAYMENTS, lambda w: {"els": "7600000001"}, "PERMISSION_DENIED"),
+    # ЕПД: A's staff see A's block of each document only; residents' and agents' fields are refused to principals
+    "residentDocuments": Case(RESIDENT_DOCUMENTS, lambda w: isolation_epd(w) and {}, "PERMISSION_DENIED"),
+    "residentDocument": Case(RESIDENT_DOCUMENT, lambda w: {"id": isolation_epd(w)}, "PERMISSION_DENIED"),
+    "principalEpdBlocks": Case(PRINCIPAL_EPD_BLOCKS, lambda w: isolation_epd(w) and {"month": EPD_MONTH}, "OK"),
+    "epdRuns": Case(EPD_RUNS, lambda w: isolation_epd(w) and {}, "PERMISSION_DENIED"),
+    "epdRun": Case(EPD_RUN, lambda w: {"id": isolation_epd_run(w)}, "PERMISSION_DENIED"),
+    "epdRunIssues": Case(EPD_RUN_ISSUES, lambda w: {"runId": isolation_epd_run(w)}, "PERMISSION_DENIED"),
+    "epdDocuments": Case(EPD_DOCUMENTS, lambda w: isolation_epd(w) and {"els": "7600077001"}, "PERMISSION_DENIED"),
+    "epdRunStart": Case(EPD_RUN_START, lambda w: {"month": EPD_MONTH}, "PERMISSION_DENIED"),
+    "epdReissue": Case(EPD_REISSUE, lambda w: {"els": "7600077001", "month": EPD_MONTH}, "PERMISSION_DENIED"),
+    "residentEReceipts": Case(RESIDENT_E_RECEIPTS, lambda w: {"els": "7600077001", "enabled": True},
+                              "PERMISSION_DENIED"),
 }
 
 

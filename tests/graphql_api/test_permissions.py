@@ -22,6 +22,9 @@ from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api.test_isolation import (
     ACCOUNT,
+    ACCOUNT_BENEFIT_ASSIGN,
+    ACCOUNT_BENEFIT_END,
+    ACCOUNT_BENEFITS,
     ACCOUNTS,
     AGENCY_CONTRACT_CREATE,
     AGENCY_CONTRACT_UPDATE,
@@ -29,22 +32,39 @@ from tests.graphql_api.test_isolation import (
     API_KEY_CREATE,
     API_KEY_REVOKE,
     API_KEYS,
+    BENEFIT_CATEGORIES,
+    BENEFIT_CATEGORY_CREATE,
     BILLING_PERIODS,
     CHARGE_RUN,
     CHARGE_RUN_ALL,
     CHARGE_RUN_PROGRESS,
+    EPD_DOCUMENTS,
+    EPD_MONTH,
+    EPD_REISSUE,
+    EPD_RUN,
+    EPD_RUN_ISSUES,
+    EPD_RUN_START,
+    EPD_RUNS,
+    HOUSE_READING_WINDOW_CLEAR,
+    HOUSE_READING_WINDOW_SET,
     IMPORT_BATCHES,
     MEMBERSHIP_UPDATE,
     PENALTY_STATEMENT,
     PERIOD_POST,
     PRINCIPAL,
     PRINCIPAL_CREATE,
+    PRINCIPAL_EPD_BLOCKS,
     PRINCIPAL_UPDATE,
     PRINCIPALS,
     READING_SUBMIT,
     RECALCULATION_CREATE,
     RECALCULATIONS,
+    RESIDENT_DOCUMENT,
+    RESIDENT_DOCUMENTS,
+    RESIDENT_E_RECEIPTS,
     RESIDENT_METERS,
+    RESIDENT_ONLINE_PAYMENTS,
+    RESIDENT_PAYMENT_START,
     RESIDENT_READING_SUBMIT,
     SERVICES,
     STAFF_USER_CREATE,
@@ -52,12 +72,16 @@ from tests.graphql_api.test_isolation import (
     USERS,
     WORKSPACE_SETTINGS,
     WORKSPACE_SETTINGS_UPDATE,
+    billing_account_benefit_id,
     billing_account_id,
+    billing_benefit_category_id,
     billing_meter_id,
     billing_service_id,
     codes,
     contract_input,
+    epd_document,
     principal_input,
+    registry_house_id,
     schema_names,
     settings_row,
     window_day,
@@ -191,6 +215,96 @@ def _resident_home(t: Targets) -> dict:
             "readingDate": window_day().isoformat()}
 
 
+RESIDENT_ELS = "7600009901"  # the household _resident_home links to the matrix's resident
+
+
+def _resident_payment(t: Targets) -> dict:
+    """A card payment for the resident's household: a success reaches the gateway (localstripe on loopback)."""
+    from tests.payments.conftest import localstripe_ensure
+
+    localstripe_ensure()
+    _resident_home(t)
+    return {"els": RESIDENT_ELS, "amount": "150.00"}
+
+
+def _resident_online_payments(t: Targets) -> list:
+    from payments.models import OnlinePayment
+
+    return list(OnlinePayment.objects.filter(unified_account__number=RESIDENT_ELS).values_list("amount", "status"))
+
+
+def _resident_epd(t: Targets) -> str:
+    """The matrix resident's household's October document, with A's block."""
+    _resident_home(t)
+    return epd_document(RESIDENT_ELS, {t.a: "RES-MATRIX"})
+
+
+def _epd_run_id(t: Targets) -> str:
+    from documents.models import Epd
+
+    return str(Epd.objects.get(pk=_resident_epd(t)).run_id)
+
+
+def _epd_runs(t: Targets) -> list:
+    from documents.models import EpdRun
+
+    return list(EpdRun.objects.filter(unified_account__isnull=True, month=date(2026, 11, 1))
+                .values_list("month", "status"))
+
+
+def _epd_reissue_runs(t: Targets) -> list:
+    from documents.models import EpdRun
+
+    return list(EpdRun.objects.filter(unified_account__number=RESIDENT_ELS).values_list("month", flat=True))
+
+
+def _e_receipts(t: Targets) -> list:
+    from cabinet.models import ResidentLink
+
+    return list(ResidentLink.objects.filter(user__email=RESIDENT_EMAIL).values_list("e_receipts", flat=True))
+
+
+def _a_categories(t: Targets) -> list:
+    from tenants.billing.models import BenefitCategory
+
+    return _a_billing(lambda: list(BenefitCategory.objects.values_list("code", "percent", "service_kinds")))
+
+
+def _a_grants(t: Targets) -> list:
+    from tenants.billing.models import AccountBenefit
+
+    return _a_billing(lambda: list(AccountBenefit.objects.values_list("beneficiaries", "valid_from", "valid_to")))
+
+
+def _a_grant_end(t: Targets):
+    """The end of A's benefit (the benefit is created on the first look, so a success has something to end)."""
+    from tenants.billing.models import AccountBenefit
+
+    grant_id = billing_account_benefit_id("principal_a")
+    return _a_billing(lambda: AccountBenefit.objects.get(pk=grant_id).valid_to)
+
+
+def _a_windows(street: str):
+    from tenants.workspace.models import HouseReadingWindow
+
+    return lambda t: _a_billing(lambda: list(HouseReadingWindow.objects.filter(house__street=street)
+                                             .values_list("start_day", "end_day")))
+
+
+CLEARED_STREET = "улица Очистки"
+
+
+def _a_window_to_clear(t: Targets) -> list:
+    """A's window on a house: created the first time (with the house), so a success has something to clear."""
+    from registry.models import House
+    from tenants.workspace.models import HouseReadingWindow
+
+    if not House.objects.filter(street=CLEARED_STREET).exists():
+        house_id = registry_house_id(CLEARED_STREET)
+        _a_billing(lambda: HouseReadingWindow.objects.create(house_id=house_id, start_day=3, end_day=9))
+    return _a_windows(CLEARED_STREET)(t)
+
+
 OPS: dict[str, Op] = {
     "users": Op(USERS, Perm.USERS_VIEW, lambda t: {}, lambda t: None, None),
     "apiKeys": Op(API_KEYS, Perm.API_KEYS_MANAGE, lambda t: {}, lambda t: None, None),
@@ -287,11 +401,64 @@ OPS: dict[str, Op] = {
     "importBatches": Op(IMPORT_BATCHES, Perm.READINGS_MANAGE, lambda t: {"kind": "READINGS"}, lambda t: None, None),
     "chargeRunAll": Op(CHARGE_RUN_ALL, None, lambda t: {"month": "2026-06-01"}, lambda t: None, None),
     "chargeRunProgress": Op(CHARGE_RUN_PROGRESS, None, lambda t: {"month": "2026-06-01"}, lambda t: None, None),
+    "benefitCategories": Op(BENEFIT_CATEGORIES, Perm.CHARGES_VIEW, lambda t: {}, lambda t: None, None),
+    "accountBenefits": Op(ACCOUNT_BENEFITS, Perm.ACCOUNTS_VIEW, lambda t: {"id": billing_account_id("principal_a")},
+                          lambda t: None, None),
+    "benefitCategoryCreate": Op(
+        BENEFIT_CATEGORY_CREATE, Perm.SETTINGS_MANAGE,
+        lambda t: {"input": {"code": "MATRIX", "name": "Ветеран труда", "percent": "50",
+                             "serviceKinds": ["MAINTENANCE", "HEATING"]}},
+        _a_categories, [("MATRIX", Decimal("50.00"), ["heating", "maintenance"])],
+    ),
+    "accountBenefitAssign": Op(
+        ACCOUNT_BENEFIT_ASSIGN, Perm.ACCOUNTS_MANAGE,
+        lambda t: {"accountId": billing_account_id("principal_a"),
+                   "categoryId": billing_benefit_category_id("principal_a"), "validFrom": "2026-07-01"},
+        _a_grants, [(1, date(2026, 7, 1), None)],
+    ),
+    "accountBenefitEnd": Op(
+        ACCOUNT_BENEFIT_END, Perm.ACCOUNTS_MANAGE,
+        lambda t: {"id": billing_account_benefit_id("principal_a"), "validTo": "2026-12-31"},
+        _a_grant_end, date(2026, 12, 31),
+    ),
+    "houseReadingWindowSet": Op(
+        HOUSE_READING_WINDOW_SET, Perm.SETTINGS_MANAGE,
+        lambda t: {"houseId": registry_house_id("улица Окон"), "startDay": 2, "endDay": 7},
+        _a_windows("улица Окон"), [(2, 7)],
+    ),
+    "houseReadingWindowClear": Op(
+        HOUSE_READING_WINDOW_CLEAR, Perm.SETTINGS_MANAGE,
+        lambda t: {"houseId": registry_house_id(CLEARED_STREET)}, _a_window_to_clear, [],
+    ),
     "residentMeters": Op(RESIDENT_METERS, RESIDENT, lambda t: _resident_home(t) and {}, lambda t: None, None),
     "residentReadingSubmit": Op(
         RESIDENT_READING_SUBMIT, RESIDENT, _resident_home, lambda t: _a_readings("RES-M-1", "source"),
         [(1, Decimal("3.2500"), "cabinet")],
     ),
+    "residentPaymentStart": Op(
+        RESIDENT_PAYMENT_START, RESIDENT, _resident_payment, _resident_online_payments,
+        [(Decimal("150.00"), "created")],
+    ),
+    "residentOnlinePayments": Op(
+        RESIDENT_ONLINE_PAYMENTS, RESIDENT, lambda t: _resident_home(t) and {"els": RESIDENT_ELS}, lambda t: None, None,
+    ),
+    "residentDocuments": Op(RESIDENT_DOCUMENTS, RESIDENT, lambda t: _resident_epd(t) and {}, lambda t: None, None),
+    "residentDocument": Op(RESIDENT_DOCUMENT, RESIDENT, lambda t: {"id": _resident_epd(t)}, lambda t: None, None),
+    "residentEReceipts": Op(
+        RESIDENT_E_RECEIPTS, RESIDENT, lambda t: _resident_home(t) and {"els": RESIDENT_ELS, "enabled": True},
+        _e_receipts, [True],
+    ),
+    "principalEpdBlocks": Op(PRINCIPAL_EPD_BLOCKS, Perm.CHARGES_VIEW,
+                             lambda t: _resident_epd(t) and {"month": EPD_MONTH}, lambda t: None, None),
+    "epdRuns": Op(EPD_RUNS, None, lambda t: _resident_epd(t) and {}, lambda t: None, None),
+    "epdRun": Op(EPD_RUN, None, lambda t: {"id": _epd_run_id(t)}, lambda t: None, None),
+    "epdRunIssues": Op(EPD_RUN_ISSUES, None, lambda t: {"runId": _epd_run_id(t)}, lambda t: None, None),
+    "epdDocuments": Op(EPD_DOCUMENTS, None, lambda t: _resident_epd(t) and {"els": RESIDENT_ELS},
+                       lambda t: None, None),
+    "epdRunStart": Op(EPD_RUN_START, None, lambda t: {"month": "2026-11-01"}, _epd_runs,
+                      [(date(2026, 11, 1), "pending")]),
+    "epdReissue": Op(EPD_REISSUE, None, lambda t: _resident_home(t) and {"els": RESIDENT_ELS, "month": EPD_MONTH},
+                     _epd_reissue_runs, [date(2026, 10, 1)]),
 }
 
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.

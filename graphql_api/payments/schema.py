@@ -1,0 +1,54 @@
+"""Online card payments in the residents' cabinet: start a payment, list one's own payments."""
+
+import graphene
+from django.core.exceptions import ValidationError
+
+from billing_core.error_codes import ErrorCode
+from graphql_api.cabinet.schema import require_resident
+from graphql_api.core.errors import ApiError, errors_from_validation
+from graphql_api.core.mutations import BaseMutation
+from graphql_api.payments.types import OnlinePaymentNode
+from payments import online
+
+
+class Queries(graphene.ObjectType):
+    resident_online_payments = graphene.List(
+        graphene.NonNull(OnlinePaymentNode), required=True, els=graphene.String(required=True),
+        description="The resident's own card payments for one of their linked households, newest first (residents).",
+    )
+
+    @staticmethod
+    def resolve_resident_online_payments(root, info, els):
+        actor = require_resident(info)
+        try:
+            return list(online.resident_online_payments(user=actor.user, els=els))
+        except ValidationError as exc:
+            (error, *_rest) = errors_from_validation(exc)
+            raise ApiError(ErrorCode(error["code"]), error["message"]) from exc
+
+
+class ResidentPaymentStart(BaseMutation):
+    """Start a card payment for one of the resident's households (residents).
+
+    Without an amount the current ЕПД's total is asked. The client secret confirms the card with the
+    gateway from the browser; the payment counts once the gateway's signed webhook says it succeeded.
+    """
+
+    online_payment_id = graphene.ID()
+    client_secret = graphene.String(description="For the gateway's card form in the browser; never stored by us.")
+    amount = graphene.Decimal()
+
+    class Arguments:
+        els = graphene.String(required=True, description="The household's ЕЛС (one the resident has linked).")
+        amount = graphene.Decimal(description="Roubles, to the kopeck; default: the current ЕПД's total.")
+
+    @classmethod
+    def perform(cls, root, info, els, amount=None):
+        actor = require_resident(info)
+        started = online.online_payment_start(user=actor.user, els=els, amount=amount)
+        return cls(online_payment_id=started.online_payment.pk, client_secret=started.client_secret,
+                   amount=started.online_payment.amount)
+
+
+class Mutations(graphene.ObjectType):
+    resident_payment_start = ResidentPaymentStart.Field()

@@ -1,0 +1,51 @@
+"""Registry imports in the background: the file goes to object storage, a worker posts it.
+
+``registry_import_enqueue`` stores the file (``documents.storage``) and records the import with its
+storage key, then queues ``registry_import_task`` after the transaction commits. The task re-reads
+the import and the file; a finished import is left as it is, a staged one (new, or left by a crash
+at any point) is parsed and posted in one transaction, so running the task again, or twice at once,
+posts the file once. Progress is the import row's ``phase``: queued → parsing → posting → done.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from payments.models import ImportStatus, RegistryImport
+from payments.registry_import import Phase, file_sha256, import_row_ensure, layout_get, registry_import_run
+
+
+@shared_task(name="payments.registry_import")
+def registry_import_task(import_id: int) -> dict:
+    imp = registry_import_run(import_id=import_id)
+    return {"id": imp.pk, "status": imp.status, "rows_posted": imp.rows_posted, "errors": len(imp.errors)}
+
+
+def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
+    """Store the file and queue its import; the same file again returns its import (queued again if unfinished)."""
+    from documents import storage
+
+    layout = layout_get(layout_name)
+    with transaction.atomic():
+        sha256 = file_sha256(data)
+        imp = RegistryImport.objects.select_for_update().filter(sha256=sha256).first()
+        if imp is None or not imp.file_key:
+            key = storage.new_key("registry", ext="txt")
+            storage.put(key, data, "text/plain")
+            if imp is None:
+                imp, _created = import_row_ensure(kind="registry", layout=layout.name, filename=filename,
+                                                  sha256=sha256, user=user, file_key=key, phase=Phase.QUEUED)
+            else:
+                RegistryImport.objects.filter(pk=imp.pk).update(file_key=key)
+        if imp.status == ImportStatus.STAGED:
+            import_id = imp.pk
+
+            def send() -> None:
+                with schema_context(get_public_schema_name()):
+                    registry_import_task.delay(import_id)
+
+            transaction.on_commit(send)
+    imp.refresh_from_db()
+    return imp
