@@ -1,4 +1,10 @@
-"""Online card payments in the residents' cabinet: start a payment, list one's own payments."""
+"""Payments over GraphQL.
+
+- Residents (their own session on the agent's host): start a card payment, list their own card payments.
+- Agent staff: the payments back office (``back_office``): intake files, the unmatched queue, allocation, the
+  cash desk, daily payouts and the reconciliation.
+- Principal staff and API keys (``principal``): their own receipts and payouts, their own receipts entered.
+"""
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -7,11 +13,12 @@ from billing_core.error_codes import ErrorCode
 from graphql_api.cabinet.schema import require_resident
 from graphql_api.core.errors import ApiError, errors_from_validation
 from graphql_api.core.mutations import BaseMutation
+from graphql_api.payments import back_office, principal
 from graphql_api.payments.types import OnlinePaymentNode
 from payments import online
 
 
-class Queries(graphene.ObjectType):
+class ResidentQueries(graphene.ObjectType):
     resident_online_payments = graphene.List(
         graphene.NonNull(OnlinePaymentNode), required=True, els=graphene.String(required=True),
         description="The resident's own card payments for one of their linked households, newest first (residents).",
@@ -50,5 +57,13 @@ class ResidentPaymentStart(BaseMutation):
                    amount=started.online_payment.amount)
 
 
-class Mutations(graphene.ObjectType):
+class ResidentMutations(graphene.ObjectType):
     resident_payment_start = ResidentPaymentStart.Field()
+
+
+class Queries(ResidentQueries, back_office.Queries, principal.Queries, graphene.ObjectType):
+    pass
+
+
+class Mutations(ResidentMutations, back_office.Mutations, principal.Mutations, graphene.ObjectType):
+    pass

@@ -358,6 +358,107 @@ def isolation_epd_run(w) -> str:
     return str(Epd.objects.get(pk=isolation_epd(w)).run_id)
 
 
+# --- payments back office and the principals' payment views (graphql_api/payments) ------------------------------
+
+PAYMENT_IMPORTS = "query { paymentImports { totalCount nodes { id filename status errors { line field code } } } }"
+PAYMENT_QUEUE = "query { paymentQueue { totalCount nodes { id amount payerRef status } } }"
+PAYMENTS = (
+    "query($search: String) { payments(search: $search) { totalCount nodes { id amount payerRef status "
+    "allocations { principalId accountNumber amount } } } }"
+)
+CASH_SHIFTS = "query { cashShifts { totalCount nodes { id desk operatorEmail total } } }"
+PAYOUTS = "query($principalId: ID) { payouts(principalId: $principalId) { totalCount nodes { id gross status } } }"
+RECONCILIATION = (
+    "query($day: Date!) { reconciliation(day: $day) { ok unexplained differences { kind ref message } "
+    "explained { kind ref message } } }"
+)
+PRINCIPAL_PAYOUTS = (
+    "query { principalPayouts { totalCount nodes { id principalId principalName gross net status payeeAccount "
+    "registerXlsxUrl registerCsvUrl } } }"
+)
+PRINCIPAL_RECEIPTS = (
+    "query { principalReceipts { totalCount totalAmount nodes { id accountNumber amount source comment "
+    "documentNumber } } }"
+)
+PAYMENT_RESOLVE = (
+    "mutation($id: ID!, $els: String) { paymentResolve(paymentId: $id, els: $els) "
+    "{ payment { id status els } errors { field code } } }"
+)
+PAYMENT_RETURN = "mutation($id: ID!) { paymentReturn(paymentId: $id) { payment { id status } errors { field code } } }"
+PAYMENTS_ALLOCATE = (
+    "mutation($ids: [ID!]) { paymentsAllocate(paymentIds: $ids) { paymentsCount amount "
+    "skipped { reason count } errors { field code } } }"
+)
+CASH_SHIFT_OPEN = "mutation($desk: String!) { cashShiftOpen(desk: $desk) { shift { id desk } errors { field code } } }"
+CASH_RECEIPT_RECORD = (
+    "mutation($shiftId: ID!, $amount: Decimal!, $day: Date!) { cashReceiptRecord(shiftId: $shiftId, "
+    "receiptNumber: \"К-1\", amount: $amount, payerRef: \"7600000001\", paidOn: $day) "
+    "{ created payment { id amount } errors { field code } } }"
+)
+CASH_SHIFT_CLOSE = (
+    "mutation($shiftId: ID!) { cashShiftClose(shiftId: $shiftId) { shift { id receiptsCount total } "
+    "errors { field code } } }"
+)
+PAYOUTS_BUILD = (
+    "mutation($day: Date!) { payoutsBuild(businessDay: $day) { build { builtNow payouts { id gross } } "
+    "errors { field code } } }"
+)
+PAYOUT_APPROVE = "mutation($ids: [ID!]!) { payoutApprove(ids: $ids) { payouts { id status } errors { field code } } }"
+PAYOUTS_EXPORT = (
+    "mutation($ids: [ID!]) { payoutsExport(payoutIds: $ids) { ordersCount ordersFileUrl payouts { id status } "
+    "errors { field code } } }"
+)
+OWN_RECEIPT_RECORD = (
+    "mutation($account: String!, $amount: Decimal!, $day: Date!, $doc: String!) { ownReceiptRecord("
+    "accountNumber: $account, amount: $amount, paidOn: $day, documentNumber: $doc) "
+    "{ created receipt { id accountNumber amount } errors { field code } } }"
+)
+PAYMENTS_DAY = "2026-11-25"
+B_PAYOUT_GROSS = "98765.43"  # add to b_markers(): B's payout, never on A's host
+B_RECEIPT_COMMENT = "Поступление Б (изоляция)"
+
+
+def isolation_b_payout(w) -> str:
+    """B's payout for a working day, paid to B's own account."""
+    from datetime import date
+    from decimal import Decimal
+
+    from payments.models import Payout
+
+    payout, _created = Payout.objects.get_or_create(
+        principal=w.b, business_day=date(2026, 11, 26), defaults={
+            "covers_from": date(2026, 11, 25), "covers_to": date(2026, 11, 25), "gross": Decimal(B_PAYOUT_GROSS),
+            "fee": Decimal("0.00"), "net": Decimal(B_PAYOUT_GROSS), "payee_account": w.b.settlement_account})
+    return str(payout.pk)
+
+
+def isolation_b_receipt(w) -> str:
+    """An own receipt on B's isolation account, in B's schema."""
+    from datetime import date
+
+    from django_tenants.utils import schema_context
+
+    from tenants.receipts.models import Receipt
+
+    account_id = billing_account_id("principal_b")
+    with schema_context("principal_b"):
+        receipt, _created = Receipt.objects.get_or_create(external_key="2026-11-25:ISO-B", defaults={
+            "account_id": account_id, "amount": "555.55", "paid_on": date(2026, 11, 25), "source": "own",
+            "comment": B_RECEIPT_COMMENT})
+        return str(receipt.pk)
+
+
+def isolation_b_payment(w) -> str:
+    """A payment naming B's account number (queued: the account belongs to no household)."""
+    from datetime import date
+
+    from payments.services import payment_record
+
+    payment, _created = payment_record(channel="bank_registry", source="iso", external_id="iso-b", amount="44.44",
+                                       paid_on=date(2026, 11, 25), payer_ref=B_ACCOUNT_NUMBER)
+    return str(payment.pk)
+
+
 B_SETTINGS_NAME = "Настройки Б (изоляция)"
 A_SETTINGS_NAME = "Настройки А (изоляция)"
 B_CONTRACT_NUMBER = "Б-ИЗОЛ-1/2026"
@@ -457,6 +558,7 @@ def b_markers(world) -> list[str]:
     return [
         world.b_admin.email, world.b_staff.email, world.b_key.prefix, world.b.short_name, world.b.legal_name,
         world.b.inn, world.b.settlement_account, B_SETTINGS_NAME, B_CONTRACT_NUMBER, B_ACCOUNT_NUMBER,
+        B_PAYOUT_GROSS, B_RECEIPT_COMMENT,
     ]
 
 
@@ -654,6 +756,35 @@ CASES: dict[str, Case] = {
     "epdReissue": Case(EPD_REISSUE, lambda w: {"els": "7600077001", "month": EPD_MONTH}, "PERMISSION_DENIED"),
     "residentEReceipts": Case(RESIDENT_E_RECEIPTS, lambda w: {"els": "7600077001", "enabled": True},
                               "PERMISSION_DENIED"),
+    # payments: the back office is the agent's (a principal's key or admin is refused outright, B's rows or not);
+    # a principal sees its own payouts (public rows filtered by its id) and receipts (its own schema)
+    "paymentImports": Case(PAYMENT_IMPORTS, lambda w: {}, "PERMISSION_DENIED"),
+    "paymentQueue": Case(PAYMENT_QUEUE, lambda w: isolation_b_payment(w) and {}, "PERMISSION_DENIED"),
+    "payments": Case(PAYMENTS, lambda w: {"search": B_ACCOUNT_NUMBER} if isolation_b_payment(w) else {},
+                     "PERMISSION_DENIED"),
+    "cashShifts": Case(CASH_SHIFTS, lambda w: {}, "PERMISSION_DENIED"),
+    "payouts": Case(PAYOUTS, lambda w: {"principalId": str(w.b.pk)} if isolation_b_payout(w) else {},
+                    "PERMISSION_DENIED"),
+    "reconciliation": Case(RECONCILIATION, lambda w: isolation_b_payment(w) and {"day": PAYMENTS_DAY},
+                           "PERMISSION_DENIED"),
+    "principalPayouts": Case(PRINCIPAL_PAYOUTS, lambda w: isolation_b_payout(w) and {}, "OK"),
+    "principalReceipts": Case(PRINCIPAL_RECEIPTS, lambda w: isolation_b_receipt(w) and {}, "OK"),
+    "paymentResolve": Case(PAYMENT_RESOLVE, lambda w: {"id": isolation_b_payment(w), "els": "7600077001"},
+                           "PERMISSION_DENIED"),
+    "paymentReturn": Case(PAYMENT_RETURN, lambda w: {"id": isolation_b_payment(w)}, "PERMISSION_DENIED"),
+    "paymentsAllocate": Case(PAYMENTS_ALLOCATE, lambda w: {"ids": [isolation_b_payment(w)]}, "PERMISSION_DENIED"),
+    "cashShiftOpen": Case(CASH_SHIFT_OPEN, lambda w: {"desk": "Касса А"}, "PERMISSION_DENIED"),
+    "cashReceiptRecord": Case(CASH_RECEIPT_RECORD, lambda w: {"shiftId": "1", "amount": "10.00", "day": PAYMENTS_DAY},
+                              "PERMISSION_DENIED"),
+    "cashShiftClose": Case(CASH_SHIFT_CLOSE, lambda w: {"shiftId": "1"}, "PERMISSION_DENIED"),
+    "payoutsBuild": Case(PAYOUTS_BUILD, lambda w: {"day": "2026-11-26"}, "PERMISSION_DENIED"),
+    "payoutApprove": Case(PAYOUT_APPROVE, lambda w: {"ids": [isolation_b_payout(w)]}, "PERMISSION_DENIED"),
+    "payoutsExport": Case(PAYOUTS_EXPORT, lambda w: {"ids": [isolation_b_payout(w)]}, "PERMISSION_DENIED"),
+    # B's account number is not in A's schema: A cannot post a receipt onto it
+    "ownReceiptRecord": Case(
+        OWN_RECEIPT_RECORD, lambda w: billing_account_id("principal_b") and {
+            "account": B_ACCOUNT_NUMBER, "amount": "10.00", "day": PAYMENTS_DAY, "doc": "ПКО-ИЗОЛ"}, "NOT_FOUND",
+    ),
 }
 
 
@@ -959,3 +1090,41 @@ def test_current_principal_and_me_on_each_host_are_its_own(world, tenants, gql):
     assert on_a["data"]["currentPrincipal"] == {"id": str(world.a.pk), "schemaName": "principal_a"}
     assert on_b["data"]["currentPrincipal"] == {"id": str(world.b.pk), "schemaName": "principal_b"}
     assert_no_b_data(on_a, world)
+
+
+def test_principal_payouts_and_receipts_on_a_never_show_b(world, tenants, gql):
+    # given payouts and receipts of both principals
+    from datetime import date
+    from decimal import Decimal
+
+    from django_tenants.utils import schema_context
+
+    from payments.models import Payout
+    from tenants.receipts.models import Receipt
+
+    b_payout = isolation_b_payout(world)
+    isolation_b_receipt(world)
+    a_payout = Payout.objects.create(principal=world.a, business_day=date(2026, 11, 26), covers_from=date(2026, 11, 25),
+                                     covers_to=date(2026, 11, 25), gross=Decimal("10.00"), fee=Decimal("0.15"),
+                                     net=Decimal("9.85"))
+    a_account = billing_account_id("principal_a")
+    with schema_context("principal_a"):
+        Receipt.objects.create(account_id=a_account, amount=Decimal("1.23"), paid_on=date(2026, 11, 25), source="own",
+                               external_key="2026-11-25:ISO-A")
+    connection.set_schema_to_public()
+
+    for client in (gql(tenants.a_host, user=world.a_admin), gql(tenants.a_host, api_key=world.a_key_plain)):
+        # when A lists its payouts and receipts
+        payouts = client(PRINCIPAL_PAYOUTS)
+        receipts = client(PRINCIPAL_RECEIPTS)
+
+        # then it sees exactly its own
+        assert [n["id"] for n in payouts["data"]["principalPayouts"]["nodes"]] == [str(a_payout.pk)]
+        assert [n["amount"] for n in receipts["data"]["principalReceipts"]["nodes"]] == ["1.23"]
+        assert receipts["data"]["principalReceipts"]["totalAmount"] == "1.23"
+        assert_no_b_data(payouts, world)
+        assert_no_b_data(receipts, world)
+
+    # and B, on its own host, sees its own and nothing of A's
+    on_b = gql(tenants.b_host, api_key=world.b_key_plain)(PRINCIPAL_PAYOUTS)
+    assert [n["id"] for n in on_b["data"]["principalPayouts"]["nodes"]] == [b_payout]

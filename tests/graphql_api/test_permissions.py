@@ -35,6 +35,10 @@ from tests.graphql_api.test_isolation import (
     BENEFIT_CATEGORIES,
     BENEFIT_CATEGORY_CREATE,
     BILLING_PERIODS,
+    CASH_RECEIPT_RECORD,
+    CASH_SHIFT_CLOSE,
+    CASH_SHIFT_OPEN,
+    CASH_SHIFTS,
     CHARGE_RUN,
     CHARGE_RUN_ALL,
     CHARGE_RUN_PROGRESS,
@@ -49,16 +53,31 @@ from tests.graphql_api.test_isolation import (
     HOUSE_READING_WINDOW_SET,
     IMPORT_BATCHES,
     MEMBERSHIP_UPDATE,
+    OWN_RECEIPT_RECORD,
+    PAYMENT_IMPORTS,
+    PAYMENT_QUEUE,
+    PAYMENT_RESOLVE,
+    PAYMENT_RETURN,
+    PAYMENTS,
+    PAYMENTS_ALLOCATE,
+    PAYMENTS_DAY,
+    PAYOUT_APPROVE,
+    PAYOUTS,
+    PAYOUTS_BUILD,
+    PAYOUTS_EXPORT,
     PENALTY_STATEMENT,
     PERIOD_POST,
     PRINCIPAL,
     PRINCIPAL_CREATE,
     PRINCIPAL_EPD_BLOCKS,
+    PRINCIPAL_PAYOUTS,
+    PRINCIPAL_RECEIPTS,
     PRINCIPAL_UPDATE,
     PRINCIPALS,
     READING_SUBMIT,
     RECALCULATION_CREATE,
     RECALCULATIONS,
+    RECONCILIATION,
     RESIDENT_DOCUMENT,
     RESIDENT_DOCUMENTS,
     RESIDENT_E_RECEIPTS,
@@ -305,6 +324,130 @@ def _a_window_to_clear(t: Targets) -> list:
     return _a_windows(CLEARED_STREET)(t)
 
 
+# --- payments (graphql_api/payments) ---------------------------------------------------------------------------
+
+MATRIX_DAY = date(2026, 11, 25)
+MATRIX_ELS = "7600008801"
+ALLOCATE_ELS = "7600008802"
+DESK_RECEIPTS = "МАТРИЦА-К"
+DESK_CLOSE = "МАТРИЦА-З"
+
+
+@pytest.fixture(autouse=True)
+def _media(request, tmp_path):
+    # an export writes its 1C file and registers: under the test's own directory. Only there: pytest-django's
+    # settings fixture, undone at teardown, would also undo the Stripe settings a resident's case switches on.
+    if "payoutsExport" in request.node.name:
+        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path
+
+
+def _household(number: str):
+    from registry.models import House, Premise, UnifiedAccount
+
+    house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица Платежей",
+                                           house_number="8")
+    premise, _c = Premise.objects.get_or_create(house=house, number=number[-3:], defaults={"area": "40.00"})
+    household, _c = UnifiedAccount.objects.get_or_create(number=number, defaults={"premise": premise,
+                                                                                  "payer_name": "Плательщик"})
+    return household
+
+
+def _payment(external_id: str, **extra):
+    """A payment of the matrix (recorded once per id): queued unless a household is given."""
+    from payments.services import payment_record
+
+    payment, _c = payment_record(channel="bank_registry", source="matrix", external_id=external_id, amount="77.77",
+                                 paid_on=MATRIX_DAY, payer_ref="NOBODY-MATRIX", **extra)
+    return payment
+
+
+def _payment_state(external_id: str, **extra):
+    def read(t: Targets):
+        from payments.models import Payment
+
+        _payment(external_id, **extra)
+        return Payment.objects.filter(source="matrix", external_id=external_id).values_list(
+            "status", "unified_account__number").get()
+
+    return read
+
+
+def _allocatable(t: Targets) -> dict:
+    """A matched payment of a household whose document has A's block on A's isolation account."""
+    billing_account_id("principal_a")
+    household = _household(ALLOCATE_ELS)
+    epd_document(ALLOCATE_ELS, {t.a: "ISO-principal_a"})
+    return {"unified_account_id": household.pk}
+
+
+def _caller_shift(desk: str) -> str:
+    """The newest user's open shift at ``desk`` when that user is agent staff (the caller of the case);
+    otherwise an id nobody has (the call is refused before it is read)."""
+    from payments.services import cash_shift_open
+
+    caller = User.objects.order_by("-pk").first()
+    if caller is None or not caller.is_agent_staff:
+        return "0"
+    return str(cash_shift_open(operator=caller, desk=desk).pk)
+
+
+def _desk_receipts(t: Targets) -> list:
+    from payments.models import Payment
+
+    return list(Payment.objects.filter(source=f"desk:{DESK_RECEIPTS}").values_list("external_id", "amount"))
+
+
+def _closed_shifts(t: Targets) -> list:
+    from payments.models import CashShift
+
+    return list(CashShift.objects.filter(desk=DESK_CLOSE, closed_at__isnull=False).values_list("receipts_count",
+                                                                                              flat=True))
+
+
+def _open_shifts(t: Targets) -> list:
+    from payments.models import CashShift
+
+    return list(CashShift.objects.filter(desk="МАТРИЦА").values_list("desk", "closed_at"))
+
+
+def _build_day() -> date:
+    from django.utils import timezone
+
+    from regulations.selectors import previous_working_day
+
+    return previous_working_day(timezone.localdate())
+
+
+def _built(t: Targets) -> bool:
+    from payments.models import PayoutRun
+
+    return PayoutRun.objects.filter(business_day=_build_day()).exists()
+
+
+def _payout(principal, day: date, status: str = "created"):
+    from payments.models import Payout
+
+    payout, _c = Payout.objects.get_or_create(principal=principal, business_day=day, defaults={
+        "covers_from": day, "covers_to": day, "gross": Decimal("100.00"), "fee": Decimal("1.25"),
+        "net": Decimal("98.75"), "status": status})
+    return payout
+
+
+def _payout_status(principal_of, day: date, status: str):
+    def read(t: Targets):
+        from payments.models import Payout
+
+        return Payout.objects.get(pk=_payout(principal_of(t), day, status).pk).status
+
+    return read
+
+
+def _own_receipts(t: Targets) -> list:
+    from tenants.receipts.models import Receipt
+
+    return _a_billing(lambda: list(Receipt.objects.filter(source="own").values_list("amount", "external_key")))
+
+
 OPS: dict[str, Op] = {
     "users": Op(USERS, Perm.USERS_VIEW, lambda t: {}, lambda t: None, None),
     "apiKeys": Op(API_KEYS, Perm.API_KEYS_MANAGE, lambda t: {}, lambda t: None, None),
@@ -459,6 +602,51 @@ OPS: dict[str, Op] = {
                       [(date(2026, 11, 1), "pending")]),
     "epdReissue": Op(EPD_REISSUE, None, lambda t: _resident_home(t) and {"els": RESIDENT_ELS, "month": EPD_MONTH},
                      _epd_reissue_runs, [date(2026, 10, 1)]),
+    # payments: the agent's back office
+    "paymentImports": Op(PAYMENT_IMPORTS, None, lambda t: {}, lambda t: None, None),
+    "paymentQueue": Op(PAYMENT_QUEUE, None, lambda t: _payment("queued") and {}, lambda t: None, None),
+    "payments": Op(PAYMENTS, None, lambda t: _payment("listed") and {"search": "NOBODY-MATRIX"}, lambda t: None, None),
+    "cashShifts": Op(CASH_SHIFTS, None, lambda t: {}, lambda t: None, None),
+    "payouts": Op(PAYOUTS, None, lambda t: {}, lambda t: None, None),
+    "reconciliation": Op(RECONCILIATION, None, lambda t: {"day": PAYMENTS_DAY}, lambda t: None, None),
+    "paymentResolve": Op(
+        PAYMENT_RESOLVE, None, lambda t: {"id": str(_payment("resolve").pk), "els": _household(MATRIX_ELS).number},
+        _payment_state("resolve"), ("matched", MATRIX_ELS),
+    ),
+    "paymentReturn": Op(PAYMENT_RETURN, None, lambda t: {"id": str(_payment("return").pk)},
+                        _payment_state("return"), ("refunded", None)),
+    "paymentsAllocate": Op(
+        PAYMENTS_ALLOCATE, None, lambda t: {"ids": [str(_payment("allocate", **_allocatable(t)).pk)]},
+        lambda t: _payment_state("allocate", **_allocatable(t))(t), ("allocated", ALLOCATE_ELS),
+    ),
+    "cashShiftOpen": Op(CASH_SHIFT_OPEN, None, lambda t: {"desk": "МАТРИЦА"}, _open_shifts, [("МАТРИЦА", None)]),
+    "cashReceiptRecord": Op(
+        CASH_RECEIPT_RECORD, None,
+        lambda t: {"shiftId": _caller_shift(DESK_RECEIPTS), "amount": "12.34", "day": PAYMENTS_DAY},
+        _desk_receipts, [("К-1", Decimal("12.34"))],
+    ),
+    "cashShiftClose": Op(CASH_SHIFT_CLOSE, None, lambda t: {"shiftId": _caller_shift(DESK_CLOSE)}, _closed_shifts,
+                         [0]),
+    "payoutsBuild": Op(PAYOUTS_BUILD, None, lambda t: {"day": _build_day().isoformat()}, _built, True),
+    "payoutApprove": Op(
+        PAYOUT_APPROVE, None, lambda t: {"ids": [str(_payout(t.a, date(2026, 11, 20)).pk)]},
+        _payout_status(lambda t: t.a, date(2026, 11, 20), "created"), "approved",
+    ),
+    # B's contract (the matrix's only one) is in force on the day: the export has the payee's account
+    "payoutsExport": Op(
+        PAYOUTS_EXPORT, None, lambda t: {"ids": [str(_payout(t.b, date(2026, 11, 19), "approved").pk)]},
+        _payout_status(lambda t: t.b, date(2026, 11, 19), "approved"), "exported",
+    ),
+    # payments: what a principal sees and enters
+    "principalPayouts": Op(PRINCIPAL_PAYOUTS, Perm.PAYMENTS_VIEW, lambda t: _payout(t.a, date(2026, 11, 18)) and {},
+                           lambda t: None, None),
+    "principalReceipts": Op(PRINCIPAL_RECEIPTS, Perm.PAYMENTS_VIEW, lambda t: {}, lambda t: None, None),
+    "ownReceiptRecord": Op(
+        OWN_RECEIPT_RECORD, Perm.PAYMENTS_MANAGE,
+        lambda t: {"account": billing_account_id("principal_a") and "ISO-principal_a", "amount": "45.67",
+                   "day": PAYMENTS_DAY, "doc": "ПКО-М"},
+        _own_receipts, [(Decimal("45.67"), "2026-11-25:ПКО-М")],
+    ),
 }
 
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.
