@@ -1,5 +1,6 @@
 """Billing periods are calendar months, named by their first day."""
 
+from calendar import monthrange
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -13,3 +14,9 @@ def require_month_start(month: date, *, field: str = "month") -> date:
     if month.day != 1:
         raise ValidationError({field: ValidationError(_("Период — первое число месяца."), code=ErrorCode.INVALID)})
     return month
+
+
+def month_bounds(month: date) -> tuple[date, date, int]:
+    """The month's first day, last day and number of days."""
+    days = monthrange(month.year, month.month)[1]
+    return month, month.replace(day=days), days

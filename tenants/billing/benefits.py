@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
+from billing_core.periods import month_bounds
 from billing_core.service_kinds import ServiceKind
-from tenants.billing.charge_run import month_bounds
 from tenants.billing.models import (
     AccountBenefit,
     BenefitCategory,

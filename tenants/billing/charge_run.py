@@ -17,7 +17,6 @@ A run is one transaction per principal: a crash leaves the previous state, and r
 again replaces a draft exactly. A posted period never changes.
 """
 
-from calendar import monthrange
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -25,8 +24,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing_core.periods import require_month_start
+from billing_core.periods import month_bounds, require_month_start
+from tenants.billing.benefits import benefits_apply
 from tenants.billing.models import BillingPeriod, PeriodStatus
+from tenants.billing.penalty_accrual import penalties_accrue
 
 CHARGE_SQL = """
 WITH
@@ -149,17 +150,26 @@ recalculated AS (
 previous AS (
     SELECT account_id, service_id, closing FROM billing_balance WHERE period_id = %(previous_id)s
 ),
+-- money received in the month on each account and service: the agent's allocations and the principal's own
+-- receipts (tenants/receipts); a receipt counts in the period of its date, never changing a posted one
+paid AS (
+    SELECT account_id, service_id, SUM(amount) AS amount
+    FROM receipts_receipt
+    WHERE paid_on BETWEEN %(start)s AND %(end)s AND service_id IS NOT NULL
+    GROUP BY account_id, service_id
+),
 balanced AS (
     INSERT INTO billing_balance
         (period_id, account_id, service_id, opening, charged, recalculated, benefits, penalties, paid, closing)
     SELECT %(period_id)s, account_id, service_id,
-           COALESCE(p.closing, 0), COALESCE(c.amount, 0), COALESCE(r.amount, 0), 0, 0, 0,
-           COALESCE(p.closing, 0) + COALESCE(c.amount, 0) + COALESCE(r.amount, 0)
+           COALESCE(p.closing, 0), COALESCE(c.amount, 0), COALESCE(r.amount, 0), 0, 0, COALESCE(m.amount, 0),
+           COALESCE(p.closing, 0) + COALESCE(c.amount, 0) + COALESCE(r.amount, 0) - COALESCE(m.amount, 0)
     FROM charged c
     FULL JOIN recalculated r USING (account_id, service_id)
     FULL JOIN previous p USING (account_id, service_id)
+    FULL JOIN paid m USING (account_id, service_id)
     -- a key only the previous period has is carried while its closing is not zero
-    WHERE c.amount IS NOT NULL OR r.amount IS NOT NULL OR p.closing <> 0
+    WHERE c.amount IS NOT NULL OR r.amount IS NOT NULL OR m.amount IS NOT NULL OR p.closing <> 0
     ORDER BY account_id, service_id
     RETURNING 1
 )
@@ -167,11 +177,6 @@ SELECT (SELECT count(*) FROM charged), (SELECT count(*) FROM balanced)
 """
 
 RUN_SQL = CHARGE_SQL + BALANCE_SQL
-
-
-def month_bounds(month: date) -> tuple[date, date, int]:
-    days = monthrange(month.year, month.month)[1]
-    return month, month.replace(day=days), days
 
 
 def _months_before(month: date, n: int) -> date:
@@ -200,7 +205,6 @@ def charge_run(*, month: date) -> BillingPeriod:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM billing_balance WHERE period_id = %s", [period.pk])
         cursor.execute("DELETE FROM billing_charge WHERE period_id = %s", [period.pk])
-        # Payments, benefits and penalties join the balance columns in later steps (payments issue, ЕПД).
         cursor.execute(
             RUN_SQL,
             {"start": start, "end": end, "days": days, "period_id": period.pk,
@@ -209,9 +213,14 @@ def charge_run(*, month: date) -> BillingPeriod:
         lines, _balances = cursor.fetchone()
     period.status = PeriodStatus.CALCULATED
     period.charge_lines = lines
-    period.finished_at = timezone.now()
     period.error = ""
     period.save()
+    # In the same transaction: benefits lower the closing, then penalties on earlier periods' unpaid debt
+    # (the debt base excludes penalties), so a rerun of the draft replaces all of it exactly.
+    benefits_apply(period)
+    penalties_accrue(period)
+    period.finished_at = timezone.now()
+    period.save(update_fields=["finished_at"])
     return period
 
 

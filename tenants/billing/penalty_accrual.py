@@ -36,10 +36,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from billing_core.penalties import BAND_130, BAND_300, PeriodDebt, calculate_penalties
+from billing_core.periods import month_bounds
 from billing_core.rules import PenaltyRules
 from regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.billing.benefits import locked_draft_period
-from tenants.billing.charge_run import month_bounds
 from tenants.billing.models import BillingPeriod
 from tenants.workspace.models import WorkspaceSettings
 

@@ -100,7 +100,8 @@ def _expected(account: PersonalAccount, charge: Charge) -> Decimal:
 
 
 def _balances():
-    return {(b.account_id, b.service_id): (b.benefits, b.closing)
+    return {(b.account_id, b.service_id): (b.benefits, b.closing, b.opening + b.charged + b.recalculated
+                                           + b.penalties - b.paid)
             for b in Balance.objects.filter(period__month=MONTH)}
 
 
@@ -108,9 +109,9 @@ def test_sql_benefits_equal_the_python_formula_and_reduce_the_closing(principal_
     rng = random.Random(11)
     with tenant_context(principal_a):
         accounts = _world(rng)
-        period = charge_run(month=MONTH)
+        period = charge_run(month=MONTH)  # the run applies the benefits itself
         before = _balances()
-        benefits_apply(period)
+        benefits_apply(period)  # applying them again changes nothing
         after = _balances()
         charges = Charge.objects.filter(period=period).select_related("service")
         expected = {}
@@ -120,10 +121,11 @@ def test_sql_benefits_equal_the_python_formula_and_reduce_the_closing(principal_
 
     assert len(expected) == 3 * len(accounts)
     assert sum(1 for v in expected.values() if v > 0) > len(accounts)  # the data really exercises the rule
+    assert after == before
     for key, amount in expected.items():
-        benefits, closing = after[key]
+        benefits, closing, before_benefits = after[key]
         assert benefits == amount, key
-        assert closing == before[key][1] - amount, key
+        assert closing == before_benefits - amount, key
 
 
 def test_rerun_gives_the_same_numbers_and_a_changed_grant_is_picked_up(principal_a):
