@@ -13,11 +13,13 @@ from django.conf import settings
 from django.db import transaction
 
 from agentsite.demo_billing import demo_billing_seed
+from agentsite.demo_documents import demo_epd_seed
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
 from billing_core.service_kinds import ServiceKind
+from cabinet.models import ResidentLink
 from identity.models import PrincipalMembership, User
 from identity.permissions import AgentRole, Perm, PrincipalRole
-from registry.models import House, Premise, PremiseKind
+from registry.models import House, Premise, PremiseKind, UnifiedAccount
 from tenants.models import Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create
 
@@ -166,9 +168,16 @@ def demo_seed() -> dict:
 
     for number, principal in enumerate(principals, start=1):
         demo_billing_seed(principal, account_prefix=f"{number}0")
+    # each demo resident has proven their household (the first ten ЕЛС) and takes the ЕПД by e-mail
+    households = list(UnifiedAccount.objects.order_by("pk")[: len(RESIDENT_NAMES)])
+    for i, household in enumerate(households, start=1):
+        ResidentLink.objects.get_or_create(user=User.objects.get(email=f"resident{i}@mail.demo"),
+                                           unified_account=household, defaults={"e_receipts": True})
+    epd = demo_epd_seed(principals)
 
     return {
         "principals": principals,
+        "epd": epd,
         "houses": House.objects.count(),
         "premises": Premise.objects.count(),
     }

@@ -48,12 +48,30 @@ CATALOGUE = {
 }
 
 
+SURNAMES = (("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"),
+            ("Васильев", "Васильева"), ("Петров", "Петрова"), ("Соколов", "Соколова"), ("Михайлов", "Михайлова"),
+            ("Новиков", "Новикова"), ("Фёдоров", "Фёдорова"), ("Морозов", "Морозова"), ("Волков", "Волкова"))
+FIRST = (("Александр", "Сергеевич"), ("Дмитрий", "Андреевич"), ("Максим", "Игоревич"), ("Андрей", "Олегович"))
+FIRST_F = (("Елена", "Викторовна"), ("Ольга", "Петровна"), ("Наталья", "Юрьевна"), ("Анна", "Николаевна"))
+
+
+def demo_payer_name(n: int) -> str:
+    """A fictitious payer for the n-th household: the same n always gives the same name."""
+    male, female = SURNAMES[n % len(SURNAMES)]
+    if n % 2:
+        first, middle = FIRST[n // 2 % len(FIRST)]
+        return f"{male} {first} {middle}"
+    first, middle = FIRST_F[n // 2 % len(FIRST_F)]
+    return f"{female} {first} {middle}"
+
+
 def unified_accounts_ensure() -> dict[int, int]:
-    """One ЕЛС per premise (premise id → ЕЛС id)."""
+    """One ЕЛС per premise (premise id → ЕЛС id), each with its payer."""
     existing = dict(UnifiedAccount.objects.values_list("premise_id", "pk"))
     missing = [p for p in Premise.objects.order_by("pk") if p.pk not in existing]
     UnifiedAccount.objects.bulk_create(
-        [UnifiedAccount(number=f"76{p.pk:08d}", premise=p, payer_name="") for p in missing], batch_size=1000
+        [UnifiedAccount(number=f"76{p.pk:08d}", premise=p, payer_name=demo_payer_name(p.pk)) for p in missing],
+        batch_size=1000,
     )
     return dict(UnifiedAccount.objects.values_list("premise_id", "pk"))
 
@@ -82,7 +100,7 @@ def demo_billing_seed(principal, *, account_prefix: str) -> int:
 
         accounts = PersonalAccount.objects.bulk_create([
             PersonalAccount(number=f"{account_prefix}{p.pk:06d}", premise=p, unified_account_id=unified[p.pk],
-                            payer_name="", charge_area=p.area, opened_on=date(2024, 1, 1))
+                            payer_name=demo_payer_name(p.pk), charge_area=p.area, opened_on=date(2024, 1, 1))
             for p in premises
         ])
         occupancy, links, meters = [], [], []

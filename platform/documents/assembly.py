@@ -241,7 +241,7 @@ working_meter AS (  -- as the charge run sees them: a norm without a working met
 lines AS (
     SELECT b.account_id,
            json_agg(json_build_object(
-               'service', sv.name, 'unit', sv.unit, 'method', c.method,
+               'service', sv.name, 'service_code', sv.code, 'unit', sv.unit, 'method', c.method,
                'quantity', c.quantity::numeric(18, 4)::text, 'rate', c.rate::numeric(20, 6)::text,
                'uplift', CASE WHEN c.method = 'norm' AND wm.account_id IS NULL
                               THEN nm.uplift_coefficient::numeric(8, 3)::text END,
@@ -304,6 +304,13 @@ norms AS (  -- reference data (section 4): the norms in force for the services c
     WHERE c.period_id = %(period)s AND c.method IN ('meter', 'average', 'norm')
     GROUP BY c.account_id
 ),
+last_paid AS (  -- the date of the last payment received on the account up to the period's end
+    SELECT rc.account_id, MAX(rc.paid_on) AS paid_on
+    FROM {s}.receipts_receipt rc
+    JOIN one_acc a ON a.id = rc.account_id
+    WHERE rc.paid_on <= %(end)s AND rc.amount > 0
+    GROUP BY rc.account_id
+),
 persons AS (
     SELECT DISTINCT ON (o.account_id) o.account_id, COALESCE(NULLIF(o.living, 0), o.registered) AS n
     FROM {s}.billing_occupancy o
@@ -331,7 +338,7 @@ SELECT %(run)s, %(principal)s, a.unified_account_id, a.number, p.n,
            'amount_due', GREATEST(bal.closing, 0)::numeric(14, 2)::text,
            'debt', GREATEST(bal.opening - bal.paid, 0)::numeric(14, 2)::text,
            'advance', GREATEST(-bal.closing, 0)::numeric(14, 2)::text,
-           'last_payment_date', NULL,
+           'last_payment_date', lp.paid_on::text,
            'lines', COALESCE(l.items, '[]'::json),
            'recalculations', COALESCE(r.items, '[]'::json),
            'meters', COALESCE(m.items, '[]'::json),
@@ -344,6 +351,7 @@ LEFT JOIN recalcs r ON r.account_id = a.id
 LEFT JOIN meters m ON m.account_id = a.id
 LEFT JOIN norms n ON n.account_id = a.id
 LEFT JOIN persons p ON p.account_id = a.id
+LEFT JOIN last_paid lp ON lp.account_id = a.id
 """
 
 

@@ -19,6 +19,7 @@ class Command(BaseCommand):
             f"Демо: {len(result['principals'])} принципала, {result['houses']} домов, "
             f"{result['premises']} помещений."
         ))
+        out.write(f"  ЕПД за 10.2026: {result['epd']['documents']} документов, замечаний: {result['epd']['issues']}")
         out.write(f"  Агент (бэк-офис, кабинет жителя): http://{settings.PUBLIC_HOST}:{port}/graphql")
         for principal in result["principals"]:
             domain = Domain.objects.filter(tenant=principal, is_primary=True).first()

@@ -1,0 +1,49 @@
+"""The demo's ЕПД: October posted at every principal, then one run assembling every household's document
+from the three principals' schemas and rendering the PDFs. Idempotent: a month already issued is left alone.
+
+Runs in-process (the demo loads before the worker starts); production runs go through Celery
+(``documents.services.epd_run_start``).
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from documents import assembly
+from documents.models import Epd, EpdRun, RunStatus
+from documents.tasks import render_documents, run_principals
+from tenants.billing.charge_run import period_post
+from tenants.billing.models import BillingPeriod, PeriodStatus
+
+DEMO_MONTH = date(2026, 10, 1)
+
+
+def demo_epd_seed(principals) -> dict:
+    for principal in principals:
+        with tenant_context(principal):
+            if BillingPeriod.objects.filter(month=DEMO_MONTH, status=PeriodStatus.CALCULATED).exists():
+                period_post(month=DEMO_MONTH)
+    if Epd.objects.filter(month=DEMO_MONTH).exists():
+        run = EpdRun.objects.filter(month=DEMO_MONTH, unified_account__isnull=True).order_by("-pk").first()
+    else:
+        with transaction.atomic():
+            run = EpdRun.objects.create(month=DEMO_MONTH, status=RunStatus.GATHERING, started_at=timezone.now())
+            members = run_principals(run)
+            for principal in members:
+                assembly.gather_principal(run=run, principal=principal)
+            run.principals_total = run.principals_done = len(members)
+            run.status = RunStatus.ASSEMBLING
+            run.save()
+            assembly.assemble(run=run, slices=1)
+            assembly.staging_drop(run=run)
+    pending = list(Epd.objects.filter(month=DEMO_MONTH, pdf_key="").values_list("pk", flat=True))
+    render_documents(pending)
+    if run is not None and run.status != RunStatus.DONE:
+        run.refresh_from_db()
+        run.documents_rendered = Epd.objects.filter(run=run).exclude(pdf_key="").count()
+        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+        run.save(update_fields=["documents_rendered", "status", "finished_at"])
+    return {"documents": Epd.objects.filter(month=DEMO_MONTH, is_current=True).count(),
+            "issues": run.issues_count if run else 0}
