@@ -32,7 +32,6 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from itertools import accumulate, chain, compress
 
 import font_source_sans_pro
 import zxingcpp
@@ -306,28 +305,32 @@ def _is_zero(value: str) -> bool:
 # QR codes
 
 
-_ONE_MORE = (1).__add__
+# The mask pattern: ISO/IEC 18004 lets any of the eight be used (a reader takes it from the format
+# information); choosing by the penalty score costs six more trial encodings per code, about 1.3 ms, for a
+# small gain in contrast balance. One fixed pattern keeps a page within its time budget; ``qr_data_mask=None``
+# asks the encoder to choose.
+QR_DATA_MASK_DEFAULT = 2
 
 
 def _qr_path(payload: str, data_mask: int | None) -> tuple[int, str]:
-    """(modules per side, the rectangles of the dark runs row by row, in module units, y down)."""
+    """(modules per side, the modules as a 1-bit image mask in hex, rows top-down, 1 = light).
+
+    The code is drawn as an inline image mask (``/IM true``): about 0.05 ms a code against about
+    0.9 ms for a vector path of its dark runs, and as sharp — a mask is painted module for module.
+    """
     options = {"ec_level": QR_EC_LEVEL}
     if data_mask is not None:
         options["data_mask"] = data_mask
     barcode = zxingcpp.create_barcode(payload.encode("utf-8"), zxingcpp.BarcodeFormat.QRCode, **options)
     image = barcode.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
-    data = bytes(image)  # one byte per module: 0 dark, 255 light
-    parts = []
-    for y in range(height):
-        row = data[y * width:(y + 1) * width]
-        lengths = list(map(len, row.split(b"\xff")))  # dark runs between light modules
-        starts = accumulate(map(_ONE_MORE, lengths), initial=0)
-        xs = list(compress(starts, lengths))
-        if xs:
-            runs = tuple(chain.from_iterable(zip(xs, compress(lengths, lengths), strict=True)))
-            parts.append((f"%d {y} %d 1 re\n" * len(xs)) % runs)
-    return width, "".join(parts)
+    data = bytes(image).translate(_LIGHT_BIT)  # one byte per module: b"0" dark, b"1" light
+    pad = b"0" * (-width % 8)
+    bits = b"".join(data[y * width:(y + 1) * width] + pad for y in range(height))
+    return width, f"{int(bits, 2):0{len(bits) // 4}x}"
+
+
+_LIGHT_BIT = bytes.maketrans(b"\x00\xff", b"01")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,11 +400,15 @@ class _Writer:
     def shade(self, x: float, y: float, w: float, h: float, gray: float = 0.9) -> None:
         self.ops.append(f"{gray:g} g {x:.2f} {y:.2f} {w:.2f} {h:.2f} re f 0 g")
 
-    def qr(self, x: float, top: float, size: float, modules: int, path: str) -> None:
+    def qr(self, x: float, top: float, size: float, modules: int, mask_hex: str) -> None:
         """The code's modules inside a ``size`` square whose top-left is (x, top), quiet zone included."""
         module = size / (modules + 2 * QR_QUIET)
-        x0, y0 = x + QR_QUIET * module, top - QR_QUIET * module
-        self.ops.append(f"q 0 g {module:.5f} 0 0 {-module:.5f} {x0:.3f} {y0:.3f} cm\n{path}f Q")
+        side = modules * module
+        x0, y0 = x + QR_QUIET * module, top - QR_QUIET * module - side
+        self.ops.append(
+            f"q 0 g {side:.4f} 0 0 {side:.4f} {x0:.3f} {y0:.3f} cm\n"
+            f"BI /W {modules} /H {modules} /IM true /BPC 1 /F /AHx ID\n{mask_hex}>\nEI Q"
+        )
 
     def flush(self) -> None:
         if self.ops:
@@ -870,20 +877,20 @@ def _render(contents: Iterable[Mapping], *, compress_pages: bool, qr_data_mask: 
     return data
 
 
-def render_epd(content: Mapping, *, compress_pages: bool = True, qr_data_mask: int | None = None,
+def render_epd(content: Mapping, *, compress_pages: bool = True, qr_data_mask: int | None = QR_DATA_MASK_DEFAULT,
                timings: dict | None = None) -> bytes:
     """One document's PDF (one page, more when its tables do not fit).
 
-    ``qr_data_mask`` fixes the QR mask pattern (0-7) instead of letting the encoder pick the best
-    one by the standard's penalty rules; ``None`` (the default) keeps the standard choice.
+    ``qr_data_mask`` is the QR mask pattern (0-7, ``QR_DATA_MASK_DEFAULT``); ``None`` lets the encoder
+    pick it by the standard's penalty rules (slower, see ``QR_DATA_MASK_DEFAULT``).
     ``timings``, when given, accumulates CPU seconds of the rendering thread under ``qr`` (encode
-    and vector path), ``draw`` (all drawing, including ``qr``) and ``save`` (serialization and
+    and image mask), ``draw`` (all drawing, including ``qr``) and ``save`` (serialization and
     compression), and counts ``pages`` and ``qr_codes``.
     """
     return _render((content,), compress_pages=compress_pages, qr_data_mask=qr_data_mask, timings=timings)
 
 
-def render_batch(contents: Iterable[Mapping], *, compress_pages: bool = True, qr_data_mask: int | None = None,
-                 timings: dict | None = None) -> bytes:
+def render_batch(contents: Iterable[Mapping], *, compress_pages: bool = True,
+                 qr_data_mask: int | None = QR_DATA_MASK_DEFAULT, timings: dict | None = None) -> bytes:
     """Many documents in one PDF (e.g. a house for the print house), each starting on a new page."""
     return _render(contents, compress_pages=compress_pages, qr_data_mask=qr_data_mask, timings=timings)
