@@ -161,6 +161,10 @@ class EpdDocumentNode(graphene.ObjectType):
         return download_url(epd)
 
 
+def _of_document(attr: str):
+    return lambda row, info: getattr(row.epd, attr)
+
+
 class PrincipalEpdBlockNode(graphene.ObjectType):
     """A principal's own block of one document: never another payee's lines or totals."""
 
@@ -168,54 +172,18 @@ class PrincipalEpdBlockNode(graphene.ObjectType):
         name = "PrincipalEpdBlock"
 
     id = graphene.ID(required=True)
-    document_id = graphene.ID(required=True)
-    ipd = graphene.String(required=True)
-    els = graphene.String(required=True)
-    month = graphene.Date(required=True)
-    version = graphene.Int(required=True)
-    is_current = graphene.Boolean(required=True)
-    due_date = graphene.Date(required=True)
-    payer = graphene.String(required=True)
-    address = graphene.String(required=True)
+    document_id = graphene.ID(required=True, resolver=lambda row, info: row.epd_id)
+    ipd = graphene.String(required=True, resolver=_of_document("ipd"))
+    els = graphene.String(required=True, resolver=lambda row, info: row.epd.content.get("els") or "")
+    month = graphene.Date(required=True, resolver=_of_document("month"))
+    version = graphene.Int(required=True, resolver=_of_document("version"))
+    is_current = graphene.Boolean(required=True, resolver=_of_document("is_current"))
+    due_date = graphene.Date(required=True, resolver=_of_document("due_date"))
+    payer = graphene.String(required=True, resolver=_of_document("payer_name"))
+    address = graphene.String(required=True, resolver=_of_document("address"))
     account_number = graphene.String(required=True)
     amount_due = graphene.Decimal(required=True)
     block = graphene.Field(EpdPayeeNode, required=True)
-
-    @staticmethod
-    def resolve_document_id(row, info):
-        return row.epd_id
-
-    @staticmethod
-    def resolve_ipd(row, info):
-        return row.epd.ipd
-
-    @staticmethod
-    def resolve_els(row, info):
-        return row.epd.content.get("els") or ""
-
-    @staticmethod
-    def resolve_month(row, info):
-        return row.epd.month
-
-    @staticmethod
-    def resolve_version(row, info):
-        return row.epd.version
-
-    @staticmethod
-    def resolve_is_current(row, info):
-        return row.epd.is_current
-
-    @staticmethod
-    def resolve_due_date(row, info):
-        return row.epd.due_date
-
-    @staticmethod
-    def resolve_payer(row, info):
-        return row.epd.payer_name
-
-    @staticmethod
-    def resolve_address(row, info):
-        return row.epd.address
 
 
 class EpdRunIssueNode(graphene.ObjectType):
