@@ -71,7 +71,7 @@ def run(argv: list[str]) -> int:
     env["DATABASE_URL"] = database_url("zhkh")
     env.setdefault("CELERY_BROKER_URL", "filesystem://")
     if env["CELERY_BROKER_URL"].startswith("filesystem"):
-        for sub in ("broker/queue", "broker/processed", "results"):
+        for sub in ("broker/queue", "broker/processed", "broker/control", "results"):
             (STATE / sub).mkdir(parents=True, exist_ok=True)
         log("broker: embedded filesystem broker in .local/broker")
     log("migrating public, template and principal schemas")

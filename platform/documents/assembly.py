@@ -546,6 +546,9 @@ INSERT INTO documents_epdpayee (epd_id, principal_id, account_number, amount_due
 SELECT ins.id, st.principal_id, st.account_number, GREATEST(st.closing, 0), st.closing, st.block
 FROM ins
 JOIN documents_epdstaging st ON st.run_id = %(run)s AND st.unified_account_id = ins.unified_account_id
+    -- the chunk's range, so the planner reads only the chunk's staged rows, not the whole run's
+    -- (without it every chunk sorted all of the run's blocks: quadratic in the run's size)
+    AND st.unified_account_id > %(lo)s AND st.unified_account_id <= %(hi)s
 """
 
 
