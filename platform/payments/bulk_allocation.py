@@ -20,8 +20,9 @@ Then: ``payments_allocation`` rows (one INSERT … SELECT), per principal one IN
 receipts into its schema (account by number, service by code, once per allocation id), and the
 ledgers: in public one transaction per principal for the run (Dr agent.unallocated / Cr
 agent.payable:<principal>), in each principal's schema one transaction for the run (Dr agent.held /
-Cr receivable per personal account), keyed by the run's first and last allocation ids. The payments
-become ``allocated`` and keep the document they were allocated over.
+Cr receivable per personal account), keyed by the run's first and last allocation ids; each allocation keeps
+the key of its public transaction (``ledger_key``) for the reconciliation. The payments become ``allocated``
+and keep the document they were allocated over.
 
 Payments that cannot be allocated stay ``matched`` and are reported with the reason: no document,
 a document without payees, or a payee account missing from the principal's schema.
@@ -217,23 +218,19 @@ def payments_allocate(*, payment_ids: Sequence[int] | None = None, day: date | N
                 "    WHERE a.number = s.account_number))",
                 [pid],
             )
+        # The rows' ids are drawn first, so that the run's key (from its first and last id) is known when they
+        # are inserted: each allocation carries the key of the ledger transaction that posts it (``ledger_key``).
+        cursor.execute("SELECT pg_get_serial_sequence('payments_allocation', 'id')")
+        sequence = cursor.fetchone()[0]
         cursor.execute(
-            "CREATE TEMP TABLE ba_alloc (id bigint, payment_id bigint, principal_id bigint, account_number text, "
-            "code text, amount numeric(14, 2), paid_on date) ON COMMIT DROP"
-        )
-        cursor.execute(
-            "WITH ins AS ("
-            "  INSERT INTO payments_allocation (payment_id, principal_id, account_number, service_code, amount, "
-            "    allocated_on, payout_id, created_at) "
-            "  SELECT s.payment_id, s.principal_id, s.account_number, s.code, (s.paid_k / 100.0)::numeric(14, 2), "
-            "    %s, NULL, now() "
+            "CREATE TEMP TABLE ba_alloc ON COMMIT DROP AS "
+            "SELECT nextval(%s::regclass) AS id, s.* FROM ("
+            "  SELECT s.payment_id, s.principal_id, s.account_number, s.code, "
+            "    (s.paid_k / 100.0)::numeric(14, 2) AS amount, b.paid_on "
             "  FROM ba_share s JOIN ba_pay b ON b.id = s.payment_id AND b.skip IS NULL "
-            "  WHERE s.paid_k <> 0 ORDER BY s.payment_id, s.principal_id, s.pos "
-            "  RETURNING id, payment_id, principal_id, account_number, service_code, amount) "
-            "INSERT INTO ba_alloc SELECT i.*, b.paid_on FROM ins i JOIN ba_pay b ON b.id = i.payment_id",
-            [on],
+            "  WHERE s.paid_k <> 0 ORDER BY s.payment_id, s.principal_id, s.pos) s",
+            [sequence],
         )
-        result.allocations = cursor.rowcount
         cursor.execute("ANALYZE ba_alloc")
         cursor.execute("SELECT count(DISTINCT payment_id), COALESCE(sum(amount), 0), min(id), max(id) FROM ba_alloc")
         result.payments, result.amount, first_id, last_id = cursor.fetchone()
@@ -241,9 +238,17 @@ def payments_allocate(*, payment_ids: Sequence[int] | None = None, day: date | N
                        "WHERE skip IS NOT NULL GROUP BY skip", [REPORT_LIMIT])
         for reason, n, ids in cursor.fetchall():
             result.skipped[reason], result.skipped_ids[reason] = n, ids
-        if not result.allocations:
+        if first_id is None:
             return result
         result.run_key = f"allocations:{first_id}-{last_id}"
+        cursor.execute(
+            "INSERT INTO payments_allocation (id, payment_id, principal_id, account_number, service_code, amount, "
+            "  allocated_on, payout_id, created_at, reverses_id, ledger_key) "
+            "SELECT id, payment_id, principal_id, account_number, code, amount, %s, NULL, now(), NULL, "
+            "  %s || principal_id FROM ba_alloc ORDER BY id",
+            [on, f"{result.run_key}:p"],
+        )
+        result.allocations = cursor.rowcount
         cursor.execute("SELECT DISTINCT principal_id FROM ba_alloc ORDER BY 1")
         posted = [row[0] for row in cursor.fetchall()]
         result.principals = len(posted)

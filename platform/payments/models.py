@@ -127,12 +127,25 @@ class Allocation(models.Model):
     allocated_on = models.DateField(_("дата распределения"))
     payout = models.ForeignKey("Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A reversal (a refund of an allocated payment): a negative row per original allocation, linked to it.
+    reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals",
+                                 db_index=False)
+    # The key of the agent's ledger transaction that posted this row when it is not ``allocation:<payment id>``
+    # (a bulk allocation run's ``allocations:<first>-<last>:p<principal>``, a reversal's own key): the
+    # reconciliation compares each transaction with the rows it covers.
+    ledger_key = models.CharField(max_length=160, null=True, blank=True)
 
     class Meta:
         verbose_name = _("распределение платежа")
         constraints = [
-            models.UniqueConstraint(fields=["payment", "principal", "service_code"], name="allocation_unique"),
+            models.UniqueConstraint(fields=["payment", "principal", "service_code"],
+                                    condition=Q(reverses__isnull=True), name="allocation_unique"),
             models.CheckConstraint(condition=~Q(amount=0), name="allocation_amount_not_zero"),
+            # one reversal row per original and reversal; a reversal gives money back, never adds it
+            models.UniqueConstraint(fields=["reverses", "ledger_key"], condition=Q(reverses__isnull=False),
+                                    name="allocation_reversal_unique"),
+            models.CheckConstraint(condition=Q(reverses__isnull=True) | (Q(amount__lt=0) & Q(ledger_key__isnull=False)),
+                                   name="allocation_reversal_negative"),
         ]
         indexes = [
             models.Index(fields=["principal", "allocated_on"], name="allocation_principal_day_idx"),

@@ -18,7 +18,8 @@ The flow:
 
 Ledger (public schema): a received card payment posts Dr agent.cash / Cr agent.unallocated through
 ``payment_record``; a refund posts the mirror, Dr agent.unallocated / Cr agent.cash, keyed
-``refund:<gateway>:<refund id>``.
+``refund:<gateway>:<refund id>``. A refund of an allocated payment first reverses that much of its allocation
+(``payments.reversal``), so the payees' shares come back to agent.unallocated before the money leaves it.
 """
 
 import json
@@ -59,6 +60,7 @@ from payments.models import (
     Payment,
     PaymentStatus,
 )
+from payments.reversal import allocation_reverse
 from payments.services import CASH, UNALLOCATED, agent_ledger_ensure, payment_record
 from registry.models import UnifiedAccount
 
@@ -295,6 +297,11 @@ def _refund_apply(gw: PaymentGateway, online: OnlinePayment, *, refund_id: str, 
     if refunded <= 0 or online.refunded + refunded > online.amount:
         raise ValueError(f"refund {refund_id} of {refunded} exceeds what is left of {online.amount} "
                          f"(refunded {online.refunded})")
+    full = online.refunded + refunded == online.amount
+    if Payment.objects.filter(pk=online.payment_id, status=PaymentStatus.ALLOCATED).exists():
+        # the payees' shares come back to agent.unallocated first (all that is left of them on a full refund)
+        allocation_reverse(payment_id=online.payment_id, on=_day(created), amount=None if full else refunded,
+                           key=key, reason=str(_("возврат %(r)s по карте") % {"r": refund_id}))
     agent_ledger_ensure()
     ref = f"payment:{online.payment_id}"
     transaction_post(
@@ -303,14 +310,9 @@ def _refund_apply(gw: PaymentGateway, online: OnlinePayment, *, refund_id: str, 
         legs=[Leg(UNALLOCATED, refunded, ref), Leg(CASH, -refunded, ref)],
     )
     online.refunded += refunded
-    full = online.refunded == online.amount
     online.status = IntentStatus.REFUNDED if full else IntentStatus.PARTIALLY_REFUNDED
     online.save(update_fields=["refunded", "status", "updated_at"])
     if full:
-        # TODO(allocation): a payment already allocated among the payees must have its allocations reversed
-        # (each payee's receivable and agent.payable:<principal>) before the money leaves agent.unallocated;
-        # that belongs to the allocation work, not built here. Until then a refund of an allocated payment
-        # leaves agent.unallocated in debit by the refunded sum, which the allocation reversal will clear.
         Payment.objects.filter(pk=online.payment_id).update(status=PaymentStatus.REFUNDED)
     return True
 

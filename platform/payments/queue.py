@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from billing_core.error_codes import ErrorCode
 from documents.models import Epd
 from ledger.services import Leg, transaction_post
-from payments.models import Payment, PaymentStatus
+from payments.models import Channel, Payment, PaymentStatus
+from payments.reversal import allocation_reverse
 from payments.services import CASH, UNALLOCATED, agent_ledger_ensure
 from registry.models import UnifiedAccount
 from tenants.schemas import across_schemas, active_principals
@@ -109,12 +110,20 @@ def payment_resolve(*, payment_id: int, user, els: str = "", account_number: str
 
 @transaction.atomic
 def payment_return(*, payment_id: int, user, note: str = "", on: date | None = None) -> Payment:
-    """Send a queued payment back to the payer: ``refunded``, Dr agent.unallocated / Cr agent.cash, once."""
-    payment = _queued(payment_id)
+    """Send a queued payment back to the payer: ``refunded``, Dr agent.unallocated / Cr agent.cash, once.
+
+    An allocated payment (not a card payment: that one goes back through the gateway's refund) may be sent
+    back too: its allocation is reversed first (``payments.reversal``)."""
+    on = on or timezone.localdate()
+    ref = f"payment:{payment_id}"
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is not None and payment.status == PaymentStatus.ALLOCATED and payment.channel != Channel.CARD_ONLINE:
+        allocation_reverse(payment_id=payment.pk, on=on, key=f"return:{ref}", reason=_("возврат плательщику"))
+    else:
+        payment = _queued(payment_id)
     agent_ledger_ensure()
-    ref = f"payment:{payment.pk}"
     transaction_post(
-        kind="payment_returned", key=f"return:{ref}", occurred_on=on or timezone.localdate(),
+        kind="payment_returned", key=f"return:{ref}", occurred_on=on,
         memo=_("Возврат платежа %(id)s плательщику") % {"id": payment.pk},
         legs=[Leg(UNALLOCATED, payment.amount, ref), Leg(CASH, -payment.amount, ref)],
     )

@@ -10,21 +10,27 @@ does not change when a late file is loaded for another day. Allocations belong t
 The report has three parts:
 
 1. **Intake** of the day by channel, split into allocated (the sum of the payments' allocations),
-   pending (unmatched, ambiguous, matched but not allocated; each payment named) and refunded. An
-   allocated payment whose allocations do not add up to it, or a pending one that has allocations, is
-   an unexplained difference, named by payment.
+   pending (unmatched, ambiguous, matched but not allocated; each payment named) and refunded (a refunded
+   payment whole; of an allocated one, what its reversals took back, named). An allocated payment whose
+   original allocations do not add up to it, a refunded one whose allocations were not all reversed, or a
+   pending one that has allocations, is an unexplained difference, named by payment.
 2. **Allocations made** that day, split into what is in payouts (net and fee) and what is not yet paid
    out (each principal named with the reason: not built yet, no contract, …). A payout covering several
    days has one fee; its fee is attributed to the days by the largest-remainder method in proportion to
    each day's sum, so the parts are exact to the kopeck and add up to the payout's fee. A payout whose
    gross is not the sum of its allocations is a difference, named. Payouts not yet exported, or
    exported and not yet confirmed by the bank statement, are listed as explained items.
-3. **Ledger**: for every posting the day's operations imply (``payment:<id>``, ``allocation:<payment
-   id>``, ``payout:<id>``) the expected legs per account against the legs actually posted, in one
-   FULL JOIN; each disagreement is named by its key and account. Then the balances at the end of the day
+3. **Ledger**: for every transaction the day's operations imply, the legs expected from the rows it
+   covers against the legs actually posted, in one FULL JOIN; each disagreement is named by the
+   transaction's key and account, with the rows it covers. Batch postings are understood: a registry or
+   statement file posts one ``registry:<import id>`` for every payment it inserted (``registry_import_id``),
+   dated its latest payment day; a bulk allocation run posts one ``allocations:<first>-<last>:p<principal>``
+   per principal, and a reversal one ``allocation_reversal:<payment id>:<key>``, each allocation row
+   carrying the key of the transaction that posted it (``ledger_key``; none: ``allocation:<payment id>``).
+   Single payments post ``payment:<id>``, payouts ``payout:<id>``. Then the balances at the end of the day
    of ``agent.cash``, ``agent.unallocated``, ``agent.fee`` and each ``agent.payable:<principal>``
-   against the same rules over all days up to it. Ledger operations of other kinds (card refunds,
-   reversals) are taken as posted and listed, since no operational table holds their amounts by day.
+   against the same rules over all days up to it. Ledger operations of other kinds (card refunds, returns
+   to the payer) are taken as posted and listed, since no operational table holds their amounts by day.
 
 Everything is a handful of set-based queries whatever the day's volume; pending payments are listed
 up to ``LIST_LIMIT`` with their total count.
@@ -32,6 +38,7 @@ up to ``LIST_LIMIT`` with their total count.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,7 +55,8 @@ PAYABLE_PREFIX = "agent.payable:"
 LIST_LIMIT = 1000
 ZERO = Decimal("0.00")
 PENDING = (PaymentStatus.UNMATCHED, PaymentStatus.AMBIGUOUS, PaymentStatus.MATCHED)
-POSTED_KINDS = ("payment_received", "allocation", "payout")
+# The kinds whose transactions the operational rows imply (above: ``_EXPECTED``); others are taken as posted.
+POSTED_KINDS = ("payment_received", "registry_received", "allocation", "allocation_reversal", "payout")
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Difference:
     expected: Decimal
     actual: Decimal
     message: str
+    rows: str = ""  # for a ledger difference: the rows the transaction covers, in words
 
     @property
     def amount(self) -> Decimal:
@@ -134,46 +143,70 @@ def _fetch(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+# Each payment of the day with its allocations: the originals, and their reversals (refunds after allocation).
+# A lateral lookup by payment id (an index scan each) rather than a join to an aggregate: right after a large
+# import the statistics are stale, and the planner would join the aggregate by a nested loop without an index.
+_DAY_PAYMENTS = (
+    "FROM payments_payment p CROSS JOIN LATERAL (SELECT COALESCE(SUM(amount) FILTER (WHERE reverses_id IS NULL), "
+    "0) AS orig, COALESCE(SUM(amount) FILTER (WHERE reverses_id IS NOT NULL), 0) AS rev FROM payments_allocation "
+    "WHERE payment_id = p.id) a WHERE p.paid_on = %(day)s"
+)
+
+
 def _intake(day: date, report: DayReconciliation) -> None:
-    for channel, status, amount, allocated, count in _fetch(
-        "SELECT p.channel, p.status, SUM(p.amount), SUM(COALESCE(a.s, 0)), COUNT(*) FROM payments_payment p "
-        "LEFT JOIN (SELECT payment_id, SUM(amount) AS s FROM payments_allocation WHERE payment_id IN "
-        "(SELECT id FROM payments_payment WHERE paid_on = %(day)s) GROUP BY payment_id) a "
-        "ON a.payment_id = p.id WHERE p.paid_on = %(day)s GROUP BY 1, 2", {"day": day},
+    for channel, status, amount, net, reversed_, count in _fetch(
+        f"SELECT p.channel, p.status, SUM(p.amount), SUM(a.orig + a.rev), SUM(a.rev), COUNT(*) {_DAY_PAYMENTS} "
+        "GROUP BY 1, 2", {"day": day},
     ):
         report.money_in[channel] = report.money_in.get(channel, ZERO) + amount
         report.payments_count += count
         if status == PaymentStatus.ALLOCATED:
-            report.allocated += allocated
+            # a partial refund after allocation reversed that much of it: refunded, no longer allocated
+            report.allocated += net
+            report.refunded -= reversed_
         elif status == PaymentStatus.REFUNDED:
             report.refunded += amount
         else:
             report.pending[status] = report.pending.get(status, ZERO) + amount
             report.pending_count += count
-    # rows that break the first equation: allocations not adding up to the payment, or on a pending one
-    for pid, status, amount, allocated in _fetch(
-        "SELECT p.id, p.status, p.amount, COALESCE(a.s, 0) FROM payments_payment p "
-        "LEFT JOIN (SELECT payment_id, SUM(amount) AS s FROM payments_allocation WHERE payment_id IN "
-        "(SELECT id FROM payments_payment WHERE paid_on = %(day)s) GROUP BY payment_id) a "
-        "ON a.payment_id = p.id WHERE p.paid_on = %(day)s AND ("
-        "(p.status = 'allocated' AND COALESCE(a.s, 0) <> p.amount) OR "
-        "(p.status NOT IN ('allocated', 'refunded') AND COALESCE(a.s, 0) <> 0)) ORDER BY p.id", {"day": day},
+    # rows that break the first equation: allocations not adding up to the payment, reversed beyond it, left
+    # standing on a refunded payment, or on a pending one
+    for pid, status, amount, orig, net in _fetch(
+        f"SELECT p.id, p.status, p.amount, a.orig, a.orig + a.rev {_DAY_PAYMENTS} AND ("
+        "(p.status = 'allocated' AND (a.orig <> p.amount OR a.orig + a.rev < 0)) OR "
+        "(p.status <> 'allocated' AND a.orig + a.rev <> 0)) ORDER BY p.id", {"day": day},
+    ):
+        if status == PaymentStatus.ALLOCATED and orig != amount:
+            report.differences.append(Difference("payment", f"payment:{pid}", "", amount, orig, _(
+                "Платёж %(id)s распределён на %(a)s руб. при сумме %(s)s руб.") % {"id": pid, "a": orig,
+                                                                                 "s": amount}))
+        elif status == PaymentStatus.ALLOCATED:
+            report.differences.append(Difference("payment", f"payment:{pid}", "", ZERO, net, _(
+                "Платёж %(id)s: сторно распределений больше распределённого на %(a)s руб.") % {"id": pid,
+                                                                                              "a": -net}))
+        elif status == PaymentStatus.REFUNDED:
+            report.differences.append(Difference("payment", f"payment:{pid}", "", ZERO, net, _(
+                "Платёж %(id)s возвращён, но его распределения на %(a)s руб. не сторнированы.") % {
+                "id": pid, "a": net}))
+            report.refunded -= net  # counted once, as the difference it is
+            report.allocated += net
+        else:
+            report.differences.append(Difference("payment", f"payment:{pid}", "", ZERO, net, _(
+                "Платёж %(id)s в статусе «%(st)s», но у него есть распределения на %(a)s руб.") % {
+                "id": pid, "st": PaymentStatus(status).label, "a": net}))
+            report.pending[status] -= net  # counted once, as the difference it is
+            report.allocated += net
+    for pid, status, amount, reversed_, channel, ref, note in _fetch(
+        f"SELECT p.id, p.status, p.amount, -a.rev, p.channel, p.payer_ref, p.match_note {_DAY_PAYMENTS} "
+        "AND (p.status = ANY(%(listed)s) OR (p.status = 'allocated' AND a.rev <> 0)) ORDER BY p.id LIMIT %(limit)s",
+        {"day": day, "listed": [*PENDING, PaymentStatus.REFUNDED], "limit": LIST_LIMIT},
     ):
         if status == PaymentStatus.ALLOCATED:
-            report.differences.append(Difference("payment", f"payment:{pid}", "", amount, allocated, _(
-                "Платёж %(id)s распределён на %(a)s руб. при сумме %(s)s руб.") % {"id": pid, "a": allocated,
-                                                                                 "s": amount}))
-        else:
-            report.differences.append(Difference("payment", f"payment:{pid}", "", ZERO, allocated, _(
-                "Платёж %(id)s в статусе «%(st)s», но у него есть распределения на %(a)s руб.") % {
-                "id": pid, "st": PaymentStatus(status).label, "a": allocated}))
-            report.pending[status] -= allocated  # counted once, as the difference it is
-            report.allocated += allocated
-    for pid, status, amount, channel, ref, note in _fetch(
-        "SELECT id, status, amount, channel, payer_ref, match_note FROM payments_payment "
-        "WHERE paid_on = %s AND status = ANY(%s) ORDER BY id LIMIT %s",
-        [day, [*PENDING, PaymentStatus.REFUNDED], LIST_LIMIT],
-    ):
+            report.explained.append(Explained("refunded_payment", f"payment:{pid}", reversed_, _(
+                "Платёж %(id)s (%(ch)s, «%(ref)s») возвращён частично: %(r)s руб. из %(s)s руб.; "
+                "распределения на эту сумму сторнированы.") % {
+                "id": pid, "ch": channel, "ref": ref, "r": reversed_, "s": amount}))
+            continue
         kind = "refunded_payment" if status == PaymentStatus.REFUNDED else "pending_payment"
         report.explained.append(Explained(kind, f"payment:{pid}", amount, _(
             "Платёж %(id)s (%(ch)s, «%(ref)s») — %(st)s. %(note)s") % {
@@ -244,25 +277,89 @@ def _allocations(day: date, report: DayReconciliation) -> None:
         report.paid_out_net + report.paid_out_fee + report.not_paid_out))
 
 
-# The legs each operation implies (key, account code, amount), for a range of days. The allocation posting
-# debits agent.unallocated with the payment's amount; a payment whose allocations do not add up to it is named
-# in the intake part already.
+# The legs each ledger transaction implies (key, account code, amount), for the transactions dated in a range of
+# days, computed from the rows each one covers:
+# - ``payment:<id>``: a payment recorded one at a time (card, cash desk), dated its ``paid_on``;
+# - ``registry:<import id>``: every payment a registry or statement file inserted (``registry_import_id``), in one
+#   transaction dated the latest ``paid_on`` among them;
+# - ``allocation:<payment id>``: a payment allocated on its own; an allocation posted by another transaction
+#   carries that transaction's key (``ledger_key``): a bulk run's ``allocations:<first>-<last>:p<principal>``,
+#   a reversal's ``allocation_reversal:<payment id>:<key>``; either dated ``allocated_on``. The agent.unallocated
+#   leg is the sum of the rows (a payment whose allocations do not add up to it is named in the intake part);
+# - ``payout:<id>``: an exported payout, dated its order's date.
 _EXPECTED = """
-SELECT 'payment:' || p.id, %(cash)s, p.amount FROM payments_payment p WHERE p.paid_on BETWEEN %(lo)s AND %(hi)s
+SELECT 'payment:' || p.id, x.code, x.amount FROM payments_payment p
+ CROSS JOIN LATERAL (VALUES (%(cash)s, p.amount), (%(unallocated)s, -p.amount)) AS x(code, amount)
+ WHERE p.paid_on BETWEEN %(lo)s AND %(hi)s AND p.registry_import_id IS NULL
 UNION ALL
-SELECT 'payment:' || p.id, %(unallocated)s, -p.amount FROM payments_payment p WHERE p.paid_on BETWEEN %(lo)s AND %(hi)s
+SELECT 'registry:' || r.id, x.code, x.amount FROM (
+   SELECT registry_import_id AS id, SUM(amount) AS amount FROM payments_payment
+   WHERE registry_import_id IN (SELECT registry_import_id FROM payments_payment
+                                WHERE paid_on BETWEEN %(lo)s AND %(hi)s AND registry_import_id IS NOT NULL)
+   GROUP BY registry_import_id HAVING MAX(paid_on) BETWEEN %(lo)s AND %(hi)s) r
+ CROSS JOIN LATERAL (VALUES (%(cash)s, r.amount), (%(unallocated)s, -r.amount)) AS x(code, amount)
 UNION ALL
-SELECT 'allocation:' || a.payment_id, %(unallocated)s, SUM(a.amount) FROM payments_allocation a
- WHERE a.allocated_on BETWEEN %(lo)s AND %(hi)s GROUP BY a.payment_id
+SELECT COALESCE(a.ledger_key, 'allocation:' || a.payment_id), %(unallocated)s, SUM(a.amount) FROM payments_allocation a
+ WHERE a.allocated_on BETWEEN %(lo)s AND %(hi)s GROUP BY 1
 UNION ALL
-SELECT 'allocation:' || a.payment_id, %(payable)s || a.principal_id, -SUM(a.amount) FROM payments_allocation a
- WHERE a.allocated_on BETWEEN %(lo)s AND %(hi)s GROUP BY a.payment_id, a.principal_id
+SELECT COALESCE(a.ledger_key, 'allocation:' || a.payment_id), %(payable)s || a.principal_id, -SUM(a.amount)
+ FROM payments_allocation a WHERE a.allocated_on BETWEEN %(lo)s AND %(hi)s GROUP BY 1, a.principal_id
 UNION ALL
 SELECT 'payout:' || o.id, x.code, x.amount FROM payments_payout o
  CROSS JOIN LATERAL (VALUES (%(payable)s || o.principal_id, o.gross), (%(cash)s, -o.net), (%(fee)s, -o.fee))
    AS x(code, amount)
  WHERE o.order_date BETWEEN %(lo)s AND %(hi)s AND o.status IN ('exported', 'confirmed') AND x.amount <> 0
 """
+
+_BULK_KEY = re.compile(r"^allocations:(\d+)-(\d+):p(\d+)$")
+
+
+def _covered(keys: set[str]) -> dict[str, str]:
+    """Which rows each transaction key covers, in words, for the keys named in differences (a few queries)."""
+    out: dict[str, str] = {}
+    registries, bulk, reversals = [], [], []
+    for key in sorted(keys):
+        kind, _sep, rest = key.partition(":")
+        if kind == "payment" and rest.isdigit():
+            out[key] = _("платёж %(id)s") % {"id": rest}
+        elif kind == "allocation" and rest.isdigit():
+            out[key] = _("распределения платежа %(id)s") % {"id": rest}
+        elif kind == "payout" and rest.isdigit():
+            out[key] = _("перечисление %(id)s") % {"id": rest}
+        elif kind == "registry" and rest.isdigit():
+            registries.append(int(rest))
+            out[key] = _("платежи файла %(id)s: нет ни одного") % {"id": rest}
+        elif (match := _BULK_KEY.match(key)) is not None:
+            bulk.append((key, int(match[1]), int(match[2])))
+            out[key] = _("распределения №%(lo)s–%(hi)s принципала %(p)s: нет ни одного") % {
+                "lo": match[1], "hi": match[2], "p": match[3]}
+        elif kind == "allocation_reversal" and rest.partition(":")[0].isdigit():
+            reversals.append((key, int(rest.partition(":")[0])))
+            out[key] = _("сторно распределений платежа %(id)s: нет ни одного") % {"id": rest.partition(":")[0]}
+        else:
+            out[key] = _("не связана ни с одной строкой")
+    if registries:
+        for rid, n, lo, hi, total in _fetch(
+            "SELECT registry_import_id, COUNT(*), MIN(id), MAX(id), SUM(amount) FROM payments_payment "
+            "WHERE registry_import_id = ANY(%s) GROUP BY 1", [registries],
+        ):
+            out[f"registry:{rid}"] = _("платежи файла %(id)s: %(n)s шт. (№%(lo)s–%(hi)s) на %(s)s руб.") % {
+                "id": rid, "n": n, "lo": lo, "hi": hi, "s": total}
+    if bulk or reversals:
+        for key, n, lo, hi, total in _fetch(
+            "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
+            "JOIN unnest(%s::text[], %s::bigint[], %s::bigint[]) AS k(key, lo, hi) "
+            "ON a.id BETWEEN k.lo AND k.hi AND a.ledger_key = k.key GROUP BY 1 "
+            "UNION ALL "
+            "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
+            "JOIN unnest(%s::text[], %s::bigint[]) AS k(key, payment_id) "
+            "ON a.payment_id = k.payment_id AND a.ledger_key = k.key GROUP BY 1",
+            [[b[0] for b in bulk], [b[1] for b in bulk], [b[2] for b in bulk], [r[0] for r in reversals],
+             [r[1] for r in reversals]],
+        ):
+            out[key] = _("распределения №%(lo)s–%(hi)s: %(n)s шт. на %(s)s руб.") % {
+                "lo": lo, "hi": hi, "n": n, "s": total}
+    return out
 
 
 def _ledger(day: date, report: DayReconciliation) -> None:
@@ -279,15 +376,19 @@ def _ledger(day: date, report: DayReconciliation) -> None:
         "FROM expected e FULL JOIN actual a ON a.key = e.key AND a.code = e.code ORDER BY 1, 2", params,
     )
     turnover: dict[str, dict[str, Decimal]] = {}
+    wrong: list[tuple[str, str, Decimal, Decimal]] = []
     for key, code, expected, actual in rows:
         group = PAYABLE_PREFIX + "*" if code.startswith(PAYABLE_PREFIX) else code
         entry = turnover.setdefault(group, {"expected": ZERO, "actual": ZERO})
         entry["expected"] += expected
         entry["actual"] += actual
         if expected != actual:
-            report.differences.append(Difference("ledger", key, code, expected, actual, _(
-                "Проводка %(key)s по счёту %(code)s: ожидалось %(e)s, в регистре %(a)s.") % {
-                "key": key, "code": code, "e": expected, "a": actual}))
+            wrong.append((key, code, expected, actual))
+    covered = _covered({w[0] for w in wrong}) if wrong else {}
+    for key, code, expected, actual in wrong:
+        report.differences.append(Difference("ledger", key, code, expected, actual, _(
+            "Проводка %(key)s по счёту %(code)s: ожидалось %(e)s, в регистре %(a)s (%(rows)s).") % {
+            "key": key, "code": code, "e": expected, "a": actual, "rows": covered[key]}, rows=covered[key]))
     # other operations of the day (card refunds, reversals): taken as posted, listed
     for kind, key, code, amount in _fetch(
         "SELECT t.kind, t.key, a.code, l.amount FROM ledger_ledgertransaction t "

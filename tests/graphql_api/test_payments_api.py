@@ -244,11 +244,6 @@ def test_the_whole_day_through_the_api(world, tenants, gql):
     # the posting-by-posting check is test_reconciliation_names_no_difference_after_registry_and_bulk_allocation
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain: the set-based intake posts one ledger transaction per file (registry:<import id>, kind "
-    "registry_received) and bulk allocation one per run and principal (allocations:<first>-<last>:p<id>); "
-    "payments.reconciliation expects payment:<id> and allocation:<payment id> and counts registry_received as "
-    "another operation, so it names differences that are not there"))
 def test_reconciliation_names_no_difference_after_registry_and_bulk_allocation(world, tenants, gql):
     operator = world["operator"]
     agent = gql(tenants.public_host, user=operator)

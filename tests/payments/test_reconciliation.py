@@ -132,3 +132,64 @@ def test_a_payment_without_its_ledger_posting_and_a_stray_posting_are_named(worl
     assert balances[UNALLOCATED] == D("42.00")
     # the pending payment itself is still explained on the intake side
     assert any(e.ref == f"payment:{broken}" for e in r.explained)
+
+
+# --- batch postings: one transaction per registry file, one per bulk allocation run and principal -------------------
+
+
+def _registry(world, rows: list[tuple[str, str, str]]):
+    """A Sberbank registry of (household, amount, dd-mm-yyyy) rows, imported through the real intake."""
+    from payments.registry_import import registry_import
+    from tests.payments.test_registry_import import sber_file, sber_line
+
+    data = sber_file([sber_line(n, world[who].number, amount, day=day)
+                      for n, (who, amount, day) in enumerate(rows, start=1)])
+    return registry_import(data=data, filename="reg.txt", layout_name="sber_standard")
+
+
+def test_a_registry_file_over_two_days_and_a_bulk_run_reconcile_per_transaction(world):
+    from ledger.models import LedgerTransaction
+    from payments.bulk_allocation import payments_allocate
+
+    imp = _registry(world, [("mine", "1000,00", "16-10-2026"), ("other", "250,00", "16-10-2026"),
+                            ("mine", "99,99", "17-10-2026")])
+    payments = Payment.objects.filter(registry_import=imp)
+    run = payments_allocate(payment_ids=list(payments.values_list("pk", flat=True)), on=SAT)
+    file_total = payments.aggregate(s=Sum("amount"))["s"]
+
+    fri, sat = reconciliation_day(day=FRI), reconciliation_day(day=SAT)
+
+    # one transaction for the file, dated its latest payment day; one per principal for the run
+    assert list(LedgerTransaction.objects.filter(kind="registry_received").values_list("key", "occurred_on")) == [
+        (f"registry:{imp.pk}", SAT)]
+    assert run.payments == 3 and Allocation.objects.filter(ledger_key__startswith=run.run_key).count() == \
+        run.allocations
+    for r in (fri, sat):
+        assert r.ok and r.differences == [] and r.unexplained == 0, r.differences
+        assert not any(e.kind == "other_ledger_operation" for e in r.explained)  # nothing is "taken as posted"
+    assert fri.money_in_total == _payments(FRI) and fri.allocated == _payments(FRI)
+    assert CASH not in fri.ledger_day  # the file is posted on its last day
+    assert sat.ledger_day[CASH] == {"expected": file_total, "actual": file_total}
+    assert sat.ledger_day[UNALLOCATED]["actual"] == 0  # the whole file received, then all of it allocated
+    assert sat.ledger_balance[CASH] == {"expected": file_total, "actual": file_total}
+
+
+def test_a_registry_posting_that_disagrees_with_its_payments_is_named_with_them(world):
+    imp = _registry(world, [("mine", "1000,00", "16-10-2026"), ("other", "250,00", "16-10-2026")])
+    with connection.cursor() as cursor:  # a broken intake path: a payment claimed by the file but never posted
+        cursor.execute(
+            "INSERT INTO payments_payment (channel, source, external_id, amount, paid_on, received_at, payer_ref, "
+            "payer_name, purpose, status, match_note, registry_import_id) VALUES ('bank_registry', 'broken', '1', "
+            "42.00, %s, now(), '', '', '', 'unmatched', '', %s)", [FRI, imp.pk])
+    rows = Payment.objects.filter(registry_import=imp)
+    claimed = rows.aggregate(s=Sum("amount"))["s"]
+
+    r = reconciliation_day(day=FRI)
+
+    key = f"registry:{imp.pk}"
+    named = {(d.ref, d.account): d for d in r.differences if d.kind == "ledger"}
+    assert (named[(key, CASH)].expected, named[(key, CASH)].actual) == (claimed, claimed - D("42.00"))
+    assert (named[(key, UNALLOCATED)].expected, named[(key, UNALLOCATED)].actual) == (-claimed, -claimed + 42)
+    ids = sorted(rows.values_list("pk", flat=True))
+    assert f"{len(ids)} шт. (№{ids[0]}–{ids[-1]}) на {claimed} руб." in named[(key, CASH)].message
+    assert r.unexplained == 42 + 42 and not r.ok
