@@ -3,17 +3,22 @@
 run:  PostgreSQL (embedded via pgserver unless DATABASE_URL is set), migrations of the
       public, template and principal schemas, the demo data, the web server, and a real
       Celery worker and beat (on a filesystem broker unless CELERY_BROKER_URL is set).
+      Unless STRIPE_API_BASE is set, a local fake Stripe (localstripe, loopback only) for the
+      demo's card payments and its webhooks (without it the demo runs with no card payments).
       Ctrl-C stops everything it started.
 test: the same database rule; ruff, then pytest. Celery tests use the machine's Redis
       when CELERY_BROKER_URL is unset and Redis answers on 127.0.0.1:6379.
 """
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -60,6 +65,88 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
+# localstripe (the local fake Stripe) served on loopback only, without its pickle-to-/tmp persistence
+LOCALSTRIPE = """
+import sys
+from aiohttp import web
+import localstripe.resources
+from localstripe.server import app
+localstripe.resources.Store.dump_to_disk = lambda self: None
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_ok(url: str, *, data: bytes | None = None, headers: dict | None = None) -> bool:
+    request = urllib.request.Request(url, data=data, headers=headers or {},  # noqa: S310 — loopback only
+                                     method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 — our own loopback servers
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def localstripe_start(env: dict) -> subprocess.Popen | None:
+    """Start localstripe on a free loopback port and point STRIPE_* at it; None (and a note) if it fails."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    secret_key = "sk_test_demo_localstripe"
+    logfile = STATE / "localstripe.log"
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        process = subprocess.Popen([PY, "-c", LOCALSTRIPE, str(port)], cwd=ROOT, stdout=logfile.open("wb"),
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as exc:
+        log(f"localstripe did not start ({exc}): the demo runs without card payments")
+        return None
+    deadline = time.monotonic() + 20
+    auth = {"Authorization": f"Bearer {secret_key}"}
+    while not http_ok(f"{base}/v1/events?limit=1", headers=auth):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_process(process)
+            log(f"localstripe did not start (see {logfile}): the demo runs without card payments")
+            return None
+        time.sleep(0.2)
+    env.update(PAYMENT_GATEWAY="stripe", STRIPE_API_BASE=base, STRIPE_SECRET_KEY=secret_key,
+               STRIPE_WEBHOOK_SECRET="whsec_demo_" + secrets.token_hex(12))
+    log(f"online payments: localstripe (a local fake Stripe) on {base}")
+    return process
+
+
+def localstripe_webhook(env: dict, port: int) -> None:
+    """Once the web server answers, have localstripe deliver its signed events to our webhook."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.3)
+    url = f"http://localhost:{port}/webhooks/stripe"
+    body = json.dumps({"url": url, "secret": env["STRIPE_WEBHOOK_SECRET"]}).encode()
+    if http_ok(f"{env['STRIPE_API_BASE']}/_config/webhooks/demo", data=body,
+               headers={"Content-Type": "application/json"}):
+        log(f"localstripe delivers its webhooks to {url}")
+    else:
+        log("localstripe's webhook could not be registered: card payments are recorded only when handled by hand")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def manage(*args: str, env: dict) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -76,21 +163,26 @@ def run(argv: list[str]) -> int:
         log("broker: embedded filesystem broker in .local/broker")
     log("migrating public, template and principal schemas")
     manage("migrate_platform", "-v", "0", env=env)
-    log("loading the demo data")
-    manage("demo_seed", "--port", str(port), env=env)
+    stripe_server = None
+    if env.get("STRIPE_API_BASE"):
+        log(f"online payments: STRIPE_API_BASE from the environment ({env['STRIPE_API_BASE']})")
+    else:
+        stripe_server = localstripe_start(env)
+    try:
+        log("loading the demo data")
+        manage("demo_seed", "--port", str(port), env=env)
+    except BaseException:
+        if stripe_server is not None:
+            stop_process(stripe_server)
+        raise
 
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen] = [stripe_server] if stripe_server is not None else []
 
     def start(name: str, cmd: list[str]) -> None:
         log(f"starting {name}")
         children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True))
 
-    celery = [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite"]
-    start("web", [PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"])
-    start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
-    start("beat", [*celery, "beat", "--loglevel", "INFO"])
-    log(f"ready: http://localhost:{port}/graphql — Ctrl-C stops everything")
-
+    # from here on Ctrl-C stops the loop below, which stops every child (localstripe included)
     stopping = False
 
     def stop(*_):
@@ -99,6 +191,15 @@ def run(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+
+    celery = [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite"]
+    start("web", [PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"])
+    start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
+    start("beat", [*celery, "beat", "--loglevel", "INFO"])
+    if stripe_server is not None and not stopping:
+        localstripe_webhook(env, port)
+    log(f"ready: http://localhost:{port}/graphql — Ctrl-C stops everything")
+
     code = 0
     while not stopping:
         for child in children:

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from agentsite.demo_billing import demo_billing_seed
 from agentsite.demo_documents import demo_epd_seed
+from agentsite.demo_payments import demo_payments_seed
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
 from billing_core.service_kinds import ServiceKind
 from cabinet.models import ResidentLink
@@ -180,4 +181,5 @@ def demo_seed() -> dict:
         "epd": epd,
         "houses": House.objects.count(),
         "premises": Premise.objects.count(),
+        "payments": demo_payments_seed(),
     }

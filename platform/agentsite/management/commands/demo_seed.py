@@ -20,6 +20,17 @@ class Command(BaseCommand):
             f"{result['premises']} помещений."
         ))
         out.write(f"  ЕПД за 10.2026: {result['epd']['documents']} документов, замечаний: {result['epd']['issues']}")
+        day = result["payments"]
+        reconciled = "; ".join(f"{r['day']:%d.%m}: поступило {r['money_in']}, расхождений {r['unexplained']}"
+                               for r in day.reconciliation)
+        out.write(f"  Платёжный день {day.day:%d.%m.%Y}: касса {day.cash['receipts']} чеков на {day.cash['total']}, "
+                  f"реестр {day.registry['posted']} платежей на {day.registry['amount']}, "
+                  f"карта {day.card.get('amount', '—')}; распределено {day.allocation['allocated_payments']} платежей "
+                  f"на {day.allocation['allocated_amount']}; "
+                  f"перечислений за {day.payout_day:%d.%m.%Y}: {len(day.payouts.get('items', []))} "
+                  f"на {day.payouts.get('net', '—')}; сверка — {reconciled}")
+        for note in day.notes:
+            out.write(f"  {note}")
         out.write(f"  Агент (бэк-офис, кабинет жителя): http://{settings.PUBLIC_HOST}:{port}/graphql")
         for principal in result["principals"]:
             domain = Domain.objects.filter(tenant=principal, is_primary=True).first()
