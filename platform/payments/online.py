@@ -183,17 +183,24 @@ def gateway_webhook_receive(*, gateway_name: str, payload: bytes, headers) -> Ga
     gw = gateway(gateway_name)
     event = gw.parse_webhook(payload, headers)
     gateway_event_store(gateway_name=gw.name, event_id=event.id, event_type=event.type, payload=event.payload)
-    return gateway_event_handle(gateway_name=gw.name, event_id=event.id)
+    # A copy arriving while another delivery of the same event is being handled does not queue behind it:
+    # it is answered at once (the event is stored; if that handling fails, its own delivery says so and
+    # the gateway delivers again).
+    return gateway_event_handle(gateway_name=gw.name, event_id=event.id, wait=False)
 
 
-def gateway_event_handle(*, gateway_name: str, event_id: str) -> GatewayEvent:
+def gateway_event_handle(*, gateway_name: str, event_id: str, wait: bool = True) -> GatewayEvent:
     """Handle a stored event once: under its row lock, only while RECEIVED or FAILED.
 
     A failure is recorded on the event (FAILED, with the error) and its effects are rolled back, so the
-    next delivery, or ``gateway_events_retry``, handles it again from scratch.
+    next delivery, or ``gateway_events_retry``, handles it again from scratch. With ``wait=False`` an event
+    locked by another handler is returned as it stands instead of waiting for the lock.
     """
     with transaction.atomic():
-        event = GatewayEvent.objects.select_for_update().get(gateway=gateway_name, event_id=event_id)
+        event = (GatewayEvent.objects.select_for_update(skip_locked=not wait)
+                 .filter(gateway=gateway_name, event_id=event_id).first())
+        if event is None:  # being handled right now by another delivery
+            return GatewayEvent.objects.get(gateway=gateway_name, event_id=event_id)
         if event.status not in RETRIABLE:
             return event
         try:
