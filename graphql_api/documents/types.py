@@ -63,7 +63,23 @@ class EpdMeterNode(graphene.ObjectType):
     current = graphene.Decimal(resolver=_money_key("current"))
 
 
-class EpdPayeeNode(graphene.ObjectType):
+class _BalanceAmounts(graphene.ObjectType):
+    """The balance columns a payee's block and the document's totals both print (roubles)."""
+
+    class Meta:
+        abstract = True
+
+    opening = graphene.Decimal(required=True, resolver=_money_key("opening"))
+    paid = graphene.Decimal(required=True, resolver=_money_key("paid"))
+    charged = graphene.Decimal(required=True, resolver=_money_key("charged"))
+    recalculated = graphene.Decimal(required=True, resolver=_money_key("recalculated"))
+    benefits = graphene.Decimal(required=True, resolver=_money_key("benefits"))
+    penalties = graphene.Decimal(required=True, resolver=_money_key("penalties"))
+    closing = graphene.Decimal(required=True, resolver=_money_key("closing"))
+    amount_due = graphene.Decimal(required=True, resolver=_money_key("amount_due"))
+
+
+class EpdPayeeNode(_BalanceAmounts):
     class Meta:
         name = "EpdPayee"
         description = "Раздел 2 and its lines: one payee's block of a document."
@@ -80,14 +96,6 @@ class EpdPayeeNode(graphene.ObjectType):
         required=True, resolver=_key("account_number"), description="The payer's personal account with this payee."
     )
     qr_mode = graphene.String(required=True, resolver=_key("qr_mode"))
-    opening = graphene.Decimal(required=True, resolver=_money_key("opening"))
-    paid = graphene.Decimal(required=True, resolver=_money_key("paid"))
-    charged = graphene.Decimal(required=True, resolver=_money_key("charged"))
-    recalculated = graphene.Decimal(required=True, resolver=_money_key("recalculated"))
-    benefits = graphene.Decimal(required=True, resolver=_money_key("benefits"))
-    penalties = graphene.Decimal(required=True, resolver=_money_key("penalties"))
-    closing = graphene.Decimal(required=True, resolver=_money_key("closing"))
-    amount_due = graphene.Decimal(required=True, resolver=_money_key("amount_due"))
     debt = graphene.Decimal(required=True, resolver=_money_key("debt"), description="Earlier periods' unpaid debt.")
     advance = graphene.Decimal(required=True, resolver=_money_key("advance"))
     last_payment_date = graphene.Date(resolver=lambda root, info: _date(root.get("last_payment_date")))
@@ -98,18 +106,10 @@ class EpdPayeeNode(graphene.ObjectType):
     meters = graphene.List(graphene.NonNull(EpdMeterNode), required=True, resolver=lambda r, i: r.get("meters") or [])
 
 
-class EpdTotalsNode(graphene.ObjectType):
+class EpdTotalsNode(_BalanceAmounts):
     class Meta:
         name = "EpdTotals"
 
-    opening = graphene.Decimal(required=True, resolver=_money_key("opening"))
-    paid = graphene.Decimal(required=True, resolver=_money_key("paid"))
-    charged = graphene.Decimal(required=True, resolver=_money_key("charged"))
-    recalculated = graphene.Decimal(required=True, resolver=_money_key("recalculated"))
-    benefits = graphene.Decimal(required=True, resolver=_money_key("benefits"))
-    penalties = graphene.Decimal(required=True, resolver=_money_key("penalties"))
-    closing = graphene.Decimal(required=True, resolver=_money_key("closing"))
-    amount_due = graphene.Decimal(required=True, resolver=_money_key("amount_due"))
 
 
 class EpdDocumentNode(graphene.ObjectType):

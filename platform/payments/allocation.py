@@ -25,14 +25,11 @@ from billing_core.allocation import allocate
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks
 from documents.models import Epd, EpdPayee
-from ledger.models import AccountKind
-from ledger.services import Leg, ledger_account_ensure, transaction_post
+from ledger.services import Leg, transaction_post
 from payments.models import Allocation, Payment, PaymentStatus
 from payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
 from tenants.models import Principal
-
-HELD = "agent.held"
-RECEIVABLE = "receivable"
+from tenants.receipts.services import HELD, RECEIVABLE, agent_receipts_insert, principal_ledger_ensure
 
 
 def _document(payment: Payment) -> Epd | None:
@@ -74,28 +71,14 @@ def _lines(payees: list[EpdPayee]) -> tuple[list[tuple[tuple[int, str], Decimal]
 
 def _post_receipts(principal: Principal, account_number: str, rows: list[Allocation], paid_on: date) -> None:
     """The principal's side: receipts on its account, and its own ledger, in its schema."""
-    schema = connection.ops.quote_name(principal.schema_name)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {schema}.receipts_receipt "  # noqa: S608 — the schema name is quoted, values bound
-            "(account_id, service_id, amount, paid_on, source, allocation_id, comment, created_at) "
-            "SELECT a.id, s.id, x.amount, %s, 'agent', x.allocation_id, '', now() "
-            f"FROM unnest(%s::bigint[], %s::numeric[], %s::text[]) AS x(allocation_id, amount, code) "
-            f"JOIN {schema}.billing_personalaccount a ON a.number = %s "
-            f"LEFT JOIN {schema}.billing_service s ON s.code = NULLIF(x.code, '') "
-            "ON CONFLICT (allocation_id) DO NOTHING",
-            [paid_on, [r.pk for r in rows], [r.amount for r in rows], [r.service_code for r in rows],
-             account_number],
-        )
-        if cursor.rowcount != len(rows):
-            # allocations are new (the payment was locked and unallocated): every one must land
-            raise ValidationError({"account": ValidationError(
-                _("Лицевой счёт %(n)s не найден у принципала %(p)s.") % {"n": account_number, "p": principal},
-                code=ErrorCode.NOT_FOUND)})
+    # allocations are new (the payment was locked and unallocated): every one must land
+    if agent_receipts_insert(schema_name=principal.schema_name, rows=rows, paid_on=paid_on) != len(rows):
+        raise ValidationError({"account": ValidationError(
+            _("Лицевой счёт %(n)s не найден у принципала %(p)s.") % {"n": account_number, "p": principal},
+            code=ErrorCode.NOT_FOUND)})
     total = sum((r.amount for r in rows), Decimal(0))
     with schema_context(principal.schema_name):
-        ledger_account_ensure(code=HELD, name=str(_("Денежные средства у агента")), kind=AccountKind.ASSET)
-        ledger_account_ensure(code=RECEIVABLE, name=str(_("Расчёты с потребителями")), kind=AccountKind.ASSET)
+        principal_ledger_ensure()
         transaction_post(
             kind="allocation", key=f"allocation:{rows[0].payment_id}", occurred_on=paid_on,
             memo=str(_("Оплата через агента, лицевой счёт %(n)s") % {"n": account_number}),

@@ -40,11 +40,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from ledger.models import AccountKind
-from ledger.services import ledger_account_ensure
-from payments.allocation import HELD, RECEIVABLE
 from payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
 from tenants.models import Principal
+from tenants.receipts.services import HELD, RECEIVABLE, principal_ledger_ensure
 
 REPORT_LIMIT = 1000  # payment ids kept per reason in the result
 _PAYABLE_PREFIX = payable_account(0).removesuffix("0")  # "agent.payable:", completed in SQL by the principal id
@@ -287,8 +285,7 @@ def _post_public(cursor, run_key: str, principal_ids: list[int], on: date) -> No
 def _post_principal(principal: Principal, run_key: str, on: date) -> int:
     """The principal's side, in its schema (the ledger's balance trigger reads the search path's tables)."""
     with schema_context(principal.schema_name):
-        ledger_account_ensure(code=HELD, name=str(_("Денежные средства у агента")), kind=AccountKind.ASSET)
-        ledger_account_ensure(code=RECEIVABLE, name=str(_("Расчёты с потребителями")), kind=AccountKind.ASSET)
+        principal_ledger_ensure()
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO receipts_receipt (account_id, service_id, amount, paid_on, source, allocation_id, "

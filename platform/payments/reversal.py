@@ -39,12 +39,12 @@ from django_tenants.utils import schema_context
 
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks, to_money
-from ledger.models import AccountKind, LedgerTransaction
-from ledger.services import Leg, ledger_account_ensure, transaction_post
-from payments.allocation import HELD, RECEIVABLE
+from ledger.models import LedgerTransaction
+from ledger.services import Leg, transaction_post
 from payments.models import Allocation, Payment, PaymentStatus
 from payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
 from tenants.models import Principal
+from tenants.receipts.services import HELD, RECEIVABLE, agent_receipts_insert, principal_ledger_ensure
 
 KIND = "allocation_reversal"
 KEY_PREFIX = f"{KIND}:"
@@ -139,29 +139,15 @@ def allocation_reverse(*, payment_id: int, on: date, reason: str, amount: Decima
 
 def _principal_reverse(principal: Principal, rows: list[Allocation], tx_key: str, on: date, memo: str) -> None:
     """The principal's side, in its schema: a negative receipt per reversal row, and its ledger's mirror posting."""
-    schema = connection.ops.quote_name(principal.schema_name)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {schema}.receipts_receipt "  # noqa: S608 — the schema name is quoted, values bound
-            "(account_id, service_id, amount, paid_on, source, allocation_id, comment, created_at) "
-            "SELECT a.id, s.id, x.amount, %s, 'agent', x.allocation_id, %s, now() "
-            "FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::text[]) "
-            "  AS x(allocation_id, amount, code, number) "
-            f"JOIN {schema}.billing_personalaccount a ON a.number = x.number "
-            f"LEFT JOIN {schema}.billing_service s ON s.code = NULLIF(x.code, '') "
-            "ON CONFLICT (allocation_id) DO NOTHING",
-            [on, memo[:300], [r.pk for r in rows], [r.amount for r in rows], [r.service_code for r in rows],
-             [r.account_number for r in rows]],
-        )
-        if cursor.rowcount != len(rows):  # the rows are new: every one must land
-            raise _error("account", _("Лицевой счёт не найден у принципала %(p)s: сторно не проведено.")
-                         % {"p": principal}, ErrorCode.NOT_FOUND)
+    written = agent_receipts_insert(schema_name=principal.schema_name, rows=rows, paid_on=on, comment=memo)
+    if written != len(rows):  # the rows are new: every one must land
+        raise _error("account", _("Лицевой счёт не найден у принципала %(p)s: сторно не проведено.")
+                     % {"p": principal}, ErrorCode.NOT_FOUND)
     by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for r in rows:
         by_account[r.account_number] -= r.amount
     with schema_context(principal.schema_name):
-        ledger_account_ensure(code=HELD, name=str(_("Денежные средства у агента")), kind=AccountKind.ASSET)
-        ledger_account_ensure(code=RECEIVABLE, name=str(_("Расчёты с потребителями")), kind=AccountKind.ASSET)
+        principal_ledger_ensure()
         transaction_post(
             kind=KIND, key=tx_key, occurred_on=on, memo=memo[:500],
             legs=[Leg(HELD, -sum(by_account.values(), ZERO), f"payment:{rows[0].payment_id}")]

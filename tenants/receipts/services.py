@@ -1,5 +1,10 @@
-"""The principal's own receipts: money it collected directly (its cash desk, its bank account), entered
-so that its accounts' balances stay whole. Once per document number and date."""
+"""Money received on the principal's accounts, in its schema.
+
+- The principal's own receipts: money it collected directly (its cash desk, its bank account), entered so
+  that its accounts' balances stay whole. Once per document number and date.
+- The agent's allocations (and their reversals): one receipt per allocation row, once per allocation id,
+  written by ``agent_receipts_insert`` for the payments app.
+"""
 
 from datetime import date
 
@@ -17,6 +22,38 @@ from tenants.receipts.models import Receipt, ReceiptSource
 
 OWN_CASH = "own.cash"
 RECEIVABLE = "receivable"
+HELD = "agent.held"  # money the agent has collected for the principal and holds until the payout
+
+
+def principal_ledger_ensure() -> None:
+    """The principal's ledger accounts for money on its accounts (current schema)."""
+    ledger_account_ensure(code=HELD, name=str(_("Денежные средства у агента")), kind=AccountKind.ASSET)
+    ledger_account_ensure(code=RECEIVABLE, name=str(_("Расчёты с потребителями")), kind=AccountKind.ASSET)
+    ledger_account_ensure(code=OWN_CASH, name=str(_("Собственные поступления")), kind=AccountKind.ASSET)
+
+
+def agent_receipts_insert(*, schema_name: str, rows, paid_on: date, comment: str = "") -> int:
+    """One receipt per agent allocation row (id, amount, service code, account number) in ``schema_name``.
+
+    Idempotent per allocation id; returns how many were written. A row whose account is not in the schema
+    is not written: callers that know their rows are new compare the count.
+    """
+    rows = list(rows)
+    schema = connection.ops.quote_name(schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {schema}.receipts_receipt "  # noqa: S608 — the schema name is quoted, values bound
+            "(account_id, service_id, amount, paid_on, source, allocation_id, comment, created_at) "
+            "SELECT a.id, s.id, x.amount, %s, 'agent', x.allocation_id, %s, now() "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::text[]) "
+            "  AS x(allocation_id, amount, code, number) "
+            f"JOIN {schema}.billing_personalaccount a ON a.number = x.number "
+            f"LEFT JOIN {schema}.billing_service s ON s.code = NULLIF(x.code, '') "
+            "ON CONFLICT (allocation_id) DO NOTHING",
+            [paid_on, comment[:300], [r.pk for r in rows], [r.amount for r in rows], [r.service_code for r in rows],
+             [r.account_number for r in rows]],
+        )
+        return cursor.rowcount
 
 
 def own_receipt_key(document_number: str, paid_on: date) -> str:
@@ -59,8 +96,7 @@ def own_receipt_record(
         row = cursor.fetchone()
     if row is None:
         return Receipt.objects.get(external_key=key), False
-    ledger_account_ensure(code=OWN_CASH, name=str(_("Собственные поступления")), kind=AccountKind.ASSET)
-    ledger_account_ensure(code=RECEIVABLE, name=str(_("Расчёты с потребителями")), kind=AccountKind.ASSET)
+    principal_ledger_ensure()
     transaction_post(kind="own_receipt", key=f"own:{key}", occurred_on=paid_on,
                      memo=str(_("Собственное поступление, документ %(n)s") % {"n": document_number}),
                      legs=[Leg(OWN_CASH, value), Leg(RECEIVABLE, -value, f"pa:{account_number}")])
