@@ -272,13 +272,14 @@ def _decode(data: bytes, layout: RegistryLayout, result: ParsedRegistry) -> str 
             ErrorCode.REGISTRY_ENCODING))
         return None
     if encoding.lower() in ("cp1251", "windows-1251") and not data.isascii():
-        # Nearly every byte decodes in cp1251, so a UTF-8 file would come through as mojibake.
-        # Cyrillic cp1251 text is virtually never valid UTF-8; UTF-8 text always is.
+        # Nearly every byte decodes in cp1251, so a UTF-8 file would come through as mojibake. A Russian
+        # UTF-8 file decodes as UTF-8 *with Cyrillic letters*; cp1251 bytes that merely happen to be valid
+        # UTF-8 (e.g. "ВЁ", C2 A8) decode to other symbols and are read as cp1251.
         try:
-            data.decode("utf-8")
+            as_utf8 = data.decode("utf-8")
         except UnicodeDecodeError:
-            pass
-        else:
+            as_utf8 = ""
+        if any("\u0400" <= ch <= "\u04ff" for ch in as_utf8):
             first = next(i for i, b in enumerate(data) if b >= 0x80)
             line = data[:first].count(b"\n") + 1
             result.errors.append(RegistryError(line, "", _(

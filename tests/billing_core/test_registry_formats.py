@@ -195,6 +195,14 @@ def test_utf8_bytes_in_a_cp1251_layout_name_the_first_non_ascii_line():
     assert parsed.rows == []
 
 
+def test_cp1251_text_that_happens_to_be_valid_utf8_is_read_as_cp1251():
+    # "ВЁ" in cp1251 is C2 A8, which is also valid UTF-8 (a symbol, not a Cyrillic letter): found by Hypothesis
+    line = "02-06-2026;12-00-00;8640;1;000000;ВЁ;addr;0526;0,01;0,00;op0\r\n=1;0,01;0,01;0,00;1;02-06-2026"
+    parsed = parse_registry(line.encode("cp1251"), SBER_STANDARD)
+    assert parsed.errors == []
+    assert [r.payer_name for r in parsed.rows] == ["ВЁ"]
+
+
 def test_cp1251_bytes_in_a_utf8_layout_name_the_first_undecodable_line():
     data = ("id,date,time,account,ipd,payer,address,period,amount,fee\n"
             "1,2026-06-01,10:00:00,7600000001,,Ivanov,addr,2026-05,10.00,0.00\n"
