@@ -52,6 +52,8 @@ SHARED_APPS = [
     "documents",
     "ledger",
     "payments",
+    "appeals",
+    "reports",
     "agentsite",
 ]
 TENANT_APPS = [
@@ -105,6 +107,7 @@ CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
 MIDDLEWARE = [
     "agentsite.middleware.PrincipalRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +155,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 LOGIN_THROTTLE_MAX_FAILURES = int(os.environ.get("LOGIN_THROTTLE_MAX_FAILURES", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
 
+# The code printed on the ЕПД that proves a resident holds the document (cabinet.link_code): an HMAC of the
+# ЕЛС under this secret. Changing it changes every printed code; by default it is derived from SECRET_KEY.
+CABINET_LINK_SECRET = os.environ.get("CABINET_LINK_SECRET", "") or f"cabinet-link:{SECRET_KEY}"
+# Wrong codes a resident may enter within the window before linking is refused for the rest of it.
+CABINET_LINK_MAX_FAILURES = int(os.environ.get("CABINET_LINK_MAX_FAILURES", "5"))
+CABINET_LINK_WINDOW_SECONDS = int(os.environ.get("CABINET_LINK_WINDOW_SECONDS", "900"))
+
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 TIME_ZONE = "Europe/Moscow"
@@ -161,6 +171,12 @@ LOCALE_PATHS = [BASE_DIR / "platform" / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = STATE_DIR / "static"
+# The web front end (portal_frontend/, built by Vite into dist/) is served under /static/app/ by
+# WhiteNoise: straight from dist/ in development, from STATIC_ROOT after collectstatic in production.
+FRONTEND_DIST = Path(os.environ.get("FRONTEND_DIST", BASE_DIR / "portal_frontend" / "dist"))
+STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.is_dir() else []
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", STATE_DIR / "media"))
 
 # --- object storage ------------------------------------------------------------------------
@@ -224,6 +240,12 @@ PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# For the card form in the browser (Stripe.js Elements): the publishable key and where Stripe.js is
+# loaded from (localstripe serves a stand-in under the same path as js.stripe.com).
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_local" if STRIPE_API_BASE else "")
+STRIPE_JS_URL = os.environ.get(
+    "STRIPE_JS_URL", f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/"
+)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from agentsite import views
+from agentsite import frontend, views
 from documents.views import file_download
 from graphql_api.uploads import UploadView
 from graphql_api.view import GatewayView
@@ -13,4 +13,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("files/<str:token>", file_download, name="file_download"),
     path("webhooks/stripe", stripe_webhook, name="stripe_webhook"),
+    # the web front end: every other path is a page of the single-page application
+    path("", frontend.spa, name="spa"),
+    re_path(r"^(?!graphql|uploads/|auth/|health|files/|webhooks/|static/)(?P<path>.+)$", frontend.spa, name="spa_path"),
 ]

@@ -1,0 +1,67 @@
+// Which application this host and user get: the principal portal on a principal's host; on the
+// agent's host, the residents' cabinet for residents and the back office for agent staff.
+import { Alert, Result, Spin } from "antd";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import CabinetApp, { CabinetPublicRoutes } from "./cabinet";
+import OfficeApp from "./office";
+import PortalApp from "./portal";
+import { LoginPage, useMe } from "./shared/auth";
+import { config } from "./shared/config";
+
+function Surface() {
+  const me = useMe();
+  if (me.isLoading) {
+    return (
+      <div style={{ display: "flex", justifyContent: "center", padding: 64 }}>
+        <Spin size="large" aria-label="Загрузка" />
+      </div>
+    );
+  }
+  if (me.error) {
+    return <Alert type="error" showIcon title="Сервер недоступен" description={me.error.message} style={{ margin: 24 }} />;
+  }
+  const user = me.data?.me;
+  if (!user?.isAuthenticated) {
+    if (config.surface === "public") {
+      return (
+        <Routes>
+          {CabinetPublicRoutes()}
+          <Route path="*" element={<CabinetLogin />} />
+        </Routes>
+      );
+    }
+    return <LoginPage />;
+  }
+  if (config.surface === "portal") {
+    if (!user.principalRole) {
+      return <Result status="403" title="Нет доступа" subTitle="У вас нет роли в этой организации." />;
+    }
+    return <PortalApp />;
+  }
+  if (user.isResident) return <CabinetApp />;
+  if (user.agentRole) return <OfficeApp />;
+  return <Result status="403" title="Нет доступа" subTitle="Войдите как житель или сотрудник агента." />;
+}
+
+function CabinetLogin() {
+  return <LoginPage footer={<CabinetSignupLink />} />;
+}
+
+function CabinetSignupLink() {
+  return (
+    <p style={{ marginTop: 16, marginBottom: 0 }}>
+      Нет учётной записи? <a href="/signup">Зарегистрироваться</a>
+    </p>
+  );
+}
+
+export default function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route path="/login" element={<Navigate to="/" replace />} />
+        <Route path="*" element={<Surface />} />
+      </Routes>
+    </BrowserRouter>
+  );
+}
