@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/venv.sh
+# devstack's run builds the web front end (portal_frontend/, npm) when it is stale before starting the server.
 exec .venv/bin/python infra/devstack.py run "$@"

@@ -8,4 +8,10 @@ if ! tesseract --list-langs 2>/dev/null | grep -qx rus; then
   apt-get install -y -q tesseract-ocr tesseract-ocr-rus >/dev/null \
     || { apt-get update -q >/dev/null && apt-get install -y -q tesseract-ocr tesseract-ocr-rus >/dev/null; }
 fi
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright; nothing downloads a browser.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get install -y -q chromium >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+fi
+# devstack's test builds the web front end (npm ci when needed, npm run build) when it is stale, then lint and pytest.
 exec .venv/bin/python infra/devstack.py test "$@"

@@ -2,13 +2,14 @@ from django.urls import path, re_path
 
 from agentsite import frontend, views
 from documents.views import file_download
-from graphql_api.uploads import UploadView
+from graphql_api.uploads import UploadView, upload_template
 from graphql_api.view import GatewayView
 from payments.webhooks import stripe_webhook
 
 urlpatterns = [
     path("graphql", GatewayView.as_view(), name="graphql"),
     path("uploads/<slug:kind>", UploadView.as_view(), name="upload"),
+    path("uploads/<slug:kind>/template", upload_template, name="upload_template"),
     path("auth/csrf", views.csrf, name="csrf"),
     path("health", views.health, name="health"),
     path("files/<str:token>", file_download, name="file_download"),

@@ -1,17 +1,30 @@
 """What a resident sees and submits, across the principals that serve their household."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from billing_core.error_codes import ErrorCode
-from cabinet.models import ResidentLink
-from tenants.billing.models import Meter
+from cabinet.link_code import link_code_matches
+from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
+from documents.models import Epd
+from identity.models import User
+from payments.models import Payment
+from registry.models import UnifiedAccount
+from tenants.billing.models import Meter, Occupancy, PersonalAccount
 from tenants.billing.readings import reading_submit
+from tenants.models import Principal
 from tenants.schemas import across_schemas, active_principals
 
 
@@ -62,3 +75,374 @@ def resident_reading_submit(*, user, principal_id: int, meter_id: int, values: d
         if meter is None:
             raise not_found
         return reading_submit(meter=meter, values=values, reading_date=reading_date, source="cabinet")
+
+
+# --- signing up and linking households --------------------------------------------------------------------
+
+
+def _field_error(field: str, message: str, code: ErrorCode) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+@transaction.atomic
+def resident_sign_up(*, request, email: str, password: str, full_name: str) -> User:
+    """A new resident account, logged in on ``request``'s session (the way ``login`` does it)."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise _field_error("full_name", _("Укажите ФИО."), ErrorCode.REQUIRED)
+    if User.objects.filter(email=email).exists():
+        raise _field_error("email", _("Пользователь с таким e-mail уже зарегистрирован."), ErrorCode.UNIQUE)
+    candidate = User(email=email, full_name=full_name, is_resident=True)
+    candidate.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, is_resident=True)
+    except IntegrityError:  # the same e-mail signed up concurrently
+        raise _field_error("email", _("Пользователь с таким e-mail уже зарегистрирован."),
+                           ErrorCode.UNIQUE) from None
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+def _link_failures_key(user) -> str:
+    return f"cabinet-link-fail:user:{user.pk}"
+
+
+def _link_failure_record(user) -> None:
+    key, window = _link_failures_key(user), settings.CABINET_LINK_WINDOW_SECONDS
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window)
+
+
+def link_failures(*, user) -> int:
+    return cache.get(_link_failures_key(user), 0)
+
+
+def _accounts_of(unified_ids: list[int], *, day: date) -> list[tuple]:
+    """Every principal's personal accounts of these households, one statement across the principals' schemas.
+
+    Rows: (schema, unified_account_id, number, payer_name, persons on ``day``, closing of the account's
+    latest posted period).
+    """
+    if not unified_ids:
+        return []
+    schemas = list(active_principals().values_list("schema_name", flat=True))
+    return across_schemas(
+        schemas,
+        "a.unified_account_id, a.number, a.payer_name, "
+        "(SELECT COALESCE(NULLIF(o.living, 0), o.registered) FROM {schema}.billing_occupancy o "
+        " WHERE o.account_id = a.id AND o.valid_from <= %s AND (o.valid_to IS NULL OR o.valid_to >= %s) "
+        " ORDER BY o.valid_from DESC LIMIT 1), "
+        "(SELECT SUM(b.closing) FROM {schema}.billing_balance b WHERE b.account_id = a.id AND b.period_id = ("
+        " SELECT lb.period_id FROM {schema}.billing_balance lb "
+        " JOIN {schema}.billing_billingperiod lp ON lp.id = lb.period_id AND lp.status = 'posted' "
+        " WHERE lb.account_id = a.id ORDER BY lp.month DESC LIMIT 1)) "
+        "FROM {schema}.billing_personalaccount a WHERE a.unified_account_id = ANY(%s)",
+        [day, day, list(unified_ids)],
+    )
+
+
+def _not_linked(field: str = "els") -> ValidationError:
+    return _field_error(field, _("Лицевой счёт не привязан к вашему кабинету."), ErrorCode.NOT_FOUND)
+
+
+def _linked_household(user, els: str) -> UnifiedAccount:
+    household = UnifiedAccount.objects.filter(
+        number=(els or "").strip(), pk__in=ResidentLink.objects.filter(user=user).values("unified_account_id"),
+    ).first()
+    if household is None:
+        raise _not_linked()
+    return household
+
+
+def household_link(*, user, els: str, code: str) -> ResidentLink:
+    """Link the household whose ЕПД the resident holds: the ЕЛС and the code printed next to it.
+
+    Wrong codes (and unknown ЕЛС) are counted per user in the cache; past the limit every attempt is
+    refused until the window ends, so the code cannot be guessed. Linking an already linked household
+    returns the existing link.
+    """
+    els = (els or "").strip()
+    if link_failures(user=user) >= settings.CABINET_LINK_MAX_FAILURES:
+        raise _field_error("code", _("Слишком много неверных кодов. Повторите через %(minutes)s мин.")
+                           % {"minutes": settings.CABINET_LINK_WINDOW_SECONDS // 60}, ErrorCode.TOO_MANY_ATTEMPTS)
+    if not els or not link_code_matches(els, code):
+        _link_failure_record(user)
+        raise _field_error("code", _("Неверный код подключения. Проверьте ЕЛС и код в платёжном документе."),
+                           ErrorCode.INVALID)
+    household = UnifiedAccount.objects.filter(number=els).first()
+    if household is None or not _accounts_of([household.pk], day=timezone.localdate()):
+        raise _field_error("els", _("Лицевой счёт не найден."), ErrorCode.NOT_FOUND)
+    link, _created = ResidentLink.objects.get_or_create(user=user, unified_account=household)
+    return link
+
+
+def household_unlink(*, user, els: str) -> None:
+    deleted, _detail = ResidentLink.objects.filter(user=user, unified_account__number=(els or "").strip()).delete()
+    if not deleted:
+        raise _not_linked()
+
+
+# --- what a resident sees of their households ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentAccount:
+    principal_id: int
+    principal_name: str
+    account_number: str
+    payer_name: str
+    persons: int | None
+    balance: Decimal | None
+
+
+@dataclass(frozen=True)
+class ResidentHousehold:
+    els: str
+    address: str
+    linked_at: datetime
+    e_receipts: bool
+    amount_due: Decimal
+    current_document_id: int | None
+    current_month: date | None
+    accounts: list[ResidentAccount]
+
+
+def resident_households(*, user) -> list[ResidentHousehold]:
+    """The resident's linked households with each principal's account: four queries whatever their number."""
+    links = list(ResidentLink.objects.filter(user=user).select_related("unified_account__premise__house")
+                 .order_by("created_at", "pk"))
+    if not links:
+        return []
+    unified_ids = [link.unified_account_id for link in links]
+    principals = {p.schema_name: p for p in active_principals()}
+    accounts: dict[int, list[ResidentAccount]] = {}
+    for schema, ua_id, number, payer, persons, balance in _accounts_of(unified_ids, day=timezone.localdate()):
+        p = principals.get(schema)
+        if p is not None:
+            accounts.setdefault(ua_id, []).append(ResidentAccount(p.pk, p.short_name, number, payer, persons, balance))
+    current = {
+        epd.unified_account_id: epd
+        for epd in Epd.objects.filter(unified_account_id__in=unified_ids, is_current=True)
+        .order_by("unified_account_id", "-month").distinct("unified_account_id")
+        .only("id", "unified_account_id", "month", "total_due")
+    }
+    households = []
+    for link in links:
+        ua = link.unified_account
+        own = sorted(accounts.get(ua.pk, []), key=lambda a: (a.principal_name, a.account_number))
+        epd = current.get(ua.pk)
+        if epd is not None:
+            due = epd.total_due
+        else:
+            due = sum((max(a.balance or Decimal("0"), Decimal("0")) for a in own), Decimal("0.00"))
+        households.append(ResidentHousehold(
+            els=ua.number, address=str(ua.premise), linked_at=link.created_at, e_receipts=link.e_receipts,
+            amount_due=due, current_document_id=epd.pk if epd else None, current_month=epd.month if epd else None,
+            accounts=own,
+        ))
+    return households
+
+
+@dataclass(frozen=True)
+class ResidentChargeLine:
+    month: date
+    principal_id: int
+    principal_name: str
+    service_code: str
+    service_name: str
+    unit: str
+    quantity: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ResidentPaymentLine:
+    id: int
+    paid_on: date
+    amount: Decimal
+    channel: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ResidentHistory:
+    els: str
+    charges: list[ResidentChargeLine]
+    payments: list[ResidentPaymentLine]
+
+
+MAX_HISTORY_MONTHS = 120
+
+
+def _month_shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def resident_history(*, user, els: str, months: int = 12) -> ResidentHistory:
+    """Charges per month, principal and service of one linked household, and the payments matched to it.
+
+    Months count back from each principal's latest posted period. Queries: the link, the principals, the
+    accounts across schemas, one statement for the charges of the principals that have an account here,
+    the payments — the same whatever the number of months.
+    """
+    household = _linked_household(user, els)
+    months = max(1, min(int(months or 12), MAX_HISTORY_MONTHS))
+    principals = {p.schema_name: p for p in active_principals()}
+    involved = sorted({row[0] for row in _accounts_of([household.pk], day=timezone.localdate())} & set(principals))
+    lines: list[ResidentChargeLine] = []
+    if involved:
+        rows = across_schemas(
+            involved,
+            "bp.month, sv.code, sv.name, sv.unit, sv.sort_order, SUM(c.quantity), SUM(c.amount) "
+            "FROM {schema}.billing_charge c "
+            "JOIN {schema}.billing_billingperiod bp ON bp.id = c.period_id AND bp.status = 'posted' "
+            "JOIN {schema}.billing_personalaccount a ON a.id = c.account_id "
+            "JOIN {schema}.billing_service sv ON sv.id = c.service_id "
+            "WHERE a.unified_account_id = %s AND bp.month > ("
+            " SELECT MAX(lp.month) FROM {schema}.billing_billingperiod lp WHERE lp.status = 'posted'"
+            ") - make_interval(months => %s) "
+            "GROUP BY bp.month, sv.code, sv.name, sv.unit, sv.sort_order",
+            [household.pk, months],
+        )
+        ordered = sorted(rows, key=lambda r: (r[1], principals[r[0]].short_name, r[5], r[2]))
+        lines = [ResidentChargeLine(month, principals[s].pk, principals[s].short_name, code, name, unit, qty, amount)
+                 for s, month, code, name, unit, _sort, qty, amount in ordered]
+    today_month = timezone.localdate().replace(day=1)
+    latest = max([line.month for line in lines] + [today_month])
+    since = _month_shift(latest, -(months - 1))
+    payments = [
+        ResidentPaymentLine(p.pk, p.paid_on, p.amount, p.channel, p.status)
+        for p in Payment.objects.filter(unified_account=household, paid_on__gte=since)
+        .only("id", "paid_on", "amount", "channel", "status").order_by("-paid_on", "-pk")
+    ]
+    return ResidentHistory(els=household.number, charges=lines, payments=payments)
+
+
+# --- change requests --------------------------------------------------------------------------------------
+
+
+def resident_change_requests(*, user, els: str | None = None):
+    """The resident's own requests for households they have linked (all of them, or one), newest first."""
+    linked = ResidentLink.objects.filter(user=user).values("unified_account_id")
+    qs = AccountChangeRequest.objects.filter(user=user, unified_account_id__in=linked)
+    if els:
+        qs = qs.filter(unified_account=_linked_household(user, els))
+    return qs.select_related("unified_account", "principal").order_by("-created_at", "-pk")
+
+
+def change_requests_of_principal(*, principal, status: str | None = None):
+    qs = AccountChangeRequest.objects.filter(principal_id=principal.pk)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("unified_account", "principal").order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def resident_change_request_create(*, user, els: str, principal_id: int, kind: str, persons: int | None = None,
+                                   payer_name: str | None = None, comment: str | None = None
+                                   ) -> AccountChangeRequest:
+    """A resident asks a principal to change their household's account there."""
+    household = _linked_household(user, els)
+    principal = active_principals().filter(pk=principal_id).first()
+    not_served = _field_error("principal_id", _("Этот поставщик не обслуживает ваш лицевой счёт."),
+                              ErrorCode.NOT_FOUND)
+    if principal is None:
+        raise not_served
+    with tenant_context(principal):
+        account = PersonalAccount.objects.filter(unified_account_id=household.pk).order_by("number").first()
+    if account is None:
+        raise not_served
+    comment = (comment or "").strip()
+    payer_name = " ".join((payer_name or "").split())
+    if kind == ChangeRequestKind.PERSONS:
+        if persons is None:
+            raise _field_error("persons", _("Укажите число проживающих."), ErrorCode.REQUIRED)
+        if not 0 <= persons <= 99:
+            raise _field_error("persons", _("Число проживающих — от 0 до 99."), ErrorCode.INVALID)
+        payer_name = ""
+    elif kind == ChangeRequestKind.PAYER_NAME:
+        if not payer_name:
+            raise _field_error("payer_name", _("Укажите ФИО плательщика."), ErrorCode.REQUIRED)
+        if len(payer_name) > 200:
+            raise _field_error("payer_name", _("ФИО плательщика — не длиннее 200 знаков."), ErrorCode.INVALID)
+        persons = None
+    elif kind == ChangeRequestKind.OTHER:
+        if not comment:
+            raise _field_error("comment", _("Опишите, что нужно изменить."), ErrorCode.REQUIRED)
+        persons, payer_name = None, ""
+    else:
+        raise _field_error("kind", _("Неизвестный вид заявки."), ErrorCode.INVALID)
+    if len(comment) > 2000:
+        raise _field_error("comment", _("Комментарий — не длиннее 2000 знаков."), ErrorCode.INVALID)
+    return AccountChangeRequest.objects.create(
+        user=user, unified_account=household, principal=principal, account_number=account.number, kind=kind,
+        persons=persons, payer_name=payer_name, comment=comment,
+    )
+
+
+def _persons_set(account: PersonalAccount, persons: int, day: date) -> None:
+    """From ``day`` on, ``persons`` live in the account's premise; earlier occupancy stays as it was."""
+    current = (Occupancy.objects.select_for_update().filter(account=account, valid_from__lte=day)
+               .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)).order_by("-valid_from").first())
+    if current is not None and current.valid_from == day:
+        current.living = persons
+        current.save(update_fields=["living"])
+        return
+    if current is not None:
+        end = current.valid_to
+        current.valid_to = day - timedelta(days=1)
+        current.save(update_fields=["valid_to"])
+        Occupancy.objects.create(account=account, valid_from=day, valid_to=end, registered=current.registered,
+                                 living=persons)
+        return
+    following = Occupancy.objects.filter(account=account, valid_from__gt=day).order_by("valid_from").first()
+    Occupancy.objects.create(account=account, valid_from=day,
+                             valid_to=following.valid_from - timedelta(days=1) if following else None,
+                             registered=0, living=persons)
+
+
+@transaction.atomic
+def change_request_resolve(*, principal, request_id: int, accept: bool, answer: str | None = None,
+                           resolved_by=None) -> AccountChangeRequest:
+    """Accept or reject a request to ``principal``; accepting persons or a payer's name changes the account
+    in the principal's schema, in this same transaction."""
+    request = (AccountChangeRequest.objects.select_for_update().select_related("unified_account", "principal")
+               .filter(pk=request_id, principal_id=principal.pk).first())
+    if request is None:
+        raise _field_error("id", _("Заявка не найдена."), ErrorCode.NOT_FOUND)
+    if request.status != ChangeRequestStatus.NEW:
+        raise _field_error("id", _("Заявка уже рассмотрена."), ErrorCode.INVALID)
+    answer = (answer or "").strip()
+    if not accept and not answer:
+        raise _field_error("answer", _("Укажите причину отказа."), ErrorCode.REQUIRED)
+    if len(answer) > 2000:
+        raise _field_error("answer", _("Ответ — не длиннее 2000 знаков."), ErrorCode.INVALID)
+    if accept and request.kind in (ChangeRequestKind.PERSONS, ChangeRequestKind.PAYER_NAME):
+        target = Principal.objects.get(pk=principal.pk)
+        with tenant_context(target):
+            account = (PersonalAccount.objects.select_for_update()
+                       .filter(number=request.account_number, unified_account_id=request.unified_account_id).first())
+            if account is None:
+                raise _field_error("id", _("Лицевой счёт заявки больше не найден."), ErrorCode.NOT_FOUND)
+            if request.kind == ChangeRequestKind.PERSONS:
+                _persons_set(account, request.persons, timezone.localdate())
+            else:
+                account.payer_name = request.payer_name
+                account.save(update_fields=["payer_name"])
+    request.status = ChangeRequestStatus.ACCEPTED if accept else ChangeRequestStatus.REJECTED
+    request.answer = answer
+    request.resolved_by = resolved_by
+    request.resolved_at = timezone.now()
+    request.save(update_fields=["status", "answer", "resolved_by", "resolved_at"])
+    return request
+

@@ -43,6 +43,7 @@ from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFo
 from reportlab.pdfgen import canvas as rl_canvas
 
 from billing_core.epd_qr import AGENT_LABEL, QrPayloadError, document_qr_payloads, payee_label
+from cabinet.link_code import link_code
 
 __all__ = ["RenderError", "render_batch", "render_epd"]
 
@@ -575,6 +576,7 @@ class _Document:
             (f"Расчётный период: {self.month_text}", TEXT, False),
             (f"ИПД: {self.ipd}", TEXT, False),
             (f"ЕЛС: {self.els}", 9.0, True),
+            (f"Код для подключения в личном кабинете: {link_code(self.els)}", TEXT, False),
             (f"Оплатить до: {_date(c.get('due_date'), 'due_date')}", TEXT, True),
             (f"Версия документа: {c.get('version', 1)}", TEXT, False),
         ):

@@ -42,6 +42,7 @@ from documents.models import Epd
 from ledger.models import LedgerTransaction
 from ledger.services import Leg, transaction_post
 from payments.gateways import (
+    CardDeclined,
     GatewayError,
     IntentFailed,
     IntentSucceeded,
@@ -151,6 +152,47 @@ def online_payment_start(*, user, els: str, amount: Decimal | str | None = None)
         row.intent_id = intent.id
         row.save(update_fields=["intent_id", "updated_at"])
     return StartedPayment(row, intent.client_secret)
+
+
+@dataclass(frozen=True)
+class ConfirmedCard:
+    status: str  # the gateway's word: "succeeded", "requires_action", "processing", …
+    client_secret: str | None  # only when the browser must finish it (3-D Secure)
+
+    @property
+    def requires_action(self) -> bool:
+        return self.status == "requires_action"
+
+
+def online_payment_confirm_card(*, user, online_payment_id: int, card_token: str) -> ConfirmedCard:
+    """Confirm the resident's own started payment with a card tokenized in their browser.
+
+    Nothing is posted here: the gateway's signed webhook records the payment (``gateway_webhook_receive``),
+    whatever this call returns. Another resident's payment, or one that is no longer waiting for a card,
+    is not found.
+    """
+    online = OnlinePayment.objects.filter(pk=online_payment_id, user=user, status=IntentStatus.CREATED).first()
+    if online is None or online.intent_id.startswith("pending:"):
+        raise _field_error("online_payment_id", _("Оплата не найдена."), ErrorCode.NOT_FOUND)
+    token = (card_token or "").strip()
+    if not token:
+        raise _field_error("card_token", _("Не переданы данные карты."), ErrorCode.REQUIRED)
+    try:
+        intent = gateway(online.gateway).confirm_with_card_token(intent_id=online.intent_id, card_token=token)
+    except CardDeclined as exc:
+        log.info("online payment %s: the card was refused: %s", online.pk, exc)
+        raise _field_error("card_token", _("Банк отклонил оплату картой. Попробуйте другую карту."),
+                           ErrorCode.PAYMENT_DECLINED) from exc
+    except GatewayError as exc:
+        log.warning("online payment %s: the gateway refused the confirmation: %s", online.pk, exc)
+        raise ValidationError(ValidationError(
+            _("Платёжный сервис недоступен, попробуйте позже."), code=ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE,
+        )) from exc
+    if intent.id != online.intent_id:
+        raise ValidationError(ValidationError(_("Платёжный сервис вернул другой платёж."),
+                                              code=ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE))
+    needs_browser = intent.status == "requires_action"
+    return ConfirmedCard(status=intent.status, client_secret=intent.client_secret if needs_browser else None)
 
 
 def resident_online_payments(*, user, els: str):

@@ -305,6 +305,7 @@ class Balance(models.Model):
 class ImportKind(models.TextChoices):
     OPENING_BALANCES = "opening_balances", _("Входящие сальдо")
     READINGS = "readings", _("Показания приборов учёта")
+    OWN_RECEIPTS = "own_receipts", _("Собственные поступления принципала")
 
 
 class ImportMode(models.TextChoices):

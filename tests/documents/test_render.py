@@ -208,3 +208,17 @@ def test_bad_content_names_the_field(path, value, field):
     with pytest.raises(RenderError) as caught:
         render_epd(content)
     assert caught.value.field == field
+
+
+def test_the_cabinet_link_code_is_printed_next_to_the_els(sample):
+    # the code a resident types to link the household in the cabinet: derived from the ЕЛС, readable on paper
+    from cabinet.link_code import link_code
+
+    content, pages, image = sample["content"], sample["pages"], sample["image"]
+    code = link_code(content["els"])
+    assert f"Код для подключения в личном кабинете: {code}" in _text(pages[0])
+    from cabinet.link_code import normalize
+
+    # Russian OCR reads the code's Latin letters as their Cyrillic look-alikes, as a person might type them
+    flat = normalize(re.sub(r"\s+", "", pytesseract.image_to_string(image, lang="rus")))
+    assert normalize(code) in flat, "OCR did not read the link code"

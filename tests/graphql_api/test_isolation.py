@@ -459,6 +459,103 @@ def isolation_b_payment(w) -> str:
     return str(payment.pk)
 
 
+# --- the residents' cabinet: households, history, change requests, sign-up, card confirm (graphql_api/cabinet) ----
+
+RESIDENT_HOUSEHOLDS = "query { residentHouseholds { els accounts { principalId accountNumber balance } } }"
+RESIDENT_HISTORY = (
+    "query($els: String!) { residentHistory(els: $els) { els charges { principalId amount } payments { id } } }"
+)
+CHANGE_REQUEST_FIELDS = "id els principalId accountNumber kind status comment"
+RESIDENT_CHANGE_REQUESTS = "query { residentChangeRequests { " + CHANGE_REQUEST_FIELDS + " } }"
+CHANGE_REQUESTS = "query { changeRequests { " + CHANGE_REQUEST_FIELDS + " } }"
+RESIDENT_SIGN_UP = (
+    "mutation($email: String!, $password: String!, $fullName: String!) { residentSignUp(email: $email, "
+    "password: $password, fullName: $fullName) { me { email } errors { field code } } }"
+)
+RESIDENT_LINK_ACCOUNT = (
+    "mutation($els: String!, $code: String!) { residentLinkAccount(els: $els, code: $code) "
+    "{ household { els } errors { field code } } }"
+)
+RESIDENT_UNLINK_ACCOUNT = "mutation($els: String!) { residentUnlinkAccount(els: $els) { ok errors { field code } } }"
+RESIDENT_CHANGE_REQUEST_CREATE = (
+    "mutation($els: String!, $principalId: ID!, $kind: ChangeRequestKind!, $comment: String) "
+    "{ residentChangeRequestCreate(els: $els, principalId: $principalId, kind: $kind, comment: $comment) "
+    "{ request { " + CHANGE_REQUEST_FIELDS + " } errors { field code } } }"
+)
+CHANGE_REQUEST_RESOLVE = (
+    "mutation($id: ID!, $accept: Boolean!, $answer: String) { changeRequestResolve(id: $id, accept: $accept, "
+    "answer: $answer) { request { " + CHANGE_REQUEST_FIELDS + " } errors { field code } } }"
+)
+RESIDENT_PAYMENT_CONFIRM = (
+    "mutation($id: ID!, $token: String!) { residentPaymentConfirm(onlinePaymentId: $id, cardToken: $token) "
+    "{ status clientSecret requiresAction errors { field code } } }"
+)
+
+
+def isolation_b_change_request(w) -> str:
+    """A resident's request to B about B's isolation account (its number is B's marker)."""
+    from cabinet.models import AccountChangeRequest
+    from registry.models import House, Premise, UnifiedAccount
+
+    billing_account_id("principal_b")
+    house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль",
+                                                  street="улица Изоляции", house_number="1")
+    premise, _created = Premise.objects.get_or_create(house=house, number="1", defaults={"area": "40.00"})
+    household, _created = UnifiedAccount.objects.get_or_create(number="7600077002", defaults={
+        "premise": premise, "payer_name": "Изолированный"})
+    # the asker is an existing user: the checks compare the users before and after the call
+    request, _created = AccountChangeRequest.objects.get_or_create(
+        principal=w.b, account_number=B_ACCOUNT_NUMBER, defaults={
+            "user": w.b_staff, "unified_account": household, "kind": "other", "comment": "Заявка Б"})
+    return str(request.pk)
+
+
+# --- appeals and reports (graphql_api/appeals, graphql_api/reports) ----------------------------------------------
+
+APPEAL_FIELDS = "id number subject status principalId principalName messages { text }"
+APPEALS = "query { appeals { totalCount nodes { " + APPEAL_FIELDS + " } } }"
+APPEAL = "query($id: ID!) { appeal(id: $id) { " + APPEAL_FIELDS + " } }"
+APPEAL_CREATE = (
+    "mutation($subject: String!, $text: String!, $els: String, $principalId: ID) { appealCreate(subject: $subject, "
+    "text: $text, els: $els, principalId: $principalId) { appeal { id principalId } errors { field code } } }"
+)
+APPEAL_REPLY = (
+    "mutation($id: ID!, $text: String!) { appealReply(id: $id, text: $text) { appeal { id status } "
+    "errors { field code } } }"
+)
+APPEAL_CLOSE = "mutation($id: ID!) { appealClose(id: $id) { appeal { id status } errors { field code } } }"
+PRINCIPAL_DASHBOARD = (
+    "query { principalDashboard { accountsCount debtorsCount debtTotal advanceTotal months { month charged } } }"
+)
+REPORT_JOBS = "query { reportJobs { id kind status filename downloadUrl } }"
+REPORT_JOB = "query($id: ID!) { reportJob(id: $id) { id kind status filename downloadUrl } }"
+REPORT_REQUEST = (
+    "mutation($kind: ReportKind!, $month: Date) { reportRequest(kind: $kind, month: $month) "
+    "{ job { id kind status } errors { field code } } }"
+)
+
+
+def isolation_b_appeal(w) -> str:
+    """An appeal addressed to B (its name is B's marker: A's answers must never show it)."""
+    from appeals.models import Appeal, AppealMessage
+
+    appeal, created = Appeal.objects.get_or_create(number="О-ИЗОЛ-Б", defaults={
+        "subject": "Обращение к Б", "principal": w.b, "author_name": "Житель Б"})
+    if created:
+        AppealMessage.objects.create(appeal=appeal, author_name="Житель Б", text="Текст для Б")
+    return str(appeal.pk)
+
+
+def isolation_b_report_job(w) -> str:
+    """A finished report job of B's admin."""
+    from reports.models import ReportJob
+
+    job, _created = ReportJob.objects.get_or_create(principal=w.b, kind="debtors", defaults={
+        "requested_by": w.b_admin, "status": "done", "storage_key": "reports/2026/11/iso-b.xlsx",
+        "filename": "Должники Б.xlsx", "rows": 1})
+    return str(job.pk)
+
+
 B_SETTINGS_NAME = "Настройки Б (изоляция)"
 A_SETTINGS_NAME = "Настройки А (изоляция)"
 B_CONTRACT_NUMBER = "Б-ИЗОЛ-1/2026"
@@ -785,6 +882,38 @@ CASES: dict[str, Case] = {
         OWN_RECEIPT_RECORD, lambda w: billing_account_id("principal_b") and {
             "account": B_ACCOUNT_NUMBER, "amount": "10.00", "day": PAYMENTS_DAY, "doc": "ПКО-ИЗОЛ"}, "NOT_FOUND",
     ),
+    # the residents' cabinet: refused to a principal's key or admin; B's change requests are neither listed
+    # nor resolved from A's host
+    "residentHouseholds": Case(RESIDENT_HOUSEHOLDS, lambda w: {}, "PERMISSION_DENIED"),
+    "residentHistory": Case(RESIDENT_HISTORY, lambda w: {"els": "7600077002"}, "PERMISSION_DENIED"),
+    "residentChangeRequests": Case(RESIDENT_CHANGE_REQUESTS, lambda w: {}, "PERMISSION_DENIED"),
+    "changeRequests": Case(CHANGE_REQUESTS, lambda w: isolation_b_change_request(w) and {}, "OK"),
+    "changeRequestResolve": Case(
+        CHANGE_REQUEST_RESOLVE, lambda w: {"id": isolation_b_change_request(w), "accept": True}, "NOT_FOUND"),
+    "residentSignUp": Case(
+        RESIDENT_SIGN_UP, lambda w: {"email": "signup@a.iso", "password": "isolated-password-2026",
+                                     "fullName": "Житель"}, "PERMISSION_DENIED"),
+    "residentLinkAccount": Case(RESIDENT_LINK_ACCOUNT, lambda w: {"els": "7600077002", "code": "AAAA-AAAA"},
+                                "PERMISSION_DENIED"),
+    "residentUnlinkAccount": Case(RESIDENT_UNLINK_ACCOUNT, lambda w: {"els": "7600077002"}, "PERMISSION_DENIED"),
+    "residentChangeRequestCreate": Case(
+        RESIDENT_CHANGE_REQUEST_CREATE,
+        lambda w: {"els": "7600077002", "principalId": str(w.b.pk), "kind": "OTHER", "comment": "с чужого адреса"},
+        "PERMISSION_DENIED"),
+    "residentPaymentConfirm": Case(RESIDENT_PAYMENT_CONFIRM, lambda w: {"id": "1", "token": "tok_isolation"},
+                                   "PERMISSION_DENIED"),
+    # appeals: B's appeal is not in A's scope; an appeal to B cannot be created from A's host
+    "appeals": Case(APPEALS, lambda w: isolation_b_appeal(w) and {}, "OK"),
+    "appeal": Case(APPEAL, lambda w: {"id": isolation_b_appeal(w)}, "NOT_FOUND"),
+    "appealCreate": Case(APPEAL_CREATE, lambda w: {"subject": "Изоляция", "text": "Текст", "principalId": str(w.b.pk)},
+                         "NOT_FOUND"),
+    "appealReply": Case(APPEAL_REPLY, lambda w: {"id": isolation_b_appeal(w), "text": "С чужого адреса"}, "NOT_FOUND"),
+    "appealClose": Case(APPEAL_CLOSE, lambda w: {"id": isolation_b_appeal(w)}, "NOT_FOUND"),
+    # reports: A's dashboard reads A's schema; B's job is neither listed nor found; A's request is A's own job
+    "principalDashboard": Case(PRINCIPAL_DASHBOARD, lambda w: {}, "OK"),
+    "reportJobs": Case(REPORT_JOBS, lambda w: isolation_b_report_job(w) and {}, "OK"),
+    "reportJob": Case(REPORT_JOB, lambda w: {"id": isolation_b_report_job(w)}, "NOT_FOUND"),
+    "reportRequest": Case(REPORT_REQUEST, lambda w: {"kind": "DEBTORS"}, "OK"),  # queued after commit
 }
 
 

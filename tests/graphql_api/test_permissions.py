@@ -32,6 +32,11 @@ from tests.graphql_api.test_isolation import (
     API_KEY_CREATE,
     API_KEY_REVOKE,
     API_KEYS,
+    APPEAL,
+    APPEAL_CLOSE,
+    APPEAL_CREATE,
+    APPEAL_REPLY,
+    APPEALS,
     BENEFIT_CATEGORIES,
     BENEFIT_CATEGORY_CREATE,
     BILLING_PERIODS,
@@ -39,6 +44,8 @@ from tests.graphql_api.test_isolation import (
     CASH_SHIFT_CLOSE,
     CASH_SHIFT_OPEN,
     CASH_SHIFTS,
+    CHANGE_REQUEST_RESOLVE,
+    CHANGE_REQUESTS,
     CHARGE_RUN,
     CHARGE_RUN_ALL,
     CHARGE_RUN_PROGRESS,
@@ -69,6 +76,7 @@ from tests.graphql_api.test_isolation import (
     PERIOD_POST,
     PRINCIPAL,
     PRINCIPAL_CREATE,
+    PRINCIPAL_DASHBOARD,
     PRINCIPAL_EPD_BLOCKS,
     PRINCIPAL_PAYOUTS,
     PRINCIPAL_RECEIPTS,
@@ -78,13 +86,23 @@ from tests.graphql_api.test_isolation import (
     RECALCULATION_CREATE,
     RECALCULATIONS,
     RECONCILIATION,
+    REPORT_JOB,
+    REPORT_JOBS,
+    REPORT_REQUEST,
+    RESIDENT_CHANGE_REQUEST_CREATE,
+    RESIDENT_CHANGE_REQUESTS,
     RESIDENT_DOCUMENT,
     RESIDENT_DOCUMENTS,
     RESIDENT_E_RECEIPTS,
+    RESIDENT_HISTORY,
+    RESIDENT_HOUSEHOLDS,
+    RESIDENT_LINK_ACCOUNT,
     RESIDENT_METERS,
     RESIDENT_ONLINE_PAYMENTS,
+    RESIDENT_PAYMENT_CONFIRM,
     RESIDENT_PAYMENT_START,
     RESIDENT_READING_SUBMIT,
+    RESIDENT_UNLINK_ACCOUNT,
     SERVICES,
     STAFF_USER_CREATE,
     TARIFF_CREATE,
@@ -442,10 +460,155 @@ def _payout_status(principal_of, day: date, status: str):
     return read
 
 
+# --- appeals and reports (graphql_api/appeals, graphql_api/reports) ----------------------------------------------
+
+MATRIX_APPEAL = "Обращение матрицы"
+APPEAL_OPS = {"appeals", "appeal", "appealCreate", "appealReply", "appealClose"}
+
+
+def _caller_appeal(t: Targets) -> str:
+    """The appeal the case's caller may act on, made on the first look: the newest user's own when a resident,
+    the agent's when an agent admin (the matrix calls them on the agent's host), A's otherwise."""
+    from appeals.models import Appeal, AppealMessage
+
+    caller = User.objects.order_by("-pk").first()
+    if caller.is_resident:
+        scope = {"principal": None, "resident": caller}
+    elif caller.agent_role == "admin":
+        scope = {"principal": None, "resident": None}
+    else:
+        scope = {"principal": t.a, "resident": None}
+    appeal = Appeal.objects.filter(subject=MATRIX_APPEAL, **scope).first()
+    if appeal is None:
+        appeal = Appeal.objects.create(number=f"О-МАТР-{Appeal.objects.count() + 1}", subject=MATRIX_APPEAL,
+                                       author_name="Матрица", **scope)
+        AppealMessage.objects.create(appeal=appeal, author_name="Матрица", text="Первое сообщение")
+    return str(appeal.pk)
+
+
+def _appeals_with(subject: str, **filters):
+    def read(t: Targets) -> list:
+        from appeals.models import Appeal
+
+        return list(Appeal.objects.filter(subject=subject, **filters).values_list("subject", flat=True))
+
+    return read
+
+
+def _appeal_messages(t: Targets) -> int:
+    from appeals.models import AppealMessage
+
+    return AppealMessage.objects.filter(text="Ответ матрицы").count()
+
+
+def _a_report_job(t: Targets) -> str:
+    from reports.models import ReportJob
+
+    job, _c = ReportJob.objects.get_or_create(principal=t.a, kind="debtors", requested_by=t.a_admin)
+    return str(job.pk)
+
+
+def _a_report_jobs(t: Targets) -> list:
+    from reports.models import ReportJob
+
+    return list(ReportJob.objects.filter(principal=t.a).values_list("kind", "status"))
+
+
 def _own_receipts(t: Targets) -> list:
     from tenants.receipts.models import Receipt
 
     return _a_billing(lambda: list(Receipt.objects.filter(source="own").values_list("amount", "external_key")))
+
+
+# --- the residents' cabinet (graphql_api/cabinet) ----------------------------------------------------------------
+
+LINK_ELS = "7600009902"  # a household served by A that the matrix's resident links
+CHANGE_COMMENT = "Заявка из матрицы"
+
+
+def _link_variables(t: Targets) -> dict:
+    from cabinet.link_code import link_code
+    from registry.models import UnifiedAccount
+    from tenants.billing.models import PersonalAccount
+
+    _resident_home(t)
+    premise = UnifiedAccount.objects.get(number=RESIDENT_ELS).premise
+    household, _c = UnifiedAccount.objects.get_or_create(number=LINK_ELS, defaults={"premise": premise,
+                                                                                    "payer_name": "Сосед"})
+    with schema_context("principal_a"):
+        PersonalAccount.objects.get_or_create(number="LINK-MATRIX", defaults={
+            "premise": premise, "unified_account": household, "payer_name": "Сосед", "charge_area": "40.00",
+            "opened_on": date(2020, 1, 1)})
+    return {"els": LINK_ELS, "code": link_code(LINK_ELS)}
+
+
+_HOMES_MADE: set[int] = set()  # the matrix worlds (by their admin's id) whose resident's home was linked
+
+
+def _links_to(els: str, *, home: bool = False):
+    def read(t: Targets) -> list:
+        from cabinet.models import ResidentLink
+
+        if home and t.a_admin.pk not in _HOMES_MADE:  # the link to remove exists before the call, only then
+            _HOMES_MADE.add(t.a_admin.pk)
+            _resident_home(t)
+        return list(ResidentLink.objects.filter(user__email=RESIDENT_EMAIL, unified_account__number=els)
+                    .values_list("unified_account__number", flat=True))
+
+    return read
+
+
+def _change_requests_made(t: Targets) -> list:
+    from cabinet.models import AccountChangeRequest
+
+    return list(AccountChangeRequest.objects.filter(comment=CHANGE_COMMENT)
+                .values_list("kind", "comment", "account_number"))
+
+
+def _change_request(t: Targets) -> str:
+    """A resident's request to A about A's isolation account (made once)."""
+    from cabinet.models import AccountChangeRequest
+    from registry.models import UnifiedAccount
+
+    _resident_home(t)
+    # the asker is an existing user: a refusal is checked by comparing the users before and after
+    request, _c = AccountChangeRequest.objects.get_or_create(principal=t.a, account_number="RES-MATRIX", defaults={
+        "user": t.target_membership.user, "unified_account": UnifiedAccount.objects.get(number=RESIDENT_ELS),
+        "kind": "other", "comment": "Проверьте площадь"})
+    return str(request.pk)
+
+
+def _change_request_status(t: Targets) -> str:
+    from cabinet.models import AccountChangeRequest
+
+    return AccountChangeRequest.objects.get(pk=_change_request(t)).status
+
+
+def _confirm_variables(t: Targets) -> dict:
+    """The linked resident's started card payment and a card token, as the browser sends them."""
+    from payments.online import online_payment_start
+    from tests.payments.conftest import localstripe_ensure
+
+    server = localstripe_ensure()
+    _resident_home(t)
+    token = server.sdk.v1.tokens.create(params={"card": {"number": "4242424242424242", "exp_month": "12",
+                                                         "exp_year": "2030", "cvc": "123"}}).id
+    resident = User.objects.filter(email=RESIDENT_EMAIL).first()
+    if resident is None:  # the caller is someone else: refused before the id is read
+        return {"id": "0", "token": token}
+    started = online_payment_start(user=resident, els=RESIDENT_ELS, amount="120.00")
+    return {"id": str(started.online_payment.pk), "token": token}
+
+
+def _confirmed_intent(t: Targets) -> str | None:
+    """The gateway's status of the linked resident's card payment (None: no payment started)."""
+    from payments.models import OnlinePayment
+    from tests.payments.conftest import localstripe_ensure
+
+    online = OnlinePayment.objects.filter(user__email=RESIDENT_EMAIL).order_by("-pk").first()
+    if online is None:
+        return None
+    return localstripe_ensure().sdk.v1.payment_intents.retrieve(online.intent_id).status
 
 
 OPS: dict[str, Op] = {
@@ -641,6 +804,28 @@ OPS: dict[str, Op] = {
     "principalPayouts": Op(PRINCIPAL_PAYOUTS, Perm.PAYMENTS_VIEW, lambda t: _payout(t.a, date(2026, 11, 18)) and {},
                            lambda t: None, None),
     "principalReceipts": Op(PRINCIPAL_RECEIPTS, Perm.PAYMENTS_VIEW, lambda t: {}, lambda t: None, None),
+    # the residents' cabinet: households, history, linking, change requests, card confirm; the requests' other side
+    "residentHouseholds": Op(RESIDENT_HOUSEHOLDS, RESIDENT, lambda t: _resident_home(t) and {}, lambda t: None, None),
+    "residentHistory": Op(RESIDENT_HISTORY, RESIDENT, lambda t: _resident_home(t) and {"els": RESIDENT_ELS},
+                          lambda t: None, None),
+    "residentChangeRequests": Op(RESIDENT_CHANGE_REQUESTS, RESIDENT, lambda t: _resident_home(t) and {},
+                                 lambda t: None, None),
+    "residentLinkAccount": Op(RESIDENT_LINK_ACCOUNT, RESIDENT, _link_variables, _links_to(LINK_ELS), [LINK_ELS]),
+    "residentUnlinkAccount": Op(RESIDENT_UNLINK_ACCOUNT, RESIDENT, lambda t: {"els": RESIDENT_ELS},
+                                _links_to(RESIDENT_ELS, home=True), []),
+    "residentChangeRequestCreate": Op(
+        RESIDENT_CHANGE_REQUEST_CREATE, RESIDENT,
+        lambda t: _resident_home(t) and {"els": RESIDENT_ELS, "principalId": str(t.a.pk), "kind": "OTHER",
+                                         "comment": CHANGE_COMMENT},
+        _change_requests_made, [("other", CHANGE_COMMENT, "RES-MATRIX")],
+    ),
+    "residentPaymentConfirm": Op(RESIDENT_PAYMENT_CONFIRM, RESIDENT, _confirm_variables, _confirmed_intent,
+                                 "succeeded"),
+    "changeRequests": Op(CHANGE_REQUESTS, Perm.ACCOUNTS_VIEW, lambda t: _change_request(t) and {},
+                         lambda t: None, None),
+    "changeRequestResolve": Op(CHANGE_REQUEST_RESOLVE, Perm.ACCOUNTS_MANAGE,
+                               lambda t: {"id": _change_request(t), "accept": True, "answer": "Принято"},
+                               _change_request_status, "accepted"),
     "ownReceiptRecord": Op(
         OWN_RECEIPT_RECORD, Perm.PAYMENTS_MANAGE,
         lambda t: {"account": billing_account_id("principal_a") and "ISO-principal_a", "amount": "45.67",
@@ -649,10 +834,30 @@ OPS: dict[str, Op] = {
     ),
 }
 
-# Open to everyone (they describe the caller, or log in and out): not in the matrix.
-OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout"}
+OPS.update({
+    # appeals: principal staff on their host, agent staff and residents on the agent's (see _appeal_cases)
+    "appeals": Op(APPEALS, Perm.APPEALS_MANAGE, lambda t: _caller_appeal(t) and {}, lambda t: None, None),
+    "appeal": Op(APPEAL, Perm.APPEALS_MANAGE, lambda t: {"id": _caller_appeal(t)}, lambda t: None, None),
+    "appealCreate": Op(APPEAL_CREATE, Perm.APPEALS_MANAGE, lambda t: {"subject": "Создано матрицей", "text": "Текст"},
+                       _appeals_with("Создано матрицей"), ["Создано матрицей"]),
+    "appealReply": Op(APPEAL_REPLY, Perm.APPEALS_MANAGE, lambda t: {"id": _caller_appeal(t), "text": "Ответ матрицы"},
+                      _appeal_messages, 1),
+    "appealClose": Op(APPEAL_CLOSE, Perm.APPEALS_MANAGE, lambda t: {"id": _caller_appeal(t)},
+                      _appeals_with(MATRIX_APPEAL, status="closed"), [MATRIX_APPEAL]),
+    # reports: a principal's own, on its host
+    "principalDashboard": Op(PRINCIPAL_DASHBOARD, Perm.REPORTS_VIEW, lambda t: {}, lambda t: None, None),
+    "reportJobs": Op(REPORT_JOBS, Perm.REPORTS_VIEW, lambda t: _a_report_job(t) and {}, lambda t: None, None),
+    "reportJob": Op(REPORT_JOB, Perm.REPORTS_VIEW, lambda t: {"id": _a_report_job(t)}, lambda t: None, None),
+    "reportRequest": Op(REPORT_REQUEST, Perm.REPORTS_VIEW, lambda t: {"kind": "DEBTORS"}, _a_report_jobs,
+                        [("debtors", "queued")]),
+})
 
-PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm not in (None, RESIDENT))
+# Open to everyone (they describe the caller, or log in and out): not in the matrix.
+# residentSignUp is for anonymous callers on the agent's host (like login); tests/cabinet/test_signup_link.py checks
+# that principals' hosts, keys and logged-in users are refused.
+OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout", "residentSignUp"}
+
+PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm not in (None, RESIDENT) and name not in APPEAL_OPS)
 AGENT_OPS = sorted(name for name, op in OPS.items() if op.perm is None)
 RESIDENT_OPS = sorted(name for name, op in OPS.items() if op.perm == RESIDENT)
 
@@ -742,7 +947,25 @@ def _resident_cases():
         yield name, "agent_admin", "a", "PERMISSION_DENIED"
 
 
-MATRIX = [*_principal_cases(), *_agent_cases(), *_resident_cases()]
+def _appeal_cases():
+    for name in sorted(APPEAL_OPS):
+        yield name, "anonymous", "a", "UNAUTHENTICATED"
+        yield name, "anonymous", "public", "UNAUTHENTICATED"
+        yield name, "resident", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_of_other_principal", "a", "FOREIGN_PRINCIPAL"
+        yield name, "inactive_staff_with_perm", "a", "FOREIGN_PRINCIPAL"
+        yield name, "staff_without_perm", "a", "PERMISSION_DENIED"
+        yield name, "key_without_perm", "a", "PERMISSION_DENIED"
+        yield name, "principal_admin", "public", "PERMISSION_DENIED"  # neither agent staff nor a resident
+        yield name, "staff_with_perm", "a", OK
+        yield name, "principal_admin", "a", OK
+        yield name, "key_with_perm", "a", OK
+        yield name, "agent_operator", "a", OK
+        yield name, "agent_admin", "public", OK
+        yield name, "resident", "public", OK
+
+
+MATRIX = [*_principal_cases(), *_agent_cases(), *_resident_cases(), *_appeal_cases()]
 
 
 def test_every_schema_field_is_in_the_matrix_or_declared_open():

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from payments.gateways.base import (
+    CardDeclined,
     GatewayError,
     Intent,
     IntentFailed,
@@ -19,7 +20,8 @@ from payments.gateways.base import (
 )
 
 __all__ = [
-    "GatewayError", "Intent", "IntentFailed", "IntentSucceeded", "Occurrence", "PaymentGateway", "Refund",
+    "CardDeclined", "GatewayError", "Intent", "IntentFailed", "IntentSucceeded", "Occurrence", "PaymentGateway",
+    "Refund",
     "RefundSucceeded", "RefundsChanged", "SignatureError", "WebhookEvent", "default_gateway", "gateway", "register",
 ]
 

@@ -20,6 +20,10 @@ class SignatureError(GatewayError):
     """A webhook whose signature (or timestamp, or body) does not check out: it is not stored."""
 
 
+class CardDeclined(GatewayError):
+    """The card was refused (declined, expired, wrong details): the resident may try another card."""
+
+
 @dataclass(frozen=True)
 class Intent:
     id: str
@@ -100,6 +104,15 @@ class PaymentGateway(ABC):
     @abstractmethod
     def retrieve(self, intent_id: str) -> Intent:
         """The intent as the gateway sees it now (with ``paid_at`` when it succeeded)."""
+
+    @abstractmethod
+    def confirm_with_card_token(self, *, intent_id: str, card_token: str) -> Intent:
+        """Confirm an intent with a card the browser tokenized (the card details never reach us).
+
+        The returned status says what happens next: "succeeded" (the webhook will post the payment),
+        "requires_action" (3-D Secure: the browser finishes it with the client secret), "processing".
+        Raises ``CardDeclined`` when the card is refused.
+        """
 
     @abstractmethod
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> Refund:

@@ -1,0 +1,91 @@
+"""Report jobs and the principal's dashboard."""
+
+import graphene
+
+from reports.models import ReportDelivery, ReportKind, ReportStatus
+
+
+def _enum(name: str, choices):
+    return graphene.Enum(name, [(c.name, c.value) for c in choices])
+
+
+ReportKindEnum = _enum("ReportKind", ReportKind)
+ReportDeliveryEnum = _enum("ReportDelivery", ReportDelivery)
+ReportStatusEnum = _enum("ReportStatus", ReportStatus)
+
+
+class DashboardMonthNode(graphene.ObjectType):
+    class Meta:
+        name = "DashboardMonth"
+
+    month = graphene.Date(required=True, description="First day of the billing period.")
+    charged = graphene.Decimal(required=True, description="Charges + recalculations − benefits + penalties.")
+    collected = graphene.Decimal(required=True, description="Paid in the period.")
+    collection_rate = graphene.Decimal(description="collected / charged to 4 places; null when nothing was charged.")
+    debt_end = graphene.Decimal(required=True, description="Sum of the accounts' positive closing balances.")
+
+
+class PrincipalDashboardNode(graphene.ObjectType):
+    class Meta:
+        name = "PrincipalDashboard"
+
+    accounts_count = graphene.Int(required=True, description="Open personal accounts.")
+    debtors_count = graphene.Int(required=True, description="Accounts owing at the end of the latest posted period.")
+    debt_total = graphene.Decimal(required=True)
+    advance_total = graphene.Decimal(required=True, description="Overpayments (negative closings), as a positive sum.")
+    months = graphene.List(graphene.NonNull(DashboardMonthNode), required=True,
+                           description="Posted periods, oldest first.")
+
+
+class ReportJobNode(graphene.ObjectType):
+    class Meta:
+        name = "ReportJob"
+
+    id = graphene.ID(required=True)
+    kind = graphene.Field(ReportKindEnum, required=True)
+    month = graphene.Date()
+    search = graphene.String()
+    delivery = graphene.Field(ReportDeliveryEnum, required=True)
+    status = graphene.Field(ReportStatusEnum, required=True)
+    rows = graphene.Int()
+    filename = graphene.String()
+    download_url = graphene.String(description="A short-lived link, for the job's requester only, once it is done.")
+    error = graphene.String()
+    created_at = graphene.DateTime(required=True)
+    finished_at = graphene.DateTime()
+
+    # a fresh row holds the model's choice members, which graphene's enums refuse: give it the stored strings
+    @staticmethod
+    def resolve_kind(job, info):
+        return getattr(job.kind, "value", job.kind)
+
+    @staticmethod
+    def resolve_delivery(job, info):
+        return getattr(job.delivery, "value", job.delivery)
+
+    @staticmethod
+    def resolve_status(job, info):
+        return getattr(job.status, "value", job.status)
+
+    @staticmethod
+    def resolve_month(job, info):
+        month = job.params.get("month")
+        return graphene.Date.parse_value(month) if month else None
+
+    @staticmethod
+    def resolve_search(job, info):
+        return job.params.get("search")
+
+    @staticmethod
+    def resolve_filename(job, info):
+        return job.filename or None
+
+    @staticmethod
+    def resolve_error(job, info):
+        return job.error or None
+
+    @staticmethod
+    def resolve_download_url(job, info):
+        from graphql_api.reports.schema import download_url_for
+
+        return download_url_for(info, job)

@@ -1,0 +1,128 @@
+"""Requesting a report and building it: the job row names the principal, and the build reads only that
+principal's schema, whatever schema the worker happens to be in."""
+
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from billing_core.error_codes import ErrorCode
+from documents import storage
+from reports.builders import BUILDERS, NEEDS_MONTH, report_xlsx
+from reports.models import ReportDelivery, ReportJob, ReportKind, ReportStatus
+
+log = logging.getLogger(__name__)
+SEARCH_MAX = 200
+XLSX = storage.content_type_for("x.xlsx")
+
+
+@transaction.atomic
+def report_request(*, principal, user=None, api_key=None, kind: str, month: date | None = None,
+                   delivery: str = ReportDelivery.DOWNLOAD, search: str | None = None) -> ReportJob:
+    """Record the job and queue its build once committed."""
+    kind = ReportKind(kind)
+    delivery = ReportDelivery(delivery)
+    errors = {}
+    if kind in NEEDS_MONTH and month is None:
+        errors["month"] = ValidationError(_("Укажите месяц отчёта."), code=ErrorCode.REQUIRED)
+    if delivery == ReportDelivery.EMAIL and (user is None or not user.email):
+        errors["delivery"] = ValidationError(_("Отправить по e-mail можно только пользователю с адресом."),
+                                             code=ErrorCode.INVALID)
+    if search and len(search) > SEARCH_MAX:
+        errors["search"] = ValidationError(_("Слишком длинная строка поиска."), code=ErrorCode.INVALID)
+    if errors:
+        raise ValidationError(errors)
+    params = {}
+    if month is not None:
+        params["month"] = month.replace(day=1).isoformat()
+    if search and kind == ReportKind.ACCOUNTS:
+        params["search"] = search.strip()
+    job = ReportJob.objects.create(principal=principal, requested_by=user, requested_by_key=api_key,
+                                   kind=kind.value, params=params, delivery=delivery.value)
+    _build_on_commit(job.pk)
+    return job
+
+
+def _build_on_commit(job_id: int) -> None:
+    from reports.tasks import report_build_task
+
+    def send() -> None:
+        # from public: the task finds its schema in the job row, not in where it was sent from
+        with schema_context(get_public_schema_name()):
+            report_build_task.delay(job_id)
+
+    transaction.on_commit(send)
+
+
+def filename_for(job: ReportJob) -> str:
+    label = ReportKind(job.kind).label
+    month = job.params.get("month")
+    stamp = month[:7] if month else f"{timezone.localdate():%Y-%m-%d}"
+    return f"{label} {stamp}.xlsx"
+
+
+def report_build(job_id: int) -> str:
+    """Build the job's file; a job already done or failed is left as it is. Returns the final status."""
+    with transaction.atomic():
+        job = (ReportJob.objects.select_for_update(of=("self",)).select_related("principal", "requested_by")
+               .filter(pk=job_id).first())
+        if job is None:
+            return "missing"
+        if job.status in (ReportStatus.DONE, ReportStatus.FAILED):
+            return job.status
+        job.status = ReportStatus.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "started_at"])
+    try:
+        if job.principal is None:
+            raise ValueError(_("Отчёт без принципала не поддерживается."))
+        params = dict(job.params)
+        if "month" in params:
+            params["month"] = date.fromisoformat(params["month"])
+        with tenant_context(job.principal):
+            data, rows = report_xlsx(BUILDERS[ReportKind(job.kind)](**params))
+        key = storage.new_key("reports", ext="xlsx")
+        storage.put(key, data, XLSX)
+    except Exception as exc:
+        log.exception("report job %s failed", job_id)
+        ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.FAILED, error=str(exc)[:2000],
+                                                   finished_at=timezone.now())
+        return ReportStatus.FAILED
+    job.storage_key, job.filename, job.rows = key, filename_for(job), rows
+    job.status, job.finished_at = ReportStatus.DONE, timezone.now()
+    job.save(update_fields=["storage_key", "filename", "rows", "status", "finished_at"])
+    if job.delivery == ReportDelivery.EMAIL:
+        _email(job, data)
+    return job.status
+
+
+def _email(job: ReportJob, data: bytes) -> None:
+    user = job.requested_by
+    if user is None or not user.email:
+        return
+    message = EmailMessage(
+        subject=_("Отчёт «%(name)s» готов") % {"name": ReportKind(job.kind).label},
+        body="\n\n".join([_("Здравствуйте!"),
+                          _("Во вложении — отчёт «%(name)s», строк: %(rows)s.")
+                          % {"name": ReportKind(job.kind).label, "rows": job.rows}]),
+        to=[user.email], headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach(job.filename, data, XLSX)
+    try:
+        message.send()
+    except OSError as exc:  # the file is stored and can still be downloaded: record why the mail did not go
+        ReportJob.objects.filter(pk=job.pk).update(error=_("Письмо не отправлено: %(reason)s") % {"reason": exc})
+        return
+    job.emailed_at = timezone.now()
+    job.save(update_fields=["emailed_at"])
+
+
+def report_download_url(job: ReportJob) -> str | None:
+    if job.status != ReportStatus.DONE or not job.storage_key:
+        return None
+    return storage.download_url(job.storage_key, job.filename)

@@ -1,0 +1,176 @@
+"""Residents sign up, log in, and link a household with the code printed on its ЕПД (limited wrong attempts)."""
+
+import pytest
+
+from cabinet.link_code import link_code, link_code_matches
+from cabinet.models import ResidentLink
+from identity.models import User
+from registry.models import UnifiedAccount
+from tests import factories
+from tests.conftest import error_codes
+
+SIGN_UP = (
+    "mutation($email: String!, $password: String!, $fullName: String!) "
+    "{ residentSignUp(email: $email, password: $password, fullName: $fullName) "
+    "{ me { email fullName isResident isAuthenticated } errors { field code message } } }"
+)
+ME = "query { me { email isResident isAuthenticated } }"
+LINK = (
+    "mutation($els: String!, $code: String!) { residentLinkAccount(els: $els, code: $code) "
+    "{ household { els address accounts { principalId accountNumber } } errors { field code message } } }"
+)
+UNLINK = "mutation($els: String!) { residentUnlinkAccount(els: $els) { ok errors { field code } } }"
+HOUSEHOLDS = "query { residentHouseholds { els accounts { principalName accountNumber } } }"
+PASSWORD = "a-long-resident-password-42"
+
+
+def test_link_code_is_stable_short_and_forgiving_about_how_it_is_typed():
+    code = link_code("7600000001")
+    assert code == link_code("7600000001") and code != link_code("7600000002")
+    assert len(code) == 9 and code[4] == "-"
+    assert link_code_matches("7600000001", code.lower().replace("-", ""))
+    assert link_code_matches("7600000001", " " + code[:4] + " " + code[5:] + " ")
+    # Latin letters typed on a Russian keyboard as their Cyrillic look-alikes still match
+    cyrillic = code.translate(str.maketrans("ABCEHKMPTX", "АВСЕНКМРТХ"))
+    assert link_code_matches("7600000001", cyrillic)
+    assert not link_code_matches("7600000002", code)
+    assert link_code("7600000001", secret="another secret") != code
+
+
+def test_sign_up_logs_the_session_in_and_the_password_works_later(tenants, gql):
+    # given an anonymous visitor of the cabinet
+    client = gql(tenants.public_host)
+
+    # when they sign up
+    payload = client(SIGN_UP, {"email": " New.Resident@Mail.Test ", "password": PASSWORD, "fullName": "Петров  Пётр"})
+
+    # then a resident exists, and the same session is logged in as them
+    answer = payload["data"]["residentSignUp"]
+    assert answer["errors"] == []
+    assert answer["me"] == {"email": "new.resident@mail.test", "fullName": "Петров Пётр", "isResident": True,
+                            "isAuthenticated": True}
+    user = User.objects.get(email="new.resident@mail.test")
+    assert (user.is_resident, user.agent_role, user.memberships.count()) == (True, "", 0)
+    assert client(ME)["data"]["me"] == {"email": "new.resident@mail.test", "isResident": True,
+                                        "isAuthenticated": True}
+    assert client(HOUSEHOLDS)["data"]["residentHouseholds"] == []
+    # and a fresh session can log in with the password
+    login = gql(tenants.public_host)(
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { me { email } errors { code } } }",
+        {"e": "new.resident@mail.test", "p": PASSWORD})
+    assert login["data"]["login"] == {"me": {"email": "new.resident@mail.test"}, "errors": []}
+
+
+def test_sign_up_refuses_a_weak_password_in_russian_and_a_taken_email(tenants, gql):
+    factories.user("taken@mail.test")
+    client = gql(tenants.public_host)
+
+    weak = client(SIGN_UP, {"email": "weak@mail.test", "password": "12345", "fullName": "Слабый"})
+    taken = client(SIGN_UP, {"email": "TAKEN@mail.test", "password": PASSWORD, "fullName": "Второй"})
+
+    weak_errors = weak["data"]["residentSignUp"]["errors"]
+    assert {e["field"] for e in weak_errors} == {"password"} and weak_errors
+    assert all(any("а" <= ch.lower() <= "я" for ch in e["message"]) for e in weak_errors), weak_errors
+    assert [(e["field"], e["code"]) for e in taken["data"]["residentSignUp"]["errors"]] == [("email", "UNIQUE")]
+    assert not User.objects.filter(email="weak@mail.test").exists()
+    assert User.objects.filter(email="taken@mail.test").count() == 1
+    assert client(ME)["data"]["me"]["isAuthenticated"] is False
+
+
+def test_sign_up_is_refused_on_a_principals_host_to_keys_and_to_logged_in_users(principal_a, tenants, gql):
+    variables = {"email": "elsewhere@mail.test", "password": PASSWORD, "fullName": "Житель"}
+
+    on_principal = gql(tenants.a_host)(SIGN_UP, variables)
+    by_key = gql(tenants.a_host, api_key=factories.api_key(principal_a, ["accounts.manage"]))(SIGN_UP, variables)
+    logged_in = gql(tenants.public_host, user=factories.user(is_resident=True))(SIGN_UP, variables)
+
+    for payload in (on_principal, by_key, logged_in):
+        assert error_codes(payload) == ["PERMISSION_DENIED"], payload
+    assert not User.objects.filter(email="elsewhere@mail.test").exists()
+
+
+def test_the_right_code_links_the_household_once_with_each_principals_account(homes, principal_a, principal_b,
+                                                                                tenants, gql):
+    # given a new resident holding the neighbour's ЕПД (ЕЛС 7600000002 and its code)
+    resident = factories.user(is_resident=True)
+    client = gql(tenants.public_host, user=resident)
+    code = link_code("7600000002")
+
+    # when they link it, typing the code in lower case without the dash, twice
+    first = client(LINK, {"els": "7600000002", "code": code.lower().replace("-", "")})
+    again = client(LINK, {"els": " 7600000002 ", "code": code})
+
+    # then one link exists and the household shows both principals' accounts
+    for payload in (first, again):
+        answer = payload["data"]["residentLinkAccount"]
+        assert answer["errors"] == []
+        assert answer["household"]["els"] == "7600000002"
+        assert sorted((a["principalId"], a["accountNumber"]) for a in answer["household"]["accounts"]) == sorted(
+            [(str(principal_a.pk), "L-NB-A"), (str(principal_b.pk), "L-NB-B")])
+    assert ResidentLink.objects.filter(user=resident).count() == 1
+    # and one user may hold several households
+    second = client(LINK, {"els": "7600000001", "code": link_code("7600000001")})
+    assert second["data"]["residentLinkAccount"]["errors"] == []
+    assert sorted(h["els"] for h in client(HOUSEHOLDS)["data"]["residentHouseholds"]) == ["7600000001", "7600000002"]
+
+
+def test_wrong_codes_are_counted_per_user_and_lock_linking_after_five(homes, tenants, gql):
+    resident, other = factories.user(is_resident=True), factories.user(is_resident=True)
+    client = gql(tenants.public_host, user=resident)
+    right = link_code("7600000002")
+    wrong = "2222-2222" if right != "2222-2222" else "3333-3333"
+
+    # five wrong codes are each refused as wrong
+    for _attempt in range(5):
+        payload = client(LINK, {"els": "7600000002", "code": wrong})
+        assert [(e["field"], e["code"]) for e in payload["data"]["residentLinkAccount"]["errors"]] == [
+            ("code", "INVALID")]
+
+    # the sixth attempt, even with the right code, is refused with a clear error, and nothing is linked
+    locked = client(LINK, {"els": "7600000002", "code": right})
+    (error,) = locked["data"]["residentLinkAccount"]["errors"]
+    assert (error["field"], error["code"]) == ("code", "TOO_MANY_ATTEMPTS")
+    assert "Слишком много" in error["message"]
+    assert not ResidentLink.objects.filter(user=resident).exists()
+
+    # another resident is not affected by this one's failures
+    theirs = gql(tenants.public_host, user=other)(LINK, {"els": "7600000002", "code": right})
+    assert theirs["data"]["residentLinkAccount"]["errors"] == []
+    assert ResidentLink.objects.filter(user=other, unified_account__number="7600000002").exists()
+
+
+def test_a_household_with_no_account_at_any_principal_or_an_unknown_els_is_not_found(homes, tenants, gql):
+    empty = UnifiedAccount.objects.create(number="7600000099", premise=UnifiedAccount.objects.get(
+        number="7600000001").premise, payer_name="Никто")
+    client = gql(tenants.public_host, user=factories.user(is_resident=True))
+
+    no_accounts = client(LINK, {"els": empty.number, "code": link_code(empty.number)})
+    unknown = client(LINK, {"els": "7699999999", "code": link_code("7699999999")})
+
+    for payload in (no_accounts, unknown):
+        assert [(e["field"], e["code"]) for e in payload["data"]["residentLinkAccount"]["errors"]] == [
+            ("els", "NOT_FOUND")]
+    assert not ResidentLink.objects.filter(unified_account=empty).exists()
+
+
+def test_unlink_removes_only_the_callers_own_link(homes, tenants, gql):
+    owner = homes["resident"]
+    stranger = gql(tenants.public_host, user=factories.user(is_resident=True))
+
+    refused = stranger(UNLINK, {"els": "7600000001"})
+    done = gql(tenants.public_host, user=owner)(UNLINK, {"els": "7600000001"})
+
+    assert refused["data"]["residentUnlinkAccount"]["errors"] == [{"field": "els", "code": "NOT_FOUND"}]
+    assert done["data"]["residentUnlinkAccount"] == {"ok": True, "errors": []}
+    assert not ResidentLink.objects.filter(user=owner).exists()
+
+
+@pytest.mark.parametrize("els", ["7600000001", "7600000002"])
+def test_link_and_unlink_need_a_residents_session(homes, principal_a, tenants, gql, els):
+    code = link_code(els)
+    anonymous = gql(tenants.public_host)(LINK, {"els": els, "code": code})
+    staff = gql(tenants.a_host, user=factories.staff(principal_a, permissions=["accounts.manage"]))(
+        LINK, {"els": els, "code": code})
+    assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+    assert error_codes(staff) == ["PERMISSION_DENIED"]
+    assert ResidentLink.objects.filter(unified_account__number=els).count() == (1 if els == "7600000001" else 0)

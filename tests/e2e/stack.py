@@ -1,0 +1,198 @@
+"""The live stack behind the browser tests: a fresh database with the demo, the web server, a Celery worker
+and localstripe, all as subprocesses, built from the dev stack's own helpers (infra/devstack.py).
+
+Everything runs on loopback. The stack's database is the test run's DATABASE_URL database name plus ``_e2e``
+(dropped and created anew each session); its broker is a neighbour of the pytest worker's broker (the next
+Redis db, another RabbitMQ vhost, another filesystem folder) so the two workers never take each other's tasks.
+"""
+
+import importlib.util
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START_TIMEOUT = 90.0
+# variables of the caller's environment that would point the live stack at shared or real services
+SCRUBBED_ENV = ("CACHE_URL", "CELERY_RESULT_BACKEND", "ALLOWED_HOSTS", "DJANGO_DEBUG", "EMAIL_HOST", "S3_BUCKET",
+                "S3_ENDPOINT_URL", "PAYMENT_GATEWAY", "STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                "MEDIA_ROOT", "FRONTEND_DIST", "CSRF_TRUSTED_ORIGINS")
+
+
+def devstack():
+    """infra/devstack.py as a module (it is a script, not a package)."""
+    module = sys.modules.get("devstack")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("devstack", ROOT / "infra" / "devstack.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["devstack"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+def database_name(url: str) -> str:
+    return unquote(urlparse(url).path.lstrip("/"))
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path="/" + name))
+
+
+def database_recreate(url: str) -> None:
+    """DROP (closing its sessions) and CREATE the database of url, through the server's maintenance database."""
+    name = database_name(url)
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def database_drop(url: str) -> None:
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database_name(url))))
+
+
+def neighbour_broker_url(url: str) -> str:
+    """A broker next to url that shares no queue with it: Redis db n+1 (mod 16), a sibling RabbitMQ vhost
+    (which must exist on the server), or the same filesystem transport (its folders follow APP_STATE_DIR)."""
+    parts = urlparse(url)
+    if parts.scheme in {"redis", "rediss"}:
+        path = parts.path.strip("/")
+        db = int(path) if path.isdigit() else 0
+        return urlunparse(parts._replace(path=f"/{(db + 1) % 16}"))
+    if parts.scheme in {"amqp", "amqps", "pyamqp"}:
+        vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+        return urlunparse(parts._replace(path="/" + ("e2e" if vhost == "/" else f"{vhost}_e2e")))
+    return url
+
+
+def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class LiveStack:
+    port: int
+    database_url: str
+    broker_url: str
+    stripe_base: str
+    logs: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def public(self) -> str:
+        """The agent's host: the residents' cabinet and the back office."""
+        return f"http://localhost:{self.port}"
+
+    def principal(self, subdomain: str = "uk-demo") -> str:
+        return f"http://{subdomain}.localhost:{self.port}"
+
+    def log(self, name: str, lines: int = 40) -> str:
+        return log_tail(self.logs / f"{name}.log", lines)
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"the live stack's {name} exited with {process.returncode}:\n{self.log(name)}")
+
+    def stop(self) -> None:
+        ds = devstack()
+        for process in reversed(list(self.processes.values())):
+            ds.stop_process(process, timeout=15, group=True)
+
+
+def _spawn(name: str, cmd: list[str], env: dict, logs: Path) -> subprocess.Popen:
+    with (logs / f"{name}.log").open("wb") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait(what: str, ready, stack: LiveStack, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        stack.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the live stack's {what} was not ready within {timeout:.0f} s:\n{stack.log(what)}")
+        time.sleep(0.3)
+
+
+def _health(port: int) -> bool:
+    try:
+        return http_get(f"http://localhost:{port}/health", timeout=2)[0] == 200
+    except OSError:
+        return False
+
+
+def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend_dist: Path) -> LiveStack:
+    """Fresh database, migrations, localstripe, the demo, then the web server and a worker; raises with the
+    failing part's log tail. The caller stops it (``LiveStack.stop``) and drops the database."""
+    ds = devstack()
+    logs = state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for sub in ("broker/queue", "broker/processed", "broker/control", "results", "media"):
+        (state_dir / sub).mkdir(parents=True, exist_ok=True)
+    port = ds.free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV and not k.startswith("PYTEST_")}
+    env.update(APP_ENV="development", PUBLIC_HOST="localhost", DATABASE_URL=database_url,
+               CELERY_BROKER_URL=broker_url, APP_STATE_DIR=str(state_dir), FRONTEND_DIST=str(frontend_dist),
+               PYTHONUNBUFFERED="1")
+    stack = LiveStack(port=port, database_url=database_url, broker_url=broker_url, stripe_base="", logs=logs)
+    started = time.monotonic()
+    try:
+        database_recreate(database_url)
+        ds.manage("migrate_platform", "-v", "0", env=env, logfile=logs / "migrate.log")
+        stack.timings["database"] = time.monotonic() - started
+
+        # before the demo: it makes a card payment through the fake Stripe
+        stripe_server = ds.localstripe_start(env, logfile=logs / "localstripe.log")
+        if stripe_server is None:
+            raise RuntimeError(f"localstripe did not start:\n{stack.log('localstripe')}")
+        stack.processes["localstripe"] = stripe_server
+        stack.stripe_base = env["STRIPE_API_BASE"]
+        mark = time.monotonic()
+        ds.manage("demo_seed", "--port", str(port), env=env, logfile=logs / "demo.log")
+        stack.timings["demo"] = time.monotonic() - mark
+
+        mark = time.monotonic()
+        celery = [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite"]
+        nodename = f"e2e-{secrets.token_hex(4)}@%h"
+        stack.processes["web"] = _spawn(
+            "web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, logs)
+        stack.processes["worker"] = _spawn(
+            "worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", nodename,
+                       "--without-gossip", "--without-mingle"], env, logs)
+        _wait("web", lambda: _health(port), stack)
+        _wait("worker", lambda: " ready." in stack.log("worker", 200), stack)
+        ds.localstripe_webhook(env, port)
+        stack.timings["servers"] = time.monotonic() - mark
+    except BaseException:
+        stack.stop()
+        raise
+    stack.timings["total"] = time.monotonic() - started
+    return stack
