@@ -1,10 +1,17 @@
 """File uploads (multipart), beside /graphql and behind the same credentials.
 
 On a principal's host (its staff and API keys, with the permission):
-`POST /uploads/readings` and `POST /uploads/opening-balances` take `file` and `mode`
-(validate, all_or_nothing, good_rows; opening balances also `month`, YYYY-MM-01) and
-answer with the batch: its status and every error by line and field. The batch can then
-be read through GraphQL (`importBatches`). The same file twice changes nothing.
+`POST /uploads/readings`, `POST /uploads/opening-balances` and `POST /uploads/own-receipts` take `file`
+and `mode` (validate, all_or_nothing, good_rows; opening balances also `month`, YYYY-MM-01; own receipts
+optionally `encoding`: auto, utf-8 or cp1251) and answer with the batch: its status and every error by
+line and field. The batch can then be read through GraphQL (`importBatches`). The same file twice
+changes nothing.
+Own receipts (payments.manage, like `ownReceiptRecord`) are the money a principal collected itself: one row
+per receipt with the account number, date paid (ДД.ММ.ГГГГ), amount, document number and optionally the
+service code and a comment (tenants.receipts.own_import). A document already recorded (by its number and
+date) is not posted again.
+`GET /uploads/own-receipts/template` and `GET /uploads/readings/template` give an example CSV with the
+header each import reads.
 
 For agent staff (their session, on any host; the public one is theirs):
 `POST /uploads/payment-registry` (`file`, `layout`: a preset of billing_core.registry_formats such as
@@ -15,9 +22,6 @@ with `background=1`: it is stored and posted by a worker, and the answer is the 
 `phase` and outcome `paymentImports` shows.
 `POST /uploads/payout-confirmation` (`file`: the bank's 1C statement of the agent's account) confirms the
 exported payouts it shows and answers with what it confirmed and what did not match.
-
-A principal's own receipts have no file import service yet: they are entered one by one
-(`ownReceiptRecord`).
 """
 
 from datetime import date
@@ -25,7 +29,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -38,10 +42,12 @@ from identity.permissions import Perm
 from identity.services import audit_record
 from tenants.billing.imports import opening_balances_import
 from tenants.billing.readings import readings_import
+from tenants.receipts.own_import import own_receipts_import, own_receipts_template
 
 MAX_UPLOAD_BYTES = getattr(settings, "UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 AGENT = "agent"  # the kind is for agent staff, not for a principal's permission
 KINDS = {"readings": Perm.READINGS_MANAGE, "opening-balances": Perm.ACCOUNTS_MANAGE,
+         "own-receipts": Perm.PAYMENTS_MANAGE,
          "payment-registry": AGENT, "bank-statement": AGENT, "payout-confirmation": AGENT}
 
 
@@ -155,6 +161,9 @@ class UploadView(View):
         try:
             if kind == "readings":
                 batch = readings_import(data=data, filename=upload.name, mode=mode, user=actor.user)
+            elif kind == "own-receipts":
+                batch = own_receipts_import(data=data, filename=upload.name, mode=mode, user=actor.user,
+                                            encoding=request.POST.get("encoding", "auto").strip().lower() or "auto")
             else:
                 month = date.fromisoformat(request.POST.get("month", ""))
                 batch = opening_balances_import(data=data, filename=upload.name, month=month, mode=mode,
@@ -165,3 +174,21 @@ class UploadView(View):
         except ValidationError as exc:
             return _invalid(exc)
         return JsonResponse(_batch_json(batch), json_dumps_params={"ensure_ascii": False})
+
+
+def _readings_template() -> bytes:
+    return "Заводской номер;Зона;Показание;Дата\n000000001;1;123,45;25.01.2026\n".encode("utf-8-sig")
+
+
+TEMPLATES = {"own-receipts": ("own-receipts.csv", own_receipts_template),
+             "readings": ("readings.csv", _readings_template)}
+
+
+def upload_template(request, kind: str):
+    """An example file for an upload (header and one made-up row); it holds no data, so it asks for no login."""
+    if request.method != "GET" or kind not in TEMPLATES:
+        return error_response(ErrorCode.NOT_FOUND, _("Нет образца для этого вида загрузки."), 404)
+    filename, build = TEMPLATES[kind]
+    response = HttpResponse(build(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -41,7 +41,8 @@ from tenants.billing.penalties import penalty_statement
 
 IMPORT_BATCHES_MAX = 100
 # Which permission lets a caller see a kind of upload: whoever may load it.
-IMPORT_PERM = {ImportKind.READINGS: Perm.READINGS_MANAGE, ImportKind.OPENING_BALANCES: Perm.ACCOUNTS_MANAGE}
+IMPORT_PERM = {ImportKind.READINGS: Perm.READINGS_MANAGE, ImportKind.OPENING_BALANCES: Perm.ACCOUNTS_MANAGE,
+               ImportKind.OWN_RECEIPTS: Perm.PAYMENTS_MANAGE}
 
 
 def _account_or_not_found(account_id) -> PersonalAccount:

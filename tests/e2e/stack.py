@@ -6,6 +6,7 @@ Everything runs on loopback. The stack's database is the test run's DATABASE_URL
 Redis db, another RabbitMQ vhost, another filesystem folder) so the two workers never take each other's tasks.
 """
 
+import glob
 import importlib.util
 import os
 import secrets
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlunparse
 
@@ -105,6 +107,7 @@ class LiveStack:
     logs: Path
     timings: dict[str, float] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def public(self) -> str:
@@ -116,6 +119,22 @@ class LiveStack:
 
     def log(self, name: str, lines: int = 40) -> str:
         return log_tail(self.logs / f"{name}.log", lines)
+
+    def manage_output(self, *args: str, at: datetime | None = None) -> str:
+        """A management command against the live stack, its output returned; with ``at``, the command's
+        process runs with its clock moved to that moment (Moscow time) by Debian's libfaketime."""
+        env = dict(self.env)
+        if at is not None:
+            preload = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+            if not preload:
+                raise RuntimeError("libfaketime is missing: apt-get install faketime (infra/test.sh installs it)")
+            env.update(LD_PRELOAD=preload[0], FAKETIME="@" + at.strftime("%Y-%m-%d %H:%M:%S"),
+                       TZ="Europe/Moscow", FAKETIME_DONT_FAKE_MONOTONIC="1")
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        if done.returncode:
+            raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done.stdout
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -162,7 +181,8 @@ def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend
     env.update(APP_ENV="development", PUBLIC_HOST="localhost", DATABASE_URL=database_url,
                CELERY_BROKER_URL=broker_url, APP_STATE_DIR=str(state_dir), FRONTEND_DIST=str(frontend_dist),
                PYTHONUNBUFFERED="1")
-    stack = LiveStack(port=port, database_url=database_url, broker_url=broker_url, stripe_base="", logs=logs)
+    stack = LiveStack(port=port, database_url=database_url, broker_url=broker_url, stripe_base="", logs=logs,
+                      env=env)
     started = time.monotonic()
     try:
         database_recreate(database_url)

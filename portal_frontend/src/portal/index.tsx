@@ -1,16 +1,91 @@
-// The principal portal (placeholder until its pages land).
-import { DashboardOutlined } from "@ant-design/icons";
-import { Typography } from "antd";
+// The principal portal: its menu (entries by the user's permissions) and routes.
+import {
+  ApiOutlined,
+  BankOutlined,
+  DashboardOutlined,
+  FieldNumberOutlined,
+  FileTextOutlined,
+  MessageOutlined,
+  SolutionOutlined,
+  TeamOutlined,
+  WalletOutlined,
+  EditOutlined,
+} from "@ant-design/icons";
+import { Result } from "antd";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Route, Routes } from "react-router-dom";
-import { AppShell } from "../shared/AppShell";
+import { AppShell, type MenuEntry } from "../shared/AppShell";
+import { useMe } from "../shared/auth";
 import { config } from "../shared/config";
+import { QueryState } from "../shared/QueryState";
+
+const DashboardPage = lazy(() => import("./pages/Dashboard"));
+const AccountsPage = lazy(() => import("./pages/Accounts"));
+const AccountCardPage = lazy(() => import("./pages/AccountCard"));
+const ReadingsPage = lazy(() => import("./pages/Readings"));
+const PaymentsPage = lazy(() => import("./pages/Payments"));
+const PayoutsPage = lazy(() => import("./pages/Payouts"));
+const ReportsPage = lazy(() => import("./pages/Reports"));
+const AppealsPage = lazy(() => import("./pages/Appeals"));
+const AppealPage = lazy(() => import("./pages/Appeal"));
+const UsersPage = lazy(() => import("./pages/Users"));
+const ApiKeysPage = lazy(() => import("./pages/ApiKeys"));
+
+interface Section extends MenuEntry {
+  /** any of these permissions shows the entry */
+  perms: string[];
+  adminOnly?: boolean;
+}
+
+const SECTIONS: Section[] = [
+  { key: "/", label: "Сводка", icon: <DashboardOutlined />, perms: ["REPORTS_VIEW"] },
+  { key: "/accounts", label: "Лицевые счета", icon: <SolutionOutlined />, perms: ["ACCOUNTS_VIEW"] },
+  { key: "/readings", label: "Показания", icon: <FieldNumberOutlined />, perms: ["READINGS_MANAGE"] },
+  { key: "/payments", label: "Платежи", icon: <WalletOutlined />, perms: ["PAYMENTS_VIEW"] },
+  { key: "/payouts", label: "Перечисления", icon: <BankOutlined />, perms: ["PAYMENTS_VIEW"] },
+  { key: "/reports", label: "Отчёты", icon: <FileTextOutlined />, perms: ["REPORTS_VIEW"] },
+  { key: "/appeals", label: "Обращения", icon: <MessageOutlined />, perms: ["APPEALS_MANAGE", "ACCOUNTS_VIEW"] },
+  { key: "/users", label: "Пользователи", icon: <TeamOutlined />, perms: ["USERS_VIEW", "USERS_MANAGE"], adminOnly: true },
+  { key: "/api-keys", label: "Ключи API", icon: <ApiOutlined />, perms: ["API_KEYS_MANAGE"], adminOnly: true },
+];
+
+function Denied() {
+  return <Result status="403" title="Нет доступа" subTitle="У вас нет прав на этот раздел." />;
+}
 
 export default function PortalApp() {
+  const me = useMe().data?.me;
+  const perms = new Set<string>(me?.permissions ?? []);
+  const isAdmin = me?.principalRole === "ADMIN";
+  const allowed = (key: string) => {
+    const s = SECTIONS.find((x) => x.key === key)!;
+    return (!s.adminOnly || isAdmin) && s.perms.some((p) => perms.has(p));
+  };
+  const menu = SECTIONS.filter((s) => allowed(s.key)).map(({ key, label, icon }) => ({ key, label, icon }));
+  const guard = (key: string, page: ReactNode) => (allowed(key) ? page : <Denied />);
+  const home = allowed("/") ? <DashboardPage /> : menu.length ? <Welcome /> : <Denied />;
   return (
-    <AppShell title={config.principal?.name ?? "Организация"} menu={[{ key: "/", label: "Сводка", icon: <DashboardOutlined /> }]}>
-      <Routes>
-        <Route path="*" element={<Typography.Title level={2}>Сводка</Typography.Title>} />
-      </Routes>
+    <AppShell title={config.principal?.name ?? "Организация"} menu={menu}>
+      <Suspense fallback={<QueryState loading error={null} />}>
+        <Routes>
+          <Route path="/" element={home} />
+          <Route path="/accounts" element={guard("/accounts", <AccountsPage />)} />
+          <Route path="/accounts/:id" element={guard("/accounts", <AccountCardPage />)} />
+          <Route path="/readings" element={guard("/readings", <ReadingsPage />)} />
+          <Route path="/payments" element={guard("/payments", <PaymentsPage />)} />
+          <Route path="/payouts" element={guard("/payouts", <PayoutsPage />)} />
+          <Route path="/reports" element={guard("/reports", <ReportsPage />)} />
+          <Route path="/appeals" element={guard("/appeals", <AppealsPage />)} />
+          <Route path="/appeals/:id" element={guard("/appeals", <AppealPage />)} />
+          <Route path="/users" element={guard("/users", <UsersPage />)} />
+          <Route path="/api-keys" element={guard("/api-keys", <ApiKeysPage />)} />
+          <Route path="*" element={<Result status="404" title="Страница не найдена" />} />
+        </Routes>
+      </Suspense>
     </AppShell>
   );
+}
+
+function Welcome() {
+  return <Result icon={<EditOutlined />} title="Добро пожаловать" subTitle="Выберите раздел в меню." />;
 }

@@ -1,0 +1,70 @@
+// Sign-up for residents: the session is logged in on success and the cabinet opens.
+import { LockOutlined, MailOutlined, UserOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Card, Form, Input, Typography } from "antd";
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+import { payload } from "../../shared/api";
+import { applyErrors } from "../../shared/forms";
+import { useGqlMutation } from "../../shared/hooks";
+import { SignUpMutation } from "../queries";
+
+interface Values {
+  email: string;
+  password: string;
+  fullName: string;
+}
+
+export default function SignUpPage() {
+  const [form] = Form.useForm<Values>();
+  const [error, setError] = useState<string | null>(null);
+  const signUp = useGqlMutation(SignUpMutation, ["SharedMe"]);
+  const client = useQueryClient();
+  const navigate = useNavigate();
+
+  const submit = async (values: Values) => {
+    setError(null);
+    try {
+      payload(await signUp.mutateAsync(values));
+      await client.invalidateQueries();
+      navigate("/", { replace: true });
+    } catch (exc) {
+      setError(applyErrors(form, exc));
+    }
+  };
+
+  return (
+    <div style={{ minHeight: "100vh", display: "flex", alignItems: "center", justifyContent: "center", padding: 16 }}>
+      <Card style={{ width: "100%", maxWidth: 420 }}>
+        <Typography.Title level={2} style={{ marginTop: 0 }}>
+          Регистрация
+        </Typography.Title>
+        <Typography.Paragraph type="secondary">
+          Личный кабинет жителя: ЕПД, показания счётчиков и оплата картой.
+        </Typography.Paragraph>
+        {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
+        <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form.Item
+            label="Электронная почта"
+            name="email"
+            rules={[{ required: true, type: "email", message: "Введите адрес электронной почты" }]}
+          >
+            <Input prefix={<MailOutlined />} autoComplete="email" autoFocus />
+          </Form.Item>
+          <Form.Item label="Пароль" name="password" rules={[{ required: true, message: "Придумайте пароль" }]}>
+            <Input.Password prefix={<LockOutlined />} autoComplete="new-password" />
+          </Form.Item>
+          <Form.Item label="ФИО" name="fullName" rules={[{ required: true, message: "Укажите ФИО" }]}>
+            <Input prefix={<UserOutlined />} autoComplete="name" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" block loading={signUp.isPending}>
+            Зарегистрироваться
+          </Button>
+        </Form>
+        <p style={{ marginTop: 16, marginBottom: 0 }}>
+          Уже есть учётная запись? <a href="/">Войти</a>
+        </p>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,415 @@
+// «Перечисления»: a business day's payouts built, approved, exported to 1C, and confirmed by the bank's statement.
+import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Card, DatePicker, Form, List, Space, Statistic, Table, Tag, Typography, Upload } from "antd";
+import type { UploadFile } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
+import { useEffect, useState } from "react";
+import { graphql } from "../../gql";
+import { payload, upload } from "../../shared/api";
+import { QueryState } from "../../shared/QueryState";
+import { formatDate, formatDateTime, formatMoney } from "../../shared/format";
+import { useGql, useGqlMutation } from "../../shared/hooks";
+import { CursorPager, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
+
+const PayoutsQuery = graphql(`
+  query OfficePayouts($businessDay: Date, $first: Int, $after: String) {
+    payouts(businessDay: $businessDay, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id principalName businessDay coversFrom coversTo gross fee net status orderNumber orderDate
+        payeeAccount approvedAt exportedAt confirmedAt registerXlsxUrl registerCsvUrl
+      }
+    }
+  }
+`);
+
+const LatestQuery = graphql(`
+  query OfficePayoutsLatest {
+    payouts(first: 100) { nodes { id businessDay } }
+  }
+`);
+
+const BuildMutation = graphql(`
+  mutation OfficePayoutsBuild($businessDay: Date!) {
+    payoutsBuild(businessDay: $businessDay) {
+      errors { field message code }
+      build {
+        businessDay coversFrom coversTo builtNow gross fee net
+        skipped { principalId name reason gross message }
+      }
+    }
+  }
+`);
+
+const ApproveMutation = graphql(`
+  mutation OfficePayoutApprove($ids: [ID!]!) {
+    payoutApprove(ids: $ids) { errors { field message code } payouts { id status } }
+  }
+`);
+
+const ExportMutation = graphql(`
+  mutation OfficePayoutsExport($businessDay: Date, $payoutIds: [ID!]) {
+    payoutsExport(businessDay: $businessDay, payoutIds: $payoutIds) {
+      errors { field message code }
+      ordersCount totalNet ordersFileUrl
+      payouts { id principalName net orderNumber registerXlsxUrl registerCsvUrl }
+    }
+  }
+`);
+
+interface ExportResult {
+  ordersCount?: number | null;
+  totalNet?: string | null;
+  ordersFileUrl?: string | null;
+  payouts?: { id: string; principalName: string; net: string; orderNumber?: number | null; registerXlsxUrl?: string | null; registerCsvUrl?: string | null }[] | null;
+}
+
+interface ConfirmReport {
+  confirmed: number[];
+  already: number[];
+  notInStatement: number[];
+  mismatches: { payoutId: number; number: string; line: number; fields: string[] }[];
+  unknown: { number: string; date: string | null; amount: string; payeeAccount: string; line: number }[];
+}
+
+export default function PayoutsPage() {
+  const canManage = useCan("PAYMENTS_MANAGE");
+  const { message } = App.useApp();
+  const latest = useGql(LatestQuery);
+  const [day, setDay] = useState<Dayjs | null>(null);
+  const cursor = useCursor(50);
+  const [error, setError] = useState<string | null>(null);
+  const [built, setBuilt] = useState<string | null>(null);
+  const [skipped, setSkipped] = useState<{ name: string; message: string }[]>([]);
+  const [exported, setExported] = useState<ExportResult | null>(null);
+
+  useEffect(() => {
+    if (day || !latest.data) return;
+    const days = latest.data.payouts.nodes.map((p) => p.businessDay).sort();
+    setDay(days.length ? dayjs(days[days.length - 1]) : dayjs());
+  }, [latest.data, day]);
+
+  const businessDay = day ? day.format("YYYY-MM-DD") : null;
+  const payouts = useGql(PayoutsQuery, { businessDay, first: cursor.first, after: cursor.after }, { enabled: Boolean(businessDay) });
+  const build = useGqlMutation(BuildMutation, ["OfficePayouts", "OfficePayoutsLatest"]);
+  const approve = useGqlMutation(ApproveMutation, ["OfficePayouts"]);
+  const exportDay = useGqlMutation(ExportMutation, ["OfficePayouts"]);
+  const rows = payouts.data?.payouts.nodes ?? [];
+  const created = rows.filter((p) => p.status === "CREATED");
+  const approved = rows.filter((p) => p.status === "APPROVED");
+
+  const choose = (value: Dayjs | null) => {
+    setDay(value);
+    setBuilt(null);
+    setSkipped([]);
+    setExported(null);
+    setError(null);
+    cursor.reset();
+  };
+
+  const run = async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (exc) {
+      setError(errorText(exc));
+    }
+  };
+
+  const doBuild = () =>
+    run(async () => {
+      const r = payload(await build.mutateAsync({ businessDay: businessDay! })).build;
+      if (!r) return;
+      setBuilt(
+        `${r.builtNow ? "Сформированы" : "Уже были сформированы"} перечисления за ${formatDate(r.businessDay)} ` +
+          `(поступления с ${formatDate(r.coversFrom)} по ${formatDate(r.coversTo)}): собрано ${formatMoney(r.gross)}, ` +
+          `вознаграждение ${formatMoney(r.fee)}, к перечислению ${formatMoney(r.net)}.`,
+      );
+      setSkipped(r.skipped.map((s) => ({ name: s.name, message: s.message })));
+    });
+
+  const doApprove = (ids: string[]) =>
+    run(async () => {
+      payload(await approve.mutateAsync({ ids }));
+      message.success(ids.length > 1 ? "Перечисления утверждены" : "Перечисление утверждено");
+    });
+
+  const doExport = () =>
+    run(async () => {
+      const r = payload(await exportDay.mutateAsync({ businessDay }));
+      setExported(r);
+      message.success("Перечисления выгружены");
+    });
+
+  return (
+    <>
+      <PageTitle>Перечисления</PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <Space wrap align="end">
+          <Form layout="inline">
+            <Form.Item label="Рабочий день" htmlFor="office-payout-day">
+              <DatePicker id="office-payout-day" format="DD.MM.YYYY" value={day} onChange={choose} allowClear={false} />
+            </Form.Item>
+          </Form>
+          {canManage && (
+            <>
+              <Button type="primary" onClick={doBuild} loading={build.isPending} disabled={!businessDay}>
+                Сформировать
+              </Button>
+              <Button onClick={() => doApprove(created.map((p) => p.id))} loading={approve.isPending} disabled={!created.length}>
+                Утвердить все
+              </Button>
+              <Button onClick={doExport} loading={exportDay.isPending} disabled={!approved.length}>
+                Выгрузить в 1С
+              </Button>
+            </>
+          )}
+        </Space>
+      </Card>
+      <ErrorBanner message={error} onClose={() => setError(null)} />
+      {built && <Alert type="success" showIcon title={built} style={{ marginBottom: 16 }} role="status" />}
+      {skipped.length > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          title="Не вошли в перечисления"
+          description={
+            <ul style={{ margin: 0, paddingLeft: 20 }}>
+              {skipped.map((s) => (
+                <li key={s.name}>
+                  {s.name}: {s.message}
+                </li>
+              ))}
+            </ul>
+          }
+        />
+      )}
+      {exported && <ExportOutcome result={exported} />}
+      <Card title={businessDay ? `Перечисления за ${formatDate(businessDay)}` : "Перечисления"} style={{ marginBottom: 16 }}>
+        <QueryState loading={false} error={latest.error ?? payouts.error} retry={() => payouts.refetch()}>
+          <Table
+            rowKey="id"
+            loading={latest.isLoading || payouts.isLoading}
+            dataSource={rows}
+            pagination={false}
+            scroll={{ x: true }}
+            locale={{ emptyText: "Перечислений за этот день нет" }}
+            summary={() =>
+              rows.length ? (
+                <Table.Summary.Row>
+                  <Table.Summary.Cell index={0} colSpan={2}>
+                    Итого
+                  </Table.Summary.Cell>
+                  <Table.Summary.Cell index={2} align="right">
+                    {formatMoney(sum(rows.map((r) => r.gross)))}
+                  </Table.Summary.Cell>
+                  <Table.Summary.Cell index={3} align="right">
+                    {formatMoney(sum(rows.map((r) => r.fee)))}
+                  </Table.Summary.Cell>
+                  <Table.Summary.Cell index={4} align="right">
+                    {formatMoney(sum(rows.map((r) => r.net)))}
+                  </Table.Summary.Cell>
+                  <Table.Summary.Cell index={5} colSpan={4} />
+                </Table.Summary.Row>
+              ) : null
+            }
+            columns={[
+              { title: "Принципал", dataIndex: "principalName" },
+              {
+                title: "Поступления",
+                key: "covers",
+                render: (_, p) => `${formatDate(p.coversFrom)} — ${formatDate(p.coversTo)}`,
+              },
+              { title: "Собрано", dataIndex: "gross", align: "right", render: formatMoney },
+              { title: "Вознаграждение", dataIndex: "fee", align: "right", render: formatMoney },
+              { title: "К перечислению", dataIndex: "net", align: "right", render: formatMoney },
+              {
+                title: "Статус",
+                dataIndex: "status",
+                render: (s: string, p) => (
+                  <Space orientation="vertical" size={0}>
+                    <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s]?.label ?? s}</Tag>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {formatDateTime(p.confirmedAt ?? p.exportedAt ?? p.approvedAt)}
+                    </Typography.Text>
+                  </Space>
+                ),
+              },
+              {
+                title: "Платёжное поручение",
+                key: "order",
+                render: (_, p) => (p.orderNumber ? `№ ${p.orderNumber} от ${formatDate(p.orderDate)}` : "—"),
+              },
+              {
+                title: "Реестр",
+                key: "register",
+                render: (_, p) => <RegisterLinks name={p.principalName} xlsx={p.registerXlsxUrl} csv={p.registerCsvUrl} />,
+              },
+              ...(canManage
+                ? [
+                    {
+                      title: "Действия",
+                      key: "actions",
+                      render: (_: unknown, p: { id: string; status: string; principalName: string }) =>
+                        p.status === "CREATED" ? (
+                          <Button size="small" onClick={() => doApprove([p.id])} aria-label={`Утвердить: ${p.principalName}`}>
+                            Утвердить
+                          </Button>
+                        ) : null,
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          <CursorPager
+            cursor={cursor}
+            total={payouts.data?.payouts.totalCount}
+            hasNext={payouts.data?.payouts.pageInfo.hasNextPage}
+            endCursor={payouts.data?.payouts.pageInfo.endCursor}
+            loading={payouts.isFetching}
+          />
+        </QueryState>
+      </Card>
+      {canManage && <ConfirmationCard onDone={() => payouts.refetch()} />}
+    </>
+  );
+}
+
+function sum(values: string[]): string {
+  let kopecks = 0n;
+  for (const v of values) {
+    const negative = v.startsWith("-");
+    const [i, f = ""] = v.replace(/^[-+]/, "").split(".");
+    const k = BigInt(i) * 100n + BigInt((f + "00").slice(0, 2));
+    kopecks += negative ? -k : k;
+  }
+  const negative = kopecks < 0n;
+  const abs = negative ? -kopecks : kopecks;
+  return `${negative ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+}
+
+function RegisterLinks({ name, xlsx, csv }: { name: string; xlsx?: string | null; csv?: string | null }) {
+  if (!xlsx && !csv) return <>—</>;
+  return (
+    <Space>
+      {xlsx && (
+        <a href={xlsx} aria-label={`Реестр XLSX: ${name}`}>
+          <DownloadOutlined /> XLSX
+        </a>
+      )}
+      {csv && (
+        <a href={csv} aria-label={`Реестр CSV: ${name}`}>
+          <DownloadOutlined /> CSV
+        </a>
+      )}
+    </Space>
+  );
+}
+
+function ExportOutcome({ result }: { result: ExportResult }) {
+  return (
+    <Card title="Выгрузка" style={{ marginBottom: 16 }}>
+      <Space wrap size="large" style={{ marginBottom: 12 }}>
+        <Statistic title="Платёжных поручений" value={result.ordersCount ?? 0} />
+        <Statistic title="Сумма" value={formatMoney(result.totalNet)} />
+      </Space>
+      <div style={{ marginBottom: 12 }}>
+        {result.ordersFileUrl ? (
+          <a href={result.ordersFileUrl}>
+            <DownloadOutlined /> Файл 1С (платёжные поручения)
+          </a>
+        ) : (
+          <Typography.Text type="secondary">Файла 1С нет: перечислять нечего.</Typography.Text>
+        )}
+      </div>
+      <List
+        size="small"
+        header="Реестры платежей"
+        dataSource={result.payouts ?? []}
+        renderItem={(p) => (
+          <List.Item>
+            <Space wrap>
+              <span>
+                {p.principalName}, {p.orderNumber ? `п/п № ${p.orderNumber}, ` : ""}
+                {formatMoney(p.net)}
+              </span>
+              <RegisterLinks name={p.principalName} xlsx={p.registerXlsxUrl} csv={p.registerCsvUrl} />
+            </Space>
+          </List.Item>
+        )}
+      />
+    </Card>
+  );
+}
+
+function ConfirmationCard({ onDone }: { onDone: () => void }) {
+  const [files, setFiles] = useState<UploadFile[]>([]);
+  const [percent, setPercent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [report, setReport] = useState<ConfirmReport | null>(null);
+
+  const send = async () => {
+    const file = files[0]?.originFileObj;
+    if (!file) {
+      setError("Выберите файл выписки.");
+      return;
+    }
+    setError(null);
+    setReport(null);
+    setPercent(0);
+    try {
+      setReport(await upload<ConfirmReport>("payout-confirmation", file, {}, setPercent));
+      setFiles([]);
+      onDone();
+    } catch (exc) {
+      setError(errorText(exc));
+    } finally {
+      setPercent(null);
+    }
+  };
+
+  return (
+    <Card title="Подтверждение банком">
+      <Typography.Paragraph type="secondary">
+        Выписка банка по счёту агента (формат 1С): выгруженные перечисления, найденные в ней, станут подтверждёнными.
+      </Typography.Paragraph>
+      <ErrorBanner message={error} onClose={() => setError(null)} />
+      <Space wrap align="start">
+        <Upload fileList={files} maxCount={1} beforeUpload={() => false} onChange={({ fileList }) => setFiles(fileList.slice(-1))}>
+          <Button icon={<UploadOutlined />}>Выбрать выписку</Button>
+        </Upload>
+        <Button type="primary" onClick={send} loading={percent !== null}>
+          Загрузить выписку
+        </Button>
+      </Space>
+      {report && (
+        <Alert
+          style={{ marginTop: 16 }}
+          type={report.mismatches.length || report.unknown.length || report.notInStatement.length ? "warning" : "success"}
+          showIcon
+          title={`Подтверждено: ${report.confirmed.length}; уже были подтверждены: ${report.already.length}`}
+          description={
+            <ul style={{ margin: 0, paddingLeft: 20 }}>
+              {report.notInStatement.length > 0 && (
+                <li>Выгружены, но нет в выписке: перечисления № {report.notInStatement.join(", ")}</li>
+              )}
+              {report.mismatches.map((m) => (
+                <li key={`m${m.line}`}>
+                  Строка {m.line}, п/п № {m.number}: не совпадает {m.fields.join(", ")}
+                </li>
+              ))}
+              {report.unknown.map((u) => (
+                <li key={`u${u.line}`}>
+                  Строка {u.line}: п/п № {u.number} от {formatDate(u.date)} на {formatMoney(u.amount)} (счёт {u.payeeAccount}) — не наше
+                  перечисление
+                </li>
+              ))}
+            </ul>
+          }
+        />
+      )}
+    </Card>
+  );
+}

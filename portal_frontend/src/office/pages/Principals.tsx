@@ -1,0 +1,105 @@
+// «Принципалы»: the list with search, and a form to add one.
+import { PlusOutlined } from "@ant-design/icons";
+import { Button, Input, Select, Space, Table, Tag } from "antd";
+import { useState } from "react";
+import { Link } from "react-router-dom";
+import { graphql } from "../../gql";
+import type { PrincipalKind } from "../../gql/graphql";
+import { QueryState } from "../../shared/QueryState";
+import { useGql } from "../../shared/hooks";
+import { CursorPager, PageTitle, PRINCIPAL_KIND, options, useCan, useCursor } from "../common";
+import { PrincipalFormModal } from "./PrincipalForm";
+
+export const PrincipalsQuery = graphql(`
+  query OfficePrincipals($first: Int, $after: String, $search: String, $kind: PrincipalKind) {
+    principals(first: $first, after: $after, search: $search, kind: $kind) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id shortName inn kind schemaName domains isActive }
+    }
+  }
+`);
+
+export default function PrincipalsPage() {
+  const cursor = useCursor(20);
+  const [search, setSearch] = useState("");
+  const [kind, setKind] = useState<PrincipalKind | undefined>();
+  const [creating, setCreating] = useState(false);
+  const canManage = useCan("SETTINGS_MANAGE");
+  const list = useGql(PrincipalsQuery, { first: cursor.first, after: cursor.after, search: search || null, kind });
+  const data = list.data?.principals;
+
+  return (
+    <>
+      <PageTitle
+        extra={
+          canManage && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              Добавить принципала
+            </Button>
+          )
+        }
+      >
+        Принципалы
+      </PageTitle>
+      <Space wrap style={{ marginBottom: 16 }}>
+        <Input.Search
+          aria-label="Поиск по названию, ИНН или схеме"
+          placeholder="Название, ИНН или схема"
+          allowClear
+          onSearch={(value) => {
+            setSearch(value.trim());
+            cursor.reset();
+          }}
+          style={{ width: 320 }}
+        />
+        <Select
+          aria-label="Вид принципала"
+          placeholder="Все виды"
+          allowClear
+          style={{ width: 280 }}
+          value={kind}
+          options={options(PRINCIPAL_KIND)}
+          onChange={(value) => {
+            setKind(value);
+            cursor.reset();
+          }}
+        />
+      </Space>
+      <QueryState loading={false} error={list.error} retry={() => list.refetch()}>
+        <Table
+          rowKey="id"
+          loading={list.isLoading}
+          dataSource={data?.nodes ?? []}
+          pagination={false}
+          scroll={{ x: true }}
+          columns={[
+            {
+              title: "Название",
+              dataIndex: "shortName",
+              render: (name: string, row) => <Link to={`/principals/${row.id}`}>{name}</Link>,
+            },
+            { title: "ИНН", dataIndex: "inn" },
+            { title: "Вид", dataIndex: "kind", render: (k: string) => PRINCIPAL_KIND[k] ?? k },
+            { title: "Схема", dataIndex: "schemaName" },
+            { title: "Адреса", dataIndex: "domains", render: (d: string[]) => d.join(", ") },
+            {
+              title: "Статус",
+              dataIndex: "isActive",
+              render: (active: boolean) =>
+                active ? <Tag color="green">действует</Tag> : <Tag color="default">отключён</Tag>,
+            },
+          ]}
+        />
+        <CursorPager
+          cursor={cursor}
+          total={data?.totalCount}
+          hasNext={data?.pageInfo.hasNextPage}
+          endCursor={data?.pageInfo.endCursor}
+          loading={list.isFetching}
+        />
+      </QueryState>
+      <PrincipalFormModal open={creating} onClose={() => setCreating(false)} />
+    </>
+  );
+}

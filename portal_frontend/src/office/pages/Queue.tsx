@@ -1,0 +1,354 @@
+// «Невыясненные платежи»: the queue of unmatched and ambiguous payments; resolve, return, allocate.
+import { App, Button, Card, DatePicker, Form, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from "antd";
+import type { Dayjs } from "dayjs";
+import { useEffect, useState } from "react";
+import { graphql } from "../../gql";
+import type { PaymentChannel, PaymentStatus } from "../../gql/graphql";
+import { payload } from "../../shared/api";
+import { QueryState } from "../../shared/QueryState";
+import { applyErrors } from "../../shared/forms";
+import { formatDate, formatMoney } from "../../shared/format";
+import { useGql, useGqlMutation } from "../../shared/hooks";
+import { CHANNEL, CursorPager, ErrorBanner, PAYMENT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
+
+const QueueQuery = graphql(`
+  query OfficePaymentQueue($status: PaymentStatus, $channel: PaymentChannel, $first: Int, $after: String) {
+    paymentQueue(status: $status, channel: $channel, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id channel source externalId amount paidOn payerRef payerName purpose status matchNote }
+    }
+  }
+`);
+
+const ResolveMutation = graphql(`
+  mutation OfficePaymentResolve($paymentId: ID!, $els: String, $accountNumber: String, $note: String) {
+    paymentResolve(paymentId: $paymentId, els: $els, accountNumber: $accountNumber, note: $note) {
+      errors { field message code }
+      payment { id status els }
+    }
+  }
+`);
+
+const ReturnMutation = graphql(`
+  mutation OfficePaymentReturn($paymentId: ID!, $note: String, $on: Date) {
+    paymentReturn(paymentId: $paymentId, note: $note, on: $on) {
+      errors { field message code }
+      payment { id status }
+    }
+  }
+`);
+
+const AllocateMutation = graphql(`
+  mutation OfficePaymentsAllocate($day: Date, $on: Date, $paymentIds: [ID!]) {
+    paymentsAllocate(day: $day, on: $on, paymentIds: $paymentIds) {
+      errors { field message code }
+      paymentsCount amount allocationsCount receiptsCount principalsCount
+      skipped { reason count }
+    }
+  }
+`);
+
+const SKIP_REASON: Record<string, string> = {
+  no_document: "нет ЕПД",
+  no_payees: "нет получателей",
+  no_account: "нет лицевого счёта",
+};
+
+interface QueuedPayment {
+  id: string;
+  amount: string;
+  payerRef: string;
+  payerName: string;
+}
+
+export default function QueuePage() {
+  const canManage = useCan("PAYMENTS_MANAGE");
+  const cursor = useCursor(20);
+  const [status, setStatus] = useState<PaymentStatus | undefined>();
+  const [channel, setChannel] = useState<PaymentChannel | undefined>();
+  const [resolving, setResolving] = useState<QueuedPayment | null>(null);
+  const [returning, setReturning] = useState<QueuedPayment | null>(null);
+  const queue = useGql(QueueQuery, { status, channel, first: cursor.first, after: cursor.after });
+  const data = queue.data?.paymentQueue;
+
+  return (
+    <>
+      <PageTitle>Невыясненные платежи</PageTitle>
+      {canManage && <AllocateCard />}
+      <Card title="Очередь оператора">
+        <Space wrap style={{ marginBottom: 16 }}>
+          <Select
+            aria-label="Статус платежа"
+            placeholder="Все статусы"
+            allowClear
+            style={{ width: 200 }}
+            value={status}
+            onChange={(v) => {
+              setStatus(v);
+              cursor.reset();
+            }}
+            options={[
+              { value: "UNMATCHED", label: "Не опознан" },
+              { value: "AMBIGUOUS", label: "Неоднозначен" },
+            ]}
+          />
+          <Select
+            aria-label="Канал поступления"
+            placeholder="Все каналы"
+            allowClear
+            style={{ width: 200 }}
+            value={channel}
+            onChange={(v) => {
+              setChannel(v);
+              cursor.reset();
+            }}
+            options={["BANK_REGISTRY", "BANK_STATEMENT", "CARD_ONLINE", "CASH_DESK"].map((c) => ({ value: c, label: CHANNEL[c] }))}
+          />
+        </Space>
+        <QueryState loading={false} error={queue.error} retry={() => queue.refetch()}>
+          <Table
+            rowKey="id"
+            loading={queue.isLoading}
+            dataSource={data?.nodes ?? []}
+            pagination={false}
+            scroll={{ x: true }}
+            locale={{ emptyText: "Очередь пуста" }}
+            columns={[
+              { title: "Дата", dataIndex: "paidOn", render: formatDate },
+              { title: "Канал", dataIndex: "channel", render: (c: string) => CHANNEL[c] ?? c },
+              { title: "Источник", dataIndex: "source" },
+              { title: "Счёт плательщика", dataIndex: "payerRef" },
+              { title: "Плательщик", dataIndex: "payerName" },
+              { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
+              {
+                title: "Статус",
+                dataIndex: "status",
+                render: (s: string) => <Tag color={PAYMENT_STATUS[s]?.color}>{PAYMENT_STATUS[s]?.label ?? s}</Tag>,
+              },
+              { title: "Причина", dataIndex: "matchNote" },
+              ...(canManage
+                ? [
+                    {
+                      title: "Действия",
+                      key: "actions",
+                      render: (_: unknown, p: QueuedPayment) => (
+                        <Space>
+                          <Button size="small" type="primary" onClick={() => setResolving(p)} aria-label={`Опознать платёж ${p.payerRef}`}>
+                            Опознать
+                          </Button>
+                          <Button size="small" danger onClick={() => setReturning(p)} aria-label={`Вернуть платёж ${p.payerRef}`}>
+                            Вернуть
+                          </Button>
+                        </Space>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          <CursorPager
+            cursor={cursor}
+            total={data?.totalCount}
+            hasNext={data?.pageInfo.hasNextPage}
+            endCursor={data?.pageInfo.endCursor}
+            loading={queue.isFetching}
+          />
+        </QueryState>
+      </Card>
+      <ResolveModal payment={resolving} onClose={() => setResolving(null)} />
+      <ReturnModal payment={returning} onClose={() => setReturning(null)} />
+    </>
+  );
+}
+
+function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onClose: () => void }) {
+  const [form] = Form.useForm();
+  const [error, setError] = useState<string | null>(null);
+  const [by, setBy] = useState<"els" | "accountNumber">("els");
+  const { message } = App.useApp();
+  const resolve = useGqlMutation(ResolveMutation, ["OfficePaymentQueue"]);
+  useEffect(() => {
+    if (payment) {
+      form.resetFields();
+      setError(null);
+    }
+  }, [payment, form]);
+
+  const submit = async () => {
+    if (!payment) return;
+    let values: { ref: string; note?: string };
+    try {
+      values = await form.validateFields();
+    } catch {
+      return;
+    }
+    try {
+      payload(
+        await resolve.mutateAsync({
+          paymentId: payment.id,
+          els: by === "els" ? values.ref.trim() : null,
+          accountNumber: by === "accountNumber" ? values.ref.trim() : null,
+          note: values.note || null,
+        }),
+      );
+      message.success("Платёж опознан");
+      onClose();
+    } catch (exc) {
+      const rest = applyErrors(form, exc);
+      // the server names els or accountNumber: show it on the one input
+      const err = exc as { errors?: { field?: string | null; message: string }[] };
+      const onRef = err.errors?.filter((e) => e.field === "els" || e.field === "accountNumber") ?? [];
+      if (onRef.length) form.setFields([{ name: "ref", errors: onRef.map((e) => e.message) }]);
+      setError(onRef.length ? (err.errors?.filter((e) => !onRef.includes(e)).map((e) => e.message).join(" ") || null) : rest);
+    }
+  };
+
+  return (
+    <Modal
+      open={payment !== null}
+      title="Опознать платёж"
+      okText="Опознать"
+      cancelText="Отмена"
+      onOk={submit}
+      onCancel={onClose}
+      confirmLoading={resolve.isPending}
+      destroyOnHidden
+    >
+      {payment && (
+        <Typography.Paragraph>
+          {formatMoney(payment.amount)} от «{payment.payerName || "—"}», указан счёт {payment.payerRef}
+        </Typography.Paragraph>
+      )}
+      <ErrorBanner message={error} />
+      <Form form={form} layout="vertical">
+        <Form.Item label="Искать по">
+          <Radio.Group value={by} onChange={(e) => setBy(e.target.value)}>
+            <Radio value="els">ЕЛС</Radio>
+            <Radio value="accountNumber">Лицевому счёту</Radio>
+          </Radio.Group>
+        </Form.Item>
+        <Form.Item
+          label={by === "els" ? "ЕЛС" : "Лицевой счёт"}
+          name="ref"
+          rules={[{ required: true, whitespace: true, message: "Укажите счёт" }]}
+        >
+          <Input autoFocus />
+        </Form.Item>
+        <Form.Item label="Комментарий" name="note">
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onClose: () => void }) {
+  const [form] = Form.useForm();
+  const [error, setError] = useState<string | null>(null);
+  const { message } = App.useApp();
+  const ret = useGqlMutation(ReturnMutation, ["OfficePaymentQueue"]);
+  useEffect(() => {
+    if (payment) {
+      form.resetFields();
+      setError(null);
+    }
+  }, [payment, form]);
+
+  const submit = async () => {
+    if (!payment) return;
+    let values: { note?: string; on?: Dayjs | null };
+    try {
+      values = await form.validateFields();
+    } catch {
+      return;
+    }
+    try {
+      payload(
+        await ret.mutateAsync({
+          paymentId: payment.id,
+          note: values.note || null,
+          on: values.on ? values.on.format("YYYY-MM-DD") : null,
+        }),
+      );
+      message.success("Платёж возвращён плательщику");
+      onClose();
+    } catch (exc) {
+      setError(applyErrors(form, exc));
+    }
+  };
+
+  return (
+    <Modal
+      open={payment !== null}
+      title="Вернуть платёж плательщику"
+      okText="Вернуть"
+      okButtonProps={{ danger: true }}
+      cancelText="Отмена"
+      onOk={submit}
+      onCancel={onClose}
+      confirmLoading={ret.isPending}
+      destroyOnHidden
+    >
+      {payment && (
+        <Typography.Paragraph>
+          {formatMoney(payment.amount)} от «{payment.payerName || "—"}» (счёт {payment.payerRef}) уйдёт обратно плательщику.
+        </Typography.Paragraph>
+      )}
+      <ErrorBanner message={error} />
+      <Form form={form} layout="vertical">
+        <Form.Item label="Дата возврата" name="on" extra="Пусто — сегодня">
+          <DatePicker format="DD.MM.YYYY" style={{ width: "100%" }} />
+        </Form.Item>
+        <Form.Item label="Комментарий" name="note">
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function AllocateCard() {
+  const [form] = Form.useForm();
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const allocate = useGqlMutation(AllocateMutation, ["OfficePaymentQueue"]);
+
+  const submit = async (values: { day: Dayjs; on?: Dayjs | null }) => {
+    setError(null);
+    setResult(null);
+    try {
+      const r = payload(
+        await allocate.mutateAsync({
+          day: values.day.format("YYYY-MM-DD"),
+          on: values.on ? values.on.format("YYYY-MM-DD") : null,
+        }),
+      );
+      const skipped = (r.skipped ?? []).map((s) => `${SKIP_REASON[s.reason] ?? s.reason}: ${s.count}`).join(", ");
+      setResult(
+        `Распределено платежей: ${r.paymentsCount ?? 0} на ${formatMoney(r.amount ?? "0")}, долей: ${r.allocationsCount ?? 0}, ` +
+          `принципалов: ${r.principalsCount ?? 0}.${skipped ? ` Оставлены опознанными — ${skipped}.` : ""}`,
+      );
+    } catch (exc) {
+      setError(applyErrors(form, exc) ?? errorText(exc));
+    }
+  };
+
+  return (
+    <Card title="Распределение опознанных платежей" style={{ marginBottom: 16 }}>
+      <ErrorBanner message={error} onClose={() => setError(null)} />
+      {result && <Typography.Paragraph role="status">{result}</Typography.Paragraph>}
+      <Form form={form} layout="inline" onFinish={submit}>
+        <Form.Item label="День платежей" name="day" rules={[{ required: true, message: "Укажите день" }]}>
+          <DatePicker format="DD.MM.YYYY" />
+        </Form.Item>
+        <Form.Item label="Дата распределения" name="on">
+          <DatePicker format="DD.MM.YYYY" placeholder="Сегодня" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" loading={allocate.isPending}>
+          Распределить
+        </Button>
+      </Form>
+    </Card>
+  );
+}

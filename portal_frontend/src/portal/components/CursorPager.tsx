@@ -1,0 +1,60 @@
+// Server-side pagination over keyset connections (first/after + totalCount): forward by endCursor,
+// back through the cursors already seen.
+import { Button, Select, Space, Typography } from "antd";
+import { useState } from "react";
+
+export function useCursorPages(initialSize = 20) {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [size, setSize] = useState(initialSize);
+  const page = cursors.length; // 1-based
+  return {
+    first: size,
+    after: cursors[cursors.length - 1],
+    page,
+    size,
+    next: (endCursor: string | null | undefined) => endCursor && setCursors((c) => [...c, endCursor]),
+    prev: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
+    reset: () => setCursors([undefined]),
+    setSize: (s: number) => {
+      setSize(s);
+      setCursors([undefined]);
+    },
+  };
+}
+
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
+interface Props {
+  pages: CursorPages;
+  totalCount: number | undefined;
+  hasNextPage: boolean | undefined;
+  endCursor: string | null | undefined;
+  loading?: boolean;
+}
+
+export function CursorPager({ pages, totalCount, hasNextPage, endCursor, loading }: Props) {
+  const total = totalCount ?? 0;
+  const pagesTotal = Math.max(1, Math.ceil(total / pages.size));
+  return (
+    <nav aria-label="Страницы" style={{ marginTop: 16 }}>
+      <Space wrap>
+        <Button onClick={pages.prev} disabled={pages.page <= 1 || loading}>
+          Назад
+        </Button>
+        <Typography.Text>
+          Страница {pages.page} из {pagesTotal} · всего {total}
+        </Typography.Text>
+        <Button onClick={() => pages.next(endCursor)} disabled={!hasNextPage || loading}>
+          Вперёд
+        </Button>
+        <Select
+          aria-label="Строк на странице"
+          value={pages.size}
+          onChange={pages.setSize}
+          options={[10, 20, 50, 100].map((n) => ({ value: n, label: `${n} на странице` }))}
+          style={{ width: 150 }}
+        />
+      </Space>
+    </nav>
+  );
+}

@@ -1,0 +1,118 @@
+// Uploading a table file (CSV or XLSX) to /uploads/<kind> in a chosen mode, with progress and the result.
+import { DownloadOutlined, InboxOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Form, Progress, Radio, Select, Space, Typography, Upload } from "antd";
+import { useState, type ReactNode } from "react";
+import { MutationError, upload } from "../../shared/api";
+import { IMPORT_MODE } from "../labels";
+import { RowErrorsTable, UploadResult, type BatchAnswer } from "./UploadResult";
+
+interface Props {
+  kind: string;
+  /** the server's example file (GET /uploads/<kind>/template) is offered for download */
+  template?: boolean;
+  /** other form fields sent with the file (e.g. the encoding), rendered above the mode */
+  extra?: { name: string; label: string; options: { value: string; label: string }[]; initial: string }[];
+  help: ReactNode;
+  /** queries to refetch after an upload */
+  invalidate?: string[];
+}
+
+export function FileUpload({ kind, template = true, extra = [], help, invalidate = [] }: Props) {
+  const [fields, setFields] = useState<Record<string, string>>(() => Object.fromEntries(extra.map((e) => [e.name, e.initial])));
+  const [file, setFile] = useState<File | null>(null);
+  const [mode, setMode] = useState("validate");
+  const [percent, setPercent] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<BatchAnswer | null>(null);
+  const [refusal, setRefusal] = useState<MutationError | Error | null>(null);
+  const client = useQueryClient();
+
+  const send = async () => {
+    if (!file) return;
+    setBusy(true);
+    setResult(null);
+    setRefusal(null);
+    setPercent(0);
+    try {
+      const answer = await upload<BatchAnswer>(kind, file, { ...fields, mode }, setPercent);
+      setResult(answer);
+      await Promise.all(invalidate.map((name) => client.invalidateQueries({ queryKey: [name] })));
+    } catch (exc) {
+      setRefusal(exc instanceof Error ? exc : new Error(String(exc)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+      <Typography.Paragraph style={{ margin: 0 }}>{help}</Typography.Paragraph>
+      {template && (
+        <div>
+          <Button icon={<DownloadOutlined />} href={`/uploads/${kind}/template`} download>
+            Скачать пример файла
+          </Button>
+        </div>
+      )}
+      <Form layout="vertical" onFinish={send}>
+        <Form.Item label="Файл (CSV или XLSX)" required>
+          <Upload.Dragger
+            accept=".csv,.xlsx,.txt"
+            maxCount={1}
+            beforeUpload={(f) => {
+              setFile(f);
+              setResult(null);
+              setRefusal(null);
+              setPercent(null);
+              return false;
+            }}
+            onRemove={() => setFile(null)}
+            fileList={file ? [{ uid: "file", name: file.name, status: "done" }] : []}
+          >
+            <p className="ant-upload-drag-icon">
+              <InboxOutlined />
+            </p>
+            <p>Перетащите файл сюда или нажмите, чтобы выбрать</p>
+          </Upload.Dragger>
+        </Form.Item>
+        {extra.map((e) => (
+          <Form.Item key={e.name} label={e.label}>
+            <Select
+              aria-label={e.label}
+              value={fields[e.name]}
+              onChange={(v) => setFields((f) => ({ ...f, [e.name]: v }))}
+              options={e.options}
+              style={{ width: 240 }}
+            />
+          </Form.Item>
+        ))}
+        <Form.Item label="Режим загрузки">
+          <Radio.Group value={mode} onChange={(e) => setMode(e.target.value)} aria-label="Режим загрузки">
+            <Space orientation="vertical">
+              <Radio value="validate">{IMPORT_MODE.VALIDATE} — проверить файл, ничего не записывая</Radio>
+              <Radio value="all_or_nothing">{IMPORT_MODE.ALL_OR_NOTHING} — при любой ошибке не загружать ничего</Radio>
+              <Radio value="good_rows">{IMPORT_MODE.GOOD_ROWS} — строки с ошибками пропустить</Radio>
+            </Space>
+          </Radio.Group>
+        </Form.Item>
+        <Button type="primary" htmlType="submit" disabled={!file} loading={busy}>
+          Загрузить файл
+        </Button>
+      </Form>
+      {percent !== null && (busy || !result) && !refusal && (
+        <Progress percent={percent} status={busy ? "active" : "normal"} aria-label="Передача файла" />
+      )}
+      {busy && percent === 100 && <Typography.Text type="secondary">Файл передан, сервер проверяет строки…</Typography.Text>}
+      {refusal && (
+        <Space orientation="vertical" style={{ width: "100%" }}>
+          <Alert type="error" showIcon role="alert" title="Файл не принят" description={refusal.message} />
+          {refusal instanceof MutationError && refusal.errors.length > 1 && (
+            <RowErrorsTable errors={refusal.errors.map((e) => ({ line: null, field: e.field, message: e.message }))} />
+          )}
+        </Space>
+      )}
+      {result && <UploadResult batch={result} />}
+    </Space>
+  );
+}

@@ -1,0 +1,146 @@
+// «Сводка»: accounts, debt and collection by month, with charts.
+import { Card, Col, Row, Segmented, Space, Statistic, Table, Typography } from "antd";
+import { useState } from "react";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { graphql } from "../../gql";
+import { QueryState } from "../../shared/QueryState";
+import { formatMoney, formatMonth, formatMonthShort, formatPercent, fromKopecks, toKopecks } from "../../shared/format";
+import { useGql } from "../../shared/hooks";
+
+const DashboardQuery = graphql(`
+  query PortalDashboard($months: Int) {
+    principalDashboard(months: $months) {
+      accountsCount
+      debtorsCount
+      debtTotal
+      advanceTotal
+      months { month charged collected collectionRate debtEnd }
+    }
+  }
+`);
+
+const rub = (kopecks: number) => formatMoney(fromKopecks(kopecks));
+
+export default function DashboardPage() {
+  const [months, setMonths] = useState(12);
+  const q = useGql(DashboardQuery, { months });
+  const d = q.data?.principalDashboard;
+  const rows = (d?.months ?? []).map((m) => ({
+    month: formatMonthShort(m.month),
+    charged: toKopecks(m.charged),
+    collected: toKopecks(m.collected),
+    rate: m.collectionRate == null ? null : Math.round(Number(m.collectionRate) * 1000) / 10,
+  }));
+  return (
+    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+      <Space wrap style={{ justifyContent: "space-between", width: "100%" }}>
+        <Typography.Title level={2} style={{ margin: 0 }}>
+          Сводка
+        </Typography.Title>
+        <Segmented
+          aria-label="Период"
+          value={months}
+          onChange={(v) => setMonths(Number(v))}
+          options={[
+            { value: 6, label: "6 месяцев" },
+            { value: 12, label: "12 месяцев" },
+            { value: 24, label: "24 месяца" },
+          ]}
+        />
+      </Space>
+      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
+        {d && (
+          <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+            <Row gutter={[16, 16]}>
+              <Col xs={12} lg={6}>
+                <Card>
+                  <Statistic title="Лицевых счетов" value={d.accountsCount} />
+                </Card>
+              </Col>
+              <Col xs={12} lg={6}>
+                <Card>
+                  <Statistic title="Должников" value={d.debtorsCount} />
+                </Card>
+              </Col>
+              <Col xs={12} lg={6}>
+                <Card>
+                  <Statistic title="Общая задолженность" value={formatMoney(d.debtTotal)} />
+                </Card>
+              </Col>
+              <Col xs={12} lg={6}>
+                <Card>
+                  <Statistic title="Авансы (переплаты)" value={formatMoney(d.advanceTotal)} />
+                </Card>
+              </Col>
+            </Row>
+            {rows.length === 0 ? (
+              <Typography.Text type="secondary">Проведённых периодов пока нет.</Typography.Text>
+            ) : (
+              <Row gutter={[16, 16]}>
+                <Col xs={24} xl={14}>
+                  <Card title="Начислено и оплачено по месяцам">
+                    <figure aria-label="Диаграмма: начислено и оплачено по месяцам" style={{ margin: 0 }}>
+                      <ResponsiveContainer width="100%" height={300}>
+                        <BarChart data={rows}>
+                          <CartesianGrid strokeDasharray="3 3" />
+                          <XAxis dataKey="month" />
+                          <YAxis tickFormatter={(v: number) => `${Math.round(v / 100000)} тыс.`} width={70} />
+                          <Tooltip formatter={(v) => rub(Number(v))} cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
+                          <Legend />
+                          <Bar dataKey="charged" name="Начислено" fill="#1f6feb" maxBarSize={48} />
+                          <Bar dataKey="collected" name="Оплачено" fill="#52c41a" maxBarSize={48} />
+                        </BarChart>
+                      </ResponsiveContainer>
+                    </figure>
+                  </Card>
+                </Col>
+                <Col xs={24} xl={10}>
+                  <Card title="Собираемость, %">
+                    <figure aria-label="Диаграмма: собираемость по месяцам" style={{ margin: 0 }}>
+                      <ResponsiveContainer width="100%" height={300}>
+                        <LineChart data={rows}>
+                          <CartesianGrid strokeDasharray="3 3" />
+                          <XAxis dataKey="month" />
+                          <YAxis unit="%" domain={[0, "auto"]} width={55} />
+                          <Tooltip formatter={(v) => `${String(v).replace(".", ",")} %`} />
+                          <Line type="monotone" dataKey="rate" name="Собираемость" stroke="#fa8c16" strokeWidth={2} />
+                        </LineChart>
+                      </ResponsiveContainer>
+                    </figure>
+                  </Card>
+                </Col>
+              </Row>
+            )}
+            <Card title="По месяцам">
+              <Table
+                rowKey="month"
+                size="small"
+                pagination={false}
+                scroll={{ x: true }}
+                dataSource={[...d.months].reverse()}
+                columns={[
+                  { title: "Месяц", dataIndex: "month", render: formatMonth },
+                  { title: "Начислено", dataIndex: "charged", align: "right", render: formatMoney },
+                  { title: "Оплачено", dataIndex: "collected", align: "right", render: formatMoney },
+                  { title: "Собираемость", dataIndex: "collectionRate", align: "right", render: formatPercent },
+                  { title: "Долг на конец", dataIndex: "debtEnd", align: "right", render: formatMoney },
+                ]}
+              />
+            </Card>
+          </Space>
+        )}
+      </QueryState>
+    </Space>
+  );
+}

@@ -1,0 +1,155 @@
+// «Пользователи» (principal admins): staff memberships, new staff, roles, permissions, blocking.
+import { PlusOutlined } from "@ant-design/icons";
+import { Alert, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { graphql } from "../../gql";
+import type { Permission, PortalUsersQuery, PrincipalRole } from "../../gql/graphql";
+import { payload } from "../../shared/api";
+import { useMe } from "../../shared/auth";
+import { applyErrors } from "../../shared/forms";
+import { QueryState } from "../../shared/QueryState";
+import { formatDateTime } from "../../shared/format";
+import { useGql, useGqlMutation } from "../../shared/hooks";
+import { CursorPager, useCursorPages } from "../components/CursorPager";
+import { PermissionsField, usePermissionLabels } from "../components/PermissionsField";
+import { ROLE } from "../labels";
+
+const UsersQuery = graphql(`
+  query PortalUsers($first: Int, $after: String, $search: String) {
+    users(first: $first, after: $after, search: $search) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id email fullName role permissions isActive createdAt }
+    }
+  }
+`);
+
+const CreateMutation = graphql(`
+  mutation PortalStaffUserCreate($input: StaffUserCreateInput!) {
+    staffUserCreate(input: $input) {
+      errors { field message code }
+      membership { id }
+    }
+  }
+`);
+
+const UpdateMutation = graphql(`
+  mutation PortalMembershipUpdate($id: ID!, $input: MembershipUpdateInput!) {
+    membershipUpdate(id: $id, input: $input) {
+      errors { field message code }
+      membership { id role permissions isActive }
+    }
+  }
+`);
+
+type Member = PortalUsersQuery["users"]["nodes"][number];
+
+export default function UsersPage() {
+  const [search, setSearch] = useState("");
+  const pages = useCursorPages(20);
+  const q = useGql(UsersQuery, { first: pages.first, after: pages.after, search: search || null }, { placeholderData: (p) => p });
+  const data = q.data?.users;
+  const manage = (useMe().data?.me.permissions ?? []).includes("USERS_MANAGE");
+  const { label } = usePermissionLabels();
+  const [editing, setEditing] = useState<Member | "new" | null>(null);
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+      <Typography.Title level={2} style={{ margin: 0 }}>
+        Пользователи
+      </Typography.Title>
+      <Space wrap style={{ width: "100%", justifyContent: "space-between" }}>
+        <Form layout="inline">
+          <Form.Item label="Поиск">
+            <Input.Search allowClear placeholder="Имя или почта" onSearch={(v) => { setSearch(v.trim()); pages.reset(); }} />
+          </Form.Item>
+        </Form>
+        {manage && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
+            Добавить сотрудника
+          </Button>
+        )}
+      </Space>
+      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
+        <Table
+          rowKey="id"
+          loading={q.isFetching}
+          dataSource={data?.nodes ?? []}
+          pagination={false}
+          scroll={{ x: 900 }}
+          columns={[
+            { title: "Сотрудник", render: (_v, m) => <Space orientation="vertical" size={0}><strong>{m.fullName || "—"}</strong><span>{m.email}</span></Space> },
+            { title: "Роль", dataIndex: "role", render: (r: string) => ROLE[r] ?? r },
+            { title: "Права", dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
+            { title: "Доступ", dataIndex: "isActive", render: (a: boolean) => (a ? <Tag color="green">активен</Tag> : <Tag color="red">заблокирован</Tag>) },
+            { title: "Добавлен", dataIndex: "createdAt", render: formatDateTime },
+            ...(manage ? [{ title: "", render: (_v: unknown, m: Member) => <Button size="small" onClick={() => setEditing(m)} aria-label={`Изменить ${m.email}`}>Изменить</Button> }] : []),
+          ]}
+        />
+        <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
+      </QueryState>
+      {editing && <MemberForm member={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
+    </Space>
+  );
+}
+
+interface Values {
+  email: string;
+  fullName: string;
+  password?: string;
+  role: PrincipalRole;
+  permissions: Permission[];
+  isActive: boolean;
+}
+
+function MemberForm({ member, onClose }: { member: Member | null; onClose: () => void }) {
+  const [form] = Form.useForm<Values>();
+  const create = useGqlMutation(CreateMutation, ["PortalUsers"]);
+  const update = useGqlMutation(UpdateMutation, ["PortalUsers"]);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (v: Values) => {
+    setError(null);
+    try {
+      if (member) {
+        payload(await update.mutateAsync({ id: member.id, input: { role: v.role, permissions: v.permissions, isActive: v.isActive } }));
+      } else {
+        payload(await create.mutateAsync({ input: { email: v.email.trim(), fullName: v.fullName.trim(), role: v.role, permissions: v.permissions, password: v.password || null } }));
+      }
+      onClose();
+    } catch (exc) {
+      setError(applyErrors(form, exc));
+    }
+  };
+  return (
+    <Modal open width={720} title={member ? `Сотрудник ${member.email}` : "Новый сотрудник"} onCancel={onClose}
+      onOk={() => form.submit()} okText="Сохранить" cancelText="Отмена" confirmLoading={create.isPending || update.isPending}>
+      <Form form={form} layout="vertical" onFinish={submit}
+        initialValues={member ? { role: member.role, permissions: member.permissions, isActive: member.isActive } : { role: "STAFF", permissions: ["ACCOUNTS_VIEW"], isActive: true }}>
+        {!member && (
+          <>
+            <Form.Item label="Электронная почта" name="email" rules={[{ required: true, type: "email", message: "Введите адрес почты" }]}>
+              <Input autoComplete="off" />
+            </Form.Item>
+            <Form.Item label="ФИО" name="fullName" rules={[{ required: true, message: "Введите имя" }]}>
+              <Input />
+            </Form.Item>
+            <Form.Item label="Пароль" name="password" extra="Необязательно: без пароля сотрудник войдёт только после приглашения">
+              <Input.Password autoComplete="new-password" />
+            </Form.Item>
+          </>
+        )}
+        <Form.Item label="Роль" name="role">
+          <Select options={Object.entries(ROLE).map(([value, l]) => ({ value, label: l }))} />
+        </Form.Item>
+        <Form.Item label="Права" name="permissions">
+          <PermissionsField />
+        </Form.Item>
+        {member && (
+          <Form.Item label="Доступ разрешён" name="isActive" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        )}
+        {error && <Alert type="error" showIcon role="alert" title={error} />}
+      </Form>
+    </Modal>
+  );
+}
