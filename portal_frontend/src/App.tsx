@@ -1,21 +1,29 @@
 // Which application this host and user get: the principal portal on a principal's host; on the
 // agent's host, the residents' cabinet for residents and the back office for agent staff.
 import { Alert, Result, Spin } from "antd";
+import { lazy, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
-import CabinetApp, { CabinetPublicRoutes } from "./cabinet";
-import OfficeApp from "./office";
-import PortalApp from "./portal";
+import { CabinetPublicRoutes } from "./cabinet/public";
 import { LoginPage, useMe } from "./shared/auth";
 import { config } from "./shared/config";
+
+// each area is its own chunk: a resident's phone never downloads the back office
+const PortalApp = lazy(() => import("./portal"));
+const CabinetApp = lazy(() => import("./cabinet"));
+const OfficeApp = lazy(() => import("./office"));
+
+function Loading() {
+  return (
+    <div style={{ display: "flex", justifyContent: "center", padding: 64 }}>
+      <Spin size="large" aria-label="Загрузка" />
+    </div>
+  );
+}
 
 function Surface() {
   const me = useMe();
   if (me.isLoading) {
-    return (
-      <div style={{ display: "flex", justifyContent: "center", padding: 64 }}>
-        <Spin size="large" aria-label="Загрузка" />
-      </div>
-    );
+    return <Loading />;
   }
   if (me.error) {
     return <Alert type="error" showIcon title="Сервер недоступен" description={me.error.message} style={{ margin: 24 }} />;
@@ -60,7 +68,14 @@ export default function App() {
     <BrowserRouter>
       <Routes>
         <Route path="/login" element={<Navigate to="/" replace />} />
-        <Route path="*" element={<Surface />} />
+        <Route
+          path="*"
+          element={
+            <Suspense fallback={<Loading />}>
+              <Surface />
+            </Suspense>
+          }
+        />
       </Routes>
     </BrowserRouter>
   );

@@ -19,12 +19,6 @@ import HouseholdsPage from "./pages/HouseholdsPage";
 import MetersPage from "./pages/MetersPage";
 import PayPage from "./pages/PayPage";
 import RequestsPage from "./pages/RequestsPage";
-import SignUpPage from "./pages/SignUpPage";
-
-/** Routes for visitors who are not signed in (sign-up). */
-export function CabinetPublicRoutes() {
-  return <Route path="/signup" element={<SignUpPage />} />;
-}
 
 const MENU: MenuEntry[] = [
   { key: "/", label: "Мои счета", icon: <HomeOutlined /> },
