@@ -1,6 +1,16 @@
 import graphene
 
 
+class MeterZoneReadingNode(graphene.ObjectType):
+    """One tariff zone's value of a meter reading."""
+
+    class Meta:
+        name = "MeterZoneReading"
+
+    zone = graphene.Int(required=True, description="1 for a single-zone meter; 1 day, 2 night, 3 peak otherwise.")
+    value = graphene.Decimal(required=True)
+
+
 class ResidentMeterNode(graphene.ObjectType):
     """A working meter of one of the resident's households, at one of the principals that serve it."""
 
@@ -14,6 +24,14 @@ class ResidentMeterNode(graphene.ObjectType):
     service_name = graphene.String(required=True)
     zones = graphene.Int(required=True)
     account_number = graphene.String(required=True)
+    window_start_day = graphene.Int(description="First day of the month readings are taken for this meter: its "
+                                                "house's own window if the principal set one, else the principal's.")
+    window_end_day = graphene.Int(description="Last day of that window (beyond the month's length: its last day).")
+    window_open = graphene.Boolean(required=True, description="Today (Moscow time) is inside the window.")
+    last_readings = graphene.List(graphene.NonNull(MeterZoneReadingNode), required=True,
+                                  description="The latest month's reading, by zone; empty before the first one.")
+    last_reading_date = graphene.Date(description="The date of the latest month's reading.")
+    last_period = graphene.Date(description="The month (its first day) of the latest reading.")
 
 
 class ResidentAccountNode(graphene.ObjectType):

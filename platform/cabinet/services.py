@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from billing_core.error_codes import ErrorCode
+from billing_core.readings import SubmissionWindow
 from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
@@ -23,9 +24,15 @@ from identity.models import User
 from payments.models import Payment
 from registry.models import UnifiedAccount
 from tenants.billing.models import Meter, Occupancy, PersonalAccount
-from tenants.billing.readings import reading_submit
+from tenants.billing.readings import reading_submit, windows_for
 from tenants.models import Principal
 from tenants.schemas import across_schemas, active_principals
+
+
+@dataclass(frozen=True)
+class ZoneReading:
+    zone: int
+    value: Decimal
 
 
 @dataclass(frozen=True)
@@ -37,28 +44,61 @@ class ResidentMeter:
     service_name: str
     zones: int
     account_number: str
+    window_start_day: int | None = None
+    window_end_day: int | None = None
+    window_open: bool = False
+    last_readings: tuple[ZoneReading, ...] = ()
+    last_reading_date: date | None = None
+    last_period: date | None = None
 
 
 def _linked_ids(user) -> list[int]:
     return list(ResidentLink.objects.filter(user=user).values_list("unified_account_id", flat=True))
 
 
-def resident_meters(*, user) -> list[ResidentMeter]:
-    """Every working meter of the resident's linked households, in one query across principals' schemas."""
+def resident_meters(*, user, today: date | None = None) -> list[ResidentMeter]:
+    """Every working meter of the resident's linked households with its last reading and readings window.
+
+    One statement across the principals' schemas gives the meters and their latest month's readings (every
+    zone); the windows come from the rule ``reading_submit`` applies (``windows_for``), a fixed number of
+    queries per principal that has meters here, whatever their count.
+    """
     linked = _linked_ids(user)
     if not linked:
         return []
     principals = {p.schema_name: p for p in active_principals()}
     rows = across_schemas(
         list(principals),
-        "m.id, m.serial, sv.name, m.zones, a.number FROM {schema}.billing_meter m "
+        "m.id, m.serial, sv.name, m.zones, a.number, lr.period, lr.reading_date, lr.zones, lr.vals "
+        "FROM {schema}.billing_meter m "
         "JOIN {schema}.billing_personalaccount a ON a.id = m.account_id "
         "JOIN {schema}.billing_service sv ON sv.id = m.service_id "
+        "LEFT JOIN LATERAL ("
+        " SELECT r.period, MAX(r.reading_date) AS reading_date, "
+        "  array_agg(r.zone ORDER BY r.zone) AS zones, array_agg(r.value ORDER BY r.zone) AS vals "
+        " FROM {schema}.billing_reading r WHERE r.meter_id = m.id AND r.period = ("
+        "  SELECT MAX(lp.period) FROM {schema}.billing_reading lp WHERE lp.meter_id = m.id) "
+        " GROUP BY r.period) lr ON TRUE "
         "WHERE a.unified_account_id = ANY(%s) AND m.archived_at IS NULL",
         [linked],
     )
-    meters = [ResidentMeter(principals[s].pk, principals[s].short_name, mid, serial, service, zones, number)
-              for s, mid, serial, service, zones, number in rows]
+    today = today or timezone.localdate()
+    windows: dict[tuple[str, int], SubmissionWindow] = {}
+    for schema in sorted({row[0] for row in rows}):
+        with tenant_context(principals[schema]):
+            found = windows_for([Meter(pk=row[1]) for row in rows if row[0] == schema])
+        windows.update({(schema, meter_id): window for meter_id, window in found.items()})
+    meters = []
+    for s, mid, serial, service, zones, number, period, reading_date, zone_list, values in rows:
+        window = windows.get((s, mid))
+        meters.append(ResidentMeter(
+            principals[s].pk, principals[s].short_name, mid, serial, service, zones, number,
+            window_start_day=window.start_day if window else None,
+            window_end_day=window.end_day if window else None,
+            window_open=window.contains(today) if window else True,
+            last_readings=tuple(ZoneReading(z, v) for z, v in zip(zone_list or (), values or (), strict=True)),
+            last_reading_date=reading_date, last_period=period,
+        ))
     return sorted(meters, key=lambda m: (m.principal_id, m.meter_id))
 
 

@@ -24,6 +24,14 @@ TEST_CARD = "4242424242424242"
 RESIDENT_PASSWORD = "Kabinet-Test-2026!"
 
 
+def quantity_text(value: Decimal) -> str:
+    """A reading as the cabinet prints it: "1234,5" (no trailing zeros, no grouping)."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def money_re(amount: Decimal) -> re.Pattern:
     """The amount as the front end prints it: "2 406,47" with any spaces between the groups."""
     whole, frac = f"{amount:.2f}".split(".")
@@ -142,6 +150,11 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
     menu.get_by_role("menuitem", name="Показания").click()
     meter = page.get_by_label(f"Прибор учёта {serial}")
     expect(meter).to_be_visible()
+    expect(meter.get_by_text("Показания принимаются с 1 по 31 число")).to_be_visible()
+    if previous > 0:
+        expect(meter.get_by_test_id("last-reading")).to_have_text(quantity_text(previous))
+    else:
+        expect(meter.get_by_text("показаний ещё не было")).to_be_visible()
     if previous > 0:
         meter.get_by_label("Показание").fill(str(max(Decimal(0), previous - 1)))
         meter.get_by_role("button", name="Передать показания").click()

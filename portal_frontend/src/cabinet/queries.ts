@@ -133,7 +133,21 @@ export const HistoryQuery = graphql(`
 
 export const MetersQuery = graphql(`
   query CabinetMeters {
-    residentMeters { principalId principalName meterId serial serviceName zones accountNumber }
+    residentMeters {
+      principalId
+      principalName
+      meterId
+      serial
+      serviceName
+      zones
+      accountNumber
+      windowStartDay
+      windowEndDay
+      windowOpen
+      lastReadings { zone value }
+      lastReadingDate
+      lastPeriod
+    }
   }
 `);
 

@@ -1,8 +1,9 @@
-// «Показания»: each working meter of the linked households with a form to submit this month's reading.
+// «Показания»: each working meter of the linked households with its last reading, its readings window and a form
+// to submit this month's reading (disabled, with the reason, while the window is closed).
 import { DashboardOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, DatePicker, Flex, Form, Input, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, DatePicker, Descriptions, Flex, Form, Input, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { payload } from "../../shared/api";
 import { formatDate, formatMonth } from "../../shared/format";
 import { applyErrors } from "../../shared/forms";
@@ -32,8 +33,8 @@ export default function MetersPage() {
       <Alert
         type="info"
         showIcon
-        title="Показания принимаются в дни приёма, которые установил поставщик услуги (обычно с 20 по 25 число)."
-        description="Показание не может быть меньше предыдущего. Если вы передадите показания вне срока, мы сообщим, в какие дни их принимают."
+        title="Показания принимаются в дни приёма, которые установил поставщик услуги: они указаны у каждого прибора."
+        description="Показание не может быть меньше предыдущего."
       />
       <QueryState
         loading={meters.isLoading}
@@ -61,6 +62,35 @@ interface Values {
 
 const ZONE_FIELDS = ["value", "value2", "value3"] as const;
 
+/** «с 15 по 25 число», or null when the meter takes readings any day. */
+function windowDays(m: Meter): string | null {
+  if (m.windowStartDay == null || m.windowEndDay == null) return null;
+  return `с ${m.windowStartDay} по ${m.windowEndDay} число`;
+}
+
+function LastReading({ meter: m, labels }: { meter: Meter; labels: string[] }) {
+  if (m.lastReadings.length === 0) return <span>показаний ещё не было</span>;
+  const zoned = m.lastReadings.length > 1;
+  // one inline span: the Descriptions cell lays its children out as flex items
+  return (
+    <span>
+      <Typography.Text strong data-testid="last-reading">
+        {m.lastReadings.map((r, i) => (
+          <Fragment key={r.zone}>
+            {i > 0 && "; "}
+            <span style={{ whiteSpace: "nowrap" }}>
+              {zoned && `${labels[r.zone - 1] ?? `Зона ${r.zone}`}: `}
+              {formatQuantity(r.value)}
+            </span>
+          </Fragment>
+        ))}
+      </Typography.Text>
+      {m.lastReadingDate && ` от ${formatDate(m.lastReadingDate)}`}
+      {m.lastPeriod && ` (за ${formatMonth(m.lastPeriod)})`}
+    </span>
+  );
+}
+
 function MeterCard({ meter: m }: { meter: Meter }) {
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string | null>(null);
@@ -69,6 +99,10 @@ function MeterCard({ meter: m }: { meter: Meter }) {
   const { message } = App.useApp();
   const labels = ZONE_LABELS[m.zones] ?? ZONE_LABELS[1];
   const prefix = `meter-${m.principalId}-${m.meterId}`;
+  const days = windowDays(m);
+  const closedReason = m.windowOpen
+    ? null
+    : `Сейчас показания не принимаются: приём ${days ?? "закрыт"}. Передайте показания в эти дни.`;
 
   const onFinish = async (values: Values) => {
     setError(null);
@@ -107,6 +141,33 @@ function MeterCard({ meter: m }: { meter: Meter }) {
         {m.principalName} · лицевой счёт {m.accountNumber}
         {m.zones > 1 ? ` · ${m.zones} тарифные зоны` : ""}
       </Typography.Paragraph>
+      <Descriptions
+        size="small"
+        column={1}
+        style={{ marginBottom: 16 }}
+        items={[
+          { key: "last", label: "Последнее показание", children: <LastReading meter={m} labels={labels} /> },
+          {
+            key: "window",
+            label: "Приём показаний",
+            children: (
+              <span>
+                {days ? `Показания принимаются ${days}` : "Показания принимаются в любой день"}{" "}
+                {m.windowOpen ? <Tag color="green">открыт</Tag> : <Tag color="orange">закрыт</Tag>}
+              </span>
+            ),
+          },
+        ]}
+      />
+      {closedReason && (
+        <Alert
+          type="warning"
+          showIcon
+          title="Приём показаний закрыт"
+          description={closedReason}
+          style={{ marginBottom: 16 }}
+        />
+      )}
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
       {accepted && (
         <Alert
@@ -151,9 +212,22 @@ function MeterCard({ meter: m }: { meter: Meter }) {
             </Form.Item>
           ))}
         </Flex>
-        <Button type="primary" htmlType="submit" loading={submit.isPending}>
-          Передать показания
-        </Button>
+        <Flex gap={12} wrap align="center">
+          <Button
+            type="primary"
+            htmlType="submit"
+            loading={submit.isPending}
+            disabled={!m.windowOpen}
+            aria-describedby={closedReason ? `${prefix}-closed` : undefined}
+          >
+            Передать показания
+          </Button>
+          {closedReason && (
+            <Typography.Text type="secondary" id={`${prefix}-closed`}>
+              Кнопка станет доступна {days ?? "в дни приёма"}.
+            </Typography.Text>
+          )}
+        </Flex>
       </Form>
     </Card>
   );
