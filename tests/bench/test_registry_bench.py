@@ -9,7 +9,12 @@ the amount due exactly, part of it, or more.
 
 Timed: ``registry_import`` (parse → stage by COPY → match → insert → ledger, one transaction) and
 ``payments_allocate`` of the day (the set-based split, allocations, receipts in every schema,
-ledgers). Printed: seconds and rows/s per step. Asserted: every row posted, the sums, the
+ledgers), each statement of the allocation taken apart (``BENCH_REGISTRY_STATEMENTS`` of the slowest
+are printed). The test runs in a transaction that is rolled back, so the foreign keys (deferred to the
+commit) are checked on their own afterwards (``SET CONSTRAINTS ALL IMMEDIATE``) and printed apart: the
+figure a real commit adds. Baseline in the same run: the rows the run wrote (payments, allocations,
+receipts) written again by COPY into copies of their tables with the same indexes (no triggers, no
+foreign keys), and the ratio of the run to it. Asserted: every row posted, the sums, the
 allocation equal to the matched payments, every ledger balanced.
 
     BENCH_REGISTRY_ROWS=100000 python -m pytest -m bench -s tests/bench/test_registry_bench.py
@@ -44,6 +49,7 @@ LINES = int(os.environ.get("BENCH_REGISTRY_LINES", "8"))
 PREFIX = "bench_reg"
 MONTH = date(2026, 6, 1)
 DAY = date(2026, 7, 5)
+STATEMENTS = int(os.environ.get("BENCH_REGISTRY_STATEMENTS", "8"))
 TARGET_S = 120.0 * ROWS / 1_000_000  # 2 minutes for a million, pro rata
 
 _DOCUMENTS = """
@@ -78,6 +84,33 @@ JOIN LATERAL (SELECT account_number AS number FROM documents_epdpayee WHERE epd_
               ORDER BY principal_id LIMIT 1) a ON TRUE
 WHERE e.run_id = %s ORDER BY e.id LIMIT %s
 """
+
+
+def _copy_baseline(import_id: int, schemas: list[tuple[int, str]]) -> tuple[float, int]:
+    """Seconds to COPY the rows the run wrote into index-bearing copies of their tables; how many rows."""
+    quote = connection.ops.quote_name
+    sources = [
+        ("payments_payment", f"SELECT * FROM payments_payment WHERE registry_import_id = {int(import_id)}"),
+        ("payments_allocation", "SELECT a.* FROM payments_allocation a JOIN payments_payment p ON p.id = a.payment_id "
+                                f"WHERE p.registry_import_id = {int(import_id)}"),
+    ] + [(f"{quote(schema)}.receipts_receipt", f"SELECT * FROM {quote(schema)}.receipts_receipt WHERE paid_on = "
+                                               f"'{DAY.isoformat()}'") for _pid, schema in schemas]
+    seconds, rows = 0.0, 0
+    with connection.cursor() as cursor:
+        for n, (table, query) in enumerate(sources):
+            data = bytearray()
+            with cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+                for chunk in copy:
+                    data += chunk
+            cursor.execute(f"CREATE TEMP TABLE bench_copy_{n} (LIKE {table} INCLUDING ALL)")
+            start = time.perf_counter()
+            with cursor.copy(f"COPY bench_copy_{n} FROM STDIN") as copy:
+                copy.write(bytes(data))
+            seconds += time.perf_counter() - start
+            cursor.execute(f"SELECT count(*) FROM bench_copy_{n}")
+            rows += cursor.fetchone()[0]
+            cursor.execute(f"DROP TABLE bench_copy_{n}")
+    return seconds, rows
 
 
 def _cleanup() -> None:
@@ -180,8 +213,21 @@ def test_registry_import_and_allocation_end_to_end(prepared, django_db_blocker):
                                           sha256=intake.file_sha256(prepared["data"]))
         imp = intake.registry_import_run(import_id=imp.pk, data=prepared["data"], timings=timings)
         imported = time.perf_counter()
-        result = payments_allocate(day=DAY, on=DAY)
+        statements: list[tuple[float, str]] = []
+
+        def timed(execute, sql, params, many, context):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - began, " ".join(sql.split())[:100]))
+
+        with connection.execute_wrapper(timed):
+            result = payments_allocate(day=DAY, on=DAY)
         done = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would check
+        checked = time.perf_counter()
 
         total_s = done - start
         for step in ("parse", "stage", "match", "insert", "ledger"):
@@ -190,8 +236,16 @@ def test_registry_import_and_allocation_end_to_end(prepared, django_db_blocker):
         bench(f"allocation: {result.payments} payments → {result.allocations} allocations and receipts in "
               f"{result.principals} schemas in {done - imported:.2f}s "
               f"({result.payments / max(done - imported, 1e-9):,.0f} payments/s)")
+        for seconds, sql in sorted(statements, reverse=True)[:STATEMENTS]:
+            bench(f"allocation statement {seconds:6.2f}s  {sql}")
         bench(f"registry end to end: {rows} payments in {total_s:.2f}s (target {TARGET_S:.0f}s pro rata for "
               f"{rows}) {verdict(total_s, TARGET_S)}")
+        bench(f"deferred foreign keys checked at commit: {checked - done:.2f}s; end to end with them "
+              f"{checked - start:.2f}s {verdict(checked - start, TARGET_S)}")
+        baseline_s, copied = _copy_baseline(imp.pk, prepared["schemas"])
+        bench(f"baseline: COPY of the same {copied} rows (payments, allocations, receipts) into indexed copies "
+              f"in {baseline_s:.2f}s; end to end = {total_s / baseline_s:.1f}× it "
+              f"({(checked - start) / baseline_s:.1f}× with the commit's checks)")
 
         assert imp.status == "posted" and (imp.rows_posted, imp.amount_posted) == (rows, prepared["total"])
         matched = Payment.objects.filter(registry_import=imp, status="allocated")
