@@ -5,6 +5,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import App from "./App";
 import { RequestError } from "./shared/api";
+import { readableTheme } from "./shared/theme";
 import "./shared/format";
 
 const queryClient = new QueryClient({
@@ -19,7 +20,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <ConfigProvider locale={ruRU} theme={{ token: { colorPrimary: "#1f6feb" } }}>
+    <ConfigProvider locale={ruRU} theme={{ ...readableTheme, token: { colorPrimary: "#1f6feb", ...readableTheme.token } }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <App />

@@ -7,6 +7,7 @@ import { graphql } from "../../gql";
 import type { PaymentImportKind } from "../../gql/graphql";
 import { MutationError, upload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
+import { ScrollRegion } from "../../shared/ScrollRegion";
 import { formatDateTime, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { CursorPager, ErrorBanner, IMPORT_PHASE, IMPORT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
@@ -130,12 +131,12 @@ export default function ImportsPage() {
         }
       >
         <QueryState loading={false} error={history.error} retry={() => history.refetch()}>
+          <ScrollRegion label="История загрузок">
           <Table
             rowKey="id"
             loading={history.isLoading}
             dataSource={data?.nodes ?? []}
             pagination={false}
-            scroll={{ x: true }}
             expandable={{
               rowExpandable: (r) => r.errors.length > 0,
               expandedRowRender: (r) => <ErrorsTable errors={r.errors} />,
@@ -168,6 +169,7 @@ export default function ImportsPage() {
               },
             ]}
           />
+          </ScrollRegion>
           <CursorPager
             cursor={cursor}
             total={data?.totalCount}

@@ -99,7 +99,7 @@ export default function DashboardPage() {
                           <Tooltip formatter={(v) => rub(Number(v))} cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
                           <Legend />
                           <Bar dataKey="charged" name="Начислено" fill="#1f6feb" maxBarSize={48} />
-                          <Bar dataKey="collected" name="Оплачено" fill="#52c41a" maxBarSize={48} />
+                          <Bar dataKey="collected" name="Оплачено" fill="#237804" maxBarSize={48} />
                         </BarChart>
                       </ResponsiveContainer>
                     </figure>
@@ -114,7 +114,7 @@ export default function DashboardPage() {
                           <XAxis dataKey="month" />
                           <YAxis unit="%" domain={[0, "auto"]} width={55} />
                           <Tooltip formatter={(v) => `${String(v).replace(".", ",")} %`} />
-                          <Line type="monotone" dataKey="rate" name="Собираемость" stroke="#fa8c16" strokeWidth={2} />
+                          <Line type="monotone" dataKey="rate" name="Собираемость" stroke="#ad4e00" strokeWidth={2} />
                         </LineChart>
                       </ResponsiveContainer>
                     </figure>
