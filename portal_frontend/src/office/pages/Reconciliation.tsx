@@ -28,6 +28,15 @@ const ReconciliationQuery = graphql(`
 `);
 
 const DIFF_KIND: Record<string, string> = { payment: "платёж", payout: "перечисление", ledger: "проводка", balance: "остаток" };
+// the kinds of an explained amount (payments.reconciliation.Explained)
+const EXPLAINED_KIND: Record<string, string> = {
+  pending_payment: "не распределён",
+  refunded_payment: "возвращён",
+  not_paid_out: "ещё не перечислено",
+  payout_not_exported: "перечисление не выгружено",
+  payout_awaiting_statement: "ждёт выписки банка",
+  other_ledger_operation: "прочая проводка",
+};
 
 export default function ReconciliationPage() {
   const [day, setDay] = useState<Dayjs>(() => dayjs().subtract(1, "day"));
@@ -162,7 +171,7 @@ export default function ReconciliationPage() {
                 locale={{ emptyText: "Нет" }}
                 scroll={{ x: true }}
                 columns={[
-                  { title: "Вид", dataIndex: "kind" },
+                  { title: "Вид", dataIndex: "kind", render: (k: string) => EXPLAINED_KIND[k] ?? k },
                   { title: "Ссылка", dataIndex: "ref" },
                   { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
                   { title: "Пояснение", dataIndex: "message" },
