@@ -6,6 +6,8 @@ import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import { CabinetPublicRoutes } from "./cabinet/public";
 import { LoginPage, useMe } from "./shared/auth";
 import { config } from "./shared/config";
+import { useTranslation } from "react-i18next";
+import i18n from "./i18n";
 
 // each area is its own chunk: a resident's phone never downloads the back office
 const PortalApp = lazy(() => import("./portal"));
@@ -15,18 +17,19 @@ const OfficeApp = lazy(() => import("./office"));
 function Loading() {
   return (
     <div style={{ display: "flex", justifyContent: "center", padding: 64 }}>
-      <Spin size="large" aria-label="Загрузка" />
+      <Spin size="large" aria-label={i18n.t("app.loading")} />
     </div>
   );
 }
 
 function Surface() {
+  const { t } = useTranslation();
   const me = useMe();
   if (me.isLoading) {
     return <Loading />;
   }
   if (me.error) {
-    return <Alert type="error" showIcon title="Сервер недоступен" description={me.error.message} style={{ margin: 24 }} />;
+    return <Alert type="error" showIcon title={t("app.serverDown")} description={me.error.message} style={{ margin: 24 }} />;
   }
   const user = me.data?.me;
   if (!user?.isAuthenticated) {
@@ -42,13 +45,13 @@ function Surface() {
   }
   if (config.surface === "portal") {
     if (!user.principalRole) {
-      return <Result status="403" title="Нет доступа" subTitle="У вас нет роли в этой организации." />;
+      return <Result status="403" title={t("app.noAccess")} subTitle={t("app.noRoleHere")} />;
     }
     return <PortalApp />;
   }
   if (user.isResident) return <CabinetApp />;
   if (user.agentRole) return <OfficeApp />;
-  return <Result status="403" title="Нет доступа" subTitle="Войдите как житель или сотрудник агента." />;
+  return <Result status="403" title={t("app.noAccess")} subTitle={t("app.signInAsResidentOrStaff")} />;
 }
 
 function CabinetLogin() {
@@ -56,9 +59,10 @@ function CabinetLogin() {
 }
 
 function CabinetSignupLink() {
+  const { t } = useTranslation();
   return (
     <p style={{ marginTop: 16, marginBottom: 0 }}>
-      Нет учётной записи? <a href="/signup">Зарегистрироваться</a>
+      {t("app.noAccountYet")} <a href="/signup">{t("app.signUp")}</a>
     </p>
   );
 }

@@ -4,6 +4,7 @@ import ruRU from "antd/locale/ru_RU";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import App from "./App";
+import "./i18n";
 import { RequestError } from "./shared/api";
 import { readableTheme } from "./shared/theme";
 import "./shared/format";

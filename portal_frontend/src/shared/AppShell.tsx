@@ -4,6 +4,7 @@ import { Button, Drawer, Grid, Layout, Menu, Space, Typography } from "antd";
 import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { useLogout, useMe } from "./auth";
+import { useTranslation } from "react-i18next";
 
 export interface MenuEntry {
   key: string; // the path
@@ -18,6 +19,7 @@ interface Props {
 }
 
 export function AppShell({ title, menu, children }: Props) {
+  const { t } = useTranslation();
   const screens = Grid.useBreakpoint();
   const phone = !screens.lg;
   const [drawer, setDrawer] = useState(false);
@@ -31,7 +33,7 @@ export function AppShell({ title, menu, children }: Props) {
     .find((m) => location.pathname === m.key || location.pathname.startsWith(m.key === "/" ? "/\u0000" : m.key + "/"));
   const items = menu.map((m) => ({ key: m.key, label: m.label, icon: m.icon }));
   const nav = (
-    <nav aria-label="Главное меню">
+    <nav aria-label={t("shell.mainMenu")}>
       <Menu
         mode="inline"
         items={items}
@@ -69,14 +71,14 @@ export function AppShell({ title, menu, children }: Props) {
         >
           <Space>
             {phone && (
-              <Button aria-label="Открыть меню" icon={<MenuOutlined />} onClick={() => setDrawer(true)} />
+              <Button aria-label={t("shell.openMenu")} icon={<MenuOutlined />} onClick={() => setDrawer(true)} />
             )}
             {phone && <Typography.Text strong>{title}</Typography.Text>}
           </Space>
           <Space>
             {!phone && <Typography.Text>{me.data?.me.fullName || me.data?.me.email}</Typography.Text>}
-            <Button aria-label="Выйти" icon={<LogoutOutlined />} onClick={() => logout()}>
-              {phone ? "" : "Выйти"}
+            <Button aria-label={t("shell.logout")} icon={<LogoutOutlined />} onClick={() => logout()}>
+              {phone ? "" : t("shell.logout")}
             </Button>
           </Space>
         </Layout.Header>

@@ -1,6 +1,7 @@
 // Loading and error states for every query: a spinner while loading, a message with a retry on error.
 import { Alert, Button, Skeleton } from "antd";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 interface Props {
   loading: boolean;
@@ -13,8 +14,9 @@ interface Props {
 }
 
 export function QueryState({ loading, error, retry, children, empty, emptyText }: Props) {
+  const { t } = useTranslation();
   if (loading) {
-    return <Skeleton active aria-busy="true" aria-label="Загрузка" />;
+    return <Skeleton active aria-busy="true" aria-label={t("app.loading")} />;
   }
   if (error) {
     return (
@@ -22,12 +24,12 @@ export function QueryState({ loading, error, retry, children, empty, emptyText }
         type="error"
         showIcon
         role="alert"
-        title="Не удалось загрузить данные"
+        title={t("state.loadFailed")}
         description={error.message}
         action={
           retry ? (
             <Button size="small" onClick={() => retry()}>
-              Повторить
+              {t("state.retry")}
             </Button>
           ) : undefined
         }
@@ -35,7 +37,7 @@ export function QueryState({ loading, error, retry, children, empty, emptyText }
     );
   }
   if (empty) {
-    return <Alert type="info" showIcon title={emptyText ?? "Данных пока нет"} />;
+    return <Alert type="info" showIcon title={emptyText ?? t("state.empty")} />;
   }
   return <>{children}</>;
 }

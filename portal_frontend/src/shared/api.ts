@@ -1,6 +1,7 @@
 // The GraphQL client: same-origin POST /graphql with the session cookie and the CSRF token,
 // typed by the operations graphql-codegen generates into src/gql.
 import type { TypedDocumentString } from "../gql/graphql";
+import i18n from "../i18n";
 
 export interface FieldError {
   field?: string | null;
@@ -51,13 +52,13 @@ export async function gqlRequest<TResult, TVariables>(
       body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
     });
   } catch {
-    throw new RequestError("Нет связи с сервером. Проверьте подключение и повторите попытку.", ["NETWORK"]);
+    throw new RequestError(i18n.t("api.network"), ["NETWORK"]);
   }
   let body: { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await response.json();
   } catch {
-    throw new RequestError(`Сервер ответил ошибкой (${response.status}). Повторите попытку позже.`, ["HTTP"]);
+    throw new RequestError(i18n.t("api.httpError", { status: response.status }), ["HTTP"]);
   }
   if (body.errors?.length) {
     throw new RequestError(
@@ -72,7 +73,7 @@ export async function gqlRequest<TResult, TVariables>(
 export function payload<T extends { errors: FieldError[] }>(data: Record<string, T | null | undefined>): T {
   const value = Object.values(data)[0];
   if (!value) {
-    throw new RequestError("Пустой ответ сервера.");
+    throw new RequestError(i18n.t("api.emptyAnswer"));
   }
   if (value.errors.length) {
     throw new MutationError(value.errors);
@@ -99,13 +100,13 @@ export async function upload<T = unknown>(
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable && onProgress) onProgress(Math.round((event.loaded / event.total) * 100));
     };
-    xhr.onerror = () => reject(new RequestError("Нет связи с сервером.", ["NETWORK"]));
+    xhr.onerror = () => reject(new RequestError(i18n.t("api.networkShort"), ["NETWORK"]));
     xhr.onload = () => {
       let body: unknown;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
-        reject(new RequestError(`Сервер ответил ошибкой (${xhr.status}).`, ["HTTP"]));
+        reject(new RequestError(i18n.t("api.httpErrorShort", { status: xhr.status }), ["HTTP"]));
         return;
       }
       const errs = (body as { errors?: FieldError[] | { message: string }[] }).errors;

@@ -8,6 +8,7 @@ import { payload } from "./api";
 import { config } from "./config";
 import { applyErrors } from "./forms";
 import { useGql, useGqlMutation } from "./hooks";
+import { useTranslation } from "react-i18next";
 
 export const MeQuery = graphql(`
   query SharedMe {
@@ -53,12 +54,13 @@ export function useLogout() {
 }
 
 export function LoginPage({ footer }: { footer?: ReactNode }) {
+  const { t } = useTranslation();
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const client = useQueryClient();
   const login = useGqlMutation(LoginMutation);
-  const title = config.principal ? config.principal.name : "ЖКХ-агент";
-  const subtitle = config.surface === "portal" ? "Кабинет организации" : "Личный кабинет и рабочее место оператора";
+  const title = config.principal ? config.principal.name : t("app.name");
+  const subtitle = config.surface === "portal" ? t("login.portalSubtitle") : t("login.publicSubtitle");
 
   const submit = async (values: { email: string; password: string }) => {
     setError(null);
@@ -80,17 +82,17 @@ export function LoginPage({ footer }: { footer?: ReactNode }) {
         {error && <Alert type="error" showIcon title={error} role="alert" style={{ marginBottom: 16 }} />}
         <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
           <Form.Item
-            label="Электронная почта"
+            label={t("login.email")}
             name="email"
-            rules={[{ required: true, type: "email", message: "Введите адрес электронной почты" }]}
+            rules={[{ required: true, type: "email", message: t("login.emailRequired") }]}
           >
             <Input prefix={<MailOutlined />} autoComplete="username" autoFocus />
           </Form.Item>
-          <Form.Item label="Пароль" name="password" rules={[{ required: true, message: "Введите пароль" }]}>
+          <Form.Item label={t("login.password")} name="password" rules={[{ required: true, message: t("login.passwordRequired") }]}>
             <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={login.isPending}>
-            Войти
+            {t("login.submit")}
           </Button>
         </Form>
         {footer}
