@@ -1,14 +1,22 @@
 """The principal portal in Chromium: a readings file with a bad row is reported line by line and field by
-field, the dashboard shows the API's figures with its charts, and the main pages render."""
+field, the dashboard shows the API's figures with its charts, the accounts and payouts pages render, and the
+other pages show what the API returns: the October turnover report built and downloaded with the dashboard's
+total, a receipt of the demo's payments day, the staff, a new appeal, and an API key shown once and revoked."""
 
+import io
+import re
+import secrets
 from datetime import date
+from decimal import Decimal
 
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from agentsite.demo import DEMO_PASSWORD
 
 PRINCIPAL = "uk-demo"
 ADMIN = "admin@uk-demo.demo"
+STAFF = "staff@uk-demo.demo"
 NBSP = "\u00a0"
 
 
@@ -44,6 +52,25 @@ def money(value: str) -> str:
     whole, _, frac = value.lstrip("-+").partition(".")
     grouped = f"{int(whole):,}".replace(",", NBSP)
     return f"{'−' if negative else ''}{grouped},{(frac + '00')[:2]}{NBSP}₽"
+
+
+def kopecks(value) -> Decimal:
+    """A money cell of an XLSX (openpyxl reads numbers as floats) as the exact amount to the kopeck."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def api_key_status(browser, base: str, key: str) -> int:
+    """The HTTP status of a GraphQL request made with only the API key (a fresh browser context: no session)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(base + "/health")
+        return page.evaluate(
+            """async (key) => (await fetch("/graphql", {method: "POST", credentials: "omit",
+                headers: {"Content-Type": "application/json", "Authorization": "Bearer " + key},
+                body: JSON.stringify({query: "{ __typename }"})})).status""", key)
+    finally:
+        context.close()
 
 
 def open_section(page, name: str) -> None:
@@ -156,14 +183,114 @@ def test_accounts_card_and_payouts_render(page, live, shot):
     open_section(page, "Перечисления")
     expect(page.get_by_role("heading", name="Перечисления")).to_be_visible()
     payouts = gql(page, base, "{ principalPayouts(first: 5) { nodes { net } } }")["principalPayouts"]["nodes"]
-    if payouts:
-        expect(page.get_by_text(money(payouts[0]["net"]), exact=True).first).to_be_visible()
+    assert payouts, "the demo paid the principal out on 27.11.2026"
+    expect(page.get_by_text(money(payouts[0]["net"]), exact=True).first).to_be_visible()
     shot("portal-payouts")
+    assert page.watch.problems() == []
 
-    # the other sections load their data without errors
-    for section, heading in (("Отчёты", "Отчёты"), ("Обращения", "Обращения"), ("Платежи", "Платежи"),
-                             ("Пользователи", "Пользователи"), ("Ключи API", "Ключи API")):
-        open_section(page, section)
-        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        expect(page.get_by_text("Не удалось загрузить данные")).to_have_count(0)
+
+def test_reports_payments_users_appeals_and_keys_show_the_api_data(page, browser, live, shot):
+    base = live.principal(PRINCIPAL)
+    sign_in(page, base)
+
+    # Отчёты: the October turnover as XLSX, built by the worker; its total charged is the dashboard's
+    months = gql(page, base, "{ principalDashboard(months: 12) { months { month charged } } }")
+    charged = next(Decimal(m["charged"]) for m in months["principalDashboard"]["months"] if m["month"] == "2026-10-01")
+    open_section(page, "Отчёты")
+    expect(page.get_by_role("heading", name="Отчёты", exact=True)).to_be_visible()
+    month = page.get_by_label("Месяц", exact=True)
+    month.click()
+    month.fill("октябрь 2026")
+    month.press("Enter")
+    expect(month).to_have_value("октябрь 2026")
+    page.get_by_role("button", name="Скачать XLSX").click()
+    expect(page.get_by_role("status")).to_contain_text("Отчёт поставлен в очередь")
+    job = page.get_by_role("row").filter(has_text="Оборотно-сальдовая ведомость").filter(has_text="октябрь 2026")
+    expect(job).to_have_count(1)
+    link = job.get_by_role("link")
+    expect(link).to_be_visible(timeout=60_000)
+    expect(job).to_contain_text("Готов")
+    shot("portal-reports")
+    with page.expect_download() as downloaded:
+        link.click()
+    assert downloaded.value.suggested_filename.endswith(".xlsx"), downloaded.value.suggested_filename
+    with open(downloaded.value.path(), "rb") as file:
+        sheet = load_workbook(io.BytesIO(file.read()), read_only=True).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
+    assert rows[0][3] == "Начислено, ₽" and rows[-1][0] == "Итого", (rows[0], rows[-1])
+    assert len(rows) > 2, "the demo charged its accounts in October"
+    assert kopecks(rows[-1][3]) == charged, (rows[-1], charged)
+    assert sum(kopecks(row[3]) for row in rows[1:-1]) == charged
+
+    # Платежи: a receipt of the demo's payments day, as the API returns it, with the account's totals
+    receipt = gql(page, base, "{ principalReceipts(dateFrom: \"2026-11-26\", dateTo: \"2026-11-26\", first: 1) "
+                              "{ nodes { accountNumber amount } } }")["principalReceipts"]["nodes"][0]
+    account = gql(page, base, "query($a: String) { principalReceipts(accountNumber: $a, first: 1) "
+                              "{ totalCount totalAmount } }", {"a": receipt["accountNumber"]})["principalReceipts"]
+    page.goto(base + f"/payments?account={receipt['accountNumber']}")
+    expect(page.get_by_role("heading", name="Платежи", exact=True)).to_be_visible()
+    found = f"Найдено: {account['totalCount']} на сумму {money(account['totalAmount'])}"
+    expect(page.get_by_text(found)).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="26.11.2026").filter(
+        has=page.get_by_role("cell", name=money(receipt["amount"]), exact=True)).first).to_be_visible()
+    shot("portal-payments")
+
+    # Пользователи: the principal's staff, every one the API lists
+    users = gql(page, base, "{ users(first: 20) { totalCount nodes { email } } }")["users"]
+    emails = {u["email"] for u in users["nodes"]}
+    assert {ADMIN, STAFF} <= emails, emails
+    open_section(page, "Пользователи")
+    expect(page.get_by_role("heading", name="Пользователи", exact=True)).to_be_visible()
+    for email in emails:
+        expect(page.get_by_role("row").filter(has_text=email)).to_have_count(1)
+    expect(page.get_by_text(f"всего {users['totalCount']}")).to_be_visible()
+    shot("portal-users")
+
+    # Обращения: a new appeal is registered, opened, and listed
+    subject = f"Проверка связи {secrets.token_hex(3)}"
+    open_section(page, "Обращения")
+    expect(page.get_by_role("heading", name="Обращения", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Новое обращение").click()
+    dialog = page.get_by_role("dialog", name="Новое обращение")
+    dialog.get_by_label("Тема").fill(subject)
+    dialog.get_by_label("Текст обращения").fill("Не работает домофон в первом подъезде.")
+    dialog.get_by_role("button", name="Зарегистрировать").click()
+    heading = page.get_by_role("heading", name=re.compile(f": {subject}$"), level=2)
+    expect(heading).to_be_visible()
+    number = heading.inner_text().split(":", 1)[0]
+    created = gql(page, base, "query($s: String) { appeals(search: $s, first: 5) { nodes { number subject } } }",
+                  {"s": subject})["appeals"]["nodes"]
+    assert created == [{"number": number, "subject": subject}], created
+    page.get_by_role("link", name="К списку обращений").click()
+    listed = page.get_by_role("row").filter(has_text=subject)
+    expect(listed).to_have_count(1)
+    expect(listed.get_by_role("link", name=number, exact=True)).to_be_visible()
+    shot("portal-appeals")
+
+    # Ключи API: a new key's secret is shown once, works, and stops working when the key is revoked
+    name = f"e2e-{secrets.token_hex(3)}"
+    open_section(page, "Ключи API")
+    expect(page.get_by_role("heading", name="Ключи API", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Создать ключ").click()
+    dialog = page.get_by_role("dialog", name="Новый ключ API")
+    dialog.get_by_label("Название").fill(name)
+    dialog.get_by_role("button", name="Создать").click()
+    shown = page.get_by_role("dialog", name="Ключ создан")
+    expect(shown).to_contain_text("Ключ показывается только один раз")
+    secret = shown.get_by_label("Ключ API").inner_text().strip()
+    assert re.fullmatch(r"zk_[0-9a-f]{12}_\S+", secret), secret
+    shot("portal-api-key-secret")
+    shown.get_by_role("button", name="Я сохранил ключ").click()
+    expect(shown).to_have_count(0)
+    key_row = page.get_by_role("row").filter(has_text=name)
+    expect(key_row).to_contain_text("действует")
+    expect(key_row).to_contain_text(secret.split("_")[1])
+    expect(page.get_by_text(secret)).to_have_count(0)
+    assert api_key_status(browser, base, secret) == 200
+    key_row.get_by_role("button", name=f"Отозвать ключ {name}").click()
+    page.get_by_role("tooltip").get_by_role("button", name="Отозвать", exact=True).click()
+    expect(key_row).to_contain_text("отозван")
+    expect(key_row.get_by_role("button", name=f"Отозвать ключ {name}")).to_have_count(0)
+    assert api_key_status(browser, base, secret) != 200
+    shot("portal-api-keys")
     assert page.watch.problems() == []
