@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlunparse
 
@@ -135,6 +135,17 @@ class LiveStack:
         if done.returncode:
             raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done.stdout
+
+    def next_payout_day(self) -> date:
+        """The working day whose payouts will take today's allocations: the next working day after today by the
+        application's calendar, or, when an earlier browser test of the session has built that day already
+        (its payouts are then closed to new money), the working day after the latest one built."""
+        script = ("from django.db.models import Max; from django.utils import timezone; "
+                  "from payments.models import PayoutRun; from regulations.selectors import next_working_day; "
+                  "day = next_working_day(timezone.localdate()); "
+                  "built = PayoutRun.objects.aggregate(d=Max('business_day'))['d']; "
+                  "print(next_working_day(built) if built and built >= day else day)")
+        return date.fromisoformat(self.manage_output("shell", "-c", script).strip().splitlines()[-1])
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():

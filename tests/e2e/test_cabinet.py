@@ -6,7 +6,7 @@ The ЕПД page is checked on a phone as well."""
 import json
 import re
 import secrets
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 
 import psycopg
@@ -191,7 +191,7 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
     assert page.watch.problems() == []
 
     # --- the agent allocates the day's card payment among the payees ---
-    payment_id, paid_on = db_row(live, "SELECT id, paid_on FROM payments_payment WHERE unified_account_id = "
+    (payment_id,) = db_row(live, "SELECT id FROM payments_payment WHERE unified_account_id = "
                                        "(SELECT id FROM registry_unifiedaccount WHERE number = %s) "
                                        "AND channel = 'card_online'", [els])
     operator = Api(browser, live.public, OPERATOR)
@@ -217,9 +217,7 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
     # payout lies in the future when the test runs. The build is the one the schedule runs at 07:00 of that
     # working day (payouts_build_task without a date), run in a process whose clock libfaketime moves to
     # that morning; nothing else about the stack is changed.
-    day = date.fromisoformat(live.manage_output(
-        "shell", "-c", f"from regulations.selectors import next_working_day; from datetime import date; "
-                       f"print(next_working_day(date.fromisoformat('{paid_on.isoformat()}')))").strip().splitlines()[-1])
+    day = live.next_payout_day()
     built = json.loads(live.manage_output(
         "shell", "-c", "import json; from payments.payout_tasks import payouts_build_task; "
                        "print(json.dumps(payouts_build_task(), default=str))",

@@ -82,15 +82,7 @@ def db_rows(live, sql: str, params=()) -> list[tuple]:
 
 
 def payout_day(live) -> date:
-    """The next working day after today, computed by the application's calendar in the live stack; when an
-    earlier browser test of the session has built that day already (its payouts are then closed to new money),
-    the working day after the latest one built."""
-    script = ("from datetime import date; from django.db.models import Max; from django.utils import timezone; "
-              "from payments.models import PayoutRun; from regulations.selectors import next_working_day; "
-              "day = next_working_day(timezone.localdate()); "
-              "built = PayoutRun.objects.aggregate(d=Max('business_day'))['d']; "
-              "print(next_working_day(built) if built and built >= day else day)")
-    return date.fromisoformat(live.manage_output("shell", "-c", script).strip().splitlines()[-1])
+    return live.next_payout_day()
 
 
 def download(page, href: str) -> tuple[str, bytes]:
