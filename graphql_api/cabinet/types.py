@@ -79,6 +79,9 @@ class ResidentChargeLineNode(graphene.ObjectType):
     unit = graphene.String(required=True)
     quantity = graphene.Decimal()
     amount = graphene.Decimal(required=True)
+    consumption = graphene.Boolean(
+        required=True, description="The quantity is the resource consumed (per-unit tariffs), not an area or a head count.",
+    )
 
 
 class ResidentPaymentLineNode(graphene.ObjectType):

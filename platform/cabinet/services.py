@@ -17,6 +17,7 @@ from django_tenants.utils import tenant_context
 
 from billing_core.error_codes import ErrorCode
 from billing_core.readings import SubmissionWindow
+from billing_core.tariffs import TariffKind
 from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
@@ -302,6 +303,7 @@ class ResidentChargeLine:
     unit: str
     quantity: Decimal | None
     amount: Decimal
+    consumption: bool  # the quantity is a volume of the resource used (metered or by norm), not an area or a head
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,10 @@ def _month_shift(month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+# tariffs whose quantity is the resource consumed: the consumption chart shows these, not areas or head counts
+CONSUMPTION_TARIFFS = (TariffKind.PER_UNIT, TariffKind.TWO_COMPONENT_HOT_WATER)
+
+
 def resident_history(*, user, els: str, months: int = 12) -> ResidentHistory:
     """Charges per month, principal and service of one linked household, and the payments matched to it.
 
@@ -343,7 +349,8 @@ def resident_history(*, user, els: str, months: int = 12) -> ResidentHistory:
     if involved:
         rows = across_schemas(
             involved,
-            "bp.month, sv.code, sv.name, sv.unit, sv.sort_order, SUM(c.quantity), SUM(c.amount) "
+            "bp.month, sv.code, sv.name, sv.unit, sv.sort_order, SUM(c.quantity), SUM(c.amount), "
+            "sv.tariff_kind = ANY(%s) "
             "FROM {schema}.billing_charge c "
             "JOIN {schema}.billing_billingperiod bp ON bp.id = c.period_id AND bp.status = 'posted' "
             "JOIN {schema}.billing_personalaccount a ON a.id = c.account_id "
@@ -351,12 +358,13 @@ def resident_history(*, user, els: str, months: int = 12) -> ResidentHistory:
             "WHERE a.unified_account_id = %s AND bp.month > ("
             " SELECT MAX(lp.month) FROM {schema}.billing_billingperiod lp WHERE lp.status = 'posted'"
             ") - make_interval(months => %s) "
-            "GROUP BY bp.month, sv.code, sv.name, sv.unit, sv.sort_order",
-            [household.pk, months],
+            "GROUP BY bp.month, sv.code, sv.name, sv.unit, sv.sort_order, sv.tariff_kind",
+            [list(CONSUMPTION_TARIFFS), household.pk, months],
         )
         ordered = sorted(rows, key=lambda r: (r[1], principals[r[0]].short_name, r[5], r[2]))
-        lines = [ResidentChargeLine(month, principals[s].pk, principals[s].short_name, code, name, unit, qty, amount)
-                 for s, month, code, name, unit, _sort, qty, amount in ordered]
+        lines = [ResidentChargeLine(month, principals[s].pk, principals[s].short_name, code, name, unit, qty, amount,
+                                    consumption)
+                 for s, month, code, name, unit, _sort, qty, amount, consumption in ordered]
     today_month = timezone.localdate().replace(day=1)
     latest = max([line.month for line in lines] + [today_month])
     since = _month_shift(latest, -(months - 1))

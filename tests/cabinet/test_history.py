@@ -19,7 +19,7 @@ from tests.conftest import error_codes
 
 HISTORY = (
     "query($els: String!, $months: Int) { residentHistory(els: $els, months: $months) { els "
-    "charges { month principalId principalName serviceCode serviceName unit quantity amount } "
+    "charges { month principalId principalName serviceCode serviceName unit quantity amount consumption } "
     "payments { id paidOn amount channel status } } }"
 )
 HOUSEHOLDS = (
@@ -62,6 +62,9 @@ def test_history_sums_equal_each_principals_charges_and_shows_only_the_household
     assert len(history["charges"]) == 4 * 2 + 3 * 2
     assert {(line["serviceName"], line["unit"]) for line in history["charges"]} == {("Отопление", "Гкал"),
                                                                                    ("ХВС", "м³")}
+    # the consumption chart takes the per-unit service, not the one charged by area
+    assert {(line["serviceCode"], line["consumption"]) for line in history["charges"]} == {("heat", False),
+                                                                                          ("cold", True)}
     # and the payments are the household's own, newest first
     assert [p["id"] for p in history["payments"]] == [str(mine[1].pk), str(mine[0].pk)]
     assert history["payments"][0] == {"id": str(mine[1].pk), "paidOn": "2026-10-05", "amount": "700.50",

@@ -1,6 +1,7 @@
 // A table on wide screens, a list of small cards on a phone (same columns: title — value).
 import { Card, Descriptions, Grid, List, Table } from "antd";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 export interface Column<T> {
   key: string;
@@ -24,6 +25,7 @@ interface Props<T> {
 }
 
 export function ResponsiveTable<T>({ rows, columns, rowKey, cardTitle, caption, loading, summary, emptyText }: Props<T>) {
+  const { t } = useTranslation("cabinet");
   const screens = Grid.useBreakpoint();
   const phone = !screens.md;
   if (phone) {
@@ -33,7 +35,7 @@ export function ResponsiveTable<T>({ rows, columns, rowKey, cardTitle, caption, 
         loading={loading}
         dataSource={rows}
         rowKey={rowKey}
-        locale={{ emptyText: emptyText ?? "Нет данных" }}
+        locale={{ emptyText: emptyText ?? t("common.noData") }}
         footer={summary}
         renderItem={(row) => (
           <List.Item style={{ padding: "6px 0" }}>
@@ -57,7 +59,7 @@ export function ResponsiveTable<T>({ rows, columns, rowKey, cardTitle, caption, 
       dataSource={rows}
       rowKey={rowKey}
       pagination={false}
-      locale={{ emptyText: emptyText ?? "Нет данных" }}
+      locale={{ emptyText: emptyText ?? t("common.noData") }}
       columns={columns.map((c) => ({ key: c.key, title: c.title, align: c.align, render: (_: unknown, row: T) => c.render(row) }))}
       footer={summary ? () => summary : undefined}
       scroll={{ x: "max-content" }}

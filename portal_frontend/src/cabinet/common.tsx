@@ -1,6 +1,8 @@
 // Pieces shared by the cabinet's pages: the linked households, a household picker, labels.
 import { Form, Select, Tag } from "antd";
+import type { ParseKeys, TFunction } from "i18next";
 import { useEffect } from "react";
+import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 import { useGql } from "../shared/hooks";
 import { HouseholdsQuery } from "./queries";
@@ -24,12 +26,13 @@ export function useChosenEls(): [string | undefined, (els: string) => void] {
 
 /** A labelled household picker (shown only when there is more than one). */
 export function HouseholdPicker({ els, onChange }: { els?: string; onChange: (els: string) => void }) {
+  const { t } = useTranslation("cabinet");
   const households = useHouseholds();
   const list = households.data?.residentHouseholds ?? [];
   if (list.length < 2) return null;
   return (
     <Form layout="vertical" style={{ maxWidth: 560 }}>
-      <Form.Item label="Лицевой счёт (ЕЛС)" htmlFor="cabinet-household">
+      <Form.Item label={t("common.householdPicker")} htmlFor="cabinet-household">
         <Select
           id="cabinet-household"
           value={els}
@@ -41,62 +44,77 @@ export function HouseholdPicker({ els, onChange }: { els?: string; onChange: (el
   );
 }
 
-export const CHANNELS: Record<string, string> = {
-  bank_registry: "Банк (реестр)",
-  bank_statement: "Банк (выписка)",
-  card_online: "Картой онлайн",
-  cash_desk: "Касса",
-};
+/** A catalogue key of the cabinet's namespace. */
+export type CabinetKey = ParseKeys<"cabinet">;
+type Label = { label: CabinetKey; color: string };
 
-export const PAYMENT_STATUSES: Record<string, string> = {
-  matched: "Зачислен",
-  allocated: "Распределён",
-  refunded: "Возвращён",
-  unmatched: "Уточняется",
-  ambiguous: "Уточняется",
-};
-
-export const ONLINE_STATUSES: Record<string, { label: string; color: string }> = {
-  CREATED: { label: "Ожидает оплаты", color: "default" },
-  SUCCEEDED: { label: "Оплачен", color: "green" },
-  FAILED: { label: "Не прошёл", color: "red" },
-  REFUNDED: { label: "Возвращён", color: "orange" },
-  PARTIALLY_REFUNDED: { label: "Возвращён частично", color: "orange" },
-};
-
-export const REQUEST_KINDS: Record<string, string> = {
-  PERSONS: "Число проживающих",
-  PAYER_NAME: "ФИО плательщика",
-  OTHER: "Другое",
-};
-
-const REQUEST_STATUSES: Record<string, { label: string; color: string }> = {
-  NEW: { label: "На рассмотрении", color: "blue" },
-  ACCEPTED: { label: "Принята", color: "green" },
-  REJECTED: { label: "Отклонена", color: "red" },
-};
-
-export function RequestStatusTag({ status }: { status: string }) {
-  const s = REQUEST_STATUSES[status] ?? { label: status, color: "default" };
-  return <Tag color={s.color}>{s.label}</Tag>;
+/** The label of an enum value by its map of catalogue keys; the raw value when the map lacks it. */
+export function labelOf(t: TFunction<"cabinet">, map: Record<string, CabinetKey>, value: string): string {
+  const key = map[value];
+  return key ? t(key) : value;
 }
 
-const APPEAL_STATUSES: Record<string, { label: string; color: string }> = {
-  OPEN: { label: "Открыто", color: "blue" },
-  ANSWERED: { label: "Есть ответ", color: "green" },
-  CLOSED: { label: "Закрыто", color: "default" },
+export const CHANNELS: Record<string, CabinetKey> = {
+  bank_registry: "channel.bank_registry",
+  bank_statement: "channel.bank_statement",
+  card_online: "channel.card_online",
+  cash_desk: "channel.cash_desk",
+};
+
+export const PAYMENT_STATUSES: Record<string, CabinetKey> = {
+  matched: "paymentStatus.matched",
+  allocated: "paymentStatus.allocated",
+  refunded: "paymentStatus.refunded",
+  unmatched: "paymentStatus.pending",
+  ambiguous: "paymentStatus.pending",
+};
+
+export const ONLINE_STATUSES: Record<string, Label> = {
+  CREATED: { label: "onlineStatus.created", color: "default" },
+  SUCCEEDED: { label: "onlineStatus.succeeded", color: "green" },
+  FAILED: { label: "onlineStatus.failed", color: "red" },
+  REFUNDED: { label: "onlineStatus.refunded", color: "orange" },
+  PARTIALLY_REFUNDED: { label: "onlineStatus.partiallyRefunded", color: "orange" },
+};
+
+export const REQUEST_KINDS: Record<string, CabinetKey> = {
+  PERSONS: "requestKind.persons",
+  PAYER_NAME: "requestKind.payerName",
+  OTHER: "requestKind.other",
+};
+
+const REQUEST_STATUSES: Record<string, Label> = {
+  NEW: { label: "requestStatus.new", color: "blue" },
+  ACCEPTED: { label: "requestStatus.accepted", color: "green" },
+  REJECTED: { label: "requestStatus.rejected", color: "red" },
+};
+
+/** A coloured tag for a status by its map; the raw value in grey when the map lacks it. */
+function StatusTag({ map, status }: { map: Record<string, Label>; status: string }) {
+  const { t } = useTranslation("cabinet");
+  const s = map[status];
+  return s ? <Tag color={s.color}>{t(s.label)}</Tag> : <Tag color="default">{status}</Tag>;
+}
+
+export function RequestStatusTag({ status }: { status: string }) {
+  return <StatusTag map={REQUEST_STATUSES} status={status} />;
+}
+
+const APPEAL_STATUSES: Record<string, Label> = {
+  OPEN: { label: "appealStatus.open", color: "blue" },
+  ANSWERED: { label: "appealStatus.answered", color: "green" },
+  CLOSED: { label: "appealStatus.closed", color: "default" },
 };
 
 export function AppealStatusTag({ status }: { status: string }) {
-  const s = APPEAL_STATUSES[status] ?? { label: status, color: "default" };
-  return <Tag color={s.color}>{s.label}</Tag>;
+  return <StatusTag map={APPEAL_STATUSES} status={status} />;
 }
 
-export const METHODS: Record<string, string> = {
-  meter: "по прибору учёта",
-  average: "по среднему",
-  norm: "по нормативу",
-  fixed: "по площади / тарифу",
+export const METHODS: Record<string, CabinetKey> = {
+  meter: "method.meter",
+  average: "method.average",
+  norm: "method.norm",
+  fixed: "method.fixed",
 };
 
 /** Trims zeros of a decimal quantity: "58.1700" -> "58,17". */

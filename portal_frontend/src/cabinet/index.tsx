@@ -8,8 +8,11 @@ import {
   LineChartOutlined,
   MessageOutlined,
 } from "@ant-design/icons";
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes } from "react-router-dom";
-import { AppShell, type MenuEntry } from "../shared/AppShell";
+import { AppShell } from "../shared/AppShell";
+import type { CabinetKey } from "./common";
 import AppealPage from "./pages/AppealPage";
 import AppealsPage from "./pages/AppealsPage";
 import DocumentPage from "./pages/DocumentPage";
@@ -20,19 +23,22 @@ import MetersPage from "./pages/MetersPage";
 import PayPage from "./pages/PayPage";
 import RequestsPage from "./pages/RequestsPage";
 
-const MENU: MenuEntry[] = [
-  { key: "/", label: "Мои счета", icon: <HomeOutlined /> },
-  { key: "/documents", label: "ЕПД", icon: <FileTextOutlined /> },
-  { key: "/pay", label: "Оплатить", icon: <CreditCardOutlined /> },
-  { key: "/meters", label: "Показания", icon: <DashboardOutlined /> },
-  { key: "/history", label: "История и графики", icon: <LineChartOutlined /> },
-  { key: "/requests", label: "Заявки", icon: <EditOutlined /> },
-  { key: "/appeals", label: "Обращения", icon: <MessageOutlined /> },
+// the menu's labels are catalogue keys, translated when the shell is rendered
+const MENU: { key: string; label: CabinetKey; icon: ReactNode }[] = [
+  { key: "/", label: "menu.households", icon: <HomeOutlined /> },
+  { key: "/documents", label: "menu.documents", icon: <FileTextOutlined /> },
+  { key: "/pay", label: "menu.pay", icon: <CreditCardOutlined /> },
+  { key: "/meters", label: "menu.meters", icon: <DashboardOutlined /> },
+  { key: "/history", label: "menu.history", icon: <LineChartOutlined /> },
+  { key: "/requests", label: "menu.requests", icon: <EditOutlined /> },
+  { key: "/appeals", label: "menu.appeals", icon: <MessageOutlined /> },
 ];
 
 export default function CabinetApp() {
+  const { t } = useTranslation("cabinet");
+  const menu = MENU.map((m) => ({ ...m, label: t(m.label) }));
   return (
-    <AppShell title="Личный кабинет" menu={MENU}>
+    <AppShell title={t("app.title")} menu={menu}>
       <Routes>
         <Route path="/" element={<HouseholdsPage />} />
         <Route path="/documents" element={<DocumentsPage />} />

@@ -125,7 +125,7 @@ export const HistoryQuery = graphql(`
   query CabinetHistory($els: String!, $months: Int) {
     residentHistory(els: $els, months: $months) {
       els
-      charges { month principalId principalName serviceCode serviceName unit quantity amount }
+      charges { month principalId principalName serviceCode serviceName unit quantity amount consumption }
       payments { id paidOn amount channel status }
     }
   }

@@ -1,5 +1,6 @@
 // Stripe.js from the host's configured URL (a <script> tag, so a local stand-in can serve it), typed to
 // the little the cabinet uses: a card element, createToken and confirmCardPayment.
+import i18n from "../i18n";
 import { config } from "../shared/config";
 
 export interface StripeError {
@@ -31,21 +32,21 @@ export function loadStripe(): Promise<StripeClient> {
     loading = new Promise<StripeClient>((resolve, reject) => {
       const ready = () => {
         if (window.Stripe) resolve(window.Stripe(config.stripe.publishableKey));
-        else reject(new Error("Платёжная форма не загрузилась."));
+        else reject(new Error(i18n.t("cabinet:stripe.notLoaded")));
       };
       if (window.Stripe) {
         ready();
         return;
       }
       if (!config.stripe.jsUrl || !config.stripe.publishableKey) {
-        reject(new Error("Оплата картой сейчас недоступна."));
+        reject(new Error(i18n.t("cabinet:stripe.unavailable")));
         return;
       }
       const script = document.createElement("script");
       script.src = config.stripe.jsUrl;
       script.async = true;
       script.onload = ready;
-      script.onerror = () => reject(new Error("Не удалось загрузить платёжную форму. Проверьте подключение."));
+      script.onerror = () => reject(new Error(i18n.t("cabinet:stripe.loadFailed")));
       document.head.appendChild(script);
     }).catch((exc) => {
       loading = null; // allow a retry

@@ -1,6 +1,8 @@
-// Shared bits of the back office: permissions, Russian labels, a cursor pager and result alerts.
+// Shared bits of the back office: permissions, label keys of the catalogue, a cursor pager and result alerts.
 import { Alert, Button, Space, Typography } from "antd";
+import type { ParseKeys, TFunction } from "i18next";
 import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import type { Permission } from "../gql/graphql";
 import { useMe } from "../shared/auth";
 
@@ -10,82 +12,92 @@ export function useCan(permission: Permission): boolean {
   return (me.data?.me.permissions ?? []).includes(permission);
 }
 
-export const PAYOUT_STATUS: Record<string, { label: string; color: string }> = {
-  CREATED: { label: "создано", color: "default" },
-  APPROVED: { label: "утверждено", color: "blue" },
-  EXPORTED: { label: "выгружено", color: "gold" },
-  CONFIRMED: { label: "подтверждено", color: "green" },
+/** A key of the office catalogue (src/locales/ru/office.json). */
+export type OfficeKey = ParseKeys<"office">;
+
+export const PAYOUT_STATUS: Record<string, { label: OfficeKey; color: string }> = {
+  CREATED: { label: "payoutStatus.CREATED", color: "default" },
+  APPROVED: { label: "payoutStatus.APPROVED", color: "blue" },
+  EXPORTED: { label: "payoutStatus.EXPORTED", color: "gold" },
+  CONFIRMED: { label: "payoutStatus.CONFIRMED", color: "green" },
 };
 
-export const PAYMENT_STATUS: Record<string, { label: string; color: string }> = {
-  UNMATCHED: { label: "не опознан", color: "red" },
-  AMBIGUOUS: { label: "неоднозначен", color: "orange" },
-  MATCHED: { label: "опознан", color: "blue" },
-  ALLOCATED: { label: "распределён", color: "green" },
-  REFUNDED: { label: "возвращён", color: "default" },
+export const PAYMENT_STATUS: Record<string, { label: OfficeKey; color: string }> = {
+  UNMATCHED: { label: "paymentStatus.UNMATCHED", color: "red" },
+  AMBIGUOUS: { label: "paymentStatus.AMBIGUOUS", color: "orange" },
+  MATCHED: { label: "paymentStatus.MATCHED", color: "blue" },
+  ALLOCATED: { label: "paymentStatus.ALLOCATED", color: "green" },
+  REFUNDED: { label: "paymentStatus.REFUNDED", color: "default" },
 };
 
-export const CHANNEL: Record<string, string> = {
-  BANK_REGISTRY: "Реестр банка",
-  BANK_STATEMENT: "Выписка банка",
-  CARD_ONLINE: "Карта онлайн",
-  CASH_DESK: "Касса",
-  bank_registry: "Реестр банка",
-  bank_statement: "Выписка банка",
-  card_online: "Карта онлайн",
-  cash_desk: "Касса",
+export const CHANNEL: Record<string, OfficeKey> = {
+  BANK_REGISTRY: "channel.BANK_REGISTRY",
+  BANK_STATEMENT: "channel.BANK_STATEMENT",
+  CARD_ONLINE: "channel.CARD_ONLINE",
+  CASH_DESK: "channel.CASH_DESK",
+  bank_registry: "channel.BANK_REGISTRY",
+  bank_statement: "channel.BANK_STATEMENT",
+  card_online: "channel.CARD_ONLINE",
+  cash_desk: "channel.CASH_DESK",
 };
 
-export const IMPORT_STATUS: Record<string, { label: string; color: string }> = {
-  STAGED: { label: "в обработке", color: "processing" },
-  POSTED: { label: "проведён", color: "green" },
-  REJECTED: { label: "отклонён", color: "red" },
-  staged: { label: "в обработке", color: "processing" },
-  posted: { label: "проведён", color: "green" },
-  rejected: { label: "отклонён", color: "red" },
+export const IMPORT_STATUS: Record<string, { label: OfficeKey; color: string }> = {
+  STAGED: { label: "importStatus.STAGED", color: "processing" },
+  POSTED: { label: "importStatus.POSTED", color: "green" },
+  REJECTED: { label: "importStatus.REJECTED", color: "red" },
+  staged: { label: "importStatus.STAGED", color: "processing" },
+  posted: { label: "importStatus.POSTED", color: "green" },
+  rejected: { label: "importStatus.REJECTED", color: "red" },
 };
 
-export const IMPORT_PHASE: Record<string, string> = {
-  queued: "в очереди",
-  parsing: "разбор файла",
-  posting: "проведение",
-  done: "завершено",
+export const IMPORT_PHASE: Record<string, OfficeKey> = {
+  queued: "importPhase.queued",
+  parsing: "importPhase.parsing",
+  posting: "importPhase.posting",
+  done: "importPhase.done",
 };
 
-export const PRINCIPAL_KIND: Record<string, string> = {
-  AGENT: "Агент",
-  MANAGEMENT_COMPANY: "Управляющая компания",
-  HOA: "ТСЖ",
-  RESOURCE_SUPPLIER: "Ресурсоснабжающая организация",
-  WASTE_OPERATOR: "Региональный оператор ТКО",
-  CAPITAL_REPAIR_FUND: "Фонд капремонта",
+export const PRINCIPAL_KIND: Record<string, OfficeKey> = {
+  AGENT: "principalKind.AGENT",
+  MANAGEMENT_COMPANY: "principalKind.MANAGEMENT_COMPANY",
+  HOA: "principalKind.HOA",
+  RESOURCE_SUPPLIER: "principalKind.RESOURCE_SUPPLIER",
+  WASTE_OPERATOR: "principalKind.WASTE_OPERATOR",
+  CAPITAL_REPAIR_FUND: "principalKind.CAPITAL_REPAIR_FUND",
 };
 
-export const SERVICE_KIND: Record<string, string> = {
-  HEATING: "Отопление",
-  HOT_WATER: "Горячая вода",
-  COLD_WATER: "Холодная вода",
-  DRAINAGE: "Водоотведение",
-  ELECTRICITY: "Электроэнергия",
-  GAS: "Газ",
-  MAINTENANCE: "Содержание жилья",
-  WASTE: "Обращение с ТКО",
-  CAPITAL_REPAIR: "Капремонт",
-  CUSTOM: "Прочие",
+export const SERVICE_KIND: Record<string, OfficeKey> = {
+  HEATING: "serviceKind.HEATING",
+  HOT_WATER: "serviceKind.HOT_WATER",
+  COLD_WATER: "serviceKind.COLD_WATER",
+  DRAINAGE: "serviceKind.DRAINAGE",
+  ELECTRICITY: "serviceKind.ELECTRICITY",
+  GAS: "serviceKind.GAS",
+  MAINTENANCE: "serviceKind.MAINTENANCE",
+  WASTE: "serviceKind.WASTE",
+  CAPITAL_REPAIR: "serviceKind.CAPITAL_REPAIR",
+  CUSTOM: "serviceKind.CUSTOM",
 };
 
-export const QR_MODE: Record<string, string> = {
-  PER_PAYEE: "QR на каждого получателя",
-  AGENT_ACCOUNT: "Один QR на счёт агента",
+export const QR_MODE: Record<string, OfficeKey> = {
+  PER_PAYEE: "qrMode.PER_PAYEE",
+  AGENT_ACCOUNT: "qrMode.AGENT_ACCOUNT",
 };
 
-export const PAYOUT_SCHEDULE: Record<string, string> = {
-  DAILY: "Ежедневно",
-  WEEKLY: "Еженедельно",
+export const PAYOUT_SCHEDULE: Record<string, OfficeKey> = {
+  DAILY: "payoutSchedule.DAILY",
+  WEEKLY: "payoutSchedule.WEEKLY",
 };
 
-export function options(labels: Record<string, string>) {
-  return Object.entries(labels).map(([value, label]) => ({ value, label }));
+/** The label of a value by a map of catalogue keys; the value itself when the map does not name it. */
+export function label(t: TFunction<"office">, labels: Record<string, OfficeKey>, value: string): string {
+  const key = labels[value];
+  return key ? t(key) : value;
+}
+
+/** Select options from a map of catalogue keys, translated. */
+export function options(t: TFunction<"office">, labels: Record<string, OfficeKey>) {
+  return Object.entries(labels).map(([value, key]) => ({ value, label: t(key) }));
 }
 
 /** Keyset pagination state: the cursor of each visited page. */
@@ -112,18 +124,19 @@ interface PagerProps {
 
 /** «Назад / Далее» under a table fed by a connection (first/after + totalCount). */
 export function CursorPager({ cursor, total, hasNext, endCursor, loading }: PagerProps) {
+  const { t } = useTranslation("office");
   const pages = total !== undefined ? Math.max(1, Math.ceil(total / cursor.first)) : undefined;
   return (
     <Space style={{ marginTop: 12, justifyContent: "flex-end", width: "100%" }} wrap>
       <Typography.Text type="secondary">
-        Всего: {total ?? "—"}
-        {pages ? ` · страница ${cursor.page} из ${pages}` : ""}
+        {t("pager.total", { total: total ?? "—" })}
+        {pages ? t("pager.page", { page: cursor.page, pages }) : ""}
       </Typography.Text>
       <Button onClick={() => cursor.prev()} disabled={cursor.page <= 1 || loading}>
-        Назад
+        {t("pager.prev")}
       </Button>
       <Button onClick={() => cursor.next(endCursor)} disabled={!hasNext || loading}>
-        Далее
+        {t("pager.next")}
       </Button>
     </Space>
   );

@@ -11,6 +11,7 @@ import {
   WalletOutlined,
 } from "@ant-design/icons";
 import { Result } from "antd";
+import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes } from "react-router-dom";
 import { AppShell, type MenuEntry } from "../shared/AppShell";
 import AppealsPage, { AppealPage } from "./pages/Appeals";
@@ -23,20 +24,20 @@ import PrincipalsPage from "./pages/Principals";
 import QueuePage from "./pages/Queue";
 import ReconciliationPage from "./pages/Reconciliation";
 
-const MENU: MenuEntry[] = [
-  { key: "/principals", label: "Принципалы", icon: <BankOutlined /> },
-  { key: "/periods", label: "Расчётные периоды", icon: <CalendarOutlined /> },
-  { key: "/imports", label: "Реестры платежей", icon: <FileTextOutlined /> },
-  { key: "/queue", label: "Невыясненные платежи", icon: <QuestionCircleOutlined /> },
-  { key: "/cash", label: "Касса", icon: <WalletOutlined /> },
-  { key: "/payouts", label: "Перечисления", icon: <SendOutlined /> },
-  { key: "/reconciliation", label: "Сверка", icon: <AuditOutlined /> },
-  { key: "/appeals", label: "Обращения", icon: <MessageOutlined /> },
-];
-
 export default function OfficeApp() {
+  const { t } = useTranslation("office");
+  const menu: MenuEntry[] = [
+    { key: "/principals", label: t("menu.principals"), icon: <BankOutlined /> },
+    { key: "/periods", label: t("menu.periods"), icon: <CalendarOutlined /> },
+    { key: "/imports", label: t("menu.imports"), icon: <FileTextOutlined /> },
+    { key: "/queue", label: t("menu.queue"), icon: <QuestionCircleOutlined /> },
+    { key: "/cash", label: t("menu.cash"), icon: <WalletOutlined /> },
+    { key: "/payouts", label: t("menu.payouts"), icon: <SendOutlined /> },
+    { key: "/reconciliation", label: t("menu.reconciliation"), icon: <AuditOutlined /> },
+    { key: "/appeals", label: t("menu.appeals"), icon: <MessageOutlined /> },
+  ];
   return (
-    <AppShell title="Рабочее место агента" menu={MENU}>
+    <AppShell title={t("app.title")} menu={menu}>
       <Routes>
         <Route path="/" element={<Navigate to="/principals" replace />} />
         <Route path="/principals" element={<PrincipalsPage />} />
@@ -49,7 +50,7 @@ export default function OfficeApp() {
         <Route path="/reconciliation" element={<ReconciliationPage />} />
         <Route path="/appeals" element={<AppealsPage />} />
         <Route path="/appeals/:id" element={<AppealPage />} />
-        <Route path="*" element={<Result status="404" title="Страница не найдена" />} />
+        <Route path="*" element={<Result status="404" title={t("app.notFound")} />} />
       </Routes>
     </AppShell>
   );

@@ -1,6 +1,7 @@
 // A new appeal: to the agent or to a principal serving one of the resident's households.
 import { Alert, App, Button, Card, Form, Input, Select } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
 import { useGqlMutation } from "../../shared/hooks";
@@ -15,6 +16,7 @@ interface Values {
 }
 
 export function AppealForm({ onCreated }: { onCreated: (id: string) => void }) {
+  const { t } = useTranslation("cabinet");
   const households = useHouseholds();
   const list = households.data?.residentHouseholds ?? [];
   const [form] = Form.useForm<Values>();
@@ -35,7 +37,7 @@ export function AppealForm({ onCreated }: { onCreated: (id: string) => void }) {
           principalId: values.to === "agent" ? null : values.to,
         }),
       );
-      message.success(`Обращение ${result.appeal?.number ?? ""} отправлено`);
+      message.success(t("appealForm.sent", { number: result.appeal?.number ?? "" }));
       form.resetFields();
       if (result.appeal) onCreated(result.appeal.id);
     } catch (exc) {
@@ -44,7 +46,7 @@ export function AppealForm({ onCreated }: { onCreated: (id: string) => void }) {
   };
 
   return (
-    <Card title="Новое обращение">
+    <Card title={t("appealForm.title")}>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
       <Form
         form={form}
@@ -55,7 +57,7 @@ export function AppealForm({ onCreated }: { onCreated: (id: string) => void }) {
         initialValues={{ to: "agent", els: list[0]?.els }}
       >
         {list.length > 0 && (
-          <Form.Item label="Лицевой счёт (ЕЛС)" name="els" htmlFor="cabinet-appeal-els">
+          <Form.Item label={t("common.householdPicker")} name="els" htmlFor="cabinet-appeal-els">
             <Select
               id="cabinet-appeal-els"
               allowClear
@@ -64,23 +66,23 @@ export function AppealForm({ onCreated }: { onCreated: (id: string) => void }) {
             />
           </Form.Item>
         )}
-        <Form.Item label="Кому" name="to" htmlFor="cabinet-appeal-to">
+        <Form.Item label={t("appeals.to")} name="to" htmlFor="cabinet-appeal-to">
           <Select
             id="cabinet-appeal-to"
             options={[
-              { value: "agent", label: "ЕРЦ (расчётный центр)" },
+              { value: "agent", label: t("appealForm.agent") },
               ...(household?.accounts ?? []).map((a) => ({ value: a.principalId, label: a.principalName })),
             ]}
           />
         </Form.Item>
-        <Form.Item label="Тема" name="subject" rules={[{ required: true, message: "Укажите тему" }]}>
+        <Form.Item label={t("appeals.subject")} name="subject" rules={[{ required: true, message: t("appealForm.subjectRequired") }]}>
           <Input maxLength={200} />
         </Form.Item>
-        <Form.Item label="Текст обращения" name="text" rules={[{ required: true, message: "Опишите вопрос" }]}>
+        <Form.Item label={t("appealForm.text")} name="text" rules={[{ required: true, message: t("appealForm.textRequired") }]}>
           <Input.TextArea rows={4} maxLength={5000} showCount />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={create.isPending}>
-          Отправить
+          {t("common.send")}
         </Button>
       </Form>
     </Card>

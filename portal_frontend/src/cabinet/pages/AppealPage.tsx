@@ -2,6 +2,7 @@
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Flex, Form, Input, List, Popconfirm, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
 import { payload } from "../../shared/api";
 import { formatDateTime } from "../../shared/format";
@@ -12,6 +13,7 @@ import { AppealStatusTag } from "../common";
 import { AppealCloseMutation, AppealQuery, AppealReplyMutation } from "../queries";
 
 export default function AppealPage() {
+  const { t } = useTranslation("cabinet");
   const { id = "" } = useParams();
   const navigate = useNavigate();
   const appeal = useGql(AppealQuery, { id });
@@ -27,7 +29,7 @@ export default function AppealPage() {
     try {
       payload(await reply.mutateAsync({ id, text: values.text }));
       form.resetFields();
-      message.success("Сообщение отправлено");
+      message.success(t("appeal.messageSent"));
     } catch (exc) {
       setError(applyErrors(form, exc));
     }
@@ -35,7 +37,7 @@ export default function AppealPage() {
   const doClose = async () => {
     try {
       payload(await close.mutateAsync({ id }));
-      message.success("Обращение закрыто");
+      message.success(t("appeal.closedMessage"));
     } catch (exc) {
       message.error(exc instanceof Error ? exc.message : String(exc));
     }
@@ -45,10 +47,10 @@ export default function AppealPage() {
     <Flex vertical gap={16}>
       <div>
         <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate("/appeals")} style={{ padding: 0 }}>
-          Все обращения
+          {t("appeal.all")}
         </Button>
       </div>
-      <QueryState loading={appeal.isLoading} error={appeal.error} retry={() => appeal.refetch()} empty={!a} emptyText="Обращение не найдено">
+      <QueryState loading={appeal.isLoading} error={appeal.error} retry={() => appeal.refetch()} empty={!a} emptyText={t("appeal.notFound")}>
         {a && (
           <>
             <Typography.Title level={2} style={{ margin: 0 }}>
@@ -57,11 +59,11 @@ export default function AppealPage() {
             <Flex gap={8} wrap align="center">
               <AppealStatusTag status={a.status} />
               <Typography.Text type="secondary">
-                Кому: {a.principalName ?? "ЕРЦ (агент)"}
-                {a.els ? ` · ЕЛС ${a.els}` : ""} · создано {formatDateTime(a.createdAt)}
+                {t("appeal.to", { to: a.principalName ?? t("appeals.agent") })}
+                {a.els ? ` · ${t("appeal.els", { els: a.els })}` : ""} · {t("appeal.created", { date: formatDateTime(a.createdAt) })}
               </Typography.Text>
             </Flex>
-            <Card title="Переписка">
+            <Card title={t("appeal.conversation")}>
               <List
                 dataSource={a.messages}
                 rowKey={(m) => m.id}
@@ -70,7 +72,7 @@ export default function AppealPage() {
                     <Flex vertical gap={4} style={{ width: "100%" }}>
                       <Flex gap={8} wrap align="center">
                         <Typography.Text strong>{m.authorName}</Typography.Text>
-                        {m.fromStaff && <Tag color="blue">ответ</Tag>}
+                        {m.fromStaff && <Tag color="blue">{t("appeal.reply")}</Tag>}
                         <Typography.Text type="secondary">{formatDateTime(m.createdAt)}</Typography.Text>
                       </Flex>
                       <Typography.Paragraph style={{ whiteSpace: "pre-wrap", margin: 0 }}>{m.text}</Typography.Paragraph>
@@ -80,18 +82,18 @@ export default function AppealPage() {
               />
             </Card>
             {a.status !== "CLOSED" && (
-              <Card title="Написать">
+              <Card title={t("appeal.write")}>
                 {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
                 <Form form={form} layout="vertical" onFinish={send} requiredMark={false}>
-                  <Form.Item label="Сообщение" name="text" rules={[{ required: true, message: "Напишите сообщение" }]}>
+                  <Form.Item label={t("appeal.message")} name="text" rules={[{ required: true, message: t("appeal.messageRequired") }]}>
                     <Input.TextArea rows={3} maxLength={5000} />
                   </Form.Item>
                   <Flex gap={8} wrap>
                     <Button type="primary" htmlType="submit" loading={reply.isPending}>
-                      Отправить
+                      {t("common.send")}
                     </Button>
-                    <Popconfirm title="Закрыть обращение?" okText="Закрыть" cancelText="Отмена" onConfirm={doClose}>
-                      <Button loading={close.isPending}>Закрыть обращение</Button>
+                    <Popconfirm title={t("appeal.closeConfirm")} okText={t("appeal.close")} cancelText={t("common.cancel")} onConfirm={doClose}>
+                      <Button loading={close.isPending}>{t("appeal.closeAppeal")}</Button>
                     </Popconfirm>
                   </Flex>
                 </Form>

@@ -1,6 +1,7 @@
 // «Обращения»: the resident's appeals (server-side pages) and a form to write to the agent or a principal.
 import { Button, Card, Flex, Form, Select, Space, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { formatDateTime } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
@@ -15,6 +16,7 @@ type Appeal = CabinetAppealsQuery["appeals"]["nodes"][number];
 const PAGE = 10;
 
 export default function AppealsPage() {
+  const { t } = useTranslation("cabinet");
   const navigate = useNavigate();
   const [status, setStatus] = useState<AppealStatus | undefined>();
   // cursors[i] is the "after" of page i+1 (keyset pages: one can only step forward and back)
@@ -27,25 +29,25 @@ export default function AppealsPage() {
   return (
     <Flex vertical gap={16}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Обращения
+        {t("appeals.title")}
       </Typography.Title>
       <AppealForm onCreated={(id) => navigate(`/appeals/${id}`)} />
-      <Card title="Мои обращения">
+      <Card title={t("appeals.mine")}>
         <Form layout="vertical" style={{ maxWidth: 240 }}>
-          <Form.Item label="Состояние" htmlFor="cabinet-appeal-status">
+          <Form.Item label={t("common.status")} htmlFor="cabinet-appeal-status">
             <Select
               id="cabinet-appeal-status"
               allowClear
-              placeholder="Все"
+              placeholder={t("appeals.all")}
               value={status}
               onChange={(v) => {
                 setStatus(v);
                 setCursors([null]);
               }}
               options={[
-                { value: "OPEN", label: "Открытые" },
-                { value: "ANSWERED", label: "С ответом" },
-                { value: "CLOSED", label: "Закрытые" },
+                { value: "OPEN", label: t("appeals.filterOpen") },
+                { value: "ANSWERED", label: t("appeals.filterAnswered") },
+                { value: "CLOSED", label: t("appeals.filterClosed") },
               ]}
             />
           </Form.Item>
@@ -55,10 +57,10 @@ export default function AppealsPage() {
           error={appeals.error}
           retry={() => appeals.refetch()}
           empty={data?.totalCount === 0}
-          emptyText="Обращений пока нет"
+          emptyText={t("appeals.empty")}
         >
           <ResponsiveTable<Appeal>
-            caption="Мои обращения"
+            caption={t("appeals.mine")}
             loading={appeals.isFetching}
             rows={data?.nodes ?? []}
             rowKey={(a) => a.id}
@@ -70,32 +72,32 @@ export default function AppealsPage() {
             columns={[
               {
                 key: "number",
-                title: "Номер",
+                title: t("appeals.number"),
                 render: (a) => (
                   <a href={`/appeals/${a.id}`} onClick={(e) => (e.preventDefault(), navigate(`/appeals/${a.id}`))}>
                     {a.number}
                   </a>
                 ),
               },
-              { key: "subject", title: "Тема", render: (a) => a.subject },
-              { key: "to", title: "Кому", render: (a) => a.principalName ?? "ЕРЦ (агент)" },
-              { key: "els", title: "ЕЛС", render: (a) => a.els ?? "—" },
-              { key: "status", title: "Состояние", render: (a) => <AppealStatusTag status={a.status} /> },
-              { key: "updated", title: "Обновлено", render: (a) => formatDateTime(a.updatedAt) },
+              { key: "subject", title: t("appeals.subject"), render: (a) => a.subject },
+              { key: "to", title: t("appeals.to"), render: (a) => a.principalName ?? t("appeals.agent") },
+              { key: "els", title: t("common.els"), render: (a) => a.els ?? "—" },
+              { key: "status", title: t("common.status"), render: (a) => <AppealStatusTag status={a.status} /> },
+              { key: "updated", title: t("appeals.updated"), render: (a) => formatDateTime(a.updatedAt) },
             ]}
           />
           <Space style={{ marginTop: 12 }} wrap>
             <Button disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Назад
+              {t("appeals.back")}
             </Button>
             <Typography.Text>
-              Страница {page + 1} из {pages} · всего {data?.totalCount ?? 0}
+              {t("appeals.pageOf", { page: page + 1, pages, total: data?.totalCount ?? 0 })}
             </Typography.Text>
             <Button
               disabled={!data?.pageInfo.hasNextPage}
               onClick={() => setCursors((c) => [...c, data?.pageInfo.endCursor ?? null])}
             >
-              Дальше
+              {t("appeals.next")}
             </Button>
           </Space>
         </QueryState>

@@ -1,12 +1,13 @@
 // One ЕПД: the amount due, the due date, each payee's block with its lines, the PDF and «Оплатить».
 import { ArrowLeftOutlined, CreditCardOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Descriptions, Flex, Space, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
 import { formatDate, formatMoney, formatMonth, toKopecks } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetDocumentQuery } from "../../gql/graphql";
-import { formatQuantity, METHODS } from "../common";
+import { formatQuantity, labelOf, METHODS } from "../common";
 import { DocumentQuery } from "../queries";
 import { ResponsiveTable } from "../ResponsiveTable";
 import { PdfButton } from "./PdfButton";
@@ -16,6 +17,7 @@ type Payee = Doc["payees"][number];
 type Line = Payee["lines"][number];
 
 export default function DocumentPage() {
+  const { t } = useTranslation("cabinet");
   const { id = "" } = useParams();
   const navigate = useNavigate();
   const doc = useGql(DocumentQuery, { id });
@@ -24,7 +26,7 @@ export default function DocumentPage() {
     <Flex vertical gap={16}>
       <div>
         <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate("/documents")} style={{ padding: 0 }}>
-          Все документы
+          {t("document.all")}
         </Button>
       </div>
       <QueryState
@@ -32,22 +34,22 @@ export default function DocumentPage() {
         error={doc.error}
         retry={() => doc.refetch()}
         empty={!d}
-        emptyText="Документ не найден"
+        emptyText={t("document.notFound")}
       >
         {d && (
           <>
             <Typography.Title level={2} style={{ margin: 0 }}>
-              ЕПД за {formatMonth(d.month)}
+              {t("common.epdFor", { month: formatMonth(d.month) })}
             </Typography.Title>
             {!d.isCurrent && (
-              <Alert type="warning" showIcon title="Эта версия документа заменена исправленной." />
+              <Alert type="warning" showIcon title={t("document.replacedWarning")} />
             )}
             <Card>
               <Flex vertical gap={12}>
                 <div>
-                  <Typography.Text type="secondary">Сумма к оплате</Typography.Text>
+                  <Typography.Text type="secondary">{t("document.amountDue")}</Typography.Text>
                   <div style={{ fontSize: 32, fontWeight: 600 }}>{formatMoney(d.totals.amountDue)}</div>
-                  <Typography.Text>Оплатить до {formatDate(d.dueDate)}</Typography.Text>
+                  <Typography.Text>{t("document.payBy", { date: formatDate(d.dueDate) })}</Typography.Text>
                 </div>
                 <Space wrap>
                   <Button
@@ -56,7 +58,7 @@ export default function DocumentPage() {
                     icon={<CreditCardOutlined />}
                     onClick={() => navigate(`/pay?els=${encodeURIComponent(d.els)}`)}
                   >
-                    Оплатить
+                    {t("common.pay")}
                   </Button>
                   <PdfButton id={d.id} ready={d.pdfReady} size="middle" />
                 </Space>
@@ -64,14 +66,14 @@ export default function DocumentPage() {
                   size="small"
                   column={{ xs: 1, sm: 1, md: 2 }}
                   items={[
-                    { key: "els", label: "ЕЛС", children: d.els },
-                    { key: "ipd", label: "ИПД", children: d.ipd },
-                    { key: "payer", label: "Плательщик", children: d.payer },
-                    { key: "address", label: "Адрес", children: d.address },
-                    { key: "version", label: "Версия", children: d.version },
-                    { key: "paid", label: "Оплачено в периоде", children: formatMoney(d.totals.paid) },
-                    { key: "charged", label: "Начислено", children: formatMoney(d.totals.charged) },
-                    { key: "opening", label: "Долг на начало", children: formatMoney(d.totals.opening) },
+                    { key: "els", label: t("common.els"), children: d.els },
+                    { key: "ipd", label: t("documents.ipd"), children: d.ipd },
+                    { key: "payer", label: t("common.payer"), children: d.payer },
+                    { key: "address", label: t("document.address"), children: d.address },
+                    { key: "version", label: t("documents.version"), children: d.version },
+                    { key: "paid", label: t("document.paidInPeriod"), children: formatMoney(d.totals.paid) },
+                    { key: "charged", label: t("common.charged"), children: formatMoney(d.totals.charged) },
+                    { key: "opening", label: t("document.opening"), children: formatMoney(d.totals.opening) },
                   ]}
                 />
               </Flex>
@@ -87,6 +89,7 @@ export default function DocumentPage() {
 }
 
 function PayeeBlock({ payee: p }: { payee: Payee }) {
+  const { t } = useTranslation("cabinet");
   return (
     <Card
       title={<span style={{ whiteSpace: "normal" }}>{p.name}</span>}
@@ -94,50 +97,50 @@ function PayeeBlock({ payee: p }: { payee: Payee }) {
     >
       <Flex vertical gap={12}>
         <Typography.Text type="secondary">
-          Лицевой счёт {p.accountNumber} · ИНН {p.inn}
+          {t("document.payeeAccount", { account: p.accountNumber, inn: p.inn })}
         </Typography.Text>
         <ResponsiveTable<Line>
-          caption={`Начисления: ${p.name}`}
+          caption={t("document.chargesCaption", { name: p.name })}
           rows={p.lines}
           rowKey={(l) => l.service}
           cardTitle={(l) => <span style={{ whiteSpace: "normal" }}>{l.service}</span>}
           columns={[
-            { key: "service", title: "Услуга", render: (l) => l.service, inCardTitle: true },
+            { key: "service", title: t("common.service"), render: (l) => l.service, inCardTitle: true },
             {
               key: "qty",
-              title: "Объём",
+              title: t("common.quantity"),
               render: (l) => `${formatQuantity(l.quantity)} ${l.unit}`,
             },
-            { key: "method", title: "Как рассчитано", render: (l) => METHODS[l.method] ?? l.method },
-            { key: "rate", title: "Тариф", align: "right", render: (l) => (l.rate ? formatMoney(l.rate) : "—") },
-            { key: "charged", title: "Начислено", align: "right", render: (l) => formatMoney(l.charged) },
+            { key: "method", title: t("document.method"), render: (l) => labelOf(t, METHODS, l.method) },
+            { key: "rate", title: t("document.rate"), align: "right", render: (l) => (l.rate ? formatMoney(l.rate) : "—") },
+            { key: "charged", title: t("common.charged"), align: "right", render: (l) => formatMoney(l.charged) },
             {
               key: "adj",
-              title: "Перерасчёт, льготы, пени",
+              title: t("document.adjustments"),
               align: "right",
               render: (l) =>
                 [l.recalculated, l.benefits, l.penalties].every((v) => toKopecks(v) === 0)
                   ? "—"
                   : `${formatMoney(l.recalculated)} / ${formatMoney(l.benefits)} / ${formatMoney(l.penalties)}`,
             },
-            { key: "total", title: "Итого", align: "right", render: (l) => <strong>{formatMoney(l.total)}</strong> },
+            { key: "total", title: t("document.total"), align: "right", render: (l) => <strong>{formatMoney(l.total)}</strong> },
           ]}
         />
         <Descriptions
           size="small"
           column={{ xs: 1, sm: 2, md: 3 }}
           items={[
-            { key: "o", label: "Долг на начало", children: formatMoney(p.opening) },
-            { key: "paid", label: "Оплачено", children: formatMoney(p.paid) },
-            { key: "c", label: "Начислено", children: formatMoney(p.charged) },
-            { key: "d", label: "Долг прошлых периодов", children: formatMoney(p.debt) },
-            { key: "due", label: "К оплате", children: <strong>{formatMoney(p.amountDue)}</strong> },
+            { key: "o", label: t("document.opening"), children: formatMoney(p.opening) },
+            { key: "paid", label: t("document.paid"), children: formatMoney(p.paid) },
+            { key: "c", label: t("common.charged"), children: formatMoney(p.charged) },
+            { key: "d", label: t("document.pastDebt"), children: formatMoney(p.debt) },
+            { key: "due", label: t("common.amountDue"), children: <strong>{formatMoney(p.amountDue)}</strong> },
           ]}
         />
         {p.recalculations.length > 0 && (
           <Alert
             type="info"
-            title="Перерасчёты"
+            title={t("document.recalculations")}
             description={
               <ul style={{ margin: 0, paddingLeft: 18 }}>
                 {p.recalculations.map((r, i) => (

@@ -1,6 +1,7 @@
 // "ЕПД": the documents of the linked households, newest first.
 import { Button, Flex, Switch, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { formatDate, formatMoney, formatMonth } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
@@ -14,6 +15,7 @@ import { PdfButton } from "./PdfButton";
 type Doc = CabinetDocumentsQuery["residentDocuments"][number];
 
 export default function DocumentsPage() {
+  const { t } = useTranslation("cabinet");
   const [els, setEls] = useChosenEls();
   const [allVersions, setAllVersions] = useState(false);
   const navigate = useNavigate();
@@ -22,50 +24,50 @@ export default function DocumentsPage() {
   return (
     <Flex vertical gap={16}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Платёжные документы (ЕПД)
+        {t("documents.title")}
       </Typography.Title>
       <HouseholdPicker els={els} onChange={setEls} />
       <Flex gap={8} align="center">
         <Switch id="cabinet-all-versions" checked={allVersions} onChange={setAllVersions} />
-        <label htmlFor="cabinet-all-versions">Показать исправленные версии</label>
+        <label htmlFor="cabinet-all-versions">{t("documents.showVersions")}</label>
       </Flex>
       <QueryState
         loading={docs.isLoading}
         error={docs.error}
         retry={() => docs.refetch()}
         empty={!els || rows.length === 0}
-        emptyText={els ? "Документов пока нет" : "Сначала подключите лицевой счёт на странице «Мои счета»"}
+        emptyText={els ? t("documents.empty") : t("common.linkFirst")}
       >
         <ResponsiveTable<Doc>
-          caption="Документы"
+          caption={t("documents.caption")}
           rows={rows}
           rowKey={(d) => d.id}
-          cardTitle={(d) => <Link to={`/documents/${d.id}`}>ЕПД за {formatMonth(d.month)}</Link>}
+          cardTitle={(d) => <Link to={`/documents/${d.id}`}>{t("common.epdFor", { month: formatMonth(d.month) })}</Link>}
           columns={[
             {
               key: "month",
-              title: "Месяц",
+              title: t("common.month"),
               render: (d) => <Link to={`/documents/${d.id}`}>{formatMonth(d.month)}</Link>,
             },
-            { key: "ipd", title: "ИПД", render: (d) => d.ipd },
+            { key: "ipd", title: t("documents.ipd"), render: (d) => d.ipd },
             {
               key: "version",
-              title: "Версия",
+              title: t("documents.version"),
               render: (d) => (
                 <>
-                  {d.version} {d.isCurrent ? <Tag color="green">действующая</Tag> : <Tag>заменена</Tag>}
+                  {d.version} {d.isCurrent ? <Tag color="green">{t("documents.current")}</Tag> : <Tag>{t("documents.replaced")}</Tag>}
                 </>
               ),
             },
-            { key: "due", title: "Оплатить до", render: (d) => formatDate(d.dueDate) },
-            { key: "total", title: "Сумма", align: "right", render: (d) => formatMoney(d.totalDue) },
+            { key: "due", title: t("documents.dueDate"), render: (d) => formatDate(d.dueDate) },
+            { key: "total", title: t("common.sum"), align: "right", render: (d) => formatMoney(d.totalDue) },
             {
               key: "actions",
-              title: "Действия",
+              title: t("documents.actions"),
               render: (d) => (
                 <Flex gap={8} wrap>
                   <Button size="small" onClick={() => navigate(`/documents/${d.id}`)}>
-                    Открыть
+                    {t("documents.open")}
                   </Button>
                   <PdfButton id={d.id} ready={d.pdfReady} size="small" />
                 </Flex>

@@ -1,5 +1,6 @@
 // Charts of a household's history: consumption (quantity) and spending (roubles) by service and month.
 import { Card, Empty } from "antd";
+import { useTranslation } from "react-i18next";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatAmount, formatMonth, formatMonthShort, fromKopecks, toKopecks } from "../../shared/format";
 import type { CabinetHistoryQuery } from "../../gql/graphql";
@@ -47,19 +48,20 @@ function quantityUnits(value: string | null | undefined): number {
 }
 
 export function ConsumptionChart({ charges }: { charges: Charge[] }) {
-  // area-based services (м²) are not consumption
-  const { data, series } = pivot(charges, (c) => !!c.quantity && c.unit !== "м²", (c) => quantityUnits(c.quantity));
+  // only the resources consumed: areas and head counts are not consumption
+  const { t } = useTranslation("cabinet");
+  const { data, series } = pivot(charges, (c) => c.consumption && !!c.quantity, (c) => quantityUnits(c.quantity));
   const shown = data.map((row) => {
     const out: Record<string, number | string> = { month: row.month };
     for (const s of series) if (row[s.key] !== undefined) out[s.key] = (row[s.key] as number) / 10000;
     return out;
   });
   return (
-    <Card title="Потребление по услугам">
+    <Card title={t("history.consumptionTitle")}>
       {shown.length === 0 ? (
-        <Empty description="Нет данных о потреблении" />
+        <Empty description={t("history.noConsumption")} />
       ) : (
-        <div role="img" aria-label="График потребления по услугам и месяцам" style={{ width: "100%", height: 300 }}>
+        <div role="img" aria-label={t("history.consumptionChart")} style={{ width: "100%", height: 300 }}>
           <ResponsiveContainer>
             <BarChart data={shown} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
@@ -82,6 +84,7 @@ export function ConsumptionChart({ charges }: { charges: Charge[] }) {
 }
 
 export function SpendingChart({ charges }: { charges: Charge[] }) {
+  const { t } = useTranslation("cabinet");
   const { data, series } = pivot(charges, () => true, (c) => toKopecks(c.amount));
   const shown = data.map((row) => {
     const out: Record<string, number | string> = { month: row.month };
@@ -89,11 +92,11 @@ export function SpendingChart({ charges }: { charges: Charge[] }) {
     return out;
   });
   return (
-    <Card title="Расходы по услугам, ₽">
+    <Card title={t("history.spendingTitle")}>
       {shown.length === 0 ? (
-        <Empty description="Нет начислений" />
+        <Empty description={t("history.noChargesChart")} />
       ) : (
-        <div role="img" aria-label="График расходов по услугам и месяцам" style={{ width: "100%", height: 320 }}>
+        <div role="img" aria-label={t("history.spendingChart")} style={{ width: "100%", height: 320 }}>
           <ResponsiveContainer>
             <BarChart data={shown} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
@@ -101,7 +104,7 @@ export function SpendingChart({ charges }: { charges: Charge[] }) {
               <YAxis width={56} />
               <Tooltip
                 labelFormatter={(m) => formatMonth(String(m))}
-                formatter={(v) => `${formatAmount(fromKopecks(Math.round(Number(v) * 100)))} ₽`}
+                formatter={(v) => t("history.roubles", { amount: formatAmount(fromKopecks(Math.round(Number(v) * 100))) })}
               />
               <Legend />
               {series.map((s) => (

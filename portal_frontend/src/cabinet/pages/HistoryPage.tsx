@@ -1,11 +1,12 @@
 // "История": charges by month, principal and service, payments, and the charts.
 import { Flex, Form, Select, Tabs, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { formatDate, formatMoney, formatMonth } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetHistoryQuery } from "../../gql/graphql";
-import { CHANNELS, formatQuantity, HouseholdPicker, PAYMENT_STATUSES, useChosenEls } from "../common";
+import { CHANNELS, formatQuantity, HouseholdPicker, labelOf, PAYMENT_STATUSES, useChosenEls } from "../common";
 import { HistoryQuery } from "../queries";
 import { ResponsiveTable } from "../ResponsiveTable";
 import { ConsumptionChart, SpendingChart } from "./HistoryCharts";
@@ -15,6 +16,7 @@ type Charge = History["charges"][number];
 type PaymentLine = History["payments"][number];
 
 export default function HistoryPage() {
+  const { t } = useTranslation("cabinet");
   const [els, setEls] = useChosenEls();
   const [months, setMonths] = useState(12);
   const history = useGql(HistoryQuery, { els: els ?? "", months }, { enabled: !!els });
@@ -25,16 +27,16 @@ export default function HistoryPage() {
   return (
     <Flex vertical gap={16}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Начисления и платежи
+        {t("history.title")}
       </Typography.Title>
       <HouseholdPicker els={els} onChange={setEls} />
       <Form layout="vertical" style={{ maxWidth: 240 }}>
-        <Form.Item label="Период" htmlFor="cabinet-history-months" style={{ marginBottom: 0 }}>
+        <Form.Item label={t("history.period")} htmlFor="cabinet-history-months" style={{ marginBottom: 0 }}>
           <Select
             id="cabinet-history-months"
             value={months}
             onChange={setMonths}
-            options={[3, 6, 12, 24, 36].map((m) => ({ value: m, label: `${m} мес.` }))}
+            options={[3, 6, 12, 24, 36].map((m) => ({ value: m, label: t("history.months", { months: m }) }))}
           />
         </Form.Item>
       </Form>
@@ -43,14 +45,14 @@ export default function HistoryPage() {
         error={history.error}
         retry={() => history.refetch()}
         empty={!els}
-        emptyText="Сначала подключите лицевой счёт на странице «Мои счета»"
+        emptyText={t("common.linkFirst")}
       >
         {h && (
           <Tabs
             items={[
               {
                 key: "charts",
-                label: "Графики",
+                label: t("history.charts"),
                 children: (
                   <Flex vertical gap={16}>
                     <ConsumptionChart charges={h.charges} />
@@ -60,12 +62,12 @@ export default function HistoryPage() {
               },
               {
                 key: "charges",
-                label: "Начисления",
+                label: t("history.charges"),
                 children: <ChargesTable charges={charges} />,
               },
               {
                 key: "payments",
-                label: "Платежи",
+                label: t("history.payments"),
                 children: <PaymentsTable payments={h.payments} />,
               },
             ]}
@@ -77,37 +79,39 @@ export default function HistoryPage() {
 }
 
 function ChargesTable({ charges }: { charges: Charge[] }) {
+  const { t } = useTranslation("cabinet");
   return (
     <ResponsiveTable<Charge>
-      caption="Начисления"
+      caption={t("history.charges")}
       rows={charges}
       rowKey={(c) => `${c.month}-${c.principalId}-${c.serviceCode}`}
       cardTitle={(c) => `${formatMonth(c.month)} · ${c.serviceName}`}
-      emptyText="Начислений нет"
+      emptyText={t("history.noCharges")}
       columns={[
-        { key: "month", title: "Месяц", render: (c) => formatMonth(c.month) },
-        { key: "principal", title: "Поставщик", render: (c) => c.principalName },
-        { key: "service", title: "Услуга", render: (c) => c.serviceName },
-        { key: "qty", title: "Объём", render: (c) => (c.quantity ? `${formatQuantity(c.quantity)} ${c.unit}` : "—") },
-        { key: "amount", title: "Сумма", align: "right", render: (c) => formatMoney(c.amount) },
+        { key: "month", title: t("common.month"), render: (c) => formatMonth(c.month) },
+        { key: "principal", title: t("common.principal"), render: (c) => c.principalName },
+        { key: "service", title: t("common.service"), render: (c) => c.serviceName },
+        { key: "qty", title: t("common.quantity"), render: (c) => (c.quantity ? `${formatQuantity(c.quantity)} ${c.unit}` : "—") },
+        { key: "amount", title: t("common.sum"), align: "right", render: (c) => formatMoney(c.amount) },
       ]}
     />
   );
 }
 
 function PaymentsTable({ payments }: { payments: PaymentLine[] }) {
+  const { t } = useTranslation("cabinet");
   return (
     <ResponsiveTable<PaymentLine>
-      caption="Платежи"
+      caption={t("history.payments")}
       rows={payments}
       rowKey={(p) => p.id}
       cardTitle={(p) => `${formatDate(p.paidOn)} · ${formatMoney(p.amount)}`}
-      emptyText="Платежей нет"
+      emptyText={t("history.noPayments")}
       columns={[
-        { key: "date", title: "Дата", render: (p) => formatDate(p.paidOn) },
-        { key: "amount", title: "Сумма", align: "right", render: (p) => formatMoney(p.amount) },
-        { key: "channel", title: "Способ", render: (p) => CHANNELS[p.channel] ?? p.channel },
-        { key: "status", title: "Состояние", render: (p) => PAYMENT_STATUSES[p.status] ?? p.status },
+        { key: "date", title: t("history.date"), render: (p) => formatDate(p.paidOn) },
+        { key: "amount", title: t("common.sum"), align: "right", render: (p) => formatMoney(p.amount) },
+        { key: "channel", title: t("history.channel"), render: (p) => labelOf(t, CHANNELS, p.channel) },
+        { key: "status", title: t("common.status"), render: (p) => labelOf(t, PAYMENT_STATUSES, p.status) },
       ]}
     />
   );

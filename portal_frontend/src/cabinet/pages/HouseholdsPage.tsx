@@ -1,6 +1,7 @@
 // "Мои счета": the linked households with their amount due, accounts by principal, e-receipts and unlinking.
 import { CreditCardOutlined, DisconnectOutlined, FileTextOutlined } from "@ant-design/icons";
 import { App, Button, Card, Descriptions, Flex, List, Popconfirm, Space, Switch, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { payload } from "../../shared/api";
 import { formatMoney, formatMonth, toKopecks } from "../../shared/format";
@@ -14,12 +15,13 @@ import { LinkAccountCard } from "./LinkAccountCard";
 type Household = CabinetHouseholdsQuery["residentHouseholds"][number];
 
 export default function HouseholdsPage() {
+  const { t } = useTranslation("cabinet");
   const households = useHouseholds();
   const list = households.data?.residentHouseholds ?? [];
   return (
     <Flex vertical gap={16}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Мои счета
+        {t("households.title")}
       </Typography.Title>
       <QueryState loading={households.isLoading} error={households.error} retry={() => households.refetch()}>
         {list.map((h) => (
@@ -32,6 +34,7 @@ export default function HouseholdsPage() {
 }
 
 function HouseholdCard({ household: h }: { household: Household }) {
+  const { t } = useTranslation("cabinet");
   const navigate = useNavigate();
   const { message } = App.useApp();
   const unlink = useGqlMutation(UnlinkAccountMutation);
@@ -41,7 +44,7 @@ function HouseholdCard({ household: h }: { household: Household }) {
   const doUnlink = async () => {
     try {
       payload(await unlink.mutateAsync({ els: h.els }));
-      message.success(`Лицевой счёт ${h.els} отключён`);
+      message.success(t("households.unlinked", { els: h.els }));
     } catch (exc) {
       message.error(exc instanceof Error ? exc.message : String(exc));
     }
@@ -49,7 +52,7 @@ function HouseholdCard({ household: h }: { household: Household }) {
   const toggle = async (enabled: boolean) => {
     try {
       payload(await eReceipts.mutateAsync({ els: h.els, enabled }));
-      message.success(enabled ? "ЕПД будет приходить на электронную почту" : "ЕПД больше не будет приходить на почту");
+      message.success(enabled ? t("households.eReceiptsOn") : t("households.eReceiptsOff"));
     } catch (exc) {
       message.error(exc instanceof Error ? exc.message : String(exc));
     }
@@ -57,14 +60,14 @@ function HouseholdCard({ household: h }: { household: Household }) {
 
   return (
     <Card
-      title={<span>ЕЛС {h.els}</span>}
-      extra={h.currentMonth ? <Tag>ЕПД за {formatMonth(h.currentMonth)}</Tag> : null}
-      aria-label={`Лицевой счёт ${h.els}`}
+      title={<span>{t("households.cardTitle", { els: h.els })}</span>}
+      extra={h.currentMonth ? <Tag>{t("common.epdFor", { month: formatMonth(h.currentMonth) })}</Tag> : null}
+      aria-label={t("households.cardLabel", { els: h.els })}
     >
       <Flex vertical gap={12}>
         <Typography.Text>{h.address}</Typography.Text>
         <div>
-          <Typography.Text type="secondary">К оплате</Typography.Text>
+          <Typography.Text type="secondary">{t("common.amountDue")}</Typography.Text>
           <div style={{ fontSize: 28, fontWeight: 600 }} data-testid="amount-due">
             {formatMoney(h.amountDue)}
           </div>
@@ -72,7 +75,7 @@ function HouseholdCard({ household: h }: { household: Household }) {
         <Space wrap>
           {h.currentDocumentId && (
             <Button icon={<FileTextOutlined />} onClick={() => navigate(`/documents/${h.currentDocumentId}`)}>
-              Открыть ЕПД
+              {t("households.openEpd")}
             </Button>
           )}
           <Button
@@ -81,11 +84,11 @@ function HouseholdCard({ household: h }: { household: Household }) {
             disabled={toKopecks(h.amountDue) <= 0 && !h.currentDocumentId}
             onClick={() => navigate(`/pay?els=${encodeURIComponent(h.els)}`)}
           >
-            Оплатить
+            {t("common.pay")}
           </Button>
         </Space>
         <List
-          header={<Typography.Text strong>Лицевые счета у поставщиков</Typography.Text>}
+          header={<Typography.Text strong>{t("households.accountsHeader")}</Typography.Text>}
           dataSource={h.accounts}
           rowKey={(a) => `${a.principalId}-${a.accountNumber}`}
           renderItem={(a) => (
@@ -95,12 +98,12 @@ function HouseholdCard({ household: h }: { household: Household }) {
                 column={1}
                 title={a.principalName}
                 items={[
-                  { key: "n", label: "Лицевой счёт", children: a.accountNumber },
-                  { key: "p", label: "Плательщик", children: a.payerName || "—" },
-                  { key: "o", label: "Проживает", children: a.persons ?? "—" },
+                  { key: "n", label: t("households.account"), children: a.accountNumber },
+                  { key: "p", label: t("common.payer"), children: a.payerName || "—" },
+                  { key: "o", label: t("households.persons"), children: a.persons ?? "—" },
                   {
                     key: "b",
-                    label: toKopecks(a.balance) < 0 ? "Переплата" : "Задолженность",
+                    label: toKopecks(a.balance) < 0 ? t("households.overpaid") : t("households.debt"),
                     children: formatMoney(a.balance?.replace(/^-/, "") ?? null),
                   },
                 ]}
@@ -116,18 +119,18 @@ function HouseholdCard({ household: h }: { household: Household }) {
               loading={eReceipts.isPending}
               onChange={toggle}
             />
-            <label htmlFor={switchId}>ЕПД на электронную почту</label>
+            <label htmlFor={switchId}>{t("households.eReceipts")}</label>
           </Space>
           <Popconfirm
-            title="Отключить лицевой счёт?"
-            description="Он пропадёт из кабинета; подключить снова можно по коду с ЕПД."
-            okText="Отключить"
-            cancelText="Отмена"
+            title={t("households.unlinkConfirm")}
+            description={t("households.unlinkDescription")}
+            okText={t("households.unlink")}
+            cancelText={t("common.cancel")}
             okButtonProps={{ danger: true, loading: unlink.isPending }}
             onConfirm={doUnlink}
           >
             <Button danger icon={<DisconnectOutlined />}>
-              Отключить
+              {t("households.unlink")}
             </Button>
           </Popconfirm>
         </Flex>

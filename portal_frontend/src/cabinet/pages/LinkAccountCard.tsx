@@ -2,6 +2,7 @@
 import { LinkOutlined } from "@ant-design/icons";
 import { App, Alert, Button, Card, Form, Input } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { MutationError, payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
 import { useGqlMutation } from "../../shared/hooks";
@@ -13,6 +14,7 @@ interface Values {
 }
 
 export function LinkAccountCard({ first }: { first: boolean }) {
+  const { t } = useTranslation("cabinet");
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string | null>(null);
   const link = useGqlMutation(LinkAccountMutation, ["CabinetHouseholds", "CabinetMeters", "CabinetDocuments"]);
@@ -22,12 +24,12 @@ export function LinkAccountCard({ first }: { first: boolean }) {
     setError(null);
     try {
       const result = payload(await link.mutateAsync({ els: values.els.trim(), code: values.code.trim() }));
-      message.success(`Лицевой счёт ${result.household?.els ?? values.els} подключён`);
+      message.success(t("link.linked", { els: result.household?.els ?? values.els }));
       form.resetFields();
     } catch (exc) {
       const rest = applyErrors(form, exc);
       if (exc instanceof MutationError && exc.errors.some((e) => e.code === "TOO_MANY_ATTEMPTS")) {
-        setError(rest ?? "Слишком много неверных кодов: подождите и повторите попытку.");
+        setError(rest ?? t("link.tooManyAttempts"));
       } else {
         setError(rest);
       }
@@ -35,36 +37,36 @@ export function LinkAccountCard({ first }: { first: boolean }) {
   };
 
   return (
-    <Card title={<span><LinkOutlined /> Подключить лицевой счёт</span>}>
+    <Card title={<span><LinkOutlined /> {t("link.title")}</span>}>
       {first && (
         <Alert
           type="info"
           showIcon
           style={{ marginBottom: 16 }}
-          title="Подключите свой лицевой счёт"
-          description="ЕЛС и код подключения напечатаны в платёжном документе (ЕПД) рядом с адресом."
+          title={t("link.firstTitle")}
+          description={t("link.firstDescription")}
         />
       )}
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical" onFinish={submit} requiredMark={false} style={{ maxWidth: 480 }}>
         <Form.Item
-          label="ЕЛС"
+          label={t("common.els")}
           name="els"
-          extra="Единый лицевой счёт из ЕПД, 10 цифр"
-          rules={[{ required: true, message: "Укажите ЕЛС" }]}
+          extra={t("link.elsHelp")}
+          rules={[{ required: true, message: t("link.elsRequired") }]}
         >
           <Input inputMode="numeric" autoComplete="off" maxLength={20} />
         </Form.Item>
         <Form.Item
-          label="Код с ЕПД"
+          label={t("link.code")}
           name="code"
-          extra="Вида XXXX-XXXX, регистр не важен"
-          rules={[{ required: true, message: "Укажите код с ЕПД" }]}
+          extra={t("link.codeHelp")}
+          rules={[{ required: true, message: t("link.codeRequired") }]}
         >
           <Input autoComplete="off" maxLength={12} style={{ textTransform: "uppercase" }} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={link.isPending}>
-          Подключить
+          {t("link.submit")}
         </Button>
       </Form>
     </Card>

@@ -3,45 +3,48 @@
 import { DashboardOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, DatePicker, Descriptions, Flex, Form, Input, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
+import type { TFunction } from "i18next";
 import { Fragment, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { payload } from "../../shared/api";
 import { formatDate, formatMonth } from "../../shared/format";
 import { applyErrors } from "../../shared/forms";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetMetersQuery, CabinetReadingSubmitMutation } from "../../gql/graphql";
-import { formatQuantity } from "../common";
+import { formatQuantity, type CabinetKey } from "../common";
 import { MetersQuery, ReadingSubmitMutation } from "../queries";
 
 type Meter = CabinetMetersQuery["residentMeters"][number];
 type Accepted = NonNullable<NonNullable<CabinetReadingSubmitMutation["residentReadingSubmit"]>["readings"]>;
 
-const ZONE_LABELS: Record<number, string[]> = {
-  1: ["Показание"],
-  2: ["День (T1)", "Ночь (T2)"],
-  3: ["День (T1)", "Ночь (T2)", "Пик (T3)"],
+const ZONE_LABELS: Record<number, CabinetKey[]> = {
+  1: ["meters.zoneSingle"],
+  2: ["meters.zoneDay", "meters.zoneNight"],
+  3: ["meters.zoneDay", "meters.zoneNight", "meters.zonePeak"],
 };
 
 export default function MetersPage() {
+  const { t } = useTranslation("cabinet");
   const meters = useGql(MetersQuery);
   const rows = meters.data?.residentMeters ?? [];
   return (
     <Flex vertical gap={16}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Показания счётчиков
+        {t("meters.title")}
       </Typography.Title>
       <Alert
         type="info"
         showIcon
-        title="Показания принимаются в дни приёма, которые установил поставщик услуги: они указаны у каждого прибора."
-        description="Показание не может быть меньше предыдущего."
+        title={t("meters.windowInfo")}
+        description={t("meters.notLess")}
       />
       <QueryState
         loading={meters.isLoading}
         error={meters.error}
         retry={() => meters.refetch()}
         empty={rows.length === 0}
-        emptyText="Приборов учёта нет или лицевой счёт ещё не подключён"
+        emptyText={t("meters.empty")}
       >
         <Flex vertical gap={16}>
           {rows.map((m) => (
@@ -63,13 +66,14 @@ interface Values {
 const ZONE_FIELDS = ["value", "value2", "value3"] as const;
 
 /** «с 15 по 25 число», or null when the meter takes readings any day. */
-function windowDays(m: Meter): string | null {
+function windowDays(t: TFunction<"cabinet">, m: Meter): string | null {
   if (m.windowStartDay == null || m.windowEndDay == null) return null;
-  return `с ${m.windowStartDay} по ${m.windowEndDay} число`;
+  return t("meters.windowDays", { start: m.windowStartDay, end: m.windowEndDay });
 }
 
 function LastReading({ meter: m, labels }: { meter: Meter; labels: string[] }) {
-  if (m.lastReadings.length === 0) return <span>показаний ещё не было</span>;
+  const { t } = useTranslation("cabinet");
+  if (m.lastReadings.length === 0) return <span>{t("meters.noReadingsYet")}</span>;
   const zoned = m.lastReadings.length > 1;
   // one inline span: the Descriptions cell lays its children out as flex items
   return (
@@ -79,30 +83,31 @@ function LastReading({ meter: m, labels }: { meter: Meter; labels: string[] }) {
           <Fragment key={r.zone}>
             {i > 0 && "; "}
             <span style={{ whiteSpace: "nowrap" }}>
-              {zoned && `${labels[r.zone - 1] ?? `Зона ${r.zone}`}: `}
+              {zoned && `${labels[r.zone - 1] ?? t("meters.zone", { zone: r.zone })}: `}
               {formatQuantity(r.value)}
             </span>
           </Fragment>
         ))}
       </Typography.Text>
-      {m.lastReadingDate && ` от ${formatDate(m.lastReadingDate)}`}
-      {m.lastPeriod && ` (за ${formatMonth(m.lastPeriod)})`}
+      {m.lastReadingDate && ` ${t("meters.readingOn", { date: formatDate(m.lastReadingDate) })}`}
+      {m.lastPeriod && ` ${t("meters.readingFor", { month: formatMonth(m.lastPeriod) })}`}
     </span>
   );
 }
 
 function MeterCard({ meter: m }: { meter: Meter }) {
+  const { t } = useTranslation("cabinet");
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string | null>(null);
   const [accepted, setAccepted] = useState<Accepted | null>(null);
   const submit = useGqlMutation(ReadingSubmitMutation, ["CabinetMeters"]);
   const { message } = App.useApp();
-  const labels = ZONE_LABELS[m.zones] ?? ZONE_LABELS[1];
+  const labels = (ZONE_LABELS[m.zones] ?? ZONE_LABELS[1]).map((key) => t(key));
   const prefix = `meter-${m.principalId}-${m.meterId}`;
-  const days = windowDays(m);
+  const days = windowDays(t, m);
   const closedReason = m.windowOpen
     ? null
-    : `Сейчас показания не принимаются: приём ${days ?? "закрыт"}. Передайте показания в эти дни.`;
+    : t("meters.closedReason", { days: days ?? t("meters.closedWord") });
 
   const onFinish = async (values: Values) => {
     setError(null);
@@ -121,7 +126,7 @@ function MeterCard({ meter: m }: { meter: Meter }) {
         }),
       );
       setAccepted(result.readings ?? []);
-      message.success(`Показания прибора ${m.serial} приняты`);
+      message.success(t("meters.accepted", { serial: m.serial }));
     } catch (exc) {
       setError(applyErrors(form, exc));
     }
@@ -135,25 +140,25 @@ function MeterCard({ meter: m }: { meter: Meter }) {
         </span>
       }
       extra={<Tag>№ {m.serial}</Tag>}
-      aria-label={`Прибор учёта ${m.serial}`}
+      aria-label={t("meters.meterLabel", { serial: m.serial })}
     >
       <Typography.Paragraph type="secondary">
-        {m.principalName} · лицевой счёт {m.accountNumber}
-        {m.zones > 1 ? ` · ${m.zones} тарифные зоны` : ""}
+        {t("meters.account", { principal: m.principalName, account: m.accountNumber })}
+        {m.zones > 1 ? ` · ${t("meters.zones", { count: m.zones })}` : ""}
       </Typography.Paragraph>
       <Descriptions
         size="small"
         column={1}
         style={{ marginBottom: 16 }}
         items={[
-          { key: "last", label: "Последнее показание", children: <LastReading meter={m} labels={labels} /> },
+          { key: "last", label: t("meters.lastReading"), children: <LastReading meter={m} labels={labels} /> },
           {
             key: "window",
-            label: "Приём показаний",
+            label: t("meters.window"),
             children: (
               <span>
-                {days ? `Показания принимаются ${days}` : "Показания принимаются в любой день"}{" "}
-                {m.windowOpen ? <Tag color="green">открыт</Tag> : <Tag color="orange">закрыт</Tag>}
+                {days ? t("meters.acceptedDays", { days }) : t("meters.acceptedAnyDay")}{" "}
+                {m.windowOpen ? <Tag color="green">{t("meters.open")}</Tag> : <Tag color="orange">{t("meters.closed")}</Tag>}
               </span>
             ),
           },
@@ -163,7 +168,7 @@ function MeterCard({ meter: m }: { meter: Meter }) {
         <Alert
           type="warning"
           showIcon
-          title="Приём показаний закрыт"
+          title={t("meters.windowClosed")}
           description={closedReason}
           style={{ marginBottom: 16 }}
         />
@@ -175,9 +180,16 @@ function MeterCard({ meter: m }: { meter: Meter }) {
           showIcon
           role="status"
           style={{ marginBottom: 16 }}
-          title={`Показания за ${formatMonth(accepted[0]?.period)} приняты`}
+          title={t("meters.acceptedFor", { month: formatMonth(accepted[0]?.period) })}
           description={accepted
-            .map((r) => `${labels[r.zone - 1] ?? `Зона ${r.zone}`}: ${formatQuantity(r.value)} (${formatDate(r.readingDate)})${r.flagged ? " — необычно большой расход, проверим" : ""}`)
+            .map((r) => {
+              const line = {
+                label: labels[r.zone - 1] ?? t("meters.zone", { zone: r.zone }),
+                value: formatQuantity(r.value),
+                date: formatDate(r.readingDate),
+              };
+              return r.flagged ? t("meters.acceptedLineFlagged", line) : t("meters.acceptedLine", line);
+            })
             .join("; ")}
         />
       )}
@@ -190,10 +202,10 @@ function MeterCard({ meter: m }: { meter: Meter }) {
       >
         <Flex gap={16} wrap align="flex-start">
           <Form.Item
-            label="Дата показаний"
+            label={t("meters.readingDate")}
             name="readingDate"
             htmlFor={`${prefix}-date`}
-            rules={[{ required: true, message: "Укажите дату" }]}
+            rules={[{ required: true, message: t("meters.dateRequired") }]}
           >
             <DatePicker id={`${prefix}-date`} format="DD.MM.YYYY" allowClear={false} inputReadOnly={false} />
           </Form.Item>
@@ -204,8 +216,8 @@ function MeterCard({ meter: m }: { meter: Meter }) {
               name={ZONE_FIELDS[i]}
               htmlFor={`${prefix}-${ZONE_FIELDS[i]}`}
               rules={[
-                { required: true, message: "Введите показание" },
-                { pattern: /^\d+([.,]\d{1,4})?$/, message: "Число, например 1234,5" },
+                { required: true, message: t("meters.valueRequired") },
+                { pattern: /^\d+([.,]\d{1,4})?$/, message: t("meters.valueInvalid") },
               ]}
             >
               <Input id={`${prefix}-${ZONE_FIELDS[i]}`} inputMode="decimal" autoComplete="off" style={{ width: 160 }} />
@@ -220,11 +232,11 @@ function MeterCard({ meter: m }: { meter: Meter }) {
             disabled={!m.windowOpen}
             aria-describedby={closedReason ? `${prefix}-closed` : undefined}
           >
-            Передать показания
+            {t("meters.submit")}
           </Button>
           {closedReason && (
             <Typography.Text type="secondary" id={`${prefix}-closed`}>
-              Кнопка станет доступна {days ?? "в дни приёма"}.
+              {t("meters.buttonAvailable", { when: days ?? t("meters.onWindowDays") })}
             </Typography.Text>
           )}
         </Flex>

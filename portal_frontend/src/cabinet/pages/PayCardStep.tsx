@@ -2,27 +2,30 @@
 // bank asks, then wait until the gateway's webhook has posted the payment.
 import { Alert, Button, Card, Flex, Progress, Spin, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { gqlRequest, payload } from "../../shared/api";
 import { formatMoney } from "../../shared/format";
 import { useGqlMutation } from "../../shared/hooks";
+import type { CabinetKey } from "../common";
 import { OnlinePaymentsQuery, PaymentConfirmMutation } from "../queries";
 import { loadStripe, type CardElement, type StripeClient } from "../stripe";
 import type { StartedPayment } from "./PayPage";
 
 type Phase = "idle" | "token" | "confirm" | "secure" | "posting";
 
-const PHASES: Record<Phase, { percent: number; text: string }> = {
-  idle: { percent: 0, text: "" },
-  token: { percent: 20, text: "Проверяем карту…" },
-  confirm: { percent: 45, text: "Списываем деньги…" },
-  secure: { percent: 60, text: "Подтвердите оплату в окне банка…" },
-  posting: { percent: 80, text: "Ждём подтверждения от банка…" },
+const PHASES: Record<Phase, { percent: number; text: CabinetKey | null }> = {
+  idle: { percent: 0, text: null },
+  token: { percent: 20, text: "card.phaseToken" },
+  confirm: { percent: 45, text: "card.phaseConfirm" },
+  secure: { percent: 60, text: "card.phaseSecure" },
+  posting: { percent: 80, text: "card.phasePosting" },
 };
 
 const POLL_MS = 1500;
 const POLL_LIMIT_MS = 90_000;
 
 export function CardStep(props: { payment: StartedPayment; onCancel: () => void; onDone: () => void }) {
+  const { t } = useTranslation("cabinet");
   const { payment } = props;
   const mountRef = useRef<HTMLDivElement>(null);
   const [stripe, setStripe] = useState<StripeClient | null>(null);
@@ -58,10 +61,10 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
       const data = await gqlRequest(OnlinePaymentsQuery, { els: payment.els });
       const mine = data.residentOnlinePayments.find((p) => p.id === payment.onlinePaymentId);
       if (mine?.status === "SUCCEEDED") return;
-      if (mine?.status === "FAILED") throw new Error("Банк отклонил платёж. Попробуйте другую карту.");
+      if (mine?.status === "FAILED") throw new Error(t("card.declined"));
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    throw new Error("Банк ещё не подтвердил платёж. Он появится в истории, как только придёт подтверждение.");
+    throw new Error(t("card.notConfirmedYet"));
   };
 
   const pay = async () => {
@@ -70,7 +73,7 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
     try {
       setPhase("token");
       const { token, error: tokenError } = await stripe.createToken(cardRef.current);
-      if (tokenError || !token) throw new Error(tokenError?.message || "Проверьте данные карты.");
+      if (tokenError || !token) throw new Error(tokenError?.message || t("card.checkCard"));
       setPhase("confirm");
       const result = payload(
         await confirm.mutateAsync({ onlinePaymentId: payment.onlinePaymentId, cardToken: token.id }),
@@ -78,7 +81,7 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
       if (result.requiresAction) {
         setPhase("secure");
         const secured = await stripe.confirmCardPayment(result.clientSecret ?? payment.clientSecret);
-        if (secured.error) throw new Error(secured.error.message || "Банк не подтвердил оплату.");
+        if (secured.error) throw new Error(secured.error.message || t("card.secureFailed"));
       }
       setPhase("posting");
       await waitPosted();
@@ -90,11 +93,12 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
   };
 
   const busy = phase !== "idle";
+  const phaseText = PHASES[phase].text;
   return (
     <Card>
       <Flex vertical gap={16}>
         <div>
-          <Typography.Text type="secondary">К оплате по ЕЛС {payment.els}</Typography.Text>
+          <Typography.Text type="secondary">{t("card.dueByEls", { els: payment.els })}</Typography.Text>
           <div style={{ fontSize: 28, fontWeight: 600 }}>{formatMoney(payment.amount)}</div>
         </div>
         {loadError && (
@@ -103,12 +107,12 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
             showIcon
             role="alert"
             title={loadError}
-            action={<Button size="small" onClick={() => setAttempt((n) => n + 1)}>Повторить</Button>}
+            action={<Button size="small" onClick={() => setAttempt((n) => n + 1)}>{t("card.retry")}</Button>}
           />
         )}
         <div role="group" aria-labelledby="cabinet-card-label">
           <Typography.Text strong id="cabinet-card-label">
-            Данные карты
+            {t("card.cardData")}
           </Typography.Text>
           <div
             ref={mountRef}
@@ -124,24 +128,24 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
               alignItems: "center",
             }}
           />
-          {!stripe && !loadError && <Spin size="small" aria-label="Загрузка платёжной формы" />}
+          {!stripe && !loadError && <Spin size="small" aria-label={t("card.loadingForm")} />}
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            Номер, срок действия (ММ ГГ), CVC и индекс. Данные карты передаются напрямую в платёжный шлюз.
+            {t("card.hint")}
           </Typography.Text>
         </div>
         {error && <Alert type="error" showIcon role="alert" title={error} />}
         {busy && (
           <div aria-live="polite">
             <Progress percent={PHASES[phase].percent} status="active" />
-            <Typography.Text>{PHASES[phase].text}</Typography.Text>
+            <Typography.Text>{phaseText ? t(phaseText) : ""}</Typography.Text>
           </div>
         )}
         <Flex gap={8} wrap>
           <Button type="primary" size="large" onClick={pay} loading={busy} disabled={!stripe}>
-            Оплатить {formatMoney(payment.amount)}
+            {t("card.pay", { amount: formatMoney(payment.amount) })}
           </Button>
           <Button size="large" onClick={props.onCancel} disabled={busy}>
-            Изменить сумму
+            {t("card.changeAmount")}
           </Button>
         </Flex>
       </Flex>

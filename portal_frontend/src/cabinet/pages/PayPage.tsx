@@ -3,6 +3,7 @@
 import { CreditCardOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Flex, Form, Input, Radio, Result, Steps, Typography } from "antd";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { payload } from "../../shared/api";
 import { formatMoney, toKopecks } from "../../shared/format";
@@ -23,6 +24,7 @@ export interface StartedPayment {
 type Stage = { step: "amount" } | { step: "card"; payment: StartedPayment } | { step: "done"; payment: StartedPayment };
 
 export default function PayPage() {
+  const { t } = useTranslation("cabinet");
   const households = useHouseholds();
   const [els, setEls] = useChosenEls();
   const [stage, setStage] = useState<Stage>({ step: "amount" });
@@ -31,20 +33,20 @@ export default function PayPage() {
   return (
     <Flex vertical gap={16} style={{ maxWidth: 640 }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Оплата картой
+        {t("pay.title")}
       </Typography.Title>
       <Steps
         size="small"
         current={current}
         responsive={false}
-        items={[{ title: "Сумма" }, { title: "Карта" }, { title: "Готово" }]}
+        items={[{ title: t("pay.stepAmount") }, { title: t("pay.stepCard") }, { title: t("pay.stepDone") }]}
       />
       <QueryState
         loading={households.isLoading}
         error={households.error}
         retry={() => households.refetch()}
         empty={!household}
-        emptyText="Сначала подключите лицевой счёт на странице «Мои счета»"
+        emptyText={t("common.linkFirst")}
       >
         {household && stage.step === "amount" && (
           <>
@@ -83,6 +85,7 @@ function parseAmount(text: string | undefined): string | null {
 }
 
 function AmountStep(props: { els: string; address: string; amountDue: string; onStarted: (p: StartedPayment) => void }) {
+  const { t } = useTranslation("cabinet");
   const [form] = Form.useForm<AmountValues>();
   const [error, setError] = useState<string | null>(null);
   const start = useGqlMutation(PaymentStartMutation, ["CabinetOnlinePayments"]);
@@ -108,7 +111,7 @@ function AmountStep(props: { els: string; address: string; amountDue: string; on
   return (
     <Card>
       <Typography.Paragraph>
-        ЕЛС {props.els}
+        {t("pay.els", { els: props.els })}
         <br />
         <Typography.Text type="secondary">{props.address}</Typography.Text>
       </Typography.Paragraph>
@@ -120,27 +123,27 @@ function AmountStep(props: { els: string; address: string; amountDue: string; on
         requiredMark={false}
         initialValues={{ choice: hasDue ? "due" : "other" }}
       >
-        <Form.Item label="Сколько оплатить" name="choice">
+        <Form.Item label={t("pay.howMuch")} name="choice">
           <Radio.Group>
             <Flex vertical gap={8}>
               <Radio value="due" disabled={!hasDue}>
-                По ЕПД: {formatMoney(props.amountDue)}
+                {t("pay.byEpd", { amount: formatMoney(props.amountDue) })}
               </Radio>
-              <Radio value="other">Другая сумма</Radio>
+              <Radio value="other">{t("pay.otherAmount")}</Radio>
             </Flex>
           </Radio.Group>
         </Form.Item>
         {choice === "other" && (
           <Form.Item
-            label="Сумма, ₽"
+            label={t("pay.amount")}
             name="amount"
             rules={[
-              { required: true, message: "Укажите сумму" },
+              { required: true, message: t("pay.amountRequired") },
               {
                 validator: (_rule, value: string | undefined) =>
                   !value || (parseAmount(value) && toKopecks(parseAmount(value)) > 0)
                     ? Promise.resolve()
-                    : Promise.reject(new Error("Сумма в рублях, например 1500 или 1500,50")),
+                    : Promise.reject(new Error(t("pay.amountInvalid"))),
               },
             ]}
           >
@@ -148,7 +151,7 @@ function AmountStep(props: { els: string; address: string; amountDue: string; on
           </Form.Item>
         )}
         <Button type="primary" htmlType="submit" size="large" icon={<CreditCardOutlined />} loading={start.isPending}>
-          Перейти к оплате
+          {t("pay.proceed")}
         </Button>
       </Form>
     </Card>
@@ -156,24 +159,29 @@ function AmountStep(props: { els: string; address: string; amountDue: string; on
 }
 
 function Success({ payment }: { payment: StartedPayment }) {
+  const { t } = useTranslation("cabinet");
   const navigate = useNavigate();
   return (
     <Card>
       <Result
         status="success"
-        title="Оплата прошла"
+        title={t("pay.successTitle")}
         subTitle={
           <span>
-            Оплачено <strong data-testid="paid-amount">{formatMoney(payment.amount)}</strong> по ЕЛС {payment.els}.
-            Платёж появится в истории и будет распределён поставщикам услуг.
+            <Trans
+              t={t}
+              i18nKey="pay.successText"
+              values={{ amount: formatMoney(payment.amount), els: payment.els }}
+              components={{ strong: <strong data-testid="paid-amount" /> }}
+            />
           </span>
         }
         extra={[
           <Button type="primary" key="home" onClick={() => navigate("/")}>
-            К моим счетам
+            {t("pay.toHouseholds")}
           </Button>,
           <Button key="history" onClick={() => navigate(`/history?els=${encodeURIComponent(payment.els)}`)}>
-            История платежей
+            {t("pay.paymentHistory")}
           </Button>,
         ]}
       />

@@ -3,10 +3,12 @@ import { DownloadOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { App, Button } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { gqlRequest } from "../../shared/api";
 import { DocumentLinkQuery } from "../queries";
 
 export function PdfButton({ id, ready, size }: { id: string; ready: boolean; size?: "small" | "middle" }) {
+  const { t } = useTranslation("cabinet");
   const [busy, setBusy] = useState(false);
   const { message } = App.useApp();
   const client = useQueryClient();
@@ -21,7 +23,7 @@ export function PdfButton({ id, ready, size }: { id: string; ready: boolean; siz
       });
       const url = data.residentDocument?.downloadUrl;
       if (!url) {
-        message.info("PDF ещё готовится. Повторите через минуту.");
+        message.info(t("pdf.notReadyYet"));
         return;
       }
       const a = document.createElement("a");
@@ -39,7 +41,7 @@ export function PdfButton({ id, ready, size }: { id: string; ready: boolean; siz
   };
   return (
     <Button size={size} icon={<DownloadOutlined />} loading={busy} disabled={!ready} onClick={download}>
-      {ready ? "Скачать PDF" : "PDF готовится"}
+      {ready ? t("pdf.download") : t("pdf.preparing")}
     </Button>
   );
 }

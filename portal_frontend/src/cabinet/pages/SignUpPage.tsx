@@ -3,6 +3,7 @@ import { LockOutlined, MailOutlined, UserOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
@@ -16,6 +17,7 @@ interface Values {
 }
 
 export default function SignUpPage() {
+  const { t } = useTranslation("cabinet");
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string | null>(null);
   const signUp = useGqlMutation(SignUpMutation, ["SharedMe"]);
@@ -37,32 +39,32 @@ export default function SignUpPage() {
     <div style={{ minHeight: "100vh", display: "flex", alignItems: "center", justifyContent: "center", padding: 16 }}>
       <Card style={{ width: "100%", maxWidth: 420 }}>
         <Typography.Title level={2} style={{ marginTop: 0 }}>
-          Регистрация
+          {t("signUp.title")}
         </Typography.Title>
         <Typography.Paragraph type="secondary">
-          Личный кабинет жителя: ЕПД, показания счётчиков и оплата картой.
+          {t("signUp.intro")}
         </Typography.Paragraph>
         {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
         <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
           <Form.Item
-            label="Электронная почта"
+            label={t("signUp.email")}
             name="email"
-            rules={[{ required: true, type: "email", message: "Введите адрес электронной почты" }]}
+            rules={[{ required: true, type: "email", message: t("signUp.emailRequired") }]}
           >
             <Input prefix={<MailOutlined />} autoComplete="email" autoFocus />
           </Form.Item>
-          <Form.Item label="Пароль" name="password" rules={[{ required: true, message: "Придумайте пароль" }]}>
+          <Form.Item label={t("signUp.password")} name="password" rules={[{ required: true, message: t("signUp.passwordRequired") }]}>
             <Input.Password prefix={<LockOutlined />} autoComplete="new-password" />
           </Form.Item>
-          <Form.Item label="ФИО" name="fullName" rules={[{ required: true, message: "Укажите ФИО" }]}>
+          <Form.Item label={t("common.fullName")} name="fullName" rules={[{ required: true, message: t("common.fullNameRequired") }]}>
             <Input prefix={<UserOutlined />} autoComplete="name" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={signUp.isPending}>
-            Зарегистрироваться
+            {t("signUp.submit")}
           </Button>
         </Form>
         <p style={{ marginTop: 16, marginBottom: 0 }}>
-          Уже есть учётная запись? <a href="/">Войти</a>
+          {t("signUp.haveAccount")} <a href="/">{t("signUp.signIn")}</a>
         </p>
       </Card>
     </div>

@@ -2,6 +2,7 @@
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { App, Button, Card, Checkbox, Form, Input, List, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { AppealStatus } from "../../gql/graphql";
@@ -10,7 +11,7 @@ import { QueryState } from "../../shared/QueryState";
 import { applyErrors } from "../../shared/forms";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, PageTitle, useCan, useCursor } from "../common";
+import { CursorPager, ErrorBanner, PageTitle, useCan, useCursor, type OfficeKey } from "../common";
 
 const AppealsQuery = graphql(`
   query OfficeAppeals($status: AppealStatus, $search: String, $first: Int, $after: String) {
@@ -43,13 +44,14 @@ const CloseMutation = graphql(`
   }
 `);
 
-const STATUS: Record<string, { label: string; color: string }> = {
-  OPEN: { label: "новое", color: "red" },
-  ANSWERED: { label: "отвечено", color: "blue" },
-  CLOSED: { label: "закрыто", color: "default" },
+const STATUS: Record<string, { label: OfficeKey; color: string }> = {
+  OPEN: { label: "appealStatus.OPEN", color: "red" },
+  ANSWERED: { label: "appealStatus.ANSWERED", color: "blue" },
+  CLOSED: { label: "appealStatus.CLOSED", color: "default" },
 };
 
 export default function AppealsPage() {
+  const { t } = useTranslation("office");
   const cursor = useCursor(20);
   const [status, setStatus] = useState<AppealStatus | undefined>();
   const [search, setSearch] = useState("");
@@ -58,11 +60,11 @@ export default function AppealsPage() {
 
   return (
     <>
-      <PageTitle>Обращения</PageTitle>
+      <PageTitle>{t("appeals.title")}</PageTitle>
       <Space wrap style={{ marginBottom: 16 }}>
         <Input.Search
-          aria-label="Поиск обращений"
-          placeholder="Номер, тема, автор или ЕЛС"
+          aria-label={t("appeals.searchLabel")}
+          placeholder={t("appeals.searchPlaceholder")}
           allowClear
           style={{ width: 320 }}
           onSearch={(v) => {
@@ -71,8 +73,8 @@ export default function AppealsPage() {
           }}
         />
         <Select
-          aria-label="Статус обращения"
-          placeholder="Все статусы"
+          aria-label={t("appeals.statusLabel")}
+          placeholder={t("appeals.allStatuses")}
           allowClear
           style={{ width: 200 }}
           value={status}
@@ -80,7 +82,7 @@ export default function AppealsPage() {
             setStatus(v);
             cursor.reset();
           }}
-          options={Object.entries(STATUS).map(([value, s]) => ({ value, label: s.label }))}
+          options={Object.entries(STATUS).map(([value, s]) => ({ value, label: t(s.label) }))}
         />
       </Space>
       <QueryState loading={false} error={query.error} retry={() => query.refetch()}>
@@ -90,18 +92,18 @@ export default function AppealsPage() {
           dataSource={data?.nodes ?? []}
           pagination={false}
           scroll={{ x: true }}
-          locale={{ emptyText: "Обращений нет" }}
+          locale={{ emptyText: t("appeals.empty") }}
           columns={[
-            { title: "Номер", dataIndex: "number", render: (n: string, a) => <Link to={`/appeals/${a.id}`}>{n}</Link> },
-            { title: "Тема", dataIndex: "subject" },
-            { title: "Автор", dataIndex: "authorName" },
-            { title: "ЕЛС", dataIndex: "els", render: (v: string | null) => v ?? "—" },
+            { title: t("appeals.columns.number"), dataIndex: "number", render: (n: string, a) => <Link to={`/appeals/${a.id}`}>{n}</Link> },
+            { title: t("appeals.columns.subject"), dataIndex: "subject" },
+            { title: t("appeals.columns.author"), dataIndex: "authorName" },
+            { title: t("appeals.columns.els"), dataIndex: "els", render: (v: string | null) => v ?? "—" },
             {
-              title: "Статус",
+              title: t("common.status"),
               dataIndex: "status",
-              render: (s: string) => <Tag color={STATUS[s]?.color}>{STATUS[s]?.label ?? s}</Tag>,
+              render: (s: string) => <Tag color={STATUS[s]?.color}>{STATUS[s] ? t(STATUS[s].label) : s}</Tag>,
             },
-            { title: "Изменено", dataIndex: "updatedAt", render: formatDateTime },
+            { title: t("appeals.columns.updated"), dataIndex: "updatedAt", render: formatDateTime },
           ]}
         />
         <CursorPager
@@ -117,6 +119,7 @@ export default function AppealsPage() {
 }
 
 export function AppealPage() {
+  const { t } = useTranslation("office");
   const { id = "" } = useParams();
   const query = useGql(AppealQuery, { id });
   const canManage = useCan("APPEALS_MANAGE");
@@ -132,7 +135,7 @@ export function AppealPage() {
     try {
       payload(await reply.mutateAsync({ id, text: values.text, close: Boolean(values.close) }));
       form.resetFields();
-      message.success("Ответ отправлен");
+      message.success(t("appeal.replySent"));
     } catch (exc) {
       setError(applyErrors(form, exc));
     }
@@ -142,7 +145,7 @@ export function AppealPage() {
     setError(null);
     try {
       payload(await close.mutateAsync({ id }));
-      message.success("Обращение закрыто");
+      message.success(t("appeal.closed"));
     } catch (exc) {
       setError(applyErrors(null, exc));
     }
@@ -151,9 +154,9 @@ export function AppealPage() {
   return (
     <>
       <Link to="/appeals">
-        <ArrowLeftOutlined /> Все обращения
+        <ArrowLeftOutlined /> {t("appeal.back")}
       </Link>
-      <QueryState loading={query.isLoading} error={query.error} retry={() => query.refetch()} empty={!a} emptyText="Обращение не найдено">
+      <QueryState loading={query.isLoading} error={query.error} retry={() => query.refetch()} empty={!a} emptyText={t("appeal.notFound")}>
         {a && (
           <>
             <PageTitle
@@ -161,7 +164,7 @@ export function AppealPage() {
                 canManage &&
                 a.status !== "CLOSED" && (
                   <Button onClick={closeAppeal} loading={close.isPending}>
-                    Закрыть обращение
+                    {t("appeal.close")}
                   </Button>
                 )
               }
@@ -169,13 +172,13 @@ export function AppealPage() {
               {a.number}: {a.subject}
             </PageTitle>
             <Space wrap style={{ marginBottom: 16 }}>
-              <Tag color={STATUS[a.status]?.color}>{STATUS[a.status]?.label ?? a.status}</Tag>
-              <Typography.Text>Автор: {a.authorName}</Typography.Text>
-              {a.els && <Typography.Text>ЕЛС {a.els}</Typography.Text>}
-              <Typography.Text type="secondary">создано {formatDateTime(a.createdAt)}</Typography.Text>
+              <Tag color={STATUS[a.status]?.color}>{STATUS[a.status] ? t(STATUS[a.status].label) : a.status}</Tag>
+              <Typography.Text>{t("appeal.author", { name: a.authorName })}</Typography.Text>
+              {a.els && <Typography.Text>{t("appeal.els", { els: a.els })}</Typography.Text>}
+              <Typography.Text type="secondary">{t("appeal.created", { date: formatDateTime(a.createdAt) })}</Typography.Text>
             </Space>
             <ErrorBanner message={error} onClose={() => setError(null)} />
-            <Card title="Переписка" style={{ marginBottom: 16 }}>
+            <Card title={t("appeal.conversation")} style={{ marginBottom: 16 }}>
               <List
                 dataSource={a.messages}
                 renderItem={(m) => (
@@ -183,7 +186,7 @@ export function AppealPage() {
                     <div style={{ width: "100%" }}>
                       <Space wrap>
                         <Typography.Text strong>{m.authorName}</Typography.Text>
-                        {m.fromStaff && <Tag color="blue">сотрудник</Tag>}
+                        {m.fromStaff && <Tag color="blue">{t("appeal.staff")}</Tag>}
                         <Typography.Text type="secondary">{formatDateTime(m.createdAt)}</Typography.Text>
                       </Space>
                       <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{m.text}</Typography.Paragraph>
@@ -193,16 +196,16 @@ export function AppealPage() {
               />
             </Card>
             {canManage && a.status !== "CLOSED" && (
-              <Card title="Ответ">
+              <Card title={t("appeal.reply")}>
                 <Form form={form} layout="vertical" onFinish={send}>
-                  <Form.Item label="Текст ответа" name="text" rules={[{ required: true, whitespace: true, message: "Напишите ответ" }]}>
+                  <Form.Item label={t("appeal.replyText")} name="text" rules={[{ required: true, whitespace: true, message: t("appeal.replyRequired") }]}>
                     <Input.TextArea rows={4} />
                   </Form.Item>
                   <Form.Item name="close" valuePropName="checked">
-                    <Checkbox>Закрыть обращение этим ответом</Checkbox>
+                    <Checkbox>{t("appeal.closeWithReply")}</Checkbox>
                   </Form.Item>
                   <Button type="primary" htmlType="submit" loading={reply.isPending}>
-                    Отправить ответ
+                    {t("appeal.send")}
                   </Button>
                 </Form>
               </Card>

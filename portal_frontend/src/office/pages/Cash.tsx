@@ -2,6 +2,7 @@
 import { App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Space, Table, Tag } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
@@ -56,6 +57,7 @@ interface Shift {
 }
 
 export default function CashPage() {
+  const { t } = useTranslation("office");
   const me = useMe();
   const canManage = useCan("PAYMENTS_MANAGE");
   const cursor = useCursor(20);
@@ -66,13 +68,13 @@ export default function CashPage() {
 
   return (
     <>
-      <PageTitle>Касса</PageTitle>
+      <PageTitle>{t("cash.title")}</PageTitle>
       {canManage && (
         <QueryState loading={openShifts.isLoading} error={openShifts.error} retry={() => openShifts.refetch()}>
           {mine.length ? mine.map((s) => <ShiftCard key={s.id} shift={s} />) : <OpenShiftCard />}
         </QueryState>
       )}
-      <Card title="Смены">
+      <Card title={t("cash.shifts")}>
         <QueryState loading={false} error={all.error} retry={() => all.refetch()}>
           <Table
             rowKey="id"
@@ -81,16 +83,16 @@ export default function CashPage() {
             pagination={false}
             scroll={{ x: true }}
             columns={[
-              { title: "Касса", dataIndex: "desk" },
-              { title: "Кассир", dataIndex: "operatorEmail" },
-              { title: "Открыта", dataIndex: "openedAt", render: formatDateTime },
+              { title: t("cash.columns.desk"), dataIndex: "desk" },
+              { title: t("cash.columns.cashier"), dataIndex: "operatorEmail" },
+              { title: t("cash.columns.opened"), dataIndex: "openedAt", render: formatDateTime },
               {
-                title: "Закрыта",
+                title: t("cash.columns.closed"),
                 dataIndex: "closedAt",
-                render: (v: string | null) => (v ? formatDateTime(v) : <Tag color="processing">открыта</Tag>),
+                render: (v: string | null) => (v ? formatDateTime(v) : <Tag color="processing">{t("cash.open")}</Tag>),
               },
-              { title: "Чеков", dataIndex: "receiptsCount", align: "right" },
-              { title: "Итого", dataIndex: "total", align: "right", render: formatMoney },
+              { title: t("cash.columns.receipts"), dataIndex: "receiptsCount", align: "right" },
+              { title: t("cash.columns.total"), dataIndex: "total", align: "right", render: formatMoney },
             ]}
           />
           <CursorPager
@@ -107,6 +109,7 @@ export default function CashPage() {
 }
 
 function OpenShiftCard() {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const open = useGqlMutation(OpenMutation, ["OfficeCashShifts"]);
@@ -119,14 +122,14 @@ function OpenShiftCard() {
     }
   };
   return (
-    <Card title="Открыть смену" style={{ marginBottom: 16 }}>
+    <Card title={t("cash.openShift")} style={{ marginBottom: 16 }}>
       <ErrorBanner message={error} onClose={() => setError(null)} />
-      <Form form={form} layout="inline" onFinish={submit} initialValues={{ desk: "ЕРЦ, касса 1" }}>
-        <Form.Item label="Касса" name="desk" rules={[{ required: true, whitespace: true, message: "Укажите кассу" }]}>
+      <Form form={form} layout="inline" onFinish={submit} initialValues={{ desk: t("cash.defaultDesk") }}>
+        <Form.Item label={t("cash.desk")} name="desk" rules={[{ required: true, whitespace: true, message: t("cash.deskRequired") }]}>
           <Input style={{ width: 240 }} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={open.isPending}>
-          Открыть смену
+          {t("cash.openShift")}
         </Button>
       </Form>
     </Card>
@@ -134,6 +137,7 @@ function OpenShiftCard() {
 }
 
 function ShiftCard({ shift }: { shift: Shift }) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const { message, modal } = App.useApp();
   const [error, setError] = useState<string | null>(null);
@@ -154,8 +158,8 @@ function ShiftCard({ shift }: { shift: Shift }) {
           paidOn: v.paidOn.format("YYYY-MM-DD"),
         }),
       );
-      if (r.created === false) message.warning("Чек с этим номером уже записан: ничего не изменилось");
-      else message.success(`Принято ${formatMoney(r.payment?.amount)}`);
+      if (r.created === false) message.warning(t("cash.duplicateReceipt"));
+      else message.success(t("cash.accepted", { amount: formatMoney(r.payment?.amount) }));
       form.resetFields(["receiptNumber", "amount", "payerRef", "payerName"]);
     } catch (exc) {
       setError(applyErrors(form, exc));
@@ -164,15 +168,15 @@ function ShiftCard({ shift }: { shift: Shift }) {
 
   const closeShift = () =>
     modal.confirm({
-      title: "Закрыть смену?",
-      content: "Число чеков и итог смены будут зафиксированы.",
-      okText: "Закрыть смену",
-      cancelText: "Отмена",
+      title: t("cash.closeConfirm"),
+      content: t("cash.closeConfirmText"),
+      okText: t("cash.closeShift"),
+      cancelText: t("common.cancel"),
       onOk: async () => {
         try {
           const r = payload(await close.mutateAsync({ shiftId: shift.id }));
-          setClosed(`Смена закрыта: чеков ${r.shift?.receiptsCount ?? 0}, итого ${formatMoney(r.shift?.total)}`);
-          message.success("Смена закрыта");
+          setClosed(t("cash.closedSummary", { receipts: r.shift?.receiptsCount ?? 0, total: formatMoney(r.shift?.total) }));
+          message.success(t("cash.closed"));
         } catch (exc) {
           setError(applyErrors(null, exc));
         }
@@ -181,38 +185,38 @@ function ShiftCard({ shift }: { shift: Shift }) {
 
   return (
     <Card
-      title={`Открытая смена: ${shift.desk}`}
+      title={t("cash.openShiftTitle", { desk: shift.desk })}
       style={{ marginBottom: 16 }}
       extra={
         <Button danger onClick={closeShift} loading={close.isPending}>
-          Закрыть смену
+          {t("cash.closeShift")}
         </Button>
       }
     >
-      <Descriptions size="small" items={[{ key: "opened", label: "Открыта", children: formatDateTime(shift.openedAt) }]} />
+      <Descriptions size="small" items={[{ key: "opened", label: t("cash.openedAt"), children: formatDateTime(shift.openedAt) }]} />
       {closed && <p role="status">{closed}</p>}
       <ErrorBanner message={error} onClose={() => setError(null)} />
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ paidOn: dayjs() }}>
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(180px, 1fr))", columnGap: 16 }}>
-          <Form.Item label="Номер чека" name="receiptNumber" rules={[{ required: true, whitespace: true, message: "Укажите номер" }]}>
+          <Form.Item label={t("cash.receiptNumber")} name="receiptNumber" rules={[{ required: true, whitespace: true, message: t("cash.numberRequired") }]}>
             <Input />
           </Form.Item>
-          <Form.Item label="ЕЛС, ИПД или лицевой счёт" name="payerRef" rules={[{ required: true, whitespace: true, message: "Укажите счёт" }]}>
+          <Form.Item label={t("cash.payerRef")} name="payerRef" rules={[{ required: true, whitespace: true, message: t("cash.refRequired") }]}>
             <Input />
           </Form.Item>
-          <Form.Item label="Плательщик" name="payerName">
+          <Form.Item label={t("cash.payer")} name="payerName">
             <Input />
           </Form.Item>
-          <Form.Item label="Сумма, ₽" name="amount" rules={[{ required: true, message: "Укажите сумму" }]}>
+          <Form.Item label={t("cash.amount")} name="amount" rules={[{ required: true, message: t("cash.amountRequired") }]}>
             <InputNumber<string> stringMode min="0.01" step="0.01" precision={2} decimalSeparator="," style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item label="Дата оплаты" name="paidOn" rules={[{ required: true, message: "Укажите дату" }]}>
+          <Form.Item label={t("cash.paidOn")} name="paidOn" rules={[{ required: true, message: t("cash.dateRequired") }]}>
             <DatePicker format="DD.MM.YYYY" style={{ width: "100%" }} />
           </Form.Item>
         </div>
         <Space>
           <Button type="primary" htmlType="submit" loading={record.isPending}>
-            Принять оплату
+            {t("cash.accept")}
           </Button>
         </Space>
       </Form>

@@ -2,6 +2,7 @@
 import { App, DatePicker, Form, Input, InputNumber, Modal, Select } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { PayoutSchedule, QrMode, ServiceKind } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -74,6 +75,7 @@ interface Props {
 }
 
 export function ContractFormModal({ open, onClose, principalId, contract }: Props) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm<FormValues>();
   const [error, setError] = useState<string | null>(null);
   const { message } = App.useApp();
@@ -126,7 +128,7 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
           }),
         );
       }
-      message.success("Договор сохранён");
+      message.success(t("contractForm.saved"));
       onClose();
     } catch (exc) {
       setError(applyErrors(form, exc));
@@ -138,9 +140,9 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
   return (
     <Modal
       open={open}
-      title={contract ? `Договор № ${contract.number}` : "Новый агентский договор"}
-      okText="Сохранить"
-      cancelText="Отмена"
+      title={contract ? t("contractForm.editTitle", { number: contract.number }) : t("contractForm.newTitle")}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
       onOk={submit}
       onCancel={onClose}
       confirmLoading={create.isPending || update.isPending}
@@ -154,32 +156,32 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
         initialValues={{ payoutSchedule: "DAILY", qrMode: "PER_PAYEE", services: [] }}
       >
         <div style={grid}>
-          <Form.Item label="Номер договора" name="number" rules={[{ required: true, message: "Укажите номер" }]}>
+          <Form.Item label={t("contractForm.number")} name="number" rules={[{ required: true, message: t("contractForm.numberRequired") }]}>
             <Input disabled={Boolean(contract)} />
           </Form.Item>
-          <Form.Item label="Дата подписания" name="signedOn" rules={[{ required: true, message: "Укажите дату" }]}>
+          <Form.Item label={t("contractForm.signedOn")} name="signedOn" rules={[{ required: true, message: t("contractForm.dateRequired") }]}>
             <DatePicker format="DD.MM.YYYY" disabled={Boolean(contract)} style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item label="Действует с" name="validFrom" rules={[{ required: true, message: "Укажите дату" }]}>
+          <Form.Item label={t("contractForm.validFrom")} name="validFrom" rules={[{ required: true, message: t("contractForm.dateRequired") }]}>
             <DatePicker format="DD.MM.YYYY" disabled={Boolean(contract)} style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item label="Действует по" name="validTo" extra="Пусто — бессрочно">
+          <Form.Item label={t("contractForm.validTo")} name="validTo" extra={t("contractForm.validToHint")}>
             <DatePicker format="DD.MM.YYYY" style={{ width: "100%" }} />
           </Form.Item>
         </div>
         <div style={grid}>
           <Form.Item
-            label="Вознаграждение, %"
+            label={t("contractForm.feeRate")}
             name="feeRate"
-            rules={[{ required: true, message: "Укажите ставку" }]}
+            rules={[{ required: true, message: t("contractForm.feeRateRequired") }]}
           >
             <InputNumber<string> stringMode min="0" max="100" step="0.01" decimalSeparator="," style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item label="Минимум, ₽" name="feeMin">
+          <Form.Item label={t("contractForm.feeMin")} name="feeMin">
             <InputNumber<string> stringMode min="0" step="0.01" precision={2} decimalSeparator="," style={{ width: "100%" }} />
           </Form.Item>
           <Form.Item
-            label="Максимум, ₽"
+            label={t("contractForm.feeMax")}
             name="feeMax"
             dependencies={["feeMin"]}
             rules={[
@@ -187,7 +189,7 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
                 validator: (_, value) => {
                   const min = getFieldValue("feeMin");
                   if (!value || !min || Number(value) >= Number(min)) return Promise.resolve();
-                  return Promise.reject(new Error("Максимум не меньше минимума"));
+                  return Promise.reject(new Error(t("contractForm.feeMaxBelowMin")));
                 },
               }),
             ]}
@@ -195,31 +197,31 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
             <InputNumber<string> stringMode min="0" step="0.01" precision={2} decimalSeparator="," style={{ width: "100%" }} />
           </Form.Item>
         </div>
-        <Form.Item label="Услуги" name="services" rules={[{ required: true, message: "Выберите услуги" }]}>
-          <Select mode="multiple" options={options(SERVICE_KIND)} />
+        <Form.Item label={t("contractForm.services")} name="services" rules={[{ required: true, message: t("contractForm.servicesRequired") }]}>
+          <Select mode="multiple" options={options(t, SERVICE_KIND)} />
         </Form.Item>
         <div style={grid}>
-          <Form.Item label="График перечислений" name="payoutSchedule" rules={[{ required: true }]}>
-            <Select options={options(PAYOUT_SCHEDULE)} />
+          <Form.Item label={t("contractForm.payoutSchedule")} name="payoutSchedule" rules={[{ required: true }]}>
+            <Select options={options(t, PAYOUT_SCHEDULE)} />
           </Form.Item>
-          <Form.Item label="QR-коды в ЕПД" name="qrMode" rules={[{ required: true }]}>
-            <Select options={options(QR_MODE)} />
+          <Form.Item label={t("contractForm.qrMode")} name="qrMode" rules={[{ required: true }]}>
+            <Select options={options(t, QR_MODE)} />
           </Form.Item>
         </div>
         <div style={grid}>
-          <Form.Item label="Банк получателя" name="payoutBankName" extra="Пусто — банк из реквизитов">
+          <Form.Item label={t("contractForm.payoutBank")} name="payoutBankName" extra={t("contractForm.payoutBankHint")}>
             <Input />
           </Form.Item>
-          <Form.Item label="БИК" name="payoutBic" rules={[{ pattern: /^\d{9}$/, message: "9 цифр" }]}>
+          <Form.Item label={t("contractForm.bic")} name="payoutBic" rules={[{ pattern: /^\d{9}$/, message: t("contractForm.digits9") }]}>
             <Input inputMode="numeric" />
           </Form.Item>
-          <Form.Item label="Счёт получателя" name="payoutAccount" rules={[{ pattern: /^\d{20}$/, message: "20 цифр" }]}>
+          <Form.Item label={t("contractForm.payoutAccount")} name="payoutAccount" rules={[{ pattern: /^\d{20}$/, message: t("contractForm.digits20") }]}>
             <Input inputMode="numeric" />
           </Form.Item>
           <Form.Item
-            label="Корр. счёт банка"
+            label={t("contractForm.payoutCorrAccount")}
             name="payoutCorrespondentAccount"
-            rules={[{ pattern: /^\d{20}$/, message: "20 цифр" }]}
+            rules={[{ pattern: /^\d{20}$/, message: t("contractForm.digits20") }]}
           >
             <Input inputMode="numeric" />
           </Form.Item>

@@ -1,12 +1,13 @@
 // The ЕПД run of a month: start it, watch its progress (polled while it runs), read its issues.
 import { App, Button, Card, Checkbox, Descriptions, Progress, Select, Space, Table, Tag, Typography } from "antd";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, errorText, useCan, useCursor } from "../common";
+import { CursorPager, ErrorBanner, errorText, useCan, useCursor, type OfficeKey } from "../common";
 
 const RunsQuery = graphql(`
   query OfficeEpdRuns($month: Date) {
@@ -45,20 +46,21 @@ const StartMutation = graphql(`
   }
 `);
 
-export const RUN_STATUS: Record<string, { label: string; color: string }> = {
-  pending: { label: "ожидает", color: "default" },
-  gathering: { label: "сбор данных принципалов", color: "processing" },
-  assembling: { label: "сборка", color: "processing" },
-  rendering: { label: "формирование PDF", color: "processing" },
-  delivering: { label: "рассылка", color: "processing" },
-  done: { label: "завершён", color: "green" },
-  failed: { label: "ошибка", color: "red" },
+export const RUN_STATUS: Record<string, { label: OfficeKey; color: string }> = {
+  pending: { label: "runStatus.pending", color: "default" },
+  gathering: { label: "runStatus.gathering", color: "processing" },
+  assembling: { label: "runStatus.assembling", color: "processing" },
+  rendering: { label: "runStatus.rendering", color: "processing" },
+  delivering: { label: "runStatus.delivering", color: "processing" },
+  done: { label: "runStatus.done", color: "green" },
+  failed: { label: "runStatus.failed", color: "red" },
 };
 
 const finished = (status?: string) => status === "done" || status === "failed";
 const pct = (part: number, whole: number) => (whole > 0 ? Math.min(100, Math.round((part / whole) * 100)) : 0);
 
 export function EpdRunPanel({ month }: { month: string }) {
+  const { t } = useTranslation("office");
   const canRun = useCan("CHARGES_RUN");
   const { message } = App.useApp();
   const [includeUnposted, setIncludeUnposted] = useState(false);
@@ -77,7 +79,7 @@ export function EpdRunPanel({ month }: { month: string }) {
     try {
       const result = payload(await start.mutateAsync({ month, includeUnposted }));
       if (result.run) setSelected(result.run.id);
-      message.success("Выпуск ЕПД запущен");
+      message.success(t("epdRun.started"));
     } catch (exc) {
       setError(errorText(exc));
     }
@@ -85,15 +87,15 @@ export function EpdRunPanel({ month }: { month: string }) {
 
   return (
     <Card
-      title="Выпуск ЕПД"
+      title={t("epdRun.title")}
       extra={
         canRun && (
           <Space wrap>
             <Checkbox checked={includeUnposted} onChange={(e) => setIncludeUnposted(e.target.checked)}>
-              Включать незакрытые периоды
+              {t("epdRun.includeUnposted")}
             </Checkbox>
             <Button type="primary" onClick={begin} loading={start.isPending}>
-              Выпустить ЕПД
+              {t("epdRun.start")}
             </Button>
           </Space>
         )
@@ -105,11 +107,11 @@ export function EpdRunPanel({ month }: { month: string }) {
         error={runs.error}
         retry={() => runs.refetch()}
         empty={!list.length}
-        emptyText="Выпусков ЕПД за этот месяц ещё не было"
+        emptyText={t("epdRun.empty")}
       >
         {list.length > 1 && (
           <Space style={{ marginBottom: 12 }}>
-            <label htmlFor="office-epd-run">Запуск</label>
+            <label htmlFor="office-epd-run">{t("epdRun.run")}</label>
             <Select
               id="office-epd-run"
               style={{ width: 320 }}
@@ -117,7 +119,11 @@ export function EpdRunPanel({ month }: { month: string }) {
               onChange={setSelected}
               options={list.map((r) => ({
                 value: r.id,
-                label: `№ ${r.id} от ${formatDateTime(r.createdAt)} — ${RUN_STATUS[r.status]?.label ?? r.status}`,
+                label: t("epdRun.runOption", {
+                  id: r.id,
+                  date: formatDateTime(r.createdAt),
+                  status: RUN_STATUS[r.status] ? t(RUN_STATUS[r.status].label) : r.status,
+                }),
               }))}
             />
           </Space>
@@ -129,6 +135,7 @@ export function EpdRunPanel({ month }: { month: string }) {
 }
 
 function RunProgress({ id, onFinished }: { id: string; onFinished: () => void }) {
+  const { t } = useTranslation("office");
   const query = useGql(RunQuery, { id }, { refetchInterval: (q) => (finished(q.state.data?.epdRun?.status) ? false : 1500) });
   const run = query.data?.epdRun;
   const status = run?.status;
@@ -147,36 +154,36 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
             items={[
               {
                 key: "status",
-                label: "Статус",
-                children: <Tag color={RUN_STATUS[run.status]?.color}>{RUN_STATUS[run.status]?.label ?? run.status}</Tag>,
+                label: t("common.status"),
+                children: <Tag color={RUN_STATUS[run.status]?.color}>{RUN_STATUS[run.status] ? t(RUN_STATUS[run.status].label) : run.status}</Tag>,
               },
-              { key: "started", label: "Начат", children: formatDateTime(run.startedAt ?? run.createdAt) },
-              { key: "finished", label: "Завершён", children: formatDateTime(run.finishedAt) },
+              { key: "started", label: t("epdRun.startedAt"), children: formatDateTime(run.startedAt ?? run.createdAt) },
+              { key: "finished", label: t("epdRun.finishedAt"), children: formatDateTime(run.finishedAt) },
             ]}
           />
           {run.error && <Typography.Text type="danger">{run.error}</Typography.Text>}
           <ProgressLine
-            label="Принципалы"
+            label={t("epdRun.principals")}
             done={run.principalsDone}
             total={run.principalsTotal}
             running={!finished(run.status)}
             failed={run.status === "failed"}
           />
           <ProgressLine
-            label="Документы собраны (новых версий)"
+            label={t("epdRun.documentsWritten")}
             done={run.documentsWritten}
             total={run.documentsTotal}
             running={!finished(run.status)}
             failed={run.status === "failed"}
           />
           <ProgressLine
-            label="PDF сформированы"
+            label={t("epdRun.documentsRendered")}
             done={run.documentsRendered}
             total={run.documentsTotal}
             running={!finished(run.status)}
             failed={run.status === "failed"}
           />
-          <Typography.Text>Замечаний: {run.issuesCount}</Typography.Text>
+          <Typography.Text>{t("epdRun.issuesCount", { issues: run.issuesCount })}</Typography.Text>
           {run.issuesCount > 0 && <Issues runId={run.id} />}
         </Space>
       )}
@@ -185,10 +192,11 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
 }
 
 function ProgressLine(props: { label: string; done: number; total: number; running: boolean; failed: boolean }) {
+  const { t } = useTranslation("office");
   return (
     <div>
       <Typography.Text>
-        {props.label}: {props.done} из {props.total}
+        {t("epdRun.progress", { label: props.label, done: props.done, total: props.total })}
       </Typography.Text>
       <Progress
         percent={pct(props.done, props.total)}
@@ -200,6 +208,7 @@ function ProgressLine(props: { label: string; done: number; total: number; runni
 }
 
 function Issues({ runId }: { runId: string }) {
+  const { t } = useTranslation("office");
   const cursor = useCursor(20);
   const query = useGql(IssuesQuery, { runId, first: cursor.first, after: cursor.after });
   const data = query.data?.epdRunIssues;
@@ -213,10 +222,10 @@ function Issues({ runId }: { runId: string }) {
         dataSource={data?.nodes ?? []}
         scroll={{ x: true }}
         columns={[
-          { title: "ЕЛС", dataIndex: "els", render: (v: string | null) => v ?? "—" },
-          { title: "Лицевой счёт", dataIndex: "accountNumber" },
-          { title: "Код", dataIndex: "code" },
-          { title: "Замечание", dataIndex: "message" },
+          { title: t("epdRun.columns.els"), dataIndex: "els", render: (v: string | null) => v ?? "—" },
+          { title: t("epdRun.columns.account"), dataIndex: "accountNumber" },
+          { title: t("epdRun.columns.code"), dataIndex: "code" },
+          { title: t("epdRun.columns.issue"), dataIndex: "message" },
         ]}
       />
       <CursorPager

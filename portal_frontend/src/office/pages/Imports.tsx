@@ -3,6 +3,7 @@ import { InboxOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Checkbox, Form, Progress, Select, Space, Table, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { PaymentImportKind } from "../../gql/graphql";
 import { MutationError, upload } from "../../shared/api";
@@ -10,7 +11,18 @@ import { QueryState } from "../../shared/QueryState";
 import { ScrollRegion } from "../../shared/ScrollRegion";
 import { formatDateTime, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, IMPORT_PHASE, IMPORT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
+import {
+  CursorPager,
+  ErrorBanner,
+  IMPORT_PHASE,
+  IMPORT_STATUS,
+  PageTitle,
+  errorText,
+  label,
+  useCan,
+  useCursor,
+  type OfficeKey,
+} from "../common";
 
 const ImportsQuery = graphql(`
   query OfficePaymentImports($kind: PaymentImportKind, $first: Int, $after: String) {
@@ -27,9 +39,9 @@ const ImportsQuery = graphql(`
 `);
 
 /** The presets of billing_core/registry_formats.py. */
-const LAYOUTS = [
-  { value: "sber_standard", label: "Сбербанк: реестр платежей (;, Windows-1251, итог «=»)" },
-  { value: "generic_csv_utf8", label: "Универсальный CSV (запятая, UTF-8, заголовок)" },
+const LAYOUTS: { value: string; label: OfficeKey }[] = [
+  { value: "sber_standard", label: "imports.layouts.sber_standard" },
+  { value: "generic_csv_utf8", label: "imports.layouts.generic_csv_utf8" },
 ];
 
 interface ImportResult {
@@ -56,6 +68,7 @@ interface ImportError {
 }
 
 export default function ImportsPage() {
+  const { t } = useTranslation("office");
   const canManage = useCan("PAYMENTS_MANAGE");
   const cursor = useCursor(20);
   const [kind, setKind] = useState<PaymentImportKind | undefined>();
@@ -73,12 +86,12 @@ export default function ImportsPage() {
 
   return (
     <>
-      <PageTitle>Реестры платежей</PageTitle>
+      <PageTitle>{t("imports.title")}</PageTitle>
       {canManage && (
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(340px, 1fr))", gap: 16, marginBottom: 16 }}>
           <UploadCard
-            title="Реестр банка"
-            fileLabel="Файл реестра"
+            title={t("imports.registry")}
+            fileLabel={t("imports.registryFile")}
             kind="payment-registry"
             withLayout
             onDone={(r) => {
@@ -87,8 +100,8 @@ export default function ImportsPage() {
             }}
           />
           <UploadCard
-            title="Выписка банка (1С)"
-            fileLabel="Файл выписки"
+            title={t("imports.statement")}
+            fileLabel={t("imports.statementFile")}
             kind="bank-statement"
             onDone={(r) => {
               setLast(r);
@@ -99,23 +112,27 @@ export default function ImportsPage() {
       )}
       {last && <ImportOutcome result={last} />}
       {staged.map((n) => (
-        <Card key={n.id} size="small" title={`Загрузка «${n.filename}»`} style={{ marginBottom: 16 }}>
+        <Card key={n.id} size="small" title={t("imports.stagedTitle", { filename: n.filename })} style={{ marginBottom: 16 }}>
           <Typography.Text>
-            Этап: {IMPORT_PHASE[n.phase] ?? n.phase}; проведено строк {n.rowsPosted} из {n.rowsTotal || "?"}
+            {t("imports.stagedProgress", {
+              phase: label(t, IMPORT_PHASE, n.phase),
+              posted: n.rowsPosted,
+              total: n.rowsTotal || "?",
+            })}
           </Typography.Text>
           <Progress
             percent={n.rowsTotal ? Math.round((n.rowsPosted / n.rowsTotal) * 100) : 0}
             status="active"
-            aria-label={`Проведение «${n.filename}»`}
+            aria-label={t("imports.postingLabel", { filename: n.filename })}
           />
         </Card>
       ))}
       <Card
-        title="История загрузок"
+        title={t("imports.history")}
         extra={
           <Select
-            aria-label="Вид файла"
-            placeholder="Все файлы"
+            aria-label={t("imports.kindLabel")}
+            placeholder={t("imports.allFiles")}
             allowClear
             style={{ width: 200 }}
             value={kind}
@@ -124,14 +141,14 @@ export default function ImportsPage() {
               cursor.reset();
             }}
             options={[
-              { value: "REGISTRY", label: "Реестры" },
-              { value: "STATEMENT", label: "Выписки" },
+              { value: "REGISTRY", label: t("imports.registries") },
+              { value: "STATEMENT", label: t("imports.statements") },
             ]}
           />
         }
       >
         <QueryState loading={false} error={history.error} retry={() => history.refetch()}>
-          <ScrollRegion label="История загрузок">
+          <ScrollRegion label={t("imports.history")}>
           <Table
             rowKey="id"
             loading={history.isLoading}
@@ -142,27 +159,31 @@ export default function ImportsPage() {
               expandedRowRender: (r) => <ErrorsTable errors={r.errors} />,
             }}
             columns={[
-              { title: "Файл", dataIndex: "filename" },
-              { title: "Формат", dataIndex: "layout" },
-              { title: "Загружен", dataIndex: "createdAt", render: formatDateTime },
+              { title: t("imports.columns.file"), dataIndex: "filename" },
+              { title: t("imports.columns.layout"), dataIndex: "layout" },
+              { title: t("imports.columns.uploaded"), dataIndex: "createdAt", render: formatDateTime },
               {
-                title: "Статус",
+                title: t("common.status"),
                 dataIndex: "status",
                 render: (s: string, r) => (
                   <Space orientation="vertical" size={0}>
-                    <Tag color={IMPORT_STATUS[s]?.color}>{IMPORT_STATUS[s]?.label ?? s}</Tag>
-                    {s === "STAGED" && <Typography.Text type="secondary">{IMPORT_PHASE[r.phase] ?? r.phase}</Typography.Text>}
+                    <Tag color={IMPORT_STATUS[s]?.color}>{IMPORT_STATUS[s] ? t(IMPORT_STATUS[s].label) : s}</Tag>
+                    {s === "STAGED" && <Typography.Text type="secondary">{label(t, IMPORT_PHASE, r.phase)}</Typography.Text>}
                   </Space>
                 ),
               },
-              { title: "Строк", key: "rows", render: (_, r) => `${r.rowsPosted} из ${r.rowsTotal}` },
-              { title: "Сумма", dataIndex: "amountPosted", align: "right", render: formatMoney },
-              { title: "Опознано", dataIndex: "matched", align: "right" },
-              { title: "Неоднозначно", dataIndex: "ambiguous", align: "right" },
-              { title: "Не опознано", dataIndex: "unmatched", align: "right" },
-              { title: "Повторы", dataIndex: "duplicates", align: "right" },
               {
-                title: "Ошибки",
+                title: t("imports.columns.rows"),
+                key: "rows",
+                render: (_, r) => t("imports.columns.rowsValue", { posted: r.rowsPosted, total: r.rowsTotal }),
+              },
+              { title: t("imports.columns.amount"), dataIndex: "amountPosted", align: "right", render: formatMoney },
+              { title: t("imports.columns.matched"), dataIndex: "matched", align: "right" },
+              { title: t("imports.columns.ambiguous"), dataIndex: "ambiguous", align: "right" },
+              { title: t("imports.columns.unmatched"), dataIndex: "unmatched", align: "right" },
+              { title: t("imports.columns.duplicates"), dataIndex: "duplicates", align: "right" },
+              {
+                title: t("imports.columns.errors"),
                 key: "errors",
                 align: "right",
                 render: (_, r) => (r.errors.length ? <Tag color="red">{r.errors.length}</Tag> : 0),
@@ -190,6 +211,7 @@ function UploadCard(props: {
   withLayout?: boolean;
   onDone: (result: ImportResult) => void;
 }) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const { message } = App.useApp();
   const [files, setFiles] = useState<UploadFile[]>([]);
@@ -201,7 +223,7 @@ function UploadCard(props: {
   const submit = async (values: { layout?: string; background?: boolean }) => {
     const file = files[0]?.originFileObj;
     if (!file) {
-      setError("Выберите файл.");
+      setError(t("imports.chooseFile"));
       return;
     }
     setError(null);
@@ -214,15 +236,15 @@ function UploadCard(props: {
       const result = await upload<ImportResult>(props.kind, file, fields, setPercent);
       props.onDone(result);
       setFiles([]);
-      if (result.status === "posted") message.success(`Файл «${result.filename}» проведён`);
-      else if (result.status === "rejected") message.error(`Файл «${result.filename}» отклонён`);
-      else message.info(`Файл «${result.filename}» поставлен в очередь`);
+      if (result.status === "posted") message.success(t("imports.posted", { filename: result.filename }));
+      else if (result.status === "rejected") message.error(t("imports.rejected", { filename: result.filename }));
+      else message.info(t("imports.queued", { filename: result.filename }));
     } catch (exc) {
       if (exc instanceof MutationError) {
         const onLayout = exc.errors.filter((e) => e.field === "layout");
         form.setFields(onLayout.map((e) => ({ name: "layout", errors: [e.message] })));
         setFieldErrors(exc.errors.filter((e) => e.field !== "layout"));
-        setError(exc.errors.filter((e) => e.field !== "layout").length ? "Файл не принят." : null);
+        setError(exc.errors.filter((e) => e.field !== "layout").length ? t("imports.notAccepted") : null);
       } else {
         setError(errorText(exc));
       }
@@ -237,8 +259,8 @@ function UploadCard(props: {
       {fieldErrors.length > 0 && <ErrorsTable errors={fieldErrors} />}
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ layout: "sber_standard", background: false }}>
         {props.withLayout && (
-          <Form.Item label="Формат реестра" name="layout" rules={[{ required: true, message: "Выберите формат" }]}>
-            <Select options={LAYOUTS} />
+          <Form.Item label={t("imports.layout")} name="layout" rules={[{ required: true, message: t("imports.layoutRequired") }]}>
+            <Select options={LAYOUTS.map((l) => ({ value: l.value, label: t(l.label) }))} />
           </Form.Item>
         )}
         <Form.Item label={props.fileLabel} htmlFor={id} required>
@@ -252,17 +274,17 @@ function UploadCard(props: {
             <p className="ant-upload-drag-icon">
               <InboxOutlined />
             </p>
-            <p>Перетащите файл сюда или нажмите, чтобы выбрать</p>
+            <p>{t("imports.dragHint")}</p>
           </Upload.Dragger>
         </Form.Item>
         {props.withLayout && (
           <Form.Item name="background" valuePropName="checked">
-            <Checkbox>Большой файл: провести в фоне</Checkbox>
+            <Checkbox>{t("imports.background")}</Checkbox>
           </Form.Item>
         )}
-        {percent !== null && <Progress percent={percent} aria-label="Передача файла" />}
+        {percent !== null && <Progress percent={percent} aria-label={t("imports.transfer")} />}
         <Button type="primary" htmlType="submit" loading={percent !== null}>
-          Загрузить
+          {t("imports.upload")}
         </Button>
       </Form>
     </Card>
@@ -270,6 +292,7 @@ function UploadCard(props: {
 }
 
 export function ImportOutcome({ result }: { result: ImportResult }) {
+  const { t } = useTranslation("office");
   const status = result.status.toLowerCase();
   const type = status === "posted" ? "success" : status === "rejected" ? "error" : "info";
   return (
@@ -278,19 +301,26 @@ export function ImportOutcome({ result }: { result: ImportResult }) {
       role={type === "error" ? "alert" : "status"}
       showIcon
       style={{ marginBottom: 16 }}
-      title={`«${result.filename}»: ${IMPORT_STATUS[status]?.label ?? status}`}
+      title={t("imports.outcome.title", {
+        filename: result.filename,
+        status: IMPORT_STATUS[status] ? t(IMPORT_STATUS[status].label) : status,
+      })}
       description={
         <Space orientation="vertical" style={{ width: "100%" }}>
           <Typography.Text>
-            Строк проведено: {result.rowsPosted} из {result.rowsTotal}; сумма {formatMoney(result.amountPosted)} из{" "}
-            {formatMoney(result.amountTotal)}
+            {t("imports.outcome.rows", {
+              posted: result.rowsPosted,
+              total: result.rowsTotal,
+              amountPosted: formatMoney(result.amountPosted),
+              amountTotal: formatMoney(result.amountTotal),
+            })}
           </Typography.Text>
           <Space wrap>
-            <Tag color="green">Опознано: {result.matched}</Tag>
-            <Tag color="orange">Неоднозначно: {result.ambiguous}</Tag>
-            <Tag color="red">Не опознано: {result.unmatched}</Tag>
-            <Tag>Повторы: {result.duplicates}</Tag>
-            <Tag color={result.errors.length ? "red" : undefined}>Ошибки: {result.errors.length}</Tag>
+            <Tag color="green">{t("imports.outcome.matched", { value: result.matched })}</Tag>
+            <Tag color="orange">{t("imports.outcome.ambiguous", { value: result.ambiguous })}</Tag>
+            <Tag color="red">{t("imports.outcome.unmatched", { value: result.unmatched })}</Tag>
+            <Tag>{t("imports.outcome.duplicates", { value: result.duplicates })}</Tag>
+            <Tag color={result.errors.length ? "red" : undefined}>{t("imports.outcome.errors", { value: result.errors.length })}</Tag>
           </Space>
           {result.errors.length > 0 && <ErrorsTable errors={result.errors} />}
         </Space>
@@ -300,6 +330,7 @@ export function ImportOutcome({ result }: { result: ImportResult }) {
 }
 
 function ErrorsTable({ errors }: { errors: ImportError[] }) {
+  const { t } = useTranslation("office");
   return (
     <Table
       size="small"
@@ -307,9 +338,9 @@ function ErrorsTable({ errors }: { errors: ImportError[] }) {
       pagination={errors.length > 20 ? { pageSize: 20 } : false}
       dataSource={errors}
       columns={[
-        { title: "Строка", dataIndex: "line", render: (v: number | null) => v ?? "файл" },
-        { title: "Поле", dataIndex: "field", render: (v: string | null) => v || "—" },
-        { title: "Ошибка", dataIndex: "message" },
+        { title: t("imports.errors.line"), dataIndex: "line", render: (v: number | null) => v ?? t("imports.errors.wholeFile") },
+        { title: t("imports.errors.field"), dataIndex: "field", render: (v: string | null) => v || "—" },
+        { title: t("imports.errors.error"), dataIndex: "message" },
       ]}
     />
   );

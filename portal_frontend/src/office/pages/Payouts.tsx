@@ -4,6 +4,7 @@ import { Alert, App, Button, Card, DatePicker, Form, List, Space, Statistic, Tab
 import type { UploadFile } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { payload, upload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
@@ -74,6 +75,7 @@ interface ConfirmReport {
 }
 
 export default function PayoutsPage() {
+  const { t } = useTranslation("office");
   const canManage = useCan("PAYMENTS_MANAGE");
   const { message } = App.useApp();
   const latest = useGql(LatestQuery);
@@ -121,47 +123,51 @@ export default function PayoutsPage() {
     run(async () => {
       const r = payload(await build.mutateAsync({ businessDay: businessDay! })).build;
       if (!r) return;
-      setBuilt(
-        `${r.builtNow ? "Сформированы" : "Уже были сформированы"} перечисления за ${formatDate(r.businessDay)} ` +
-          `(поступления с ${formatDate(r.coversFrom)} по ${formatDate(r.coversTo)}): собрано ${formatMoney(r.gross)}, ` +
-          `вознаграждение ${formatMoney(r.fee)}, к перечислению ${formatMoney(r.net)}.`,
-      );
+      const values = {
+        day: formatDate(r.businessDay),
+        from: formatDate(r.coversFrom),
+        to: formatDate(r.coversTo),
+        gross: formatMoney(r.gross),
+        fee: formatMoney(r.fee),
+        net: formatMoney(r.net),
+      };
+      setBuilt(r.builtNow ? t("payouts.builtNow", values) : t("payouts.builtBefore", values));
       setSkipped(r.skipped.map((s) => ({ name: s.name, message: s.message })));
     });
 
   const doApprove = (ids: string[]) =>
     run(async () => {
       payload(await approve.mutateAsync({ ids }));
-      message.success(ids.length > 1 ? "Перечисления утверждены" : "Перечисление утверждено");
+      message.success(ids.length > 1 ? t("payouts.approvedMany") : t("payouts.approvedOne"));
     });
 
   const doExport = () =>
     run(async () => {
       const r = payload(await exportDay.mutateAsync({ businessDay }));
       setExported(r);
-      message.success("Перечисления выгружены");
+      message.success(t("payouts.exported"));
     });
 
   return (
     <>
-      <PageTitle>Перечисления</PageTitle>
+      <PageTitle>{t("payouts.title")}</PageTitle>
       <Card style={{ marginBottom: 16 }}>
         <Space wrap align="end">
           <Form layout="inline">
-            <Form.Item label="Рабочий день" htmlFor="office-payout-day">
+            <Form.Item label={t("payouts.businessDay")} htmlFor="office-payout-day">
               <DatePicker id="office-payout-day" format="DD.MM.YYYY" value={day} onChange={choose} allowClear={false} />
             </Form.Item>
           </Form>
           {canManage && (
             <>
               <Button type="primary" onClick={doBuild} loading={build.isPending} disabled={!businessDay}>
-                Сформировать
+                {t("payouts.build")}
               </Button>
               <Button onClick={() => doApprove(created.map((p) => p.id))} loading={approve.isPending} disabled={!created.length}>
-                Утвердить все
+                {t("payouts.approveAll")}
               </Button>
               <Button onClick={doExport} loading={exportDay.isPending} disabled={!approved.length}>
-                Выгрузить в 1С
+                {t("payouts.export")}
               </Button>
             </>
           )}
@@ -174,7 +180,7 @@ export default function PayoutsPage() {
           type="warning"
           showIcon
           style={{ marginBottom: 16 }}
-          title="Не вошли в перечисления"
+          title={t("payouts.skippedTitle")}
           description={
             <ul style={{ margin: 0, paddingLeft: 20 }}>
               {skipped.map((s) => (
@@ -187,7 +193,7 @@ export default function PayoutsPage() {
         />
       )}
       {exported && <ExportOutcome result={exported} />}
-      <Card title={businessDay ? `Перечисления за ${formatDate(businessDay)}` : "Перечисления"} style={{ marginBottom: 16 }}>
+      <Card title={businessDay ? t("payouts.forDay", { day: formatDate(businessDay) }) : t("payouts.title")} style={{ marginBottom: 16 }}>
         <QueryState loading={false} error={latest.error ?? payouts.error} retry={() => payouts.refetch()}>
           <Table
             rowKey="id"
@@ -195,12 +201,12 @@ export default function PayoutsPage() {
             dataSource={rows}
             pagination={false}
             scroll={{ x: true }}
-            locale={{ emptyText: "Перечислений за этот день нет" }}
+            locale={{ emptyText: t("payouts.empty") }}
             summary={() =>
               rows.length ? (
                 <Table.Summary.Row>
                   <Table.Summary.Cell index={0} colSpan={2}>
-                    Итого
+                    {t("payouts.total")}
                   </Table.Summary.Cell>
                   <Table.Summary.Cell index={2} align="right">
                     {formatMoney(sum(rows.map((r) => r.gross)))}
@@ -216,21 +222,21 @@ export default function PayoutsPage() {
               ) : null
             }
             columns={[
-              { title: "Принципал", dataIndex: "principalName" },
+              { title: t("payouts.columns.principal"), dataIndex: "principalName" },
               {
-                title: "Поступления",
+                title: t("payouts.columns.covers"),
                 key: "covers",
                 render: (_, p) => `${formatDate(p.coversFrom)} — ${formatDate(p.coversTo)}`,
               },
-              { title: "Собрано", dataIndex: "gross", align: "right", render: formatMoney },
-              { title: "Вознаграждение", dataIndex: "fee", align: "right", render: formatMoney },
-              { title: "К перечислению", dataIndex: "net", align: "right", render: formatMoney },
+              { title: t("payouts.columns.gross"), dataIndex: "gross", align: "right", render: formatMoney },
+              { title: t("payouts.columns.fee"), dataIndex: "fee", align: "right", render: formatMoney },
+              { title: t("payouts.columns.net"), dataIndex: "net", align: "right", render: formatMoney },
               {
-                title: "Статус",
+                title: t("common.status"),
                 dataIndex: "status",
                 render: (s: string, p) => (
                   <Space orientation="vertical" size={0}>
-                    <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s]?.label ?? s}</Tag>
+                    <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s] ? t(PAYOUT_STATUS[s].label) : s}</Tag>
                     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                       {formatDateTime(p.confirmedAt ?? p.exportedAt ?? p.approvedAt)}
                     </Typography.Text>
@@ -238,24 +244,25 @@ export default function PayoutsPage() {
                 ),
               },
               {
-                title: "Платёжное поручение",
+                title: t("payouts.columns.order"),
                 key: "order",
-                render: (_, p) => (p.orderNumber ? `№ ${p.orderNumber} от ${formatDate(p.orderDate)}` : "—"),
+                render: (_, p) =>
+                  p.orderNumber ? t("payouts.orderValue", { number: p.orderNumber, date: formatDate(p.orderDate) }) : "—",
               },
               {
-                title: "Реестр",
+                title: t("payouts.columns.register"),
                 key: "register",
                 render: (_, p) => <RegisterLinks name={p.principalName} xlsx={p.registerXlsxUrl} csv={p.registerCsvUrl} />,
               },
               ...(canManage
                 ? [
                     {
-                      title: "Действия",
+                      title: t("common.actions"),
                       key: "actions",
                       render: (_: unknown, p: { id: string; status: string; principalName: string }) =>
                         p.status === "CREATED" ? (
-                          <Button size="small" onClick={() => doApprove([p.id])} aria-label={`Утвердить: ${p.principalName}`}>
-                            Утвердить
+                          <Button size="small" onClick={() => doApprove([p.id])} aria-label={t("payouts.approveLabel", { name: p.principalName })}>
+                            {t("payouts.approve")}
                           </Button>
                         ) : null,
                     },
@@ -291,16 +298,17 @@ function sum(values: string[]): string {
 }
 
 function RegisterLinks({ name, xlsx, csv }: { name: string; xlsx?: string | null; csv?: string | null }) {
+  const { t } = useTranslation("office");
   if (!xlsx && !csv) return <>—</>;
   return (
     <Space>
       {xlsx && (
-        <a href={xlsx} aria-label={`Реестр XLSX: ${name}`}>
+        <a href={xlsx} aria-label={t("payouts.registerXlsx", { name })}>
           <DownloadOutlined /> XLSX
         </a>
       )}
       {csv && (
-        <a href={csv} aria-label={`Реестр CSV: ${name}`}>
+        <a href={csv} aria-label={t("payouts.registerCsv", { name })}>
           <DownloadOutlined /> CSV
         </a>
       )}
@@ -309,30 +317,31 @@ function RegisterLinks({ name, xlsx, csv }: { name: string; xlsx?: string | null
 }
 
 function ExportOutcome({ result }: { result: ExportResult }) {
+  const { t } = useTranslation("office");
   return (
-    <Card title="Выгрузка" style={{ marginBottom: 16 }}>
+    <Card title={t("payouts.exportResult.title")} style={{ marginBottom: 16 }}>
       <Space wrap size="large" style={{ marginBottom: 12 }}>
-        <Statistic title="Платёжных поручений" value={result.ordersCount ?? 0} />
-        <Statistic title="Сумма" value={formatMoney(result.totalNet)} />
+        <Statistic title={t("payouts.exportResult.orders")} value={result.ordersCount ?? 0} />
+        <Statistic title={t("payouts.exportResult.amount")} value={formatMoney(result.totalNet)} />
       </Space>
       <div style={{ marginBottom: 12 }}>
         {result.ordersFileUrl ? (
           <a href={result.ordersFileUrl}>
-            <DownloadOutlined /> Файл 1С (платёжные поручения)
+            <DownloadOutlined /> {t("payouts.exportResult.file")}
           </a>
         ) : (
-          <Typography.Text type="secondary">Файла 1С нет: перечислять нечего.</Typography.Text>
+          <Typography.Text type="secondary">{t("payouts.exportResult.noFile")}</Typography.Text>
         )}
       </div>
       <List
         size="small"
-        header="Реестры платежей"
+        header={t("payouts.exportResult.registers")}
         dataSource={result.payouts ?? []}
         renderItem={(p) => (
           <List.Item>
             <Space wrap>
               <span>
-                {p.principalName}, {p.orderNumber ? `п/п № ${p.orderNumber}, ` : ""}
+                {p.principalName}, {p.orderNumber ? t("payouts.exportResult.order", { number: p.orderNumber }) : ""}
                 {formatMoney(p.net)}
               </span>
               <RegisterLinks name={p.principalName} xlsx={p.registerXlsxUrl} csv={p.registerCsvUrl} />
@@ -345,6 +354,7 @@ function ExportOutcome({ result }: { result: ExportResult }) {
 }
 
 function ConfirmationCard({ onDone }: { onDone: () => void }) {
+  const { t } = useTranslation("office");
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [percent, setPercent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -353,7 +363,7 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
   const send = async () => {
     const file = files[0]?.originFileObj;
     if (!file) {
-      setError("Выберите файл выписки.");
+      setError(t("payouts.confirmation.chooseFile"));
       return;
     }
     setError(null);
@@ -371,17 +381,17 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
   };
 
   return (
-    <Card title="Подтверждение банком">
+    <Card title={t("payouts.confirmation.title")}>
       <Typography.Paragraph type="secondary">
-        Выписка банка по счёту агента (формат 1С): выгруженные перечисления, найденные в ней, станут подтверждёнными.
+        {t("payouts.confirmation.hint")}
       </Typography.Paragraph>
       <ErrorBanner message={error} onClose={() => setError(null)} />
       <Space wrap align="start">
         <Upload fileList={files} maxCount={1} beforeUpload={() => false} onChange={({ fileList }) => setFiles(fileList.slice(-1))}>
-          <Button icon={<UploadOutlined />}>Выбрать выписку</Button>
+          <Button icon={<UploadOutlined />}>{t("payouts.confirmation.choose")}</Button>
         </Upload>
         <Button type="primary" onClick={send} loading={percent !== null}>
-          Загрузить выписку
+          {t("payouts.confirmation.upload")}
         </Button>
       </Space>
       {report && (
@@ -389,21 +399,26 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
           style={{ marginTop: 16 }}
           type={report.mismatches.length || report.unknown.length || report.notInStatement.length ? "warning" : "success"}
           showIcon
-          title={`Подтверждено: ${report.confirmed.length}; уже были подтверждены: ${report.already.length}`}
+          title={t("payouts.confirmation.summary", { confirmed: report.confirmed.length, already: report.already.length })}
           description={
             <ul style={{ margin: 0, paddingLeft: 20 }}>
               {report.notInStatement.length > 0 && (
-                <li>Выгружены, но нет в выписке: перечисления № {report.notInStatement.join(", ")}</li>
+                <li>{t("payouts.confirmation.notInStatement", { ids: report.notInStatement.join(", ") })}</li>
               )}
               {report.mismatches.map((m) => (
                 <li key={`m${m.line}`}>
-                  Строка {m.line}, п/п № {m.number}: не совпадает {m.fields.join(", ")}
+                  {t("payouts.confirmation.mismatch", { line: m.line, number: m.number, fields: m.fields.join(", ") })}
                 </li>
               ))}
               {report.unknown.map((u) => (
                 <li key={`u${u.line}`}>
-                  Строка {u.line}: п/п № {u.number} от {formatDate(u.date)} на {formatMoney(u.amount)} (счёт {u.payeeAccount}) — не наше
-                  перечисление
+                  {t("payouts.confirmation.unknown", {
+                    line: u.line,
+                    number: u.number,
+                    date: formatDate(u.date),
+                    amount: formatMoney(u.amount),
+                    account: u.payeeAccount,
+                  })}
                 </li>
               ))}
             </ul>

@@ -2,12 +2,13 @@
 import { App, Button, Card, DatePicker, Form, Progress, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatMonth } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, PageTitle, errorText, useCan } from "../common";
+import { ErrorBanner, PageTitle, errorText, useCan, type OfficeKey } from "../common";
 import { EpdRunPanel } from "./EpdRun";
 
 const ProgressQuery = graphql(`
@@ -23,15 +24,16 @@ const ChargeRunAllMutation = graphql(`
   }
 `);
 
-const PERIOD_STATUS: Record<string, { label: string; color: string; percent: number }> = {
-  OPEN: { label: "не рассчитан", color: "default", percent: 0 },
-  RUNNING: { label: "идёт расчёт", color: "processing", percent: 50 },
-  CALCULATED: { label: "рассчитан", color: "blue", percent: 100 },
-  POSTED: { label: "закрыт", color: "green", percent: 100 },
-  FAILED: { label: "ошибка", color: "red", percent: 100 },
+const PERIOD_STATUS: Record<string, { label: OfficeKey; color: string; percent: number }> = {
+  OPEN: { label: "periodStatus.OPEN", color: "default", percent: 0 },
+  RUNNING: { label: "periodStatus.RUNNING", color: "processing", percent: 50 },
+  CALCULATED: { label: "periodStatus.CALCULATED", color: "blue", percent: 100 },
+  POSTED: { label: "periodStatus.POSTED", color: "green", percent: 100 },
+  FAILED: { label: "periodStatus.FAILED", color: "red", percent: 100 },
 };
 
 export default function PeriodsPage() {
+  const { t } = useTranslation("office");
   const [month, setMonth] = useState<Dayjs>(() => dayjs().subtract(1, "month").startOf("month"));
   const monthValue = month.startOf("month").format("YYYY-MM-DD");
   const canRun = useCan("CHARGES_RUN");
@@ -57,7 +59,7 @@ export default function PeriodsPage() {
     setError(null);
     try {
       const result = payload(await run.mutateAsync({ month: monthValue }));
-      message.success(`Расчёт поставлен в очередь: ${result.queued?.length ?? 0}`);
+      message.success(t("periods.queued", { queued: result.queued?.length ?? 0 }));
     } catch (exc) {
       setError(errorText(exc));
     }
@@ -65,9 +67,9 @@ export default function PeriodsPage() {
 
   return (
     <>
-      <PageTitle>Расчётные периоды</PageTitle>
+      <PageTitle>{t("periods.title")}</PageTitle>
       <Form layout="inline" style={{ marginBottom: 16 }}>
-        <Form.Item label="Месяц" htmlFor="office-period-month">
+        <Form.Item label={t("periods.month")} htmlFor="office-period-month">
           <DatePicker
             id="office-period-month"
             picker="month"
@@ -79,12 +81,12 @@ export default function PeriodsPage() {
         </Form.Item>
       </Form>
       <Card
-        title={`Начисления за ${formatMonth(monthValue)}`}
+        title={t("periods.chargesFor", { month: formatMonth(monthValue) })}
         style={{ marginBottom: 16 }}
         extra={
           canRun && (
             <Button type="primary" onClick={start} loading={run.isPending}>
-              Рассчитать все
+              {t("periods.runAll")}
             </Button>
           )
         }
@@ -93,11 +95,11 @@ export default function PeriodsPage() {
         <QueryState loading={progress.isLoading} error={progress.error} retry={() => progress.refetch()}>
           <Space orientation="vertical" style={{ width: "100%" }}>
             <Typography.Text>
-              Рассчитано: {done} из {rows.length}
+              {t("periods.calculated", { done, total: rows.length })}
             </Typography.Text>
             <Progress
               percent={rows.length ? Math.round((done / rows.length) * 100) : 0}
-              aria-label="Рассчитано принципалов"
+              aria-label={t("periods.calculatedLabel")}
             />
             <Table
               rowKey="schemaName"
@@ -106,14 +108,14 @@ export default function PeriodsPage() {
               dataSource={rows}
               scroll={{ x: true }}
               columns={[
-                { title: "Принципал", dataIndex: "schemaName", render: (s: string) => names.get(s) ?? s },
+                { title: t("periods.columns.principal"), dataIndex: "schemaName", render: (s: string) => names.get(s) ?? s },
                 {
-                  title: "Статус",
+                  title: t("common.status"),
                   dataIndex: "status",
-                  render: (s: string) => <Tag color={PERIOD_STATUS[s]?.color}>{PERIOD_STATUS[s]?.label ?? s}</Tag>,
+                  render: (s: string) => <Tag color={PERIOD_STATUS[s]?.color}>{PERIOD_STATUS[s] ? t(PERIOD_STATUS[s].label) : s}</Tag>,
                 },
                 {
-                  title: "Ход расчёта",
+                  title: t("periods.columns.progress"),
                   key: "progress",
                   width: 260,
                   render: (_, r) => (
@@ -121,11 +123,11 @@ export default function PeriodsPage() {
                       size="small"
                       percent={PERIOD_STATUS[r.status]?.percent ?? 0}
                       status={r.status === "FAILED" ? "exception" : r.status === "RUNNING" ? "active" : undefined}
-                      aria-label={`Расчёт: ${names.get(r.schemaName) ?? r.schemaName}`}
+                      aria-label={t("periods.runLabel", { name: names.get(r.schemaName) ?? r.schemaName })}
                     />
                   ),
                 },
-                { title: "Строк начислений", dataIndex: "chargeLines", align: "right" },
+                { title: t("periods.columns.chargeLines"), dataIndex: "chargeLines", align: "right" },
               ]}
             />
           </Space>

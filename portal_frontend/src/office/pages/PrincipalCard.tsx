@@ -2,12 +2,13 @@
 import { ArrowLeftOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
 import { Button, Card, Descriptions, Space, Table, Tag } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { PageTitle, PAYOUT_SCHEDULE, PRINCIPAL_KIND, QR_MODE, SERVICE_KIND, useCan } from "../common";
+import { PageTitle, PAYOUT_SCHEDULE, PRINCIPAL_KIND, QR_MODE, SERVICE_KIND, label, useCan } from "../common";
 import { ContractFormModal, type ContractValues } from "./ContractForm";
 import { PrincipalFormModal } from "./PrincipalForm";
 
@@ -25,6 +26,7 @@ const PrincipalQuery = graphql(`
 `);
 
 export default function PrincipalCardPage() {
+  const { t } = useTranslation("office");
   const { id = "" } = useParams();
   const query = useGql(PrincipalQuery, { id });
   const canManage = useCan("SETTINGS_MANAGE");
@@ -35,14 +37,14 @@ export default function PrincipalCardPage() {
   return (
     <>
       <Link to="/principals">
-        <ArrowLeftOutlined /> Все принципалы
+        <ArrowLeftOutlined /> {t("principalCard.back")}
       </Link>
       <QueryState
         loading={query.isLoading}
         error={query.error}
         retry={() => query.refetch()}
         empty={!p}
-        emptyText="Принципал не найден"
+        emptyText={t("principalCard.notFound")}
       >
         {p && (
           <>
@@ -50,35 +52,35 @@ export default function PrincipalCardPage() {
               extra={
                 canManage && (
                   <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>
-                    Изменить реквизиты
+                    {t("principalCard.editRequisites")}
                   </Button>
                 )
               }
             >
               {p.shortName}
             </PageTitle>
-            <Card title="Реквизиты" style={{ marginBottom: 16 }}>
+            <Card title={t("principalCard.requisites")} style={{ marginBottom: 16 }}>
               <Descriptions
                 column={{ xs: 1, md: 2 }}
                 items={[
-                  { key: "legal", label: "Полное наименование", children: p.legalName, span: 2 },
-                  { key: "kind", label: "Вид", children: PRINCIPAL_KIND[p.kind] ?? p.kind },
+                  { key: "legal", label: t("principalCard.fields.legalName"), children: p.legalName, span: 2 },
+                  { key: "kind", label: t("principalCard.fields.kind"), children: label(t, PRINCIPAL_KIND, p.kind) },
                   {
                     key: "status",
-                    label: "Статус",
-                    children: p.isActive ? <Tag color="green">действует</Tag> : <Tag>отключён</Tag>,
+                    label: t("common.status"),
+                    children: p.isActive ? <Tag color="green">{t("principalState.active")}</Tag> : <Tag>{t("principalState.inactive")}</Tag>,
                   },
-                  { key: "inn", label: "ИНН", children: p.inn },
-                  { key: "kpp", label: "КПП", children: p.kpp || "—" },
-                  { key: "ogrn", label: "ОГРН", children: p.ogrn },
-                  { key: "bank", label: "Банк", children: p.bankName },
-                  { key: "bic", label: "БИК", children: p.bic },
-                  { key: "acc", label: "Расчётный счёт", children: p.settlementAccount },
-                  { key: "corr", label: "Корр. счёт", children: p.correspondentAccount },
-                  { key: "schema", label: "Схема", children: p.schemaName },
+                  { key: "inn", label: t("principalCard.fields.inn"), children: p.inn },
+                  { key: "kpp", label: t("principalCard.fields.kpp"), children: p.kpp || "—" },
+                  { key: "ogrn", label: t("principalCard.fields.ogrn"), children: p.ogrn },
+                  { key: "bank", label: t("principalCard.fields.bank"), children: p.bankName },
+                  { key: "bic", label: t("principalCard.fields.bic"), children: p.bic },
+                  { key: "acc", label: t("principalCard.fields.account"), children: p.settlementAccount },
+                  { key: "corr", label: t("principalCard.fields.corrAccount"), children: p.correspondentAccount },
+                  { key: "schema", label: t("principalCard.fields.schema"), children: p.schemaName },
                   {
                     key: "domains",
-                    label: "Адреса портала",
+                    label: t("principalCard.fields.domains"),
                     children: p.domains.length ? (
                       <Space wrap>
                         {p.domains.map((d) => (
@@ -89,16 +91,16 @@ export default function PrincipalCardPage() {
                       "—"
                     ),
                   },
-                  { key: "created", label: "Создан", children: formatDate(p.createdAt) },
+                  { key: "created", label: t("principalCard.fields.created"), children: formatDate(p.createdAt) },
                 ]}
               />
             </Card>
             <Card
-              title="Агентские договоры"
+              title={t("principalCard.contracts.title")}
               extra={
                 canManage && (
                   <Button icon={<PlusOutlined />} onClick={() => setContract("new")}>
-                    Новый договор
+                    {t("principalCard.contracts.add")}
                   </Button>
                 )
               }
@@ -108,34 +110,36 @@ export default function PrincipalCardPage() {
                 pagination={false}
                 scroll={{ x: true }}
                 dataSource={query.data?.agencyContracts ?? []}
-                locale={{ emptyText: "Договоров нет" }}
+                locale={{ emptyText: t("principalCard.contracts.empty") }}
                 columns={[
-                  { title: "Номер", dataIndex: "number" },
-                  { title: "Подписан", dataIndex: "signedOn", render: formatDate },
+                  { title: t("principalCard.contracts.columns.number"), dataIndex: "number" },
+                  { title: t("principalCard.contracts.columns.signedOn"), dataIndex: "signedOn", render: formatDate },
                   {
-                    title: "Действует",
+                    title: t("principalCard.contracts.columns.valid"),
                     key: "valid",
-                    render: (_, c) => `с ${formatDate(c.validFrom)}${c.validTo ? ` по ${formatDate(c.validTo)}` : ""}`,
+                    render: (_, c) =>
+                      t("principalCard.contracts.validFrom", { from: formatDate(c.validFrom) }) +
+                      (c.validTo ? t("principalCard.contracts.validTo", { to: formatDate(c.validTo) }) : ""),
                   },
-                  { title: "Вознаграждение", dataIndex: "feeRate", render: (r: string) => `${r.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "").replace(".", ",")} %` },
-                  { title: "Минимум", dataIndex: "feeMin", render: (v: string | null) => (v ? formatMoney(v) : "—") },
-                  { title: "Максимум", dataIndex: "feeMax", render: (v: string | null) => (v ? formatMoney(v) : "—") },
+                  { title: t("principalCard.contracts.columns.fee"), dataIndex: "feeRate", render: (r: string) => `${r.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "").replace(".", ",")} %` },
+                  { title: t("principalCard.contracts.columns.feeMin"), dataIndex: "feeMin", render: (v: string | null) => (v ? formatMoney(v) : "—") },
+                  { title: t("principalCard.contracts.columns.feeMax"), dataIndex: "feeMax", render: (v: string | null) => (v ? formatMoney(v) : "—") },
                   {
-                    title: "Услуги",
+                    title: t("principalCard.contracts.columns.services"),
                     dataIndex: "services",
-                    render: (s: string[]) => s.map((k) => SERVICE_KIND[k] ?? k).join(", "),
+                    render: (s: string[]) => s.map((k) => label(t, SERVICE_KIND, k)).join(", "),
                   },
-                  { title: "Перечисления", dataIndex: "payoutSchedule", render: (s: string) => PAYOUT_SCHEDULE[s] ?? s },
-                  { title: "QR-коды", dataIndex: "qrMode", render: (m: string) => QR_MODE[m] ?? m },
-                  { title: "Счёт для перечислений", dataIndex: "payoutAccount" },
+                  { title: t("principalCard.contracts.columns.payouts"), dataIndex: "payoutSchedule", render: (s: string) => label(t, PAYOUT_SCHEDULE, s) },
+                  { title: t("principalCard.contracts.columns.qr"), dataIndex: "qrMode", render: (m: string) => label(t, QR_MODE, m) },
+                  { title: t("principalCard.contracts.columns.payoutAccount"), dataIndex: "payoutAccount" },
                   ...(canManage
                     ? [
                         {
-                          title: "Действия",
+                          title: t("common.actions"),
                           key: "actions",
                           render: (_: unknown, c: ContractValues) => (
-                            <Button size="small" onClick={() => setContract(c)} aria-label={`Изменить договор ${c.number}`}>
-                              Изменить
+                            <Button size="small" onClick={() => setContract(c)} aria-label={t("principalCard.contracts.editLabel", { number: c.number })}>
+                              {t("common.edit")}
                             </Button>
                           ),
                         },

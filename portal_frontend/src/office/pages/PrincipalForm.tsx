@@ -1,7 +1,9 @@
 // Creating a principal, or editing its requisites: checks on the client only for convenience,
 // the server's field errors shown on the fields.
 import { App, Form, Input, Modal, Select, Switch } from "antd";
+import type { TFunction } from "i18next";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { PrincipalCreateInput, PrincipalUpdateInput } from "../../gql/graphql";
@@ -42,11 +44,11 @@ export interface PrincipalValues {
   isActive: boolean;
 }
 
-const digits = (count: number | number[], what: string) => ({
+const digits = (t: TFunction<"office">, count: number | number[], what: string) => ({
   validator: (_: unknown, value?: string) => {
     const allowed = Array.isArray(count) ? count : [count];
     if (!value || (/^\d+$/.test(value) && allowed.includes(value.length))) return Promise.resolve();
-    return Promise.reject(new Error(`${what}: ${allowed.join(" или ")} цифр`));
+    return Promise.reject(new Error(t("principalForm.digits", { what, counts: allowed.join(t("principalForm.or")) })));
   },
 });
 
@@ -58,6 +60,7 @@ interface Props {
 }
 
 export function PrincipalFormModal({ open, onClose, principal }: Props) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const { message } = App.useApp();
@@ -95,11 +98,11 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
           isActive: values.isActive as boolean,
         };
         payload(await update.mutateAsync({ id: principal.id, input }));
-        message.success("Реквизиты сохранены");
+        message.success(t("principalForm.saved"));
         onClose();
       } else {
         const result = payload(await create.mutateAsync({ input: values as unknown as PrincipalCreateInput }));
-        message.success("Принципал добавлен");
+        message.success(t("principalForm.added"));
         onClose();
         if (result.principal) navigate(`/principals/${result.principal.id}`);
       }
@@ -111,9 +114,9 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
   return (
     <Modal
       open={open}
-      title={editing ? "Реквизиты принципала" : "Новый принципал"}
-      okText="Сохранить"
-      cancelText="Отмена"
+      title={editing ? t("principalForm.editTitle") : t("principalForm.newTitle")}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
       onOk={submit}
       onCancel={onClose}
       confirmLoading={create.isPending || update.isPending}
@@ -122,46 +125,46 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
     >
       <ErrorBanner message={error} />
       <Form form={form} layout="vertical" initialValues={{ isActive: true }}>
-        <Form.Item label="Полное наименование" name="legalName" rules={[{ required: true, message: "Укажите наименование" }]}>
+        <Form.Item label={t("principalForm.legalName")} name="legalName" rules={[{ required: true, message: t("principalForm.nameRequired") }]}>
           <Input />
         </Form.Item>
-        <Form.Item label="Краткое наименование" name="shortName" rules={[{ required: true, message: "Укажите наименование" }]}>
+        <Form.Item label={t("principalForm.shortName")} name="shortName" rules={[{ required: true, message: t("principalForm.nameRequired") }]}>
           <Input />
         </Form.Item>
         {!editing && (
-          <Form.Item label="Вид" name="kind" rules={[{ required: true, message: "Выберите вид" }]}>
-            <Select options={options(PRINCIPAL_KIND).filter((o) => o.value !== "AGENT")} />
+          <Form.Item label={t("principalForm.kind")} name="kind" rules={[{ required: true, message: t("principalForm.kindRequired") }]}>
+            <Select options={options(t, PRINCIPAL_KIND).filter((o) => o.value !== "AGENT")} />
           </Form.Item>
         )}
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(200px, 1fr))", columnGap: 16 }}>
-          <Form.Item label="ИНН" name="inn" rules={[{ required: !editing, message: "Укажите ИНН" }, digits([10, 12], "ИНН")]}>
+          <Form.Item label={t("principalForm.inn")} name="inn" rules={[{ required: !editing, message: t("principalForm.innRequired") }, digits(t, [10, 12], t("principalForm.inn"))]}>
             <Input disabled={editing} inputMode="numeric" />
           </Form.Item>
-          <Form.Item label="КПП" name="kpp" rules={[digits(9, "КПП")]}>
+          <Form.Item label={t("principalForm.kpp")} name="kpp" rules={[digits(t, 9, t("principalForm.kpp"))]}>
             <Input inputMode="numeric" />
           </Form.Item>
-          <Form.Item label="ОГРН" name="ogrn" rules={[{ required: !editing, message: "Укажите ОГРН" }, digits([13, 15], "ОГРН")]}>
+          <Form.Item label={t("principalForm.ogrn")} name="ogrn" rules={[{ required: !editing, message: t("principalForm.ogrnRequired") }, digits(t, [13, 15], t("principalForm.ogrn"))]}>
             <Input disabled={editing} inputMode="numeric" />
           </Form.Item>
         </div>
-        <Form.Item label="Банк" name="bankName" rules={[{ required: true, message: "Укажите банк" }]}>
+        <Form.Item label={t("principalForm.bank")} name="bankName" rules={[{ required: true, message: t("principalForm.bankRequired") }]}>
           <Input />
         </Form.Item>
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(200px, 1fr))", columnGap: 16 }}>
-          <Form.Item label="БИК" name="bic" rules={[{ required: true, message: "Укажите БИК" }, digits(9, "БИК")]}>
+          <Form.Item label={t("principalForm.bic")} name="bic" rules={[{ required: true, message: t("principalForm.bicRequired") }, digits(t, 9, t("principalForm.bic"))]}>
             <Input inputMode="numeric" />
           </Form.Item>
           <Form.Item
-            label="Расчётный счёт"
+            label={t("principalForm.account")}
             name="settlementAccount"
-            rules={[{ required: true, message: "Укажите счёт" }, digits(20, "Счёт")]}
+            rules={[{ required: true, message: t("principalForm.accountRequired") }, digits(t, 20, t("principalForm.accountWhat"))]}
           >
             <Input inputMode="numeric" />
           </Form.Item>
           <Form.Item
-            label="Корр. счёт"
+            label={t("principalForm.corrAccount")}
             name="correspondentAccount"
-            rules={[{ required: true, message: "Укажите корр. счёт" }, digits(20, "Корр. счёт")]}
+            rules={[{ required: true, message: t("principalForm.corrAccountRequired") }, digits(t, 20, t("principalForm.corrAccount"))]}
           >
             <Input inputMode="numeric" />
           </Form.Item>
@@ -169,25 +172,31 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
         {!editing && (
           <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(200px, 1fr))", columnGap: 16 }}>
             <Form.Item
-              label="Схема базы данных"
+              label={t("principalForm.schema")}
               name="schemaName"
-              extra="Латиница, цифры и «_», например uk_sever"
-              rules={[{ required: true, message: "Укажите схему" }, { pattern: /^[a-z][a-z0-9_]*$/, message: "Латинские строчные буквы, цифры и «_»" }]}
+              extra={t("principalForm.schemaHint")}
+              rules={[
+                { required: true, message: t("principalForm.schemaRequired") },
+                { pattern: /^[a-z][a-z0-9_]*$/, message: t("principalForm.schemaPattern") },
+              ]}
             >
               <Input />
             </Form.Item>
             <Form.Item
-              label="Поддомен портала"
+              label={t("principalForm.subdomain")}
               name="subdomain"
-              extra="Портал откроется по адресу <поддомен>.<адрес агента>"
-              rules={[{ required: true, message: "Укажите поддомен" }, { pattern: /^[a-z0-9][a-z0-9-]*$/, message: "Латинские строчные буквы, цифры и «-»" }]}
+              extra={t("principalForm.subdomainHint")}
+              rules={[
+                { required: true, message: t("principalForm.subdomainRequired") },
+                { pattern: /^[a-z0-9][a-z0-9-]*$/, message: t("principalForm.subdomainPattern") },
+              ]}
             >
               <Input />
             </Form.Item>
           </div>
         )}
         {editing && (
-          <Form.Item label="Действует" name="isActive" valuePropName="checked">
+          <Form.Item label={t("principalForm.active")} name="isActive" valuePropName="checked">
             <Switch />
           </Form.Item>
         )}

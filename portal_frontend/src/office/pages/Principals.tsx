@@ -2,12 +2,13 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { Button, Input, Select, Space, Table, Tag } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { PrincipalKind } from "../../gql/graphql";
 import { QueryState } from "../../shared/QueryState";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, PageTitle, PRINCIPAL_KIND, options, useCan, useCursor } from "../common";
+import { CursorPager, PageTitle, PRINCIPAL_KIND, label, options, useCan, useCursor } from "../common";
 import { PrincipalFormModal } from "./PrincipalForm";
 
 export const PrincipalsQuery = graphql(`
@@ -21,6 +22,7 @@ export const PrincipalsQuery = graphql(`
 `);
 
 export default function PrincipalsPage() {
+  const { t } = useTranslation("office");
   const cursor = useCursor(20);
   const [search, setSearch] = useState("");
   const [kind, setKind] = useState<PrincipalKind | undefined>();
@@ -35,17 +37,17 @@ export default function PrincipalsPage() {
         extra={
           canManage && (
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-              Добавить принципала
+              {t("principals.add")}
             </Button>
           )
         }
       >
-        Принципалы
+        {t("principals.title")}
       </PageTitle>
       <Space wrap style={{ marginBottom: 16 }}>
         <Input.Search
-          aria-label="Поиск по названию, ИНН или схеме"
-          placeholder="Название, ИНН или схема"
+          aria-label={t("principals.searchLabel")}
+          placeholder={t("principals.searchPlaceholder")}
           allowClear
           onSearch={(value) => {
             setSearch(value.trim());
@@ -54,12 +56,12 @@ export default function PrincipalsPage() {
           style={{ width: 320 }}
         />
         <Select
-          aria-label="Вид принципала"
-          placeholder="Все виды"
+          aria-label={t("principals.kindLabel")}
+          placeholder={t("principals.allKinds")}
           allowClear
           style={{ width: 280 }}
           value={kind}
-          options={options(PRINCIPAL_KIND)}
+          options={options(t, PRINCIPAL_KIND)}
           onChange={(value) => {
             setKind(value);
             cursor.reset();
@@ -75,19 +77,19 @@ export default function PrincipalsPage() {
           scroll={{ x: true }}
           columns={[
             {
-              title: "Название",
+              title: t("principals.columns.name"),
               dataIndex: "shortName",
               render: (name: string, row) => <Link to={`/principals/${row.id}`}>{name}</Link>,
             },
-            { title: "ИНН", dataIndex: "inn" },
-            { title: "Вид", dataIndex: "kind", render: (k: string) => PRINCIPAL_KIND[k] ?? k },
-            { title: "Схема", dataIndex: "schemaName" },
-            { title: "Адреса", dataIndex: "domains", render: (d: string[]) => d.join(", ") },
+            { title: t("principals.columns.inn"), dataIndex: "inn" },
+            { title: t("principals.columns.kind"), dataIndex: "kind", render: (k: string) => label(t, PRINCIPAL_KIND, k) },
+            { title: t("principals.columns.schema"), dataIndex: "schemaName" },
+            { title: t("principals.columns.domains"), dataIndex: "domains", render: (d: string[]) => d.join(", ") },
             {
-              title: "Статус",
+              title: t("common.status"),
               dataIndex: "isActive",
               render: (active: boolean) =>
-                active ? <Tag color="green">действует</Tag> : <Tag color="default">отключён</Tag>,
+                active ? <Tag color="green">{t("principalState.active")}</Tag> : <Tag color="default">{t("principalState.inactive")}</Tag>,
             },
           ]}
         />

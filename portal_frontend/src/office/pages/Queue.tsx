@@ -2,6 +2,7 @@
 import { App, Button, Card, DatePicker, Form, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { PaymentChannel, PaymentStatus } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -9,7 +10,18 @@ import { QueryState } from "../../shared/QueryState";
 import { applyErrors } from "../../shared/forms";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CHANNEL, CursorPager, ErrorBanner, PAYMENT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
+import {
+  CHANNEL,
+  CursorPager,
+  ErrorBanner,
+  PAYMENT_STATUS,
+  PageTitle,
+  errorText,
+  label,
+  useCan,
+  useCursor,
+  type OfficeKey,
+} from "../common";
 
 const QueueQuery = graphql(`
   query OfficePaymentQueue($status: PaymentStatus, $channel: PaymentChannel, $first: Int, $after: String) {
@@ -49,10 +61,10 @@ const AllocateMutation = graphql(`
   }
 `);
 
-const SKIP_REASON: Record<string, string> = {
-  no_document: "нет ЕПД",
-  no_payees: "нет получателей",
-  no_account: "нет лицевого счёта",
+const SKIP_REASON: Record<string, OfficeKey> = {
+  no_document: "skipReason.no_document",
+  no_payees: "skipReason.no_payees",
+  no_account: "skipReason.no_account",
 };
 
 interface QueuedPayment {
@@ -63,6 +75,7 @@ interface QueuedPayment {
 }
 
 export default function QueuePage() {
+  const { t } = useTranslation("office");
   const canManage = useCan("PAYMENTS_MANAGE");
   const cursor = useCursor(20);
   const [status, setStatus] = useState<PaymentStatus | undefined>();
@@ -74,13 +87,13 @@ export default function QueuePage() {
 
   return (
     <>
-      <PageTitle>Невыясненные платежи</PageTitle>
+      <PageTitle>{t("queue.title")}</PageTitle>
       {canManage && <AllocateCard />}
-      <Card title="Очередь оператора">
+      <Card title={t("queue.operatorQueue")}>
         <Space wrap style={{ marginBottom: 16 }}>
           <Select
-            aria-label="Статус платежа"
-            placeholder="Все статусы"
+            aria-label={t("queue.statusLabel")}
+            placeholder={t("queue.allStatuses")}
             allowClear
             style={{ width: 200 }}
             value={status}
@@ -89,13 +102,13 @@ export default function QueuePage() {
               cursor.reset();
             }}
             options={[
-              { value: "UNMATCHED", label: "Не опознан" },
-              { value: "AMBIGUOUS", label: "Неоднозначен" },
+              { value: "UNMATCHED", label: t("queue.unmatched") },
+              { value: "AMBIGUOUS", label: t("queue.ambiguous") },
             ]}
           />
           <Select
-            aria-label="Канал поступления"
-            placeholder="Все каналы"
+            aria-label={t("queue.channelLabel")}
+            placeholder={t("queue.allChannels")}
             allowClear
             style={{ width: 200 }}
             value={channel}
@@ -103,7 +116,7 @@ export default function QueuePage() {
               setChannel(v);
               cursor.reset();
             }}
-            options={["BANK_REGISTRY", "BANK_STATEMENT", "CARD_ONLINE", "CASH_DESK"].map((c) => ({ value: c, label: CHANNEL[c] }))}
+            options={["BANK_REGISTRY", "BANK_STATEMENT", "CARD_ONLINE", "CASH_DESK"].map((c) => ({ value: c, label: label(t, CHANNEL, c) }))}
           />
         </Space>
         <QueryState loading={false} error={queue.error} retry={() => queue.refetch()}>
@@ -113,32 +126,32 @@ export default function QueuePage() {
             dataSource={data?.nodes ?? []}
             pagination={false}
             scroll={{ x: true }}
-            locale={{ emptyText: "Очередь пуста" }}
+            locale={{ emptyText: t("queue.empty") }}
             columns={[
-              { title: "Дата", dataIndex: "paidOn", render: formatDate },
-              { title: "Канал", dataIndex: "channel", render: (c: string) => CHANNEL[c] ?? c },
-              { title: "Источник", dataIndex: "source" },
-              { title: "Счёт плательщика", dataIndex: "payerRef" },
-              { title: "Плательщик", dataIndex: "payerName" },
-              { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
+              { title: t("queue.columns.date"), dataIndex: "paidOn", render: formatDate },
+              { title: t("queue.columns.channel"), dataIndex: "channel", render: (c: string) => label(t, CHANNEL, c) },
+              { title: t("queue.columns.source"), dataIndex: "source" },
+              { title: t("queue.columns.payerRef"), dataIndex: "payerRef" },
+              { title: t("queue.columns.payer"), dataIndex: "payerName" },
+              { title: t("queue.columns.amount"), dataIndex: "amount", align: "right", render: formatMoney },
               {
-                title: "Статус",
+                title: t("common.status"),
                 dataIndex: "status",
-                render: (s: string) => <Tag color={PAYMENT_STATUS[s]?.color}>{PAYMENT_STATUS[s]?.label ?? s}</Tag>,
+                render: (s: string) => <Tag color={PAYMENT_STATUS[s]?.color}>{PAYMENT_STATUS[s] ? t(PAYMENT_STATUS[s].label) : s}</Tag>,
               },
-              { title: "Причина", dataIndex: "matchNote" },
+              { title: t("queue.columns.reason"), dataIndex: "matchNote" },
               ...(canManage
                 ? [
                     {
-                      title: "Действия",
+                      title: t("common.actions"),
                       key: "actions",
                       render: (_: unknown, p: QueuedPayment) => (
                         <Space>
-                          <Button size="small" type="primary" onClick={() => setResolving(p)} aria-label={`Опознать платёж ${p.payerRef}`}>
-                            Опознать
+                          <Button size="small" type="primary" onClick={() => setResolving(p)} aria-label={t("queue.resolveLabel", { ref: p.payerRef })}>
+                            {t("queue.resolve")}
                           </Button>
-                          <Button size="small" danger onClick={() => setReturning(p)} aria-label={`Вернуть платёж ${p.payerRef}`}>
-                            Вернуть
+                          <Button size="small" danger onClick={() => setReturning(p)} aria-label={t("queue.returnLabel", { ref: p.payerRef })}>
+                            {t("queue.return")}
                           </Button>
                         </Space>
                       ),
@@ -163,6 +176,7 @@ export default function QueuePage() {
 }
 
 function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onClose: () => void }) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const [by, setBy] = useState<"els" | "accountNumber">("els");
@@ -192,7 +206,7 @@ function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onC
           note: values.note || null,
         }),
       );
-      message.success("Платёж опознан");
+      message.success(t("queue.resolved"));
       onClose();
     } catch (exc) {
       const rest = applyErrors(form, exc);
@@ -207,9 +221,9 @@ function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onC
   return (
     <Modal
       open={payment !== null}
-      title="Опознать платёж"
-      okText="Опознать"
-      cancelText="Отмена"
+      title={t("queue.resolveTitle")}
+      okText={t("queue.resolve")}
+      cancelText={t("common.cancel")}
       onOk={submit}
       onCancel={onClose}
       confirmLoading={resolve.isPending}
@@ -217,25 +231,25 @@ function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onC
     >
       {payment && (
         <Typography.Paragraph>
-          {formatMoney(payment.amount)} от «{payment.payerName || "—"}», указан счёт {payment.payerRef}
+          {t("queue.resolveSummary", { amount: formatMoney(payment.amount), payer: payment.payerName || "—", ref: payment.payerRef })}
         </Typography.Paragraph>
       )}
       <ErrorBanner message={error} />
       <Form form={form} layout="vertical">
-        <Form.Item label="Искать по">
+        <Form.Item label={t("queue.searchBy")}>
           <Radio.Group value={by} onChange={(e) => setBy(e.target.value)}>
-            <Radio value="els">ЕЛС</Radio>
-            <Radio value="accountNumber">Лицевому счёту</Radio>
+            <Radio value="els">{t("queue.els")}</Radio>
+            <Radio value="accountNumber">{t("queue.byAccount")}</Radio>
           </Radio.Group>
         </Form.Item>
         <Form.Item
-          label={by === "els" ? "ЕЛС" : "Лицевой счёт"}
+          label={by === "els" ? t("queue.els") : t("queue.account")}
           name="ref"
-          rules={[{ required: true, whitespace: true, message: "Укажите счёт" }]}
+          rules={[{ required: true, whitespace: true, message: t("queue.refRequired") }]}
         >
           <Input autoFocus />
         </Form.Item>
-        <Form.Item label="Комментарий" name="note">
+        <Form.Item label={t("queue.note")} name="note">
           <Input.TextArea rows={2} />
         </Form.Item>
       </Form>
@@ -244,6 +258,7 @@ function ResolveModal({ payment, onClose }: { payment: QueuedPayment | null; onC
 }
 
 function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onClose: () => void }) {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const { message } = App.useApp();
@@ -271,7 +286,7 @@ function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onCl
           on: values.on ? values.on.format("YYYY-MM-DD") : null,
         }),
       );
-      message.success("Платёж возвращён плательщику");
+      message.success(t("queue.returned"));
       onClose();
     } catch (exc) {
       setError(applyErrors(form, exc));
@@ -281,10 +296,10 @@ function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onCl
   return (
     <Modal
       open={payment !== null}
-      title="Вернуть платёж плательщику"
-      okText="Вернуть"
+      title={t("queue.returnTitle")}
+      okText={t("queue.return")}
       okButtonProps={{ danger: true }}
-      cancelText="Отмена"
+      cancelText={t("common.cancel")}
       onOk={submit}
       onCancel={onClose}
       confirmLoading={ret.isPending}
@@ -292,15 +307,15 @@ function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onCl
     >
       {payment && (
         <Typography.Paragraph>
-          {formatMoney(payment.amount)} от «{payment.payerName || "—"}» (счёт {payment.payerRef}) уйдёт обратно плательщику.
+          {t("queue.returnSummary", { amount: formatMoney(payment.amount), payer: payment.payerName || "—", ref: payment.payerRef })}
         </Typography.Paragraph>
       )}
       <ErrorBanner message={error} />
       <Form form={form} layout="vertical">
-        <Form.Item label="Дата возврата" name="on" extra="Пусто — сегодня">
+        <Form.Item label={t("queue.returnDate")} name="on" extra={t("queue.returnDateHint")}>
           <DatePicker format="DD.MM.YYYY" style={{ width: "100%" }} />
         </Form.Item>
-        <Form.Item label="Комментарий" name="note">
+        <Form.Item label={t("queue.note")} name="note">
           <Input.TextArea rows={2} />
         </Form.Item>
       </Form>
@@ -309,6 +324,7 @@ function ReturnModal({ payment, onClose }: { payment: QueuedPayment | null; onCl
 }
 
 function AllocateCard() {
+  const { t } = useTranslation("office");
   const [form] = Form.useForm();
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
@@ -324,10 +340,16 @@ function AllocateCard() {
           on: values.on ? values.on.format("YYYY-MM-DD") : null,
         }),
       );
-      const skipped = (r.skipped ?? []).map((s) => `${SKIP_REASON[s.reason] ?? s.reason}: ${s.count}`).join(", ");
+      const skipped = (r.skipped ?? [])
+        .map((s) => t("queue.allocate.skippedItem", { reason: label(t, SKIP_REASON, s.reason), number: s.count }))
+        .join(", ");
       setResult(
-        `Распределено платежей: ${r.paymentsCount ?? 0} на ${formatMoney(r.amount ?? "0")}, долей: ${r.allocationsCount ?? 0}, ` +
-          `принципалов: ${r.principalsCount ?? 0}.${skipped ? ` Оставлены опознанными — ${skipped}.` : ""}`,
+        t("queue.allocate.result", {
+          payments: r.paymentsCount ?? 0,
+          amount: formatMoney(r.amount ?? "0"),
+          allocations: r.allocationsCount ?? 0,
+          principals: r.principalsCount ?? 0,
+        }) + (skipped ? t("queue.allocate.skipped", { skipped }) : ""),
       );
     } catch (exc) {
       setError(applyErrors(form, exc) ?? errorText(exc));
@@ -335,18 +357,18 @@ function AllocateCard() {
   };
 
   return (
-    <Card title="Распределение опознанных платежей" style={{ marginBottom: 16 }}>
+    <Card title={t("queue.allocate.title")} style={{ marginBottom: 16 }}>
       <ErrorBanner message={error} onClose={() => setError(null)} />
       {result && <Typography.Paragraph role="status">{result}</Typography.Paragraph>}
       <Form form={form} layout="inline" onFinish={submit}>
-        <Form.Item label="День платежей" name="day" rules={[{ required: true, message: "Укажите день" }]}>
+        <Form.Item label={t("queue.allocate.day")} name="day" rules={[{ required: true, message: t("queue.allocate.dayRequired") }]}>
           <DatePicker format="DD.MM.YYYY" />
         </Form.Item>
-        <Form.Item label="Дата распределения" name="on">
-          <DatePicker format="DD.MM.YYYY" placeholder="Сегодня" />
+        <Form.Item label={t("queue.allocate.on")} name="on">
+          <DatePicker format="DD.MM.YYYY" placeholder={t("queue.allocate.today")} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={allocate.isPending}>
-          Распределить
+          {t("queue.allocate.submit")}
         </Button>
       </Form>
     </Card>

@@ -3,11 +3,12 @@ import { CheckCircleOutlined, WarningOutlined } from "@ant-design/icons";
 import { Alert, Card, DatePicker, Descriptions, Form, Table, Tag } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney, toKopecks } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CHANNEL, PAYMENT_STATUS, PAYOUT_STATUS, PageTitle } from "../common";
+import { CHANNEL, PAYMENT_STATUS, PAYOUT_STATUS, PageTitle, label, type OfficeKey } from "../common";
 
 const ReconciliationQuery = graphql(`
   query OfficeReconciliation($day: Date!) {
@@ -27,18 +28,24 @@ const ReconciliationQuery = graphql(`
   }
 `);
 
-const DIFF_KIND: Record<string, string> = { payment: "платёж", payout: "перечисление", ledger: "проводка", balance: "остаток" };
+const DIFF_KIND: Record<string, OfficeKey> = {
+  payment: "diffKind.payment",
+  payout: "diffKind.payout",
+  ledger: "diffKind.ledger",
+  balance: "diffKind.balance",
+};
 // the kinds of an explained amount (payments.reconciliation.Explained)
-const EXPLAINED_KIND: Record<string, string> = {
-  pending_payment: "не распределён",
-  refunded_payment: "возвращён",
-  not_paid_out: "ещё не перечислено",
-  payout_not_exported: "перечисление не выгружено",
-  payout_awaiting_statement: "ждёт выписки банка",
-  other_ledger_operation: "прочая проводка",
+const EXPLAINED_KIND: Record<string, OfficeKey> = {
+  pending_payment: "explainedKind.pending_payment",
+  refunded_payment: "explainedKind.refunded_payment",
+  not_paid_out: "explainedKind.not_paid_out",
+  payout_not_exported: "explainedKind.payout_not_exported",
+  payout_awaiting_statement: "explainedKind.payout_awaiting_statement",
+  other_ledger_operation: "explainedKind.other_ledger_operation",
 };
 
 export default function ReconciliationPage() {
+  const { t } = useTranslation("office");
   const [day, setDay] = useState<Dayjs>(() => dayjs().subtract(1, "day"));
   const value = day.format("YYYY-MM-DD");
   const query = useGql(ReconciliationQuery, { day: value });
@@ -46,9 +53,9 @@ export default function ReconciliationPage() {
 
   return (
     <>
-      <PageTitle>Сверка</PageTitle>
+      <PageTitle>{t("reconciliation.title")}</PageTitle>
       <Form layout="inline" style={{ marginBottom: 16 }}>
-        <Form.Item label="День" htmlFor="office-reconciliation-day">
+        <Form.Item label={t("reconciliation.day")} htmlFor="office-reconciliation-day">
           <DatePicker
             id="office-reconciliation-day"
             format="DD.MM.YYYY"
@@ -67,8 +74,8 @@ export default function ReconciliationPage() {
                 showIcon
                 icon={<CheckCircleOutlined />}
                 role="status"
-                title="Расхождений нет"
-                description={`Сверка за ${formatDate(r.day)}: все суммы объяснены.`}
+                title={t("reconciliation.noDifferences")}
+                description={t("reconciliation.allExplained", { day: formatDate(r.day) })}
                 style={{ marginBottom: 16 }}
               />
             ) : (
@@ -77,52 +84,52 @@ export default function ReconciliationPage() {
                 showIcon
                 icon={<WarningOutlined />}
                 role="alert"
-                title={`Необъяснённые расхождения: ${formatMoney(r.unexplained)}`}
-                description={`Сверка за ${formatDate(r.day)}: расхождения перечислены ниже.`}
+                title={t("reconciliation.unexplained", { amount: formatMoney(r.unexplained) })}
+                description={t("reconciliation.differencesBelow", { day: formatDate(r.day) })}
                 style={{ marginBottom: 16 }}
               />
             )}
             <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(340px, 1fr))", gap: 16, marginBottom: 16 }}>
-              <Card title="Поступления">
+              <Card title={t("reconciliation.moneyIn")}>
                 <Descriptions
                   column={1}
                   size="small"
                   items={[
-                    ...r.moneyIn.map((m) => ({ key: m.key, label: CHANNEL[m.key] ?? m.key, children: formatMoney(m.amount) })),
-                    { key: "total", label: <strong>Всего ({r.paymentsCount} платежей)</strong>, children: <strong>{formatMoney(r.moneyInTotal)}</strong> },
+                    ...r.moneyIn.map((m) => ({ key: m.key, label: label(t, CHANNEL, m.key), children: formatMoney(m.amount) })),
+                    { key: "total", label: <strong>{t("reconciliation.paymentsTotal", { count: r.paymentsCount })}</strong>, children: <strong>{formatMoney(r.moneyInTotal)}</strong> },
                   ]}
                 />
               </Card>
-              <Card title="Куда ушли деньги дня">
+              <Card title={t("reconciliation.whereMoneyWent")}>
                 <Descriptions
                   column={1}
                   size="small"
                   items={[
-                    { key: "alloc", label: "Распределено", children: formatMoney(r.allocated) },
+                    { key: "alloc", label: t("reconciliation.allocated"), children: formatMoney(r.allocated) },
                     ...r.pending.map((p) => ({
                       key: `p-${p.key}`,
-                      label: `Ожидают: ${PAYMENT_STATUS[p.key.toUpperCase()]?.label ?? p.key}`,
+                      label: t("reconciliation.pending", { status: PAYMENT_STATUS[p.key.toUpperCase()] ? t(PAYMENT_STATUS[p.key.toUpperCase()].label) : p.key }),
                       children: formatMoney(p.amount),
                     })),
-                    { key: "pending", label: `Ожидают всего (${r.pendingCount})`, children: formatMoney(r.pendingTotal) },
-                    { key: "refunded", label: "Возвращено", children: formatMoney(r.refunded) },
+                    { key: "pending", label: t("reconciliation.pendingTotal", { pending: r.pendingCount }), children: formatMoney(r.pendingTotal) },
+                    { key: "refunded", label: t("reconciliation.refunded"), children: formatMoney(r.refunded) },
                   ]}
                 />
               </Card>
-              <Card title="Распределения и перечисления">
+              <Card title={t("reconciliation.allocationsAndPayouts")}>
                 <Descriptions
                   column={1}
                   size="small"
                   items={[
-                    { key: "made", label: "Распределено за день", children: formatMoney(r.allocationsMade) },
-                    { key: "net", label: "Перечислено принципалам", children: formatMoney(r.paidOutNet) },
-                    { key: "fee", label: "Вознаграждение агента", children: formatMoney(r.paidOutFee) },
-                    { key: "not", label: "Ещё не перечислено", children: formatMoney(r.notPaidOut) },
+                    { key: "made", label: t("reconciliation.allocationsMade"), children: formatMoney(r.allocationsMade) },
+                    { key: "net", label: t("reconciliation.paidOutNet"), children: formatMoney(r.paidOutNet) },
+                    { key: "fee", label: t("reconciliation.paidOutFee"), children: formatMoney(r.paidOutFee) },
+                    { key: "not", label: t("reconciliation.notPaidOut"), children: formatMoney(r.notPaidOut) },
                   ]}
                 />
               </Card>
             </div>
-            <Card title="Равенства" style={{ marginBottom: 16 }}>
+            <Card title={t("reconciliation.equations")} style={{ marginBottom: 16 }}>
               <Table
                 rowKey="name"
                 size="small"
@@ -130,11 +137,11 @@ export default function ReconciliationPage() {
                 dataSource={r.equations}
                 scroll={{ x: true }}
                 columns={[
-                  { title: "Равенство", dataIndex: "name" },
-                  { title: "Слева", dataIndex: "left", align: "right", render: formatMoney },
-                  { title: "Справа", dataIndex: "right", align: "right", render: formatMoney },
+                  { title: t("reconciliation.equation"), dataIndex: "name" },
+                  { title: t("reconciliation.left"), dataIndex: "left", align: "right", render: formatMoney },
+                  { title: t("reconciliation.right"), dataIndex: "right", align: "right", render: formatMoney },
                   {
-                    title: "Разница",
+                    title: t("reconciliation.difference"),
                     dataIndex: "difference",
                     align: "right",
                     render: (d: string) =>
@@ -143,67 +150,67 @@ export default function ReconciliationPage() {
                 ]}
               />
             </Card>
-            <Card title="Расхождения" style={{ marginBottom: 16 }}>
+            <Card title={t("reconciliation.differences")} style={{ marginBottom: 16 }}>
               <Table
                 rowKey={(d) => `${d.kind}-${d.ref}-${d.account}`}
                 size="small"
                 pagination={false}
                 dataSource={r.differences}
-                locale={{ emptyText: "Расхождений нет" }}
+                locale={{ emptyText: t("reconciliation.noDifferences") }}
                 scroll={{ x: true }}
                 columns={[
-                  { title: "Вид", dataIndex: "kind", render: (k: string) => DIFF_KIND[k] ?? k },
-                  { title: "Ссылка", dataIndex: "ref" },
-                  { title: "Счёт", dataIndex: "account" },
-                  { title: "Ожидалось", dataIndex: "expected", align: "right", render: formatMoney },
-                  { title: "Фактически", dataIndex: "actual", align: "right", render: formatMoney },
-                  { title: "Разница", dataIndex: "amount", align: "right", render: formatMoney },
-                  { title: "Описание", dataIndex: "message" },
+                  { title: t("reconciliation.kind"), dataIndex: "kind", render: (k: string) => label(t, DIFF_KIND, k) },
+                  { title: t("reconciliation.ref"), dataIndex: "ref" },
+                  { title: t("reconciliation.account"), dataIndex: "account" },
+                  { title: t("reconciliation.expected"), dataIndex: "expected", align: "right", render: formatMoney },
+                  { title: t("reconciliation.actual"), dataIndex: "actual", align: "right", render: formatMoney },
+                  { title: t("reconciliation.difference"), dataIndex: "amount", align: "right", render: formatMoney },
+                  { title: t("reconciliation.description"), dataIndex: "message" },
                 ]}
               />
             </Card>
-            <Card title="Объяснённые суммы" style={{ marginBottom: 16 }}>
+            <Card title={t("reconciliation.explained")} style={{ marginBottom: 16 }}>
               <Table
                 rowKey={(e) => `${e.kind}-${e.ref}`}
                 size="small"
                 pagination={r.explained.length > 20 ? { pageSize: 20 } : false}
                 dataSource={r.explained}
-                locale={{ emptyText: "Нет" }}
+                locale={{ emptyText: t("common.none") }}
                 scroll={{ x: true }}
                 columns={[
-                  { title: "Вид", dataIndex: "kind", render: (k: string) => EXPLAINED_KIND[k] ?? k },
-                  { title: "Ссылка", dataIndex: "ref" },
-                  { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
-                  { title: "Пояснение", dataIndex: "message" },
+                  { title: t("reconciliation.kind"), dataIndex: "kind", render: (k: string) => label(t, EXPLAINED_KIND, k) },
+                  { title: t("reconciliation.ref"), dataIndex: "ref" },
+                  { title: t("reconciliation.amount"), dataIndex: "amount", align: "right", render: formatMoney },
+                  { title: t("reconciliation.explanation"), dataIndex: "message" },
                 ]}
               />
             </Card>
-            <Card title="Перечисления с деньгами дня" style={{ marginBottom: 16 }}>
+            <Card title={t("reconciliation.payouts")} style={{ marginBottom: 16 }}>
               <Table
                 rowKey="payoutId"
                 size="small"
                 pagination={false}
                 dataSource={r.payouts}
-                locale={{ emptyText: "Нет" }}
+                locale={{ emptyText: t("common.none") }}
                 scroll={{ x: true }}
                 columns={[
-                  { title: "№", dataIndex: "payoutId" },
-                  { title: "День", dataIndex: "businessDay", render: formatDate },
+                  { title: t("reconciliation.payoutNumber"), dataIndex: "payoutId" },
+                  { title: t("reconciliation.payoutDay"), dataIndex: "businessDay", render: formatDate },
                   {
-                    title: "Статус",
+                    title: t("common.status"),
                     dataIndex: "status",
-                    render: (s: string) => <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s]?.label ?? s}</Tag>,
+                    render: (s: string) => <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s] ? t(PAYOUT_STATUS[s].label) : s}</Tag>,
                   },
-                  { title: "Собрано (всего)", dataIndex: "gross", align: "right", render: formatMoney },
-                  { title: "Из них за день", dataIndex: "dayGross", align: "right", render: formatMoney },
-                  { title: "Вознаграждение за день", dataIndex: "dayFee", align: "right", render: formatMoney },
-                  { title: "Перечислено за день", dataIndex: "dayNet", align: "right", render: formatMoney },
+                  { title: t("reconciliation.gross"), dataIndex: "gross", align: "right", render: formatMoney },
+                  { title: t("reconciliation.dayGross"), dataIndex: "dayGross", align: "right", render: formatMoney },
+                  { title: t("reconciliation.dayFee"), dataIndex: "dayFee", align: "right", render: formatMoney },
+                  { title: t("reconciliation.dayNet"), dataIndex: "dayNet", align: "right", render: formatMoney },
                 ]}
               />
             </Card>
-            <Card title="Книга агента">
-              <LedgerTable title="Обороты дня" rows={r.ledgerDay} />
-              <LedgerTable title="Остатки на конец дня" rows={r.ledgerBalance} />
+            <Card title={t("reconciliation.ledger")}>
+              <LedgerTable title={t("reconciliation.ledgerDay")} rows={r.ledgerDay} />
+              <LedgerTable title={t("reconciliation.ledgerBalance")} rows={r.ledgerBalance} />
             </Card>
           </>
         )}
@@ -213,6 +220,7 @@ export default function ReconciliationPage() {
 }
 
 function LedgerTable({ title, rows }: { title: string; rows: { account: string; expected: string; actual: string }[] }) {
+  const { t } = useTranslation("office");
   return (
     <Table
       title={() => title}
@@ -223,13 +231,13 @@ function LedgerTable({ title, rows }: { title: string; rows: { account: string; 
       scroll={{ x: true }}
       style={{ marginBottom: 16 }}
       columns={[
-        { title: "Счёт", dataIndex: "account" },
-        { title: "Ожидается", dataIndex: "expected", align: "right", render: formatMoney },
-        { title: "В книге", dataIndex: "actual", align: "right", render: formatMoney },
+        { title: t("reconciliation.account"), dataIndex: "account" },
+        { title: t("reconciliation.ledgerExpected"), dataIndex: "expected", align: "right", render: formatMoney },
+        { title: t("reconciliation.ledgerActual"), dataIndex: "actual", align: "right", render: formatMoney },
         {
-          title: "Сходится",
+          title: t("reconciliation.matches"),
           key: "ok",
-          render: (_, l) => (toKopecks(l.expected) === toKopecks(l.actual) ? <Tag color="green">да</Tag> : <Tag color="red">нет</Tag>),
+          render: (_, l) => (toKopecks(l.expected) === toKopecks(l.actual) ? <Tag color="green">{t("reconciliation.yes")}</Tag> : <Tag color="red">{t("reconciliation.no")}</Tag>),
         },
       ]}
     />
