@@ -13,11 +13,13 @@ import {
 } from "@ant-design/icons";
 import { Result } from "antd";
 import { lazy, Suspense, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { Route, Routes } from "react-router-dom";
 import { AppShell, type MenuEntry } from "../shared/AppShell";
 import { useMe } from "../shared/auth";
 import { config } from "../shared/config";
 import { QueryState } from "../shared/QueryState";
+import type { PortalKey } from "./labels";
 
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
 const AccountsPage = lazy(() => import("./pages/Accounts"));
@@ -31,29 +33,33 @@ const AppealPage = lazy(() => import("./pages/Appeal"));
 const UsersPage = lazy(() => import("./pages/Users"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys"));
 
-interface Section extends MenuEntry {
+interface Section extends Omit<MenuEntry, "label"> {
+  /** the catalogue key of the entry's name */
+  label: PortalKey;
   /** any of these permissions shows the entry */
   perms: string[];
   adminOnly?: boolean;
 }
 
 const SECTIONS: Section[] = [
-  { key: "/", label: "Сводка", icon: <DashboardOutlined />, perms: ["REPORTS_VIEW"] },
-  { key: "/accounts", label: "Лицевые счета", icon: <SolutionOutlined />, perms: ["ACCOUNTS_VIEW"] },
-  { key: "/readings", label: "Показания", icon: <FieldNumberOutlined />, perms: ["READINGS_MANAGE"] },
-  { key: "/payments", label: "Платежи", icon: <WalletOutlined />, perms: ["PAYMENTS_VIEW"] },
-  { key: "/payouts", label: "Перечисления", icon: <BankOutlined />, perms: ["PAYMENTS_VIEW"] },
-  { key: "/reports", label: "Отчёты", icon: <FileTextOutlined />, perms: ["REPORTS_VIEW"] },
-  { key: "/appeals", label: "Обращения", icon: <MessageOutlined />, perms: ["APPEALS_MANAGE", "ACCOUNTS_VIEW"] },
-  { key: "/users", label: "Пользователи", icon: <TeamOutlined />, perms: ["USERS_VIEW", "USERS_MANAGE"], adminOnly: true },
-  { key: "/api-keys", label: "Ключи API", icon: <ApiOutlined />, perms: ["API_KEYS_MANAGE"], adminOnly: true },
+  { key: "/", label: "menu.dashboard", icon: <DashboardOutlined />, perms: ["REPORTS_VIEW"] },
+  { key: "/accounts", label: "menu.accounts", icon: <SolutionOutlined />, perms: ["ACCOUNTS_VIEW"] },
+  { key: "/readings", label: "menu.readings", icon: <FieldNumberOutlined />, perms: ["READINGS_MANAGE"] },
+  { key: "/payments", label: "menu.payments", icon: <WalletOutlined />, perms: ["PAYMENTS_VIEW"] },
+  { key: "/payouts", label: "menu.payouts", icon: <BankOutlined />, perms: ["PAYMENTS_VIEW"] },
+  { key: "/reports", label: "menu.reports", icon: <FileTextOutlined />, perms: ["REPORTS_VIEW"] },
+  { key: "/appeals", label: "menu.appeals", icon: <MessageOutlined />, perms: ["APPEALS_MANAGE", "ACCOUNTS_VIEW"] },
+  { key: "/users", label: "menu.users", icon: <TeamOutlined />, perms: ["USERS_VIEW", "USERS_MANAGE"], adminOnly: true },
+  { key: "/api-keys", label: "menu.apiKeys", icon: <ApiOutlined />, perms: ["API_KEYS_MANAGE"], adminOnly: true },
 ];
 
 function Denied() {
-  return <Result status="403" title="Нет доступа" subTitle="У вас нет прав на этот раздел." />;
+  const { t } = useTranslation("portal");
+  return <Result status="403" title={t("app.noAccess")} subTitle={t("app.noRightsHere")} />;
 }
 
 export default function PortalApp() {
+  const { t } = useTranslation("portal");
   const me = useMe().data?.me;
   const perms = new Set<string>(me?.permissions ?? []);
   const isAdmin = me?.principalRole === "ADMIN";
@@ -61,11 +67,11 @@ export default function PortalApp() {
     const s = SECTIONS.find((x) => x.key === key)!;
     return (!s.adminOnly || isAdmin) && s.perms.some((p) => perms.has(p));
   };
-  const menu = SECTIONS.filter((s) => allowed(s.key)).map(({ key, label, icon }) => ({ key, label, icon }));
+  const menu = SECTIONS.filter((s) => allowed(s.key)).map(({ key, label, icon }): MenuEntry => ({ key, label: t(label), icon }));
   const guard = (key: string, page: ReactNode) => (allowed(key) ? page : <Denied />);
   const home = allowed("/") ? <DashboardPage /> : menu.length ? <Welcome /> : <Denied />;
   return (
-    <AppShell title={config.principal?.name ?? "Организация"} menu={menu}>
+    <AppShell title={config.principal?.name ?? t("app.organization")} menu={menu}>
       <Suspense fallback={<QueryState loading error={null} />}>
         <Routes>
           <Route path="/" element={home} />
@@ -79,7 +85,7 @@ export default function PortalApp() {
           <Route path="/appeals/:id" element={guard("/appeals", <AppealPage />)} />
           <Route path="/users" element={guard("/users", <UsersPage />)} />
           <Route path="/api-keys" element={guard("/api-keys", <ApiKeysPage />)} />
-          <Route path="*" element={<Result status="404" title="Страница не найдена" />} />
+          <Route path="*" element={<Result status="404" title={t("app.notFound")} />} />
         </Routes>
       </Suspense>
     </AppShell>
@@ -87,5 +93,6 @@ export default function PortalApp() {
 }
 
 function Welcome() {
-  return <Result icon={<EditOutlined />} title="Добро пожаловать" subTitle="Выберите раздел в меню." />;
+  const { t } = useTranslation("portal");
+  return <Result icon={<EditOutlined />} title={t("app.welcome")} subTitle={t("app.chooseSection")} />;
 }

@@ -1,101 +1,126 @@
-// Russian names for the API's enums, as the portal shows them.
-export const PAYOUT_STATUS: Record<string, { label: string; color: string }> = {
-  CREATED: { label: "Сформировано", color: "default" },
-  APPROVED: { label: "Утверждено", color: "blue" },
-  EXPORTED: { label: "Передано в банк", color: "gold" },
-  CONFIRMED: { label: "Подтверждено банком", color: "green" },
+// The API's enums mapped to their catalogue keys (src/locales/ru/portal.json); translated at render.
+import type { ParseKeys, TFunction } from "i18next";
+
+/** A typed key of the portal's catalogue. */
+export type PortalKey = ParseKeys<"portal">;
+/** The portal namespace's translate function (useTranslation("portal").t). */
+export type PortalT = TFunction<"portal">;
+
+interface Tagged {
+  label: PortalKey;
+  color: string;
+}
+
+export const PAYOUT_STATUS: Record<string, Tagged> = {
+  CREATED: { label: "payoutStatus.created", color: "default" },
+  APPROVED: { label: "payoutStatus.approved", color: "blue" },
+  EXPORTED: { label: "payoutStatus.exported", color: "gold" },
+  CONFIRMED: { label: "payoutStatus.confirmed", color: "green" },
 };
 
-export const REPORT_KIND: Record<string, string> = {
-  ACCOUNTS: "Лицевые счета",
-  TURNOVER: "Оборотно-сальдовая ведомость",
-  PAYMENTS: "Платежи",
-  DEBTORS: "Должники",
+export const REPORT_KIND: Record<string, PortalKey> = {
+  ACCOUNTS: "reportKind.accounts",
+  TURNOVER: "reportKind.turnover",
+  PAYMENTS: "reportKind.payments",
+  DEBTORS: "reportKind.debtors",
 };
 
-export const REPORT_STATUS: Record<string, { label: string; color: string }> = {
-  QUEUED: { label: "В очереди", color: "default" },
-  RUNNING: { label: "Формируется", color: "processing" },
-  DONE: { label: "Готов", color: "success" },
-  FAILED: { label: "Ошибка", color: "error" },
+export const REPORT_STATUS: Record<string, Tagged> = {
+  QUEUED: { label: "reportStatus.queued", color: "default" },
+  RUNNING: { label: "reportStatus.running", color: "processing" },
+  DONE: { label: "reportStatus.done", color: "success" },
+  FAILED: { label: "reportStatus.failed", color: "error" },
 };
 
-export const APPEAL_STATUS: Record<string, { label: string; color: string }> = {
-  OPEN: { label: "Открыто", color: "blue" },
-  ANSWERED: { label: "Дан ответ", color: "green" },
-  CLOSED: { label: "Закрыто", color: "default" },
+export const APPEAL_STATUS: Record<string, Tagged> = {
+  OPEN: { label: "appealStatus.open", color: "blue" },
+  ANSWERED: { label: "appealStatus.answered", color: "green" },
+  CLOSED: { label: "appealStatus.closed", color: "default" },
 };
 
-export const CHANGE_KIND: Record<string, string> = {
-  PERSONS: "Количество проживающих",
-  PAYER_NAME: "ФИО плательщика",
-  OTHER: "Другое",
+export const CHANGE_KIND: Record<string, PortalKey> = {
+  PERSONS: "changeKind.persons",
+  PAYER_NAME: "changeKind.payerName",
+  OTHER: "changeKind.other",
 };
 
-export const CHANGE_STATUS: Record<string, { label: string; color: string }> = {
-  NEW: { label: "Новая", color: "blue" },
-  ACCEPTED: { label: "Принята", color: "green" },
-  REJECTED: { label: "Отклонена", color: "red" },
+export const CHANGE_STATUS: Record<string, Tagged> = {
+  NEW: { label: "changeStatus.new", color: "blue" },
+  ACCEPTED: { label: "changeStatus.accepted", color: "green" },
+  REJECTED: { label: "changeStatus.rejected", color: "red" },
 };
 
-export const IMPORT_STATUS: Record<string, { label: string; color: string }> = {
-  VALIDATED: { label: "Проверен", color: "blue" },
-  REJECTED: { label: "Отклонён", color: "red" },
-  LOADED: { label: "Загружен", color: "green" },
+export const IMPORT_STATUS: Record<string, Tagged> = {
+  VALIDATED: { label: "importStatus.validated", color: "blue" },
+  REJECTED: { label: "importStatus.rejected", color: "red" },
+  LOADED: { label: "importStatus.loaded", color: "green" },
 };
 
-export const IMPORT_MODE: Record<string, string> = {
-  VALIDATE: "Только проверить",
-  ALL_OR_NOTHING: "Всё или ничего",
-  GOOD_ROWS: "Загрузить корректные строки",
+export const IMPORT_MODE: Record<string, PortalKey> = {
+  VALIDATE: "importMode.validate",
+  ALL_OR_NOTHING: "importMode.allOrNothing",
+  GOOD_ROWS: "importMode.goodRows",
 };
 
-export const RECEIPT_SOURCE: Record<string, string> = {
-  AGENT: "Через агента",
-  OWN: "Собственный приём",
+export const RECEIPT_SOURCE: Record<string, PortalKey> = {
+  AGENT: "receiptSource.agent",
+  OWN: "receiptSource.own",
 };
 
-export const READING_SOURCE: Record<string, string> = {
-  CABINET: "Личный кабинет",
-  PORTAL: "Портал",
-  FILE: "Файл",
-  API: "API",
-  BANK_REGISTRY: "Банковский реестр",
+export const READING_SOURCE: Record<string, PortalKey> = {
+  CABINET: "readingSource.cabinet",
+  PORTAL: "readingSource.portal",
+  FILE: "readingSource.file",
+  API: "readingSource.api",
+  BANK_REGISTRY: "readingSource.bankRegistry",
 };
 
-export const VOLUME_METHOD: Record<string, string> = {
-  METER: "по счётчику",
-  AVERAGE: "по среднему",
-  NORM: "по нормативу",
-  FIXED: "фиксированно",
+export const VOLUME_METHOD: Record<string, PortalKey> = {
+  METER: "volumeMethod.meter",
+  AVERAGE: "volumeMethod.average",
+  NORM: "volumeMethod.norm",
+  FIXED: "volumeMethod.fixed",
 };
 
-export const PERIOD_STATUS: Record<string, string> = {
-  OPEN: "Открыт",
-  RUNNING: "Расчёт",
-  CALCULATED: "Рассчитан",
-  POSTED: "Проведён",
-  FAILED: "Ошибка",
+export const PERIOD_STATUS: Record<string, PortalKey> = {
+  OPEN: "periodStatus.open",
+  RUNNING: "periodStatus.running",
+  CALCULATED: "periodStatus.calculated",
+  POSTED: "periodStatus.posted",
+  FAILED: "periodStatus.failed",
 };
 
-export const ROLE: Record<string, string> = { ADMIN: "Администратор", STAFF: "Сотрудник" };
+export const ROLE: Record<string, PortalKey> = { ADMIN: "role.admin", STAFF: "role.staff" };
 
-/** Columns of uploaded files (canonical names) in Russian. */
-export const FILE_FIELD: Record<string, string> = {
-  meter: "Счётчик",
-  zone: "Зона",
-  value: "Показание",
-  date: "Дата",
-  account: "Лицевой счёт",
-  amount: "Сумма",
-  service: "Услуга",
-  document: "Номер документа",
-  documentNumber: "Номер документа",
-  paidOn: "Дата оплаты",
-  comment: "Комментарий",
+/** Columns of uploaded files (canonical names). */
+export const FILE_FIELD: Record<string, PortalKey> = {
+  meter: "fileField.meter",
+  zone: "fileField.zone",
+  value: "fileField.value",
+  date: "fileField.date",
+  account: "fileField.account",
+  amount: "fileField.amount",
+  service: "fileField.service",
+  document: "fileField.document",
+  documentNumber: "fileField.documentNumber",
+  paidOn: "fileField.paidOn",
+  comment: "fileField.comment",
 };
 
-export function fileField(field: string | null | undefined): string {
-  if (!field) return "Вся строка";
-  return FILE_FIELD[field] ? `${FILE_FIELD[field]} (${field})` : field;
+/** The translated label of an enum value; the value itself when the map does not know it. */
+export function labelOf(t: PortalT, map: Record<string, PortalKey | Tagged>, value: string): string {
+  const entry = map[value];
+  if (!entry) return value;
+  return t(typeof entry === "string" ? entry : entry.label);
+}
+
+/** Options of a select over an enum map, translated. */
+export function optionsOf(t: PortalT, map: Record<string, PortalKey | Tagged>): { value: string; label: string }[] {
+  return Object.keys(map).map((value) => ({ value, label: labelOf(t, map, value) }));
+}
+
+export function fileField(t: PortalT, field: string | null | undefined): string {
+  if (!field) return t("fileField.wholeRow");
+  const key = FILE_FIELD[field];
+  return key ? t("fileField.withCode", { name: t(key), field }) : field;
 }

@@ -2,6 +2,7 @@
 // back through the cursors already seen.
 import { Button, Select, Space, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 
 export function useCursorPages(initialSize = 20) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -33,25 +34,26 @@ interface Props {
 }
 
 export function CursorPager({ pages, totalCount, hasNextPage, endCursor, loading }: Props) {
+  const { t } = useTranslation("portal");
   const total = totalCount ?? 0;
   const pagesTotal = Math.max(1, Math.ceil(total / pages.size));
   return (
-    <nav aria-label="Страницы" style={{ marginTop: 16 }}>
+    <nav aria-label={t("pager.label")} style={{ marginTop: 16 }}>
       <Space wrap>
         <Button onClick={pages.prev} disabled={pages.page <= 1 || loading}>
-          Назад
+          {t("pager.prev")}
         </Button>
         <Typography.Text>
-          Страница {pages.page} из {pagesTotal} · всего {total}
+          {t("pager.summary", { page: pages.page, pages: pagesTotal, total })}
         </Typography.Text>
         <Button onClick={() => pages.next(endCursor)} disabled={!hasNextPage || loading}>
-          Вперёд
+          {t("pager.next")}
         </Button>
         <Select
-          aria-label="Строк на странице"
+          aria-label={t("pager.pageSize")}
           value={pages.size}
           onChange={pages.setSize}
-          options={[10, 20, 50, 100].map((n) => ({ value: n, label: `${n} на странице` }))}
+          options={[10, 20, 50, 100].map((n) => ({ value: n, label: t("pager.perPage", { size: n }) }))}
           style={{ width: 150 }}
         />
       </Space>

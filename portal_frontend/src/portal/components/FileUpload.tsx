@@ -3,8 +3,9 @@ import { DownloadOutlined, InboxOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Form, Progress, Radio, Select, Space, Typography, Upload } from "antd";
 import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { MutationError, upload } from "../../shared/api";
-import { IMPORT_MODE } from "../labels";
+import { IMPORT_MODE, labelOf } from "../labels";
 import { RowErrorsTable, UploadResult, type BatchAnswer } from "./UploadResult";
 
 interface Props {
@@ -27,6 +28,7 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
   const [result, setResult] = useState<BatchAnswer | null>(null);
   const [refusal, setRefusal] = useState<MutationError | Error | null>(null);
   const client = useQueryClient();
+  const { t } = useTranslation("portal");
 
   const send = async () => {
     if (!file) return;
@@ -51,12 +53,12 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
       {template && (
         <div>
           <Button icon={<DownloadOutlined />} href={`/uploads/${kind}/template`} download>
-            Скачать пример файла
+            {t("upload.downloadTemplate")}
           </Button>
         </div>
       )}
       <Form layout="vertical" onFinish={send}>
-        <Form.Item label="Файл (CSV или XLSX)" required>
+        <Form.Item label={t("upload.file")} required>
           <Upload.Dragger
             accept=".csv,.xlsx,.txt"
             maxCount={1}
@@ -73,7 +75,7 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
             <p className="ant-upload-drag-icon">
               <InboxOutlined />
             </p>
-            <p>Перетащите файл сюда или нажмите, чтобы выбрать</p>
+            <p>{t("upload.drop")}</p>
           </Upload.Dragger>
         </Form.Item>
         {extra.map((e) => (
@@ -87,26 +89,26 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
             />
           </Form.Item>
         ))}
-        <Form.Item label="Режим загрузки">
-          <Radio.Group value={mode} onChange={(e) => setMode(e.target.value)} aria-label="Режим загрузки">
+        <Form.Item label={t("upload.mode")}>
+          <Radio.Group value={mode} onChange={(e) => setMode(e.target.value)} aria-label={t("upload.mode")}>
             <Space orientation="vertical">
-              <Radio value="validate">{IMPORT_MODE.VALIDATE} — проверить файл, ничего не записывая</Radio>
-              <Radio value="all_or_nothing">{IMPORT_MODE.ALL_OR_NOTHING} — при любой ошибке не загружать ничего</Radio>
-              <Radio value="good_rows">{IMPORT_MODE.GOOD_ROWS} — строки с ошибками пропустить</Radio>
+              <Radio value="validate">{t("upload.modeValidate", { mode: labelOf(t, IMPORT_MODE, "VALIDATE") })}</Radio>
+              <Radio value="all_or_nothing">{t("upload.modeAllOrNothing", { mode: labelOf(t, IMPORT_MODE, "ALL_OR_NOTHING") })}</Radio>
+              <Radio value="good_rows">{t("upload.modeGoodRows", { mode: labelOf(t, IMPORT_MODE, "GOOD_ROWS") })}</Radio>
             </Space>
           </Radio.Group>
         </Form.Item>
         <Button type="primary" htmlType="submit" disabled={!file} loading={busy}>
-          Загрузить файл
+          {t("upload.submit")}
         </Button>
       </Form>
       {percent !== null && (busy || !result) && !refusal && (
-        <Progress percent={percent} status={busy ? "active" : "normal"} aria-label="Передача файла" />
+        <Progress percent={percent} status={busy ? "active" : "normal"} aria-label={t("upload.progress")} />
       )}
-      {busy && percent === 100 && <Typography.Text type="secondary">Файл передан, сервер проверяет строки…</Typography.Text>}
+      {busy && percent === 100 && <Typography.Text type="secondary">{t("upload.checking")}</Typography.Text>}
       {refusal && (
         <Space orientation="vertical" style={{ width: "100%" }}>
-          <Alert type="error" showIcon role="alert" title="Файл не принят" description={refusal.message} />
+          <Alert type="error" showIcon role="alert" title={t("upload.refused")} description={refusal.message} />
           {refusal instanceof MutationError && refusal.errors.length > 1 && (
             <RowErrorsTable errors={refusal.errors.map((e) => ({ line: null, field: e.field, message: e.message }))} />
           )}

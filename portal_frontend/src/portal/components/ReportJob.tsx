@@ -3,11 +3,12 @@
 import { DownloadOutlined, FileExcelOutlined } from "@ant-design/icons";
 import { Alert, Button, Progress, Space, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { ReportDelivery, ReportKind } from "../../gql/graphql";
 import { payload } from "../../shared/api";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { REPORT_STATUS } from "../labels";
+import { labelOf, REPORT_STATUS } from "../labels";
 
 export const ReportRequestMutation = graphql(`
   mutation PortalReportRequest($kind: ReportKind!, $month: Date, $search: String, $delivery: ReportDelivery) {
@@ -38,28 +39,29 @@ export function statusPercent(status: string | undefined): number {
 
 /** Polls one job until it is done or failed. */
 export function ReportJobProgress({ id }: { id: string }) {
+  const { t } = useTranslation("portal");
   const job = useGql(ReportJobQuery, { id }, {
     refetchInterval: (q) => (isActive(q.state.data?.reportJob?.status) || !q.state.data ? 1000 : false),
   });
-  if (job.error) return <Alert type="error" showIcon title="Не удалось узнать состояние отчёта" description={job.error.message} />;
+  if (job.error) return <Alert type="error" showIcon title={t("reportJob.statusFailed")} description={job.error.message} />;
   const data = job.data?.reportJob;
   const status = data?.status ?? "QUEUED";
   return (
     <div aria-live="polite" style={{ maxWidth: 480 }}>
-      <Typography.Text>Отчёт: {REPORT_STATUS[status]?.label ?? status}</Typography.Text>
+      <Typography.Text>{t("reportJob.status", { status: labelOf(t, REPORT_STATUS, status) })}</Typography.Text>
       <Progress
         percent={statusPercent(status)}
         status={status === "FAILED" ? "exception" : status === "DONE" ? "success" : "active"}
-        aria-label="Ход формирования отчёта"
+        aria-label={t("reportJob.progress")}
       />
-      {status === "FAILED" && <Alert type="error" showIcon title="Отчёт не сформирован" description={data?.error} />}
+      {status === "FAILED" && <Alert type="error" showIcon title={t("reportJob.failed")} description={data?.error} />}
       {status === "DONE" && data?.delivery === "EMAIL" && (
-        <Alert type="success" showIcon title="Отчёт отправлен на вашу почту" />
+        <Alert type="success" showIcon title={t("reportJob.emailed")} />
       )}
       {status === "DONE" && data?.downloadUrl && (
         <Button type="primary" icon={<DownloadOutlined />} href={data.downloadUrl}>
-          Скачать {data.filename ?? "файл"}
-          {data.rows != null ? ` (строк: ${data.rows})` : ""}
+          {t("reportJob.download", { file: data.filename ?? t("reportJob.file") })}
+          {data.rows != null ? t("reportJob.rows", { rows: data.rows }) : ""}
         </Button>
       )}
     </div>
@@ -75,7 +77,8 @@ interface Props {
 }
 
 /** A button that queues a report and then follows it. */
-export function ReportButton({ kind, month, search, delivery = "DOWNLOAD", label = "Выгрузить в Excel" }: Props) {
+export function ReportButton({ kind, month, search, delivery = "DOWNLOAD", label }: Props) {
+  const { t } = useTranslation("portal");
   const request = useGqlMutation(ReportRequestMutation, ["PortalReportJobs"]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -94,7 +97,7 @@ export function ReportButton({ kind, month, search, delivery = "DOWNLOAD", label
   return (
     <Space orientation="vertical" style={{ width: "100%" }}>
       <Button icon={<FileExcelOutlined />} onClick={start} loading={request.isPending}>
-        {label}
+        {label ?? t("reportJob.exportExcel")}
       </Button>
       {error && <Alert type="error" showIcon role="alert" title={error} />}
       {jobId && <ReportJobProgress id={jobId} />}

@@ -1,6 +1,7 @@
 // The outcome of an uploaded file: its status, counts and every error by line and field.
 import { Alert, Descriptions, Table, Tag } from "antd";
-import { IMPORT_MODE, IMPORT_STATUS, fileField } from "../labels";
+import { useTranslation } from "react-i18next";
+import { IMPORT_MODE, IMPORT_STATUS, fileField, labelOf, type PortalT } from "../labels";
 
 export interface RowError {
   line: number | null;
@@ -19,33 +20,34 @@ export interface BatchAnswer {
   errors: RowError[];
 }
 
-function summary(b: BatchAnswer): { type: "success" | "warning" | "error" | "info"; text: string } {
+function summary(t: PortalT, b: BatchAnswer): { type: "success" | "warning" | "error" | "info"; text: string } {
   const bad = new Set(b.errors.map((e) => e.line)).size;
   if (b.status === "VALIDATED") {
     return b.errors.length
-      ? { type: "warning", text: `Файл проверен: ошибок в строках — ${bad}. Ничего не загружено.` }
-      : { type: "success", text: "Файл проверен: ошибок нет. Ничего не загружено, выберите режим загрузки." };
+      ? { type: "warning", text: t("uploadResult.validatedWithErrors", { bad }) }
+      : { type: "success", text: t("uploadResult.validatedClean") };
   }
-  if (b.status === "REJECTED") return { type: "error", text: "Файл отклонён: ничего не загружено." };
-  if (b.errors.length) return { type: "warning", text: `Загружено записей: ${b.rowsLoaded}. Строки с ошибками пропущены.` };
-  return { type: "success", text: `Файл загружен полностью: записей ${b.rowsLoaded}.` };
+  if (b.status === "REJECTED") return { type: "error", text: t("uploadResult.rejected") };
+  if (b.errors.length) return { type: "warning", text: t("uploadResult.loadedPartly", { loaded: b.rowsLoaded }) };
+  return { type: "success", text: t("uploadResult.loadedFully", { loaded: b.rowsLoaded }) };
 }
 
 export function UploadResult({ batch }: { batch: BatchAnswer }) {
+  const { t } = useTranslation("portal");
   const status = batch.status.toUpperCase();
   const b = { ...batch, status, mode: batch.mode?.toUpperCase() };
-  const s = summary(b);
+  const s = summary(t, b);
   return (
-    <section aria-label="Результат загрузки">
+    <section aria-label={t("uploadResult.region")}>
       <Alert type={s.type} showIcon title={s.text} role="status" style={{ marginBottom: 12 }} />
       <Descriptions size="small" bordered column={{ xs: 1, md: 4 }} style={{ marginBottom: 12 }}>
-        <Descriptions.Item label="Статус">
-          <Tag color={IMPORT_STATUS[status]?.color}>{IMPORT_STATUS[status]?.label ?? status}</Tag>
+        <Descriptions.Item label={t("uploadResult.status")}>
+          <Tag color={IMPORT_STATUS[status]?.color}>{labelOf(t, IMPORT_STATUS, status)}</Tag>
         </Descriptions.Item>
-        {b.mode && <Descriptions.Item label="Режим">{IMPORT_MODE[b.mode] ?? b.mode}</Descriptions.Item>}
-        <Descriptions.Item label="Строк в файле">{b.rowsTotal}</Descriptions.Item>
-        <Descriptions.Item label="Загружено записей">{b.rowsLoaded}</Descriptions.Item>
-        <Descriptions.Item label="Ошибок">{b.errors.length}</Descriptions.Item>
+        {b.mode && <Descriptions.Item label={t("uploadResult.mode")}>{labelOf(t, IMPORT_MODE, b.mode)}</Descriptions.Item>}
+        <Descriptions.Item label={t("uploadResult.rowsTotal")}>{b.rowsTotal}</Descriptions.Item>
+        <Descriptions.Item label={t("uploadResult.rowsLoaded")}>{b.rowsLoaded}</Descriptions.Item>
+        <Descriptions.Item label={t("uploadResult.errors")}>{b.errors.length}</Descriptions.Item>
       </Descriptions>
       {b.errors.length > 0 && <RowErrorsTable errors={b.errors} />}
     </section>
@@ -53,17 +55,18 @@ export function UploadResult({ batch }: { batch: BatchAnswer }) {
 }
 
 export function RowErrorsTable({ errors }: { errors: RowError[] }) {
+  const { t } = useTranslation("portal");
   return (
     <Table
-      aria-label="Ошибки по строкам"
+      aria-label={t("uploadResult.errorsTable")}
       rowKey={(_e, i) => String(i)}
       size="small"
       dataSource={errors}
       pagination={errors.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
       columns={[
-        { title: "Строка", dataIndex: "line", width: 90, render: (v: number | null) => v ?? "файл" },
-        { title: "Поле", dataIndex: "field", width: 200, render: (v: string | null) => fileField(v) },
-        { title: "Ошибка", dataIndex: "message" },
+        { title: t("uploadResult.line"), dataIndex: "line", width: 90, render: (v: number | null) => v ?? t("uploadResult.wholeFile") },
+        { title: t("uploadResult.field"), dataIndex: "field", width: 200, render: (v: string | null) => fileField(t, v) },
+        { title: t("uploadResult.error"), dataIndex: "message" },
       ]}
     />
   );

@@ -3,6 +3,7 @@ import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Button, Card, DatePicker, Descriptions, Empty, Form, Space, Table, Tabs, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { PortalAccountCardQuery } from "../../gql/graphql";
@@ -10,7 +11,7 @@ import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney, formatMonth } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { PERIOD_STATUS, READING_SOURCE, RECEIPT_SOURCE, VOLUME_METHOD } from "../labels";
+import { labelOf, PERIOD_STATUS, READING_SOURCE, RECEIPT_SOURCE, VOLUME_METHOD } from "../labels";
 
 const AccountCardQuery = graphql(`
   query PortalAccountCard($id: ID!) {
@@ -57,29 +58,30 @@ const AccountDocumentsQuery = graphql(`
 type Card = NonNullable<PortalAccountCardQuery["account"]>;
 
 export default function AccountCardPage() {
+  const { t } = useTranslation("portal");
   const { id = "" } = useParams();
   const q = useGql(AccountCardQuery, { id });
   const card = q.data?.account;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/accounts">
-        <ArrowLeftOutlined /> К списку счетов
+        <ArrowLeftOutlined /> {t("accountCard.back")}
       </Link>
-      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch} empty={!!q.data && !card} emptyText="Лицевой счёт не найден">
+      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch} empty={!!q.data && !card} emptyText={t("accountCard.notFound")}>
         {card && (
           <>
             <Typography.Title level={2} style={{ margin: 0 }}>
-              Лицевой счёт {card.account.number}
+              {t("accountCard.title", { number: card.account.number })}
             </Typography.Title>
             <Tabs
               items={[
-                { key: "main", label: "Сведения", children: <General card={card} /> },
-                { key: "charges", label: "Начисления", children: <Charges card={card} /> },
-                { key: "payments", label: "Платежи", children: <Receipts accountNumber={card.account.number} /> },
-                { key: "meters", label: "Приборы учёта", children: <Meters card={card} /> },
+                { key: "main", label: t("accountCard.tabs.info"), children: <General card={card} /> },
+                { key: "charges", label: t("accountCard.tabs.charges"), children: <Charges card={card} /> },
+                { key: "payments", label: t("accountCard.tabs.payments"), children: <Receipts accountNumber={card.account.number} /> },
+                { key: "meters", label: t("accountCard.tabs.meters"), children: <Meters card={card} /> },
                 {
                   key: "documents",
-                  label: "Документы",
+                  label: t("accountCard.tabs.documents"),
                   children: <Documents accountNumber={card.account.number} latest={card.chargePeriods?.[0]?.month} />,
                 },
               ]}
@@ -92,24 +94,25 @@ export default function AccountCardPage() {
 }
 
 function General({ card }: { card: Card }) {
+  const { t } = useTranslation("portal");
   const a = card.account;
   const debt = a.debt ? Number(a.debt) : 0;
   return (
     <Card>
       <Descriptions column={{ xs: 1, md: 2 }} bordered size="small">
-        <Descriptions.Item label="Плательщик">{a.payerName}</Descriptions.Item>
-        <Descriptions.Item label="Адрес">{a.address}</Descriptions.Item>
-        <Descriptions.Item label="Площадь">{a.chargeArea.replace(".", ",")} м²</Descriptions.Item>
-        <Descriptions.Item label="Доля собственности">{a.ownershipShare.replace(".", ",")}</Descriptions.Item>
-        <Descriptions.Item label="Проживает">{a.persons ?? "нет сведений"}</Descriptions.Item>
-        <Descriptions.Item label="Открыт">{formatDate(a.openedOn)}</Descriptions.Item>
-        {a.closedOn && <Descriptions.Item label="Закрыт">{formatDate(a.closedOn)}</Descriptions.Item>}
-        <Descriptions.Item label={debt < 0 ? "Аванс (переплата)" : "Задолженность"}>
+        <Descriptions.Item label={t("accountCard.general.payer")}>{a.payerName}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.address")}>{a.address}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.area")}>{t("accountCard.general.areaValue", { area: a.chargeArea.replace(".", ",") })}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.share")}>{a.ownershipShare.replace(".", ",")}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.persons")}>{a.persons ?? t("accountCard.general.noData")}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.opened")}>{formatDate(a.openedOn)}</Descriptions.Item>
+        {a.closedOn && <Descriptions.Item label={t("accountCard.general.closed")}>{formatDate(a.closedOn)}</Descriptions.Item>}
+        <Descriptions.Item label={debt < 0 ? t("accountCard.general.advance") : t("accountCard.general.debt")}>
           <Typography.Text strong type={debt > 0 ? "danger" : undefined}>
-            {a.debt == null ? "нет проведённых периодов" : formatMoney(debt < 0 ? a.debt.replace("-", "") : a.debt)}
+            {a.debt == null ? t("accountCard.general.noPostedPeriods") : formatMoney(debt < 0 ? a.debt.replace("-", "") : a.debt)}
           </Typography.Text>
         </Descriptions.Item>
-        <Descriptions.Item label="Услуги" span={2}>
+        <Descriptions.Item label={t("accountCard.general.services")} span={2}>
           <Space wrap>
             {a.services.map((s) => (
               <Tag key={s.serviceId}>{s.name}</Tag>
@@ -122,13 +125,14 @@ function General({ card }: { card: Card }) {
 }
 
 function Charges({ card }: { card: Card }) {
-  if (card.chargePeriods == null) return <Empty description="Нет права просмотра начислений" />;
+  const { t } = useTranslation("portal");
+  if (card.chargePeriods == null) return <Empty description={t("accountCard.charges.noRight")} />;
   return (
     <Table
       rowKey="month"
       dataSource={card.chargePeriods}
       pagination={false}
-      locale={{ emptyText: "Начислений пока нет" }}
+      locale={{ emptyText: t("accountCard.charges.empty") }}
       expandable={{
         expandedRowRender: (p) => (
           <Table
@@ -137,25 +141,26 @@ function Charges({ card }: { card: Card }) {
             pagination={false}
             dataSource={p.charges}
             columns={[
-              { title: "Услуга", dataIndex: "serviceName" },
-              { title: "Объём", render: (_v, c) => `${c.quantity.replace(".", ",")} ${c.unit}` },
-              { title: "Способ", dataIndex: "method", render: (m: string) => VOLUME_METHOD[m] ?? m },
-              { title: "Тариф", dataIndex: "rate", align: "right", render: formatMoney },
-              { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
+              { title: t("accountCard.charges.service"), dataIndex: "serviceName" },
+              { title: t("accountCard.charges.volume"), render: (_v, c) => `${c.quantity.replace(".", ",")} ${c.unit}` },
+              { title: t("accountCard.charges.method"), dataIndex: "method", render: (m: string) => labelOf(t, VOLUME_METHOD, m) },
+              { title: t("accountCard.charges.rate"), dataIndex: "rate", align: "right", render: formatMoney },
+              { title: t("accountCard.charges.amount"), dataIndex: "amount", align: "right", render: formatMoney },
             ]}
           />
         ),
       }}
       columns={[
-        { title: "Месяц", dataIndex: "month", render: formatMonth },
-        { title: "Статус", dataIndex: "status", render: (s: string) => PERIOD_STATUS[s] ?? s },
-        { title: "Начислено", dataIndex: "total", align: "right", render: formatMoney },
+        { title: t("accountCard.charges.month"), dataIndex: "month", render: formatMonth },
+        { title: t("accountCard.charges.status"), dataIndex: "status", render: (s: string) => labelOf(t, PERIOD_STATUS, s) },
+        { title: t("accountCard.charges.charged"), dataIndex: "total", align: "right", render: formatMoney },
       ]}
     />
   );
 }
 
 function Receipts({ accountNumber }: { accountNumber: string }) {
+  const { t } = useTranslation("portal");
   const pages = useCursorPages(10);
   const q = useGql(AccountReceiptsQuery, { accountNumber, first: pages.first, after: pages.after }, {
     placeholderData: (prev) => prev,
@@ -163,19 +168,19 @@ function Receipts({ accountNumber }: { accountNumber: string }) {
   const data = q.data?.principalReceipts;
   return (
     <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
-      <Typography.Paragraph>Всего поступило: {formatMoney(data?.totalAmount)}</Typography.Paragraph>
+      <Typography.Paragraph>{t("accountCard.receipts.total", { sum: formatMoney(data?.totalAmount) })}</Typography.Paragraph>
       <Table
         rowKey="id"
         loading={q.isFetching}
         dataSource={data?.nodes ?? []}
         pagination={false}
-        locale={{ emptyText: "Платежей нет" }}
+        locale={{ emptyText: t("accountCard.receipts.empty") }}
         columns={[
-          { title: "Дата", dataIndex: "paidOn", render: formatDate },
-          { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
-          { title: "Услуга", dataIndex: "serviceCode", render: (v: string | null) => v ?? "аванс" },
-          { title: "Источник", dataIndex: "source", render: (v: string) => RECEIPT_SOURCE[v] ?? v },
-          { title: "Документ", dataIndex: "documentNumber", render: (v: string | null) => v ?? "—" },
+          { title: t("accountCard.receipts.date"), dataIndex: "paidOn", render: formatDate },
+          { title: t("accountCard.receipts.amount"), dataIndex: "amount", align: "right", render: formatMoney },
+          { title: t("accountCard.receipts.service"), dataIndex: "serviceCode", render: (v: string | null) => v ?? t("accountCard.receipts.advance") },
+          { title: t("accountCard.receipts.source"), dataIndex: "source", render: (v: string) => labelOf(t, RECEIPT_SOURCE, v) },
+          { title: t("accountCard.receipts.document"), dataIndex: "documentNumber", render: (v: string | null) => v ?? "—" },
         ]}
       />
       <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
@@ -184,33 +189,38 @@ function Receipts({ accountNumber }: { accountNumber: string }) {
 }
 
 function Meters({ card }: { card: Card }) {
-  if (!card.meters.length) return <Empty description="Приборов учёта нет" />;
+  const { t } = useTranslation("portal");
+  if (!card.meters.length) return <Empty description={t("accountCard.meters.empty")} />;
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       {card.meters.map((m) => (
         <Card
           key={m.id}
           size="small"
-          title={`${m.serviceName}, № ${m.serial}`}
-          extra={m.archivedAt ? <Tag>в архиве с {formatDate(m.archivedAt)}</Tag> : <Tag color="green">работает</Tag>}
+          title={t("accountCard.meters.title", { service: m.serviceName, serial: m.serial })}
+          extra={m.archivedAt ? <Tag>{t("accountCard.meters.archived", { date: formatDate(m.archivedAt) })}</Tag> : <Tag color="green">{t("accountCard.meters.working")}</Tag>}
         >
           <Typography.Paragraph type="secondary">
-            Зон: {m.zones} · разрядность {m.digitCapacity} · установлен {formatDate(m.installedOn)} · поверка до{" "}
-            {formatDate(m.verifiedUntil)}
+            {t("accountCard.meters.info", {
+              zones: m.zones,
+              digits: m.digitCapacity,
+              installed: formatDate(m.installedOn),
+              verified: formatDate(m.verifiedUntil),
+            })}
           </Typography.Paragraph>
           <Table
             rowKey="id"
             size="small"
             pagination={false}
             dataSource={m.readings}
-            locale={{ emptyText: "Показаний нет" }}
+            locale={{ emptyText: t("accountCard.meters.readingsEmpty") }}
             columns={[
-              { title: "Месяц", dataIndex: "period", render: formatMonth },
-              { title: "Зона", dataIndex: "zone" },
-              { title: `Показание, ${m.unit}`, dataIndex: "value", align: "right", render: (v: string) => v.replace(".", ",") },
-              { title: "Дата", dataIndex: "readingDate", render: formatDate },
-              { title: "Источник", dataIndex: "source", render: (v: string) => READING_SOURCE[v] ?? v },
-              { title: "", dataIndex: "flagged", render: (f: boolean) => (f ? <Tag color="orange">высокий расход</Tag> : null) },
+              { title: t("accountCard.meters.month"), dataIndex: "period", render: formatMonth },
+              { title: t("accountCard.meters.zone"), dataIndex: "zone" },
+              { title: t("accountCard.meters.value", { unit: m.unit }), dataIndex: "value", align: "right", render: (v: string) => v.replace(".", ",") },
+              { title: t("accountCard.meters.date"), dataIndex: "readingDate", render: formatDate },
+              { title: t("accountCard.meters.source"), dataIndex: "source", render: (v: string) => labelOf(t, READING_SOURCE, v) },
+              { title: "", dataIndex: "flagged", render: (f: boolean) => (f ? <Tag color="orange">{t("accountCard.meters.flagged")}</Tag> : null) },
             ]}
           />
         </Card>
@@ -220,13 +230,14 @@ function Meters({ card }: { card: Card }) {
 }
 
 function Documents({ accountNumber, latest }: { accountNumber: string; latest?: string }) {
+  const { t } = useTranslation("portal");
   const [month, setMonth] = useState(latest ?? dayjs().subtract(1, "month").startOf("month").format("YYYY-MM-DD"));
   const q = useGql(AccountDocumentsQuery, { month, accountNumber });
   const nodes = q.data?.principalEpdBlocks.nodes ?? [];
   return (
     <Space orientation="vertical" style={{ width: "100%" }}>
       <Form layout="inline">
-        <Form.Item label="Месяц ЕПД">
+        <Form.Item label={t("accountCard.documents.month")}>
           <DatePicker
             picker="month"
             allowClear={false}
@@ -241,21 +252,21 @@ function Documents({ accountNumber, latest }: { accountNumber: string; latest?: 
           rowKey="id"
           pagination={false}
           dataSource={nodes}
-          locale={{ emptyText: "ЕПД за этот месяц нет" }}
+          locale={{ emptyText: t("accountCard.documents.empty") }}
           scroll={{ x: 900 }}
           columns={[
-            { title: "ИПД", dataIndex: "ipd" },
-            { title: "Версия", dataIndex: "version", render: (v: number, r) => <Space>{v}{r.isCurrent ? <Tag color="green">текущая</Tag> : <Tag>заменена</Tag>}</Space> },
-            { title: "Оплатить до", dataIndex: "dueDate", render: formatDate },
-            { title: "Входящее сальдо", render: (_v, r) => formatMoney(r.block.opening) },
-            { title: "Начислено", render: (_v, r) => formatMoney(r.block.charged) },
-            { title: "Оплачено", render: (_v, r) => formatMoney(r.block.paid) },
-            { title: "К оплате", dataIndex: "amountDue", align: "right", render: formatMoney },
+            { title: t("accountCard.documents.ipd"), dataIndex: "ipd" },
+            { title: t("accountCard.documents.version"), dataIndex: "version", render: (v: number, r) => <Space>{v}{r.isCurrent ? <Tag color="green">{t("accountCard.documents.current")}</Tag> : <Tag>{t("accountCard.documents.replaced")}</Tag>}</Space> },
+            { title: t("accountCard.documents.dueDate"), dataIndex: "dueDate", render: formatDate },
+            { title: t("accountCard.documents.opening"), render: (_v, r) => formatMoney(r.block.opening) },
+            { title: t("accountCard.documents.charged"), render: (_v, r) => formatMoney(r.block.charged) },
+            { title: t("accountCard.documents.paid"), render: (_v, r) => formatMoney(r.block.paid) },
+            { title: t("accountCard.documents.amountDue"), dataIndex: "amountDue", align: "right", render: formatMoney },
           ]}
         />
       </QueryState>
       <Button type="link" href={`/payments?account=${accountNumber}`} style={{ padding: 0 }}>
-        Все платежи по счёту
+        {t("accountCard.documents.allPayments")}
       </Button>
     </Space>
   );

@@ -1,5 +1,6 @@
 // «Лицевые счета»: search, filters, server-side pages and the Excel export.
 import { Button, Card, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
@@ -19,6 +20,7 @@ const AccountsQuery = graphql(`
 `);
 
 export default function AccountsPage() {
+  const { t } = useTranslation("portal");
   const [params, setParams] = useSearchParams();
   const search = params.get("q") ?? "";
   const houseId = params.get("house") ?? undefined;
@@ -47,41 +49,41 @@ export default function AccountsPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Лицевые счета
+        {t("accounts.title")}
       </Typography.Title>
       <Card>
         <Form layout="inline" onFinish={(v: { q?: string }) => update({ q: v.q?.trim() || null })} initialValues={{ q: search }}>
-          <Form.Item label="Поиск" name="q" style={{ minWidth: 280 }}>
+          <Form.Item label={t("accounts.search")} name="q" style={{ minWidth: 280 }}>
             <Input.Search
               allowClear
-              placeholder="Номер счёта, ФИО, улица, дом, квартира"
-              enterButton="Найти"
+              placeholder={t("accounts.searchPlaceholder")}
+              enterButton={t("accounts.find")}
               onSearch={(v) => update({ q: v.trim() || null })}
             />
           </Form.Item>
-          <Form.Item label="Задолженность">
+          <Form.Item label={t("accounts.debt")}>
             <Select
-              aria-label="Задолженность"
+              aria-label={t("accounts.debt")}
               value={debt}
               style={{ width: 160 }}
               onChange={(v) => update({ debt: v === "all" ? null : v })}
               options={[
-                { value: "all", label: "Все счета" },
-                { value: "yes", label: "С долгом" },
-                { value: "no", label: "Без долга" },
+                { value: "all", label: t("accounts.debtAll") },
+                { value: "yes", label: t("accounts.debtYes") },
+                { value: "no", label: t("accounts.debtNo") },
               ]}
             />
           </Form.Item>
           {houseId && (
-            <Form.Item label="Дом">
-              <Tag closable closeIcon={<span aria-label="Снять фильтр по дому">×</span>} onClose={() => update({ house: null, houseName: null })}>
+            <Form.Item label={t("accounts.house")}>
+              <Tag closable closeIcon={<span aria-label={t("accounts.clearHouse")}>×</span>} onClose={() => update({ house: null, houseName: null })}>
                 {houseName}
               </Tag>
             </Form.Item>
           )}
         </Form>
         <div style={{ marginTop: 12 }}>
-          <ReportButton kind="ACCOUNTS" search={search} label="Выгрузить в Excel" />
+          <ReportButton kind="ACCOUNTS" search={search} label={t("accounts.export")} />
         </div>
       </Card>
       <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
@@ -93,13 +95,13 @@ export default function AccountsPage() {
           scroll={{ x: 900 }}
           columns={[
             {
-              title: "Лицевой счёт",
+              title: t("accounts.account"),
               dataIndex: "number",
               render: (v: string, r) => <Link to={`/accounts/${r.id}`}>{v}</Link>,
             },
-            { title: "Плательщик", dataIndex: "payerName" },
+            { title: t("accounts.payer"), dataIndex: "payerName" },
             {
-              title: "Адрес",
+              title: t("accounts.address"),
               dataIndex: "address",
               render: (v: string, r) => (
                 <Space orientation="vertical" size={0}>
@@ -111,22 +113,22 @@ export default function AccountsPage() {
                       style={{ padding: 0 }}
                       onClick={() => update({ house: r.houseId, houseName: r.houseAddress })}
                     >
-                      Только этот дом
+                      {t("accounts.onlyThisHouse")}
                     </Button>
                   )}
                 </Space>
               ),
             },
-            { title: "Площадь, м²", dataIndex: "chargeArea", align: "right", render: (v: string) => v.replace(".", ",") },
-            { title: "Проживает", dataIndex: "persons", align: "right", render: (v: number | null) => v ?? "—" },
+            { title: t("accounts.area"), dataIndex: "chargeArea", align: "right", render: (v: string) => v.replace(".", ",") },
+            { title: t("accounts.persons"), dataIndex: "persons", align: "right", render: (v: number | null) => v ?? "—" },
             {
-              title: "Сальдо",
+              title: t("accounts.balance"),
               dataIndex: "debt",
               align: "right",
               render: (v: string | null, r) => (
                 <Space>
                   <span>{formatMoney(v)}</span>
-                  {r.closedOn && <Tag>закрыт</Tag>}
+                  {r.closedOn && <Tag>{t("accounts.closed")}</Tag>}
                 </Space>
               ),
             },

@@ -2,6 +2,7 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { Alert, Button, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { Permission } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -37,6 +38,7 @@ const RevokeMutation = graphql(`
 `);
 
 export default function ApiKeysPage() {
+  const { t } = useTranslation("portal");
   const q = useGql(KeysQuery);
   const revoke = useGqlMutation(RevokeMutation, ["PortalApiKeys"]);
   const { label } = usePermissionLabels();
@@ -54,10 +56,10 @@ export default function ApiKeysPage() {
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Space wrap style={{ width: "100%", justifyContent: "space-between" }}>
         <Typography.Title level={2} style={{ margin: 0 }}>
-          Ключи API
+          {t("apiKeys.title")}
         </Typography.Title>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-          Создать ключ
+          {t("apiKeys.create")}
         </Button>
       </Space>
       {error && <Alert type="error" showIcon role="alert" title={error} />}
@@ -67,21 +69,21 @@ export default function ApiKeysPage() {
           dataSource={q.data?.apiKeys ?? []}
           pagination={false}
           scroll={{ x: 900 }}
-          locale={{ emptyText: "Ключей нет" }}
+          locale={{ emptyText: t("apiKeys.empty") }}
           columns={[
-            { title: "Название", dataIndex: "name" },
-            { title: "Префикс", dataIndex: "prefix", render: (p: string) => <Typography.Text code>{p}…</Typography.Text> },
-            { title: "Права", dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
-            { title: "Создан", dataIndex: "createdAt", render: formatDateTime },
-            { title: "Последнее использование", dataIndex: "lastUsedAt", render: (v: string | null) => (v ? formatDateTime(v) : "не использовался") },
-            { title: "Состояние", render: (_v, k) => (k.isActive ? <Tag color="green">действует</Tag> : <Tag color="red">отозван {formatDateTime(k.revokedAt)}</Tag>) },
+            { title: t("apiKeys.name"), dataIndex: "name" },
+            { title: t("apiKeys.prefix"), dataIndex: "prefix", render: (p: string) => <Typography.Text code>{p}…</Typography.Text> },
+            { title: t("apiKeys.permissions"), dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
+            { title: t("apiKeys.created"), dataIndex: "createdAt", render: formatDateTime },
+            { title: t("apiKeys.lastUsed"), dataIndex: "lastUsedAt", render: (v: string | null) => (v ? formatDateTime(v) : t("apiKeys.neverUsed")) },
+            { title: t("apiKeys.state"), render: (_v, k) => (k.isActive ? <Tag color="green">{t("apiKeys.active")}</Tag> : <Tag color="red">{t("apiKeys.revoked", { date: formatDateTime(k.revokedAt) })}</Tag>) },
             {
               title: "",
               render: (_v, k) =>
                 k.isActive ? (
-                  <Popconfirm title={`Отозвать ключ «${k.name}»?`} description="Программы, которые им пользуются, потеряют доступ." okText="Отозвать" okButtonProps={{ danger: true }} cancelText="Отмена" onConfirm={() => doRevoke(k.id)}>
-                    <Button size="small" danger aria-label={`Отозвать ключ ${k.name}`}>
-                      Отозвать
+                  <Popconfirm title={t("apiKeys.revokeConfirm", { name: k.name })} description={t("apiKeys.revokeDescription")} okText={t("apiKeys.revoke")} okButtonProps={{ danger: true }} cancelText={t("apiKeys.cancel")} onConfirm={() => doRevoke(k.id)}>
+                    <Button size="small" danger aria-label={t("apiKeys.revokeAria", { name: k.name })}>
+                      {t("apiKeys.revoke")}
                     </Button>
                   </Popconfirm>
                 ) : null,
@@ -95,6 +97,7 @@ export default function ApiKeysPage() {
 }
 
 function CreateKey({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm<{ name: string; permissions: Permission[] }>();
   const create = useGqlMutation(CreateMutation, ["PortalApiKeys"]);
   const [error, setError] = useState<string | null>(null);
@@ -110,22 +113,22 @@ function CreateKey({ onClose }: { onClose: () => void }) {
   };
   if (secret !== null) {
     return (
-      <Modal open title="Ключ создан" closable={false} maskClosable={false} keyboard={false}
-        footer={<Button type="primary" onClick={onClose}>Я сохранил ключ</Button>}>
-        <Alert type="warning" showIcon title="Ключ показывается только один раз" description="Скопируйте его и сохраните в надёжном месте: потом его нельзя будет посмотреть снова, только создать новый." style={{ marginBottom: 16 }} />
-        <Typography.Paragraph copyable={{ text: secret, tooltips: ["Копировать", "Скопировано"] }} code style={{ wordBreak: "break-all" }} aria-label="Ключ API">
+      <Modal open title={t("apiKeys.createdTitle")} closable={false} maskClosable={false} keyboard={false}
+        footer={<Button type="primary" onClick={onClose}>{t("apiKeys.saved")}</Button>}>
+        <Alert type="warning" showIcon title={t("apiKeys.shownOnce")} description={t("apiKeys.shownOnceDescription")} style={{ marginBottom: 16 }} />
+        <Typography.Paragraph copyable={{ text: secret, tooltips: [t("apiKeys.copy"), t("apiKeys.copied")] }} code style={{ wordBreak: "break-all" }} aria-label={t("apiKeys.secretAria")}>
           {secret}
         </Typography.Paragraph>
       </Modal>
     );
   }
   return (
-    <Modal open width={720} title="Новый ключ API" onCancel={onClose} onOk={() => form.submit()} okText="Создать" cancelText="Отмена" confirmLoading={create.isPending}>
+    <Modal open width={720} title={t("apiKeys.newTitle")} onCancel={onClose} onOk={() => form.submit()} okText={t("apiKeys.createOk")} cancelText={t("apiKeys.cancel")} confirmLoading={create.isPending}>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ permissions: ["READINGS_MANAGE"] }}>
-        <Form.Item label="Название" name="name" rules={[{ required: true, message: "Назовите ключ, например по программе, которая им пользуется" }]}>
+        <Form.Item label={t("apiKeys.name")} name="name" rules={[{ required: true, message: t("apiKeys.nameRequired") }]}>
           <Input />
         </Form.Item>
-        <Form.Item label="Права" name="permissions" rules={[{ required: true, type: "array", min: 1, message: "Выберите хотя бы одно право" }]}>
+        <Form.Item label={t("apiKeys.permissions")} name="permissions" rules={[{ required: true, type: "array", min: 1, message: t("apiKeys.permissionsRequired") }]}>
           <PermissionsField />
         </Form.Item>
         {error && <Alert type="error" showIcon role="alert" title={error} />}

@@ -2,6 +2,7 @@
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, List, Popconfirm, Space, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import { payload } from "../../shared/api";
@@ -9,7 +10,7 @@ import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { APPEAL_STATUS } from "../labels";
+import { APPEAL_STATUS, labelOf } from "../labels";
 
 const AppealQuery = graphql(`
   query PortalAppeal($id: ID!) {
@@ -39,6 +40,7 @@ const CloseMutation = graphql(`
 `);
 
 export default function AppealPage() {
+  const { t } = useTranslation("portal");
   const { id = "" } = useParams();
   const q = useGql(AppealQuery, { id });
   const a = q.data?.appeal;
@@ -68,22 +70,22 @@ export default function AppealPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/appeals">
-        <ArrowLeftOutlined /> К списку обращений
+        <ArrowLeftOutlined /> {t("appeal.back")}
       </Link>
-      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch} empty={!!q.data && !a} emptyText="Обращение не найдено">
+      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch} empty={!!q.data && !a} emptyText={t("appeal.notFound")}>
         {a && (
           <>
             <Typography.Title level={2} style={{ margin: 0 }}>
               {a.number}: {a.subject}
             </Typography.Title>
             <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-              <Descriptions.Item label="Автор">{a.authorName}</Descriptions.Item>
-              <Descriptions.Item label="ЕЛС">{a.els ?? "—"}</Descriptions.Item>
-              <Descriptions.Item label="Статус">
-                <Tag color={APPEAL_STATUS[a.status]?.color}>{APPEAL_STATUS[a.status]?.label ?? a.status}</Tag>
+              <Descriptions.Item label={t("appeal.author")}>{a.authorName}</Descriptions.Item>
+              <Descriptions.Item label={t("appeal.els")}>{a.els ?? "—"}</Descriptions.Item>
+              <Descriptions.Item label={t("appeal.status")}>
+                <Tag color={APPEAL_STATUS[a.status]?.color}>{labelOf(t, APPEAL_STATUS, a.status)}</Tag>
               </Descriptions.Item>
             </Descriptions>
-            <Card title="Переписка">
+            <Card title={t("appeal.thread")}>
               <List
                 dataSource={a.messages}
                 renderItem={(m) => (
@@ -99,20 +101,20 @@ export default function AppealPage() {
             </Card>
             {error && <Alert type="error" showIcon role="alert" title={error} />}
             {a.status !== "CLOSED" && (
-              <Card title="Ответ">
+              <Card title={t("appeal.reply")}>
                 <Form form={form} layout="vertical" onFinish={send}>
-                  <Form.Item label="Текст ответа" name="text" rules={[{ required: true, message: "Напишите ответ" }]}>
+                  <Form.Item label={t("appeal.replyText")} name="text" rules={[{ required: true, message: t("appeal.replyRequired") }]}>
                     <Input.TextArea rows={4} />
                   </Form.Item>
                   <Form.Item name="close" valuePropName="checked">
-                    <Checkbox>Закрыть обращение с этим ответом</Checkbox>
+                    <Checkbox>{t("appeal.closeWithReply")}</Checkbox>
                   </Form.Item>
                   <Space wrap>
                     <Button type="primary" htmlType="submit" loading={reply.isPending}>
-                      Отправить ответ
+                      {t("appeal.send")}
                     </Button>
-                    <Popconfirm title="Закрыть обращение без ответа?" okText="Закрыть" cancelText="Отмена" onConfirm={doClose}>
-                      <Button loading={close.isPending}>Закрыть обращение</Button>
+                    <Popconfirm title={t("appeal.closeConfirm")} okText={t("appeal.closeOk")} cancelText={t("appeal.cancel")} onConfirm={doClose}>
+                      <Button loading={close.isPending}>{t("appeal.close")}</Button>
                     </Popconfirm>
                   </Space>
                 </Form>

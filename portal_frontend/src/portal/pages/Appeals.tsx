@@ -2,6 +2,7 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { AppealStatus } from "../../gql/graphql";
@@ -12,7 +13,7 @@ import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { APPEAL_STATUS } from "../labels";
+import { APPEAL_STATUS, labelOf, optionsOf } from "../labels";
 import ChangeRequests from "./ChangeRequests";
 
 const AppealsQuery = graphql(`
@@ -35,15 +36,16 @@ const AppealCreateMutation = graphql(`
 `);
 
 export default function AppealsPage() {
+  const { t } = useTranslation("portal");
   const perms = new Set<string>(useMe().data?.me.permissions ?? []);
   const items = [
-    ...(perms.has("APPEALS_MANAGE") ? [{ key: "appeals", label: "Обращения", children: <AppealList /> }] : []),
-    ...(perms.has("ACCOUNTS_VIEW") ? [{ key: "changes", label: "Заявки на изменение счёта", children: <ChangeRequests canResolve={perms.has("ACCOUNTS_MANAGE")} /> }] : []),
+    ...(perms.has("APPEALS_MANAGE") ? [{ key: "appeals", label: t("appeals.tabs.appeals"), children: <AppealList /> }] : []),
+    ...(perms.has("ACCOUNTS_VIEW") ? [{ key: "changes", label: t("appeals.tabs.changes"), children: <ChangeRequests canResolve={perms.has("ACCOUNTS_MANAGE")} /> }] : []),
   ];
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Обращения
+        {t("appeals.title")}
       </Typography.Title>
       <Tabs items={items} />
     </Space>
@@ -51,6 +53,7 @@ export default function AppealsPage() {
 }
 
 function AppealList() {
+  const { t } = useTranslation("portal");
   const [status, setStatus] = useState<AppealStatus | undefined>();
   const [search, setSearch] = useState("");
   const [creating, setCreating] = useState(false);
@@ -64,18 +67,18 @@ function AppealList() {
       <Card>
         <Space wrap style={{ width: "100%", justifyContent: "space-between" }}>
           <Form layout="inline">
-            <Form.Item label="Статус">
-              <Select allowClear placeholder="Все" style={{ width: 180 }} value={status}
+            <Form.Item label={t("appeals.status")}>
+              <Select allowClear placeholder={t("appeals.all")} style={{ width: 180 }} value={status}
                 onChange={(v) => { setStatus(v); pages.reset(); }}
-                options={Object.entries(APPEAL_STATUS).map(([value, s]) => ({ value, label: s.label }))} />
+                options={optionsOf(t, APPEAL_STATUS)} />
             </Form.Item>
-            <Form.Item label="Поиск">
-              <Input.Search allowClear placeholder="Номер, тема, автор, ЕЛС" style={{ width: 280 }}
+            <Form.Item label={t("appeals.search")}>
+              <Input.Search allowClear placeholder={t("appeals.searchPlaceholder")} style={{ width: 280 }}
                 onSearch={(v) => { setSearch(v.trim()); pages.reset(); }} />
             </Form.Item>
           </Form>
           <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-            Новое обращение
+            {t("appeals.new")}
           </Button>
         </Space>
       </Card>
@@ -86,14 +89,14 @@ function AppealList() {
           dataSource={data?.nodes ?? []}
           pagination={false}
           scroll={{ x: 800 }}
-          locale={{ emptyText: "Обращений нет" }}
+          locale={{ emptyText: t("appeals.empty") }}
           columns={[
-            { title: "Номер", dataIndex: "number", render: (v: string, a) => <Link to={`/appeals/${a.id}`}>{v}</Link> },
-            { title: "Тема", dataIndex: "subject" },
-            { title: "Автор", dataIndex: "authorName" },
-            { title: "ЕЛС", dataIndex: "els", render: (v: string | null) => v ?? "—" },
-            { title: "Статус", dataIndex: "status", render: (s: string) => <Tag color={APPEAL_STATUS[s]?.color}>{APPEAL_STATUS[s]?.label ?? s}</Tag> },
-            { title: "Обновлено", dataIndex: "updatedAt", render: formatDateTime },
+            { title: t("appeals.number"), dataIndex: "number", render: (v: string, a) => <Link to={`/appeals/${a.id}`}>{v}</Link> },
+            { title: t("appeals.subject"), dataIndex: "subject" },
+            { title: t("appeals.author"), dataIndex: "authorName" },
+            { title: t("appeals.els"), dataIndex: "els", render: (v: string | null) => v ?? "—" },
+            { title: t("appeals.status"), dataIndex: "status", render: (s: string) => <Tag color={APPEAL_STATUS[s]?.color}>{labelOf(t, APPEAL_STATUS, s)}</Tag> },
+            { title: t("appeals.updated"), dataIndex: "updatedAt", render: formatDateTime },
           ]}
         />
         <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
@@ -104,6 +107,7 @@ function AppealList() {
 }
 
 function NewAppeal({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm();
   const navigate = useNavigate();
   const create = useGqlMutation(AppealCreateMutation, ["PortalAppeals"]);
@@ -120,16 +124,16 @@ function NewAppeal({ open, onClose }: { open: boolean; onClose: () => void }) {
     }
   };
   return (
-    <Modal open={open} title="Новое обращение" onCancel={onClose} okText="Зарегистрировать" cancelText="Отмена"
+    <Modal open={open} title={t("appeals.create.title")} onCancel={onClose} okText={t("appeals.create.ok")} cancelText={t("appeals.create.cancel")}
       onOk={() => form.submit()} confirmLoading={create.isPending} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit}>
-        <Form.Item label="ЕЛС (необязательно)" name="els">
+        <Form.Item label={t("appeals.create.els")} name="els">
           <Input />
         </Form.Item>
-        <Form.Item label="Тема" name="subject" rules={[{ required: true, message: "Укажите тему" }]}>
+        <Form.Item label={t("appeals.create.subject")} name="subject" rules={[{ required: true, message: t("appeals.create.subjectRequired") }]}>
           <Input />
         </Form.Item>
-        <Form.Item label="Текст обращения" name="text" rules={[{ required: true, message: "Опишите обращение" }]}>
+        <Form.Item label={t("appeals.create.text")} name="text" rules={[{ required: true, message: t("appeals.create.textRequired") }]}>
           <Input.TextArea rows={5} />
         </Form.Item>
         {error && <Alert type="error" showIcon role="alert" title={error} />}

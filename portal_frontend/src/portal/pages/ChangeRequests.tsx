@@ -1,6 +1,7 @@
 // Residents' requests to change an account (persons, payer's name, other): accept or reject with an answer.
 import { Alert, Button, Form, Input, Modal, Radio, Select, Space, Table, Tag } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { ChangeRequestStatus, PortalChangeRequestsQuery } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -8,7 +9,7 @@ import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CHANGE_KIND, CHANGE_STATUS } from "../labels";
+import { CHANGE_KIND, CHANGE_STATUS, labelOf, optionsOf, type PortalT } from "../labels";
 
 const ChangeRequestsQuery = graphql(`
   query PortalChangeRequests($status: ChangeRequestStatus) {
@@ -29,22 +30,23 @@ const ResolveMutation = graphql(`
 
 type Request = PortalChangeRequestsQuery["changeRequests"][number];
 
-function wanted(r: Request) {
-  if (r.kind === "PERSONS") return `Проживает: ${r.persons ?? "—"}`;
-  if (r.kind === "PAYER_NAME") return `Плательщик: ${r.payerName ?? "—"}`;
+function wanted(t: PortalT, r: Request) {
+  if (r.kind === "PERSONS") return t("changeRequests.persons", { value: r.persons ?? "—" });
+  if (r.kind === "PAYER_NAME") return t("changeRequests.payer", { value: r.payerName ?? "—" });
   return r.comment || "—";
 }
 
 export default function ChangeRequests({ canResolve }: { canResolve: boolean }) {
+  const { t } = useTranslation("portal");
   const [status, setStatus] = useState<ChangeRequestStatus | undefined>("NEW");
   const q = useGql(ChangeRequestsQuery, { status: status ?? null });
   const [current, setCurrent] = useState<Request | null>(null);
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Form layout="inline">
-        <Form.Item label="Статус заявки">
-          <Select allowClear placeholder="Все" style={{ width: 180 }} value={status} onChange={setStatus}
-            options={Object.entries(CHANGE_STATUS).map(([value, s]) => ({ value, label: s.label }))} />
+        <Form.Item label={t("changeRequests.statusFilter")}>
+          <Select allowClear placeholder={t("changeRequests.all")} style={{ width: 180 }} value={status} onChange={setStatus}
+            options={optionsOf(t, CHANGE_STATUS)} />
         </Form.Item>
       </Form>
       <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
@@ -53,20 +55,20 @@ export default function ChangeRequests({ canResolve }: { canResolve: boolean }) 
           dataSource={q.data?.changeRequests ?? []}
           pagination={{ pageSize: 20 }}
           scroll={{ x: 900 }}
-          locale={{ emptyText: "Заявок нет" }}
+          locale={{ emptyText: t("changeRequests.empty") }}
           columns={[
-            { title: "Поступила", dataIndex: "createdAt", render: formatDateTime },
-            { title: "Лицевой счёт", dataIndex: "accountNumber" },
-            { title: "Что изменить", dataIndex: "kind", render: (k: string) => CHANGE_KIND[k] ?? k },
-            { title: "Просьба", render: (_v, r) => wanted(r) },
-            { title: "Комментарий", dataIndex: "comment" },
-            { title: "Статус", dataIndex: "status", render: (s: string) => <Tag color={CHANGE_STATUS[s]?.color}>{CHANGE_STATUS[s]?.label ?? s}</Tag> },
-            { title: "Ответ", dataIndex: "answer" },
+            { title: t("changeRequests.received"), dataIndex: "createdAt", render: formatDateTime },
+            { title: t("changeRequests.account"), dataIndex: "accountNumber" },
+            { title: t("changeRequests.kind"), dataIndex: "kind", render: (k: string) => labelOf(t, CHANGE_KIND, k) },
+            { title: t("changeRequests.wanted"), render: (_v, r) => wanted(t, r) },
+            { title: t("changeRequests.comment"), dataIndex: "comment" },
+            { title: t("changeRequests.status"), dataIndex: "status", render: (s: string) => <Tag color={CHANGE_STATUS[s]?.color}>{labelOf(t, CHANGE_STATUS, s)}</Tag> },
+            { title: t("changeRequests.answer"), dataIndex: "answer" },
             ...(canResolve
               ? [{
                   title: "",
                   render: (_v: unknown, r: Request) =>
-                    r.status === "NEW" ? <Button size="small" onClick={() => setCurrent(r)}>Рассмотреть</Button> : null,
+                    r.status === "NEW" ? <Button size="small" onClick={() => setCurrent(r)}>{t("changeRequests.review")}</Button> : null,
                 }]
               : []),
           ]}
@@ -78,6 +80,7 @@ export default function ChangeRequests({ canResolve }: { canResolve: boolean }) 
 }
 
 function Resolve({ request, onClose }: { request: Request; onClose: () => void }) {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm();
   const resolve = useGqlMutation(ResolveMutation, ["PortalChangeRequests", "PortalAccounts", "PortalAccountCard"]);
   const [error, setError] = useState<string | null>(null);
@@ -92,19 +95,19 @@ function Resolve({ request, onClose }: { request: Request; onClose: () => void }
     }
   };
   return (
-    <Modal open title={`Заявка по счёту ${request.accountNumber}`} onCancel={onClose} onOk={() => form.submit()}
-      okText="Сохранить решение" cancelText="Отмена" confirmLoading={resolve.isPending}>
+    <Modal open title={t("changeRequests.modalTitle", { number: request.accountNumber })} onCancel={onClose} onOk={() => form.submit()}
+      okText={t("changeRequests.saveDecision")} cancelText={t("changeRequests.cancel")} confirmLoading={resolve.isPending}>
       <p>
-        {CHANGE_KIND[request.kind]}: {wanted(request)}
+        {labelOf(t, CHANGE_KIND, request.kind)}: {wanted(t, request)}
       </p>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ accept: true }}>
-        <Form.Item label="Решение" name="accept">
+        <Form.Item label={t("changeRequests.decision")} name="accept">
           <Radio.Group>
-            <Radio value={true}>Принять{request.kind !== "OTHER" ? " (счёт будет изменён)" : ""}</Radio>
-            <Radio value={false}>Отклонить</Radio>
+            <Radio value={true}>{request.kind !== "OTHER" ? t("changeRequests.acceptWithChange") : t("changeRequests.accept")}</Radio>
+            <Radio value={false}>{t("changeRequests.reject")}</Radio>
           </Radio.Group>
         </Form.Item>
-        <Form.Item label="Ответ жителю" name="answer" rules={[{ required: accept === false, message: "При отказе ответ обязателен" }]}>
+        <Form.Item label={t("changeRequests.answerLabel")} name="answer" rules={[{ required: accept === false, message: t("changeRequests.answerRequired") }]}>
           <Input.TextArea rows={3} />
         </Form.Item>
         {error && <Alert type="error" showIcon role="alert" title={error} />}

@@ -1,6 +1,7 @@
 // «Сводка»: accounts, debt and collection by month, with charts.
 import { Card, Col, Row, Segmented, Space, Statistic, Table, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import {
   Bar,
   BarChart,
@@ -33,6 +34,7 @@ const DashboardQuery = graphql(`
 const rub = (kopecks: number) => formatMoney(fromKopecks(kopecks));
 
 export default function DashboardPage() {
+  const { t } = useTranslation("portal");
   const [months, setMonths] = useState(12);
   const q = useGql(DashboardQuery, { months });
   const d = q.data?.principalDashboard;
@@ -46,16 +48,16 @@ export default function DashboardPage() {
     <Space orientation="vertical" size="large" style={{ width: "100%" }}>
       <Space wrap style={{ justifyContent: "space-between", width: "100%" }}>
         <Typography.Title level={2} style={{ margin: 0 }}>
-          Сводка
+          {t("dashboard.title")}
         </Typography.Title>
         <Segmented
-          aria-label="Период"
+          aria-label={t("dashboard.period")}
           value={months}
           onChange={(v) => setMonths(Number(v))}
           options={[
-            { value: 6, label: "6 месяцев" },
-            { value: 12, label: "12 месяцев" },
-            { value: 24, label: "24 месяца" },
+            { value: 6, label: t("dashboard.months", { count: 6 }) },
+            { value: 12, label: t("dashboard.months", { count: 12 }) },
+            { value: 24, label: t("dashboard.months", { count: 24 }) },
           ]}
         />
       </Space>
@@ -65,56 +67,56 @@ export default function DashboardPage() {
             <Row gutter={[16, 16]}>
               <Col xs={12} lg={6}>
                 <Card>
-                  <Statistic title="Лицевых счетов" value={d.accountsCount} />
+                  <Statistic title={t("dashboard.accounts")} value={d.accountsCount} />
                 </Card>
               </Col>
               <Col xs={12} lg={6}>
                 <Card>
-                  <Statistic title="Должников" value={d.debtorsCount} />
+                  <Statistic title={t("dashboard.debtors")} value={d.debtorsCount} />
                 </Card>
               </Col>
               <Col xs={12} lg={6}>
                 <Card>
-                  <Statistic title="Общая задолженность" value={formatMoney(d.debtTotal)} />
+                  <Statistic title={t("dashboard.debtTotal")} value={formatMoney(d.debtTotal)} />
                 </Card>
               </Col>
               <Col xs={12} lg={6}>
                 <Card>
-                  <Statistic title="Авансы (переплаты)" value={formatMoney(d.advanceTotal)} />
+                  <Statistic title={t("dashboard.advances")} value={formatMoney(d.advanceTotal)} />
                 </Card>
               </Col>
             </Row>
             {rows.length === 0 ? (
-              <Typography.Text type="secondary">Проведённых периодов пока нет.</Typography.Text>
+              <Typography.Text type="secondary">{t("dashboard.noPeriods")}</Typography.Text>
             ) : (
               <Row gutter={[16, 16]}>
                 <Col xs={24} xl={14}>
-                  <Card title="Начислено и оплачено по месяцам">
-                    <figure aria-label="Диаграмма: начислено и оплачено по месяцам" style={{ margin: 0 }}>
+                  <Card title={t("dashboard.chargedCollected")}>
+                    <figure aria-label={t("dashboard.chargedCollectedChart")} style={{ margin: 0 }}>
                       <ResponsiveContainer width="100%" height={300}>
                         <BarChart data={rows}>
                           <CartesianGrid strokeDasharray="3 3" />
                           <XAxis dataKey="month" />
-                          <YAxis tickFormatter={(v: number) => `${Math.round(v / 100000)} тыс.`} width={70} />
+                          <YAxis tickFormatter={(v: number) => t("dashboard.thousands", { value: Math.round(v / 100000) })} width={70} />
                           <Tooltip formatter={(v) => rub(Number(v))} cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
                           <Legend />
-                          <Bar dataKey="charged" name="Начислено" fill="#1f6feb" maxBarSize={48} />
-                          <Bar dataKey="collected" name="Оплачено" fill="#237804" maxBarSize={48} />
+                          <Bar dataKey="charged" name={t("dashboard.charged")} fill="#1f6feb" maxBarSize={48} />
+                          <Bar dataKey="collected" name={t("dashboard.collected")} fill="#237804" maxBarSize={48} />
                         </BarChart>
                       </ResponsiveContainer>
                     </figure>
                   </Card>
                 </Col>
                 <Col xs={24} xl={10}>
-                  <Card title="Собираемость, %">
-                    <figure aria-label="Диаграмма: собираемость по месяцам" style={{ margin: 0 }}>
+                  <Card title={t("dashboard.rateTitle")}>
+                    <figure aria-label={t("dashboard.rateChart")} style={{ margin: 0 }}>
                       <ResponsiveContainer width="100%" height={300}>
                         <LineChart data={rows}>
                           <CartesianGrid strokeDasharray="3 3" />
                           <XAxis dataKey="month" />
                           <YAxis unit="%" domain={[0, "auto"]} width={55} />
                           <Tooltip formatter={(v) => `${String(v).replace(".", ",")} %`} />
-                          <Line type="monotone" dataKey="rate" name="Собираемость" stroke="#ad4e00" strokeWidth={2} />
+                          <Line type="monotone" dataKey="rate" name={t("dashboard.rate")} stroke="#ad4e00" strokeWidth={2} />
                         </LineChart>
                       </ResponsiveContainer>
                     </figure>
@@ -122,7 +124,7 @@ export default function DashboardPage() {
                 </Col>
               </Row>
             )}
-            <Card title="По месяцам">
+            <Card title={t("dashboard.byMonth")}>
               <Table
                 rowKey="month"
                 size="small"
@@ -130,11 +132,11 @@ export default function DashboardPage() {
                 scroll={{ x: true }}
                 dataSource={[...d.months].reverse()}
                 columns={[
-                  { title: "Месяц", dataIndex: "month", render: formatMonth },
-                  { title: "Начислено", dataIndex: "charged", align: "right", render: formatMoney },
-                  { title: "Оплачено", dataIndex: "collected", align: "right", render: formatMoney },
-                  { title: "Собираемость", dataIndex: "collectionRate", align: "right", render: formatPercent },
-                  { title: "Долг на конец", dataIndex: "debtEnd", align: "right", render: formatMoney },
+                  { title: t("dashboard.month"), dataIndex: "month", render: formatMonth },
+                  { title: t("dashboard.charged"), dataIndex: "charged", align: "right", render: formatMoney },
+                  { title: t("dashboard.collected"), dataIndex: "collected", align: "right", render: formatMoney },
+                  { title: t("dashboard.rate"), dataIndex: "collectionRate", align: "right", render: formatPercent },
+                  { title: t("dashboard.debtEnd"), dataIndex: "debtEnd", align: "right", render: formatMoney },
                 ]}
               />
             </Card>

@@ -2,6 +2,7 @@
 import { Alert, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tabs, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { ReceiptSource } from "../../gql/graphql";
@@ -14,7 +15,7 @@ import { useMe } from "../../shared/auth";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
 import { FileUpload } from "../components/FileUpload";
 import { ReportButton } from "../components/ReportJob";
-import { RECEIPT_SOURCE } from "../labels";
+import { labelOf, optionsOf, RECEIPT_SOURCE } from "../labels";
 
 const ReceiptsQuery = graphql(`
   query PortalReceipts($dateFrom: Date, $dateTo: Date, $source: ReceiptSource, $accountNumber: String, $first: Int, $after: String) {
@@ -43,20 +44,21 @@ const ServicesQuery = graphql(`
 `);
 
 export default function PaymentsPage() {
+  const { t } = useTranslation("portal");
   const perms = new Set<string>(useMe().data?.me.permissions ?? []);
   const manage = perms.has("PAYMENTS_MANAGE");
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Платежи
+        {t("payments.title")}
       </Typography.Title>
       <Tabs
         items={[
-          { key: "history", label: "Поступления", children: <History /> },
+          { key: "history", label: t("payments.tabs.history"), children: <History /> },
           ...(manage
             ? [
-                { key: "own", label: "Внести собственный платёж", children: <Card><OwnReceiptForm /></Card> },
-                { key: "own-file", label: "Загрузить собственные платежи", children: <Card><OwnReceiptsUpload /></Card> },
+                { key: "own", label: t("payments.tabs.own"), children: <Card><OwnReceiptForm /></Card> },
+                { key: "own-file", label: t("payments.tabs.ownFile"), children: <Card><OwnReceiptsUpload /></Card> },
               ]
             : []),
         ]}
@@ -66,6 +68,7 @@ export default function PaymentsPage() {
 }
 
 function History() {
+  const { t } = useTranslation("portal");
   const [params] = useSearchParams();
   const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
   const [source, setSource] = useState<ReceiptSource | undefined>();
@@ -87,30 +90,30 @@ function History() {
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Card>
         <Form layout="inline">
-          <Form.Item label="Дата оплаты">
+          <Form.Item label={t("payments.paidOn")}>
             <DatePicker.RangePicker format="DD.MM.YYYY" value={range} onChange={(v) => { setRange(v); pages.reset(); }} />
           </Form.Item>
-          <Form.Item label="Источник">
-            <Select allowClear placeholder="Все" style={{ width: 200 }} value={source}
+          <Form.Item label={t("payments.source")}>
+            <Select allowClear placeholder={t("payments.all")} style={{ width: 200 }} value={source}
               onChange={(v) => { setSource(v); pages.reset(); }}
-              options={Object.entries(RECEIPT_SOURCE).map(([value, label]) => ({ value, label }))} />
+              options={optionsOf(t, RECEIPT_SOURCE)} />
           </Form.Item>
-          <Form.Item label="Лицевой счёт">
+          <Form.Item label={t("payments.account")}>
             <Input.Search allowClear defaultValue={account} style={{ width: 200 }} onSearch={(v) => { setAccount(v.trim()); pages.reset(); }} />
           </Form.Item>
         </Form>
         <Space wrap align="start" style={{ marginTop: 12 }}>
           <Form layout="inline">
-            <Form.Item label="Месяц выгрузки">
+            <Form.Item label={t("payments.exportMonth")}>
               <DatePicker picker="month" format="MMMM YYYY" allowClear={false} value={exportMonth} onChange={(d) => d && setExportMonth(d)} />
             </Form.Item>
           </Form>
-          <ReportButton kind="PAYMENTS" month={exportMonth.startOf("month").format("YYYY-MM-DD")} label="Выгрузить платежи за месяц" />
+          <ReportButton kind="PAYMENTS" month={exportMonth.startOf("month").format("YYYY-MM-DD")} label={t("payments.exportButton")} />
         </Space>
       </Card>
       <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
         <Typography.Paragraph>
-          Найдено: {data?.totalCount ?? 0} на сумму <strong>{formatMoney(data?.totalAmount)}</strong>
+          {t("payments.found", { total: data?.totalCount ?? 0 })} <strong>{formatMoney(data?.totalAmount)}</strong>
         </Typography.Paragraph>
         <Table
           rowKey="id"
@@ -118,15 +121,15 @@ function History() {
           dataSource={data?.nodes ?? []}
           pagination={false}
           scroll={{ x: 900 }}
-          locale={{ emptyText: "Платежей нет" }}
+          locale={{ emptyText: t("payments.empty") }}
           columns={[
-            { title: "Дата оплаты", dataIndex: "paidOn", render: formatDate },
-            { title: "Лицевой счёт", dataIndex: "accountNumber" },
-            { title: "Услуга", dataIndex: "serviceCode", render: (v: string | null) => (v ? serviceName.get(v) ?? v : "аванс") },
-            { title: "Сумма", dataIndex: "amount", align: "right", render: formatMoney },
-            { title: "Источник", dataIndex: "source", render: (v: string) => <Tag color={v === "OWN" ? "purple" : "blue"}>{RECEIPT_SOURCE[v] ?? v}</Tag> },
-            { title: "Документ", dataIndex: "documentNumber", render: (v: string | null) => v ?? "—" },
-            { title: "Комментарий", dataIndex: "comment" },
+            { title: t("payments.paidOn"), dataIndex: "paidOn", render: formatDate },
+            { title: t("payments.account"), dataIndex: "accountNumber" },
+            { title: t("payments.service"), dataIndex: "serviceCode", render: (v: string | null) => (v ? serviceName.get(v) ?? v : t("payments.advance")) },
+            { title: t("payments.amount"), dataIndex: "amount", align: "right", render: formatMoney },
+            { title: t("payments.source"), dataIndex: "source", render: (v: string) => <Tag color={v === "OWN" ? "purple" : "blue"}>{labelOf(t, RECEIPT_SOURCE, v)}</Tag> },
+            { title: t("payments.document"), dataIndex: "documentNumber", render: (v: string | null) => v ?? "—" },
+            { title: t("payments.comment"), dataIndex: "comment" },
           ]}
         />
         <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
@@ -145,6 +148,7 @@ interface OwnValues {
 }
 
 function OwnReceiptForm() {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm<OwnValues>();
   const services = useGql(ServicesQuery);
   const record = useGqlMutation(OwnReceiptMutation, ["PortalReceipts", "PortalAccountReceipts"]);
@@ -164,7 +168,7 @@ function OwnReceiptForm() {
           comment: v.comment || null,
         }),
       );
-      setDone(result.created ? `Платёж на ${formatMoney(result.receipt?.amount)} записан.` : "Этот документ уже был записан ранее — ничего не изменилось.");
+      setDone(result.created ? t("payments.own.recorded", { sum: formatMoney(result.receipt?.amount) }) : t("payments.own.duplicate"));
       form.resetFields();
     } catch (exc) {
       setError(applyErrors(form, exc));
@@ -172,58 +176,52 @@ function OwnReceiptForm() {
   };
   return (
     <Form form={form} layout="vertical" onFinish={submit} initialValues={{ paidOn: dayjs() }} style={{ maxWidth: 520 }}>
-      <Form.Item label="Лицевой счёт" name="accountNumber" rules={[{ required: true, message: "Укажите номер лицевого счёта" }]}>
+      <Form.Item label={t("payments.account")} name="accountNumber" rules={[{ required: true, message: t("payments.own.accountRequired") }]}>
         <Input />
       </Form.Item>
-      <Form.Item label="Сумма, ₽" name="amount" rules={[{ required: true, message: "Укажите сумму" }, { pattern: /^\s*\d[\d\s]*([.,]\d{1,2})?\s*$/, message: "Сумма в рублях, до копеек: 1500,00" }]}>
+      <Form.Item label={t("payments.own.amount")} name="amount" rules={[{ required: true, message: t("payments.own.amountRequired") }, { pattern: /^\s*\d[\d\s]*([.,]\d{1,2})?\s*$/, message: t("payments.own.amountPattern") }]}>
         <Input inputMode="decimal" placeholder="1500,00" />
       </Form.Item>
-      <Form.Item label="Номер документа (ПКО, п/п)" name="documentNumber" rules={[{ required: true, message: "Укажите номер документа" }]}>
+      <Form.Item label={t("payments.own.documentNumber")} name="documentNumber" rules={[{ required: true, message: t("payments.own.documentRequired") }]}>
         <Input />
       </Form.Item>
-      <Form.Item label="Дата оплаты" name="paidOn" rules={[{ required: true, message: "Укажите дату" }]}>
+      <Form.Item label={t("payments.paidOn")} name="paidOn" rules={[{ required: true, message: t("payments.own.dateRequired") }]}>
         <DatePicker format="DD.MM.YYYY" />
       </Form.Item>
-      <Form.Item label="Услуга" name="serviceCode" extra="Не выбрана — аванс на лицевой счёт">
+      <Form.Item label={t("payments.service")} name="serviceCode" extra={t("payments.own.serviceHint")}>
         <Select allowClear loading={services.isLoading} options={(services.data?.services ?? []).map((s) => ({ value: s.code, label: s.name }))} />
       </Form.Item>
-      <Form.Item label="Комментарий" name="comment">
+      <Form.Item label={t("payments.comment")} name="comment">
         <Input.TextArea rows={2} />
       </Form.Item>
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
       {done && <Alert type="success" showIcon role="status" title={done} style={{ marginBottom: 16 }} />}
       <Button type="primary" htmlType="submit" loading={record.isPending}>
-        Записать платёж
+        {t("payments.own.submit")}
       </Button>
     </Form>
   );
 }
 
 function OwnReceiptsUpload() {
+  const { t } = useTranslation("portal");
   return (
     <FileUpload
       kind="own-receipts"
       extra={[
         {
           name: "encoding",
-          label: "Кодировка CSV",
+          label: t("payments.upload.encoding"),
           initial: "auto",
           options: [
-            { value: "auto", label: "Определить автоматически" },
+            { value: "auto", label: t("payments.upload.auto") },
             { value: "utf-8", label: "UTF-8" },
             { value: "cp1251", label: "Windows-1251" },
           ],
         },
       ]}
       invalidate={["PortalReceipts"]}
-      help={
-        <>
-          Платежи, принятые организацией самостоятельно (касса, банк): одна строка — один документ. Файл CSV (разделитель
-          «;») или XLSX с заголовком. Столбцы: <b>лицевой счёт</b>, <b>дата оплаты</b> (ДД.ММ.ГГГГ), <b>сумма</b>,{" "}
-          <b>номер документа</b>, необязательные <b>код услуги</b> (пусто — аванс на счёт) и <b>комментарий</b>. Документ
-          с тем же номером и датой повторно не записывается.
-        </>
-      }
+      help={<Trans t={t} i18nKey="payments.upload.help" components={{ b: <b /> }} />}
     />
   );
 }

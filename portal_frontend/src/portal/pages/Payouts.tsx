@@ -3,13 +3,14 @@ import { FileExcelOutlined, FileTextOutlined } from "@ant-design/icons";
 import { Button, Card, DatePicker, Form, Select, Space, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { PayoutStatus } from "../../gql/graphql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { PAYOUT_STATUS } from "../labels";
+import { labelOf, optionsOf, PAYOUT_STATUS } from "../labels";
 
 const PayoutsQuery = graphql(`
   query PortalPayouts($dateFrom: Date, $dateTo: Date, $status: PayoutStatus, $first: Int, $after: String) {
@@ -25,6 +26,7 @@ const PayoutsQuery = graphql(`
 `);
 
 export default function PayoutsPage() {
+  const { t } = useTranslation("portal");
   const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
   const [status, setStatus] = useState<PayoutStatus | undefined>();
   const pages = useCursorPages(20);
@@ -39,21 +41,21 @@ export default function PayoutsPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Перечисления
+        {t("payouts.title")}
       </Typography.Title>
       <Card>
         <Form layout="inline">
-          <Form.Item label="Рабочий день">
+          <Form.Item label={t("payouts.businessDay")}>
             <DatePicker.RangePicker format="DD.MM.YYYY" value={range} onChange={(v) => { setRange(v); pages.reset(); }} />
           </Form.Item>
-          <Form.Item label="Статус">
+          <Form.Item label={t("payouts.status")}>
             <Select
               allowClear
-              placeholder="Все"
+              placeholder={t("payouts.all")}
               style={{ width: 220 }}
               value={status}
               onChange={(v) => { setStatus(v); pages.reset(); }}
-              options={Object.entries(PAYOUT_STATUS).map(([value, s]) => ({ value, label: s.label }))}
+              options={optionsOf(t, PAYOUT_STATUS)}
             />
           </Form.Item>
         </Form>
@@ -65,36 +67,36 @@ export default function PayoutsPage() {
           dataSource={data?.nodes ?? []}
           pagination={false}
           scroll={{ x: 1000 }}
-          locale={{ emptyText: "Перечислений нет" }}
+          locale={{ emptyText: t("payouts.empty") }}
           columns={[
-            { title: "Рабочий день", dataIndex: "businessDay", render: formatDate },
+            { title: t("payouts.businessDay"), dataIndex: "businessDay", render: formatDate },
             {
-              title: "Оплаты за период",
+              title: t("payouts.period"),
               render: (_v, p) => (p.coversFrom === p.coversTo ? formatDate(p.coversFrom) : `${formatDate(p.coversFrom)} — ${formatDate(p.coversTo)}`),
             },
-            { title: "Собрано", dataIndex: "gross", align: "right", render: formatMoney },
-            { title: "Вознаграждение агента", dataIndex: "fee", align: "right", render: formatMoney },
-            { title: "К перечислению", dataIndex: "net", align: "right", render: (v: string) => <strong>{formatMoney(v)}</strong> },
+            { title: t("payouts.gross"), dataIndex: "gross", align: "right", render: formatMoney },
+            { title: t("payouts.fee"), dataIndex: "fee", align: "right", render: formatMoney },
+            { title: t("payouts.net"), dataIndex: "net", align: "right", render: (v: string) => <strong>{formatMoney(v)}</strong> },
             {
-              title: "Статус",
+              title: t("payouts.status"),
               dataIndex: "status",
-              render: (s: string) => <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s]?.label ?? s}</Tag>,
+              render: (s: string) => <Tag color={PAYOUT_STATUS[s]?.color}>{labelOf(t, PAYOUT_STATUS, s)}</Tag>,
             },
             {
-              title: "Платёжное поручение",
-              render: (_v, p) => (p.orderNumber ? `№ ${p.orderNumber} от ${formatDate(p.orderDate)}` : "—"),
+              title: t("payouts.order"),
+              render: (_v, p) => (p.orderNumber ? t("payouts.orderValue", { number: p.orderNumber, date: formatDate(p.orderDate) }) : "—"),
             },
             {
-              title: "Реестр",
+              title: t("payouts.register"),
               render: (_v, p) => (
                 <Space>
                   {p.registerXlsxUrl && (
-                    <Button size="small" icon={<FileExcelOutlined />} href={p.registerXlsxUrl} aria-label={`Реестр XLSX за ${formatDate(p.businessDay)}`}>
+                    <Button size="small" icon={<FileExcelOutlined />} href={p.registerXlsxUrl} aria-label={t("payouts.registerXlsx", { date: formatDate(p.businessDay) })}>
                       XLSX
                     </Button>
                   )}
                   {p.registerCsvUrl && (
-                    <Button size="small" icon={<FileTextOutlined />} href={p.registerCsvUrl} aria-label={`Реестр CSV за ${formatDate(p.businessDay)}`}>
+                    <Button size="small" icon={<FileTextOutlined />} href={p.registerCsvUrl} aria-label={t("payouts.registerCsv", { date: formatDate(p.businessDay) })}>
                       CSV
                     </Button>
                   )}

@@ -2,6 +2,7 @@
 import { Alert, Button, Card, Checkbox, DatePicker, Form, InputNumber, Select, Space, Table, Tabs, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { MutationError, payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
@@ -9,7 +10,7 @@ import { formatDate, formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { FileUpload } from "../components/FileUpload";
 import { RowErrorsTable } from "../components/UploadResult";
-import { IMPORT_MODE, IMPORT_STATUS } from "../labels";
+import { IMPORT_MODE, IMPORT_STATUS, labelOf, type PortalKey } from "../labels";
 
 const AccountOptionsQuery = graphql(`
   query PortalReadingAccounts($search: String) {
@@ -51,30 +52,35 @@ const BatchesQuery = graphql(`
   }
 `);
 
-const ZONE_NAMES: Record<number, string[]> = { 1: ["Показание"], 2: ["День", "Ночь"], 3: ["День", "Ночь", "Пик"] };
+const ZONE_NAMES: Record<number, PortalKey[]> = {
+  1: ["readings.zones.single"],
+  2: ["readings.zones.day", "readings.zones.night"],
+  3: ["readings.zones.day", "readings.zones.night", "readings.zones.peak"],
+};
 
-/** Clear Russian explanations for the reading rules the server names by code. */
-const READING_HINTS: Record<string, string> = {
-  READING_OUTSIDE_WINDOW: "Показания принимаются только в дни приёма показаний.",
-  READING_BELOW_PREVIOUS: "Новое показание не может быть меньше предыдущего. Если счётчик перешёл через ноль, отметьте это.",
-  READING_IN_FUTURE: "Нельзя передать показания будущей датой.",
-  READING_OUT_OF_RANGE: "Значение не помещается в разрядность счётчика.",
-  METER_ARCHIVED: "Прибор учёта выведен из эксплуатации.",
-  METER_VERIFICATION_EXPIRED: "Прибор учёта нужно поверить.",
-  PERIOD_POSTED: "Месяц уже закрыт, показания за него не принимаются.",
+/** Clear explanations for the reading rules the server names by code. */
+const READING_HINTS: Record<string, PortalKey> = {
+  READING_OUTSIDE_WINDOW: "readings.hints.outsideWindow",
+  READING_BELOW_PREVIOUS: "readings.hints.belowPrevious",
+  READING_IN_FUTURE: "readings.hints.inFuture",
+  READING_OUT_OF_RANGE: "readings.hints.outOfRange",
+  METER_ARCHIVED: "readings.hints.meterArchived",
+  METER_VERIFICATION_EXPIRED: "readings.hints.verificationExpired",
+  PERIOD_POSTED: "readings.hints.periodPosted",
 };
 
 export default function ReadingsPage() {
+  const { t } = useTranslation("portal");
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Показания приборов учёта
+        {t("readings.title")}
       </Typography.Title>
       <Tabs
         items={[
-          { key: "upload", label: "Загрузка файла", children: <Card><FileUpload kind="readings" invalidate={["PortalImportBatches"]} help={<UploadHelp />} /></Card> },
-          { key: "one", label: "Ввести показание", children: <Card><SingleReading /></Card> },
-          { key: "history", label: "История загрузок", children: <History /> },
+          { key: "upload", label: t("readings.tabs.upload"), children: <Card><FileUpload kind="readings" invalidate={["PortalImportBatches"]} help={<UploadHelp />} /></Card> },
+          { key: "one", label: t("readings.tabs.one"), children: <Card><SingleReading /></Card> },
+          { key: "history", label: t("readings.tabs.history"), children: <History /> },
         ]}
       />
     </Space>
@@ -82,14 +88,8 @@ export default function ReadingsPage() {
 }
 
 function UploadHelp() {
-  return (
-    <>
-      Файл CSV (разделитель «;», «,» или табуляция, кодировка UTF-8 или Windows-1251) или XLSX, первая строка — заголовок.
-      Столбцы: <b>счетчик</b> (заводской номер), <b>зона</b> (1 — день или единственная, 2 — ночь, 3 — пик; пусто — 1),{" "}
-      <b>показание</b> (десятичная запятая или точка), <b>дата</b> (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД). Одна строка — одна зона
-      одного прибора. Повторная загрузка того же файла ничего не меняет.
-    </>
-  );
+  const { t } = useTranslation("portal");
+  return <Trans t={t} i18nKey="readings.uploadHelp" components={{ b: <b /> }} />;
 }
 
 interface FormValues {
@@ -101,6 +101,7 @@ interface FormValues {
 }
 
 function SingleReading() {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm<FormValues>();
   const [search, setSearch] = useState("");
   const accountId = Form.useWatch("accountId", form);
@@ -114,7 +115,7 @@ function SingleReading() {
 
   const working = (meters.data?.account?.meters ?? []).filter((m) => !m.archivedAt);
   const meter = working.find((m) => m.id === meterId);
-  const zones = meter ? ZONE_NAMES[meter.zones] ?? ZONE_NAMES[1] : [];
+  const zones = (meter ? ZONE_NAMES[meter.zones] ?? ZONE_NAMES[1] : []).map((key) => t(key));
   const last = (zone: number) => meter?.readings.find((r) => r.zone === zone);
   const ws = windowQ.data?.workspaceSettings;
 
@@ -131,7 +132,7 @@ function SingleReading() {
           rolloverZones: v.rollover ?? [],
         }),
       );
-      setDone(`Показание прибора ${meter.serial} принято.`);
+      setDone(t("readings.accepted", { serial: meter.serial }));
       form.setFieldValue("values", []);
     } catch (exc) {
       if (exc instanceof MutationError) {
@@ -152,30 +153,30 @@ function SingleReading() {
           type="info"
           showIcon
           style={{ marginBottom: 16 }}
-          title={`Показания принимаются с ${ws.readingsWindowStartDay} по ${ws.readingsWindowEndDay} число месяца (если для дома не задан свой срок).`}
+          title={t("readings.window", { from: ws.readingsWindowStartDay, to: ws.readingsWindowEndDay })}
         />
       )}
-      <Form.Item label="Лицевой счёт" name="accountId" rules={[{ required: true, message: "Выберите лицевой счёт" }]}>
+      <Form.Item label={t("readings.account")} name="accountId" rules={[{ required: true, message: t("readings.accountRequired") }]}>
         <Select
           showSearch={{ filterOption: false, onSearch: setSearch }}
-          placeholder="Номер счёта, ФИО или адрес"
+          placeholder={t("readings.accountPlaceholder")}
           loading={accounts.isFetching}
-          notFoundContent={accounts.isFetching ? "Поиск…" : "Ничего не найдено"}
-          options={(accounts.data?.accounts.nodes ?? []).map((a) => ({ value: a.id, label: `${a.number} — ${a.payerName}, ${a.address}` }))}
+          notFoundContent={accounts.isFetching ? t("readings.searching") : t("readings.nothingFound")}
+          options={(accounts.data?.accounts.nodes ?? []).map((a) => ({ value: a.id, label: t("readings.accountOption", { number: a.number, payer: a.payerName, address: a.address }) }))}
           onChange={() => form.setFieldsValue({ meterId: undefined, values: [] })}
         />
       </Form.Item>
-      <Form.Item label="Прибор учёта" name="meterId" rules={[{ required: true, message: "Выберите прибор учёта" }]}>
+      <Form.Item label={t("readings.meter")} name="meterId" rules={[{ required: true, message: t("readings.meterRequired") }]}>
         <Select
           disabled={!accountId}
           loading={meters.isFetching}
-          placeholder={accountId ? "Выберите прибор" : "Сначала выберите счёт"}
-          options={working.map((m) => ({ value: m.id, label: `${m.serviceName}, № ${m.serial}` }))}
-          notFoundContent="У счёта нет работающих приборов"
+          placeholder={accountId ? t("readings.meterPlaceholder") : t("readings.chooseAccountFirst")}
+          options={working.map((m) => ({ value: m.id, label: t("readings.meterOption", { service: m.serviceName, serial: m.serial }) }))}
+          notFoundContent={t("readings.noMeters")}
         />
       </Form.Item>
       {meters.error && <Alert type="error" showIcon title={meters.error.message} />}
-      <Form.Item label="Дата показаний" name="readingDate" rules={[{ required: true, message: "Укажите дату" }]}>
+      <Form.Item label={t("readings.date")} name="readingDate" rules={[{ required: true, message: t("readings.dateRequired") }]}>
         <DatePicker format="DD.MM.YYYY" disabledDate={(d) => d.isAfter(dayjs(), "day")} />
       </Form.Item>
       {zones.map((name, i) => {
@@ -183,18 +184,18 @@ function SingleReading() {
         return (
           <Form.Item
             key={name}
-            label={meter && meter.zones > 1 ? `Показание, зона «${name}» (${meter.unit})` : `Показание (${meter?.unit ?? ""})`}
+            label={meter && meter.zones > 1 ? t("readings.valueZone", { zone: name, unit: meter.unit }) : t("readings.value", { unit: meter?.unit ?? "" })}
             name={["values", i]}
-            rules={[{ required: true, message: "Введите показание" }]}
-            extra={prev ? `Последнее: ${prev.value.replace(".", ",")} от ${formatDate(prev.readingDate)}` : "Показаний ещё не было"}
+            rules={[{ required: true, message: t("readings.valueRequired") }]}
+            extra={prev ? t("readings.last", { value: prev.value.replace(".", ","), date: formatDate(prev.readingDate) }) : t("readings.noneYet")}
           >
             <InputNumber stringMode min={0} step={0.01} decimalSeparator="," style={{ width: 220 }} />
           </Form.Item>
         );
       })}
       {meter && (
-        <Form.Item label="Переход через ноль" name="rollover">
-          <Checkbox.Group options={zones.map((n, i) => ({ value: i + 1, label: meter.zones > 1 ? n : "Счётчик перешёл через ноль" }))} />
+        <Form.Item label={t("readings.rollover")} name="rollover">
+          <Checkbox.Group options={zones.map((n, i) => ({ value: i + 1, label: meter.zones > 1 ? n : t("readings.rolledOver") }))} />
         </Form.Item>
       )}
       {error && (
@@ -203,14 +204,14 @@ function SingleReading() {
           showIcon
           role="alert"
           style={{ marginBottom: 16 }}
-          title="Показание не принято"
+          title={t("readings.rejected")}
           description={
             error instanceof MutationError ? (
               <ul style={{ margin: 0, paddingLeft: 20 }}>
                 {error.errors.map((e, i) => (
                   <li key={i}>
                     {e.message}
-                    {READING_HINTS[e.code] ? ` ${READING_HINTS[e.code]}` : ""}
+                    {READING_HINTS[e.code] ? ` ${t(READING_HINTS[e.code])}` : ""}
                   </li>
                 ))}
               </ul>
@@ -222,13 +223,14 @@ function SingleReading() {
       )}
       {done && <Alert type="success" showIcon role="status" title={done} style={{ marginBottom: 16 }} />}
       <Button type="primary" htmlType="submit" loading={submit.isPending}>
-        Передать показание
+        {t("readings.submit")}
       </Button>
     </Form>
   );
 }
 
 function History() {
+  const { t } = useTranslation("portal");
   const q = useGql(BatchesQuery);
   return (
     <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
@@ -236,20 +238,20 @@ function History() {
         rowKey="id"
         dataSource={q.data?.importBatches ?? []}
         pagination={{ pageSize: 20 }}
-        locale={{ emptyText: "Файлы ещё не загружались" }}
+        locale={{ emptyText: t("readings.history.empty") }}
         scroll={{ x: 800 }}
         expandable={{
           rowExpandable: (b) => b.errors.length > 0,
           expandedRowRender: (b) => <RowErrorsTable errors={b.errors} />,
         }}
         columns={[
-          { title: "Загружен", dataIndex: "createdAt", render: formatDateTime },
-          { title: "Файл", dataIndex: "filename" },
-          { title: "Режим", dataIndex: "mode", render: (m: string) => IMPORT_MODE[m] ?? m },
-          { title: "Статус", dataIndex: "status", render: (s: string) => <Tag color={IMPORT_STATUS[s]?.color}>{IMPORT_STATUS[s]?.label ?? s}</Tag> },
-          { title: "Строк", dataIndex: "rowsTotal", align: "right" },
-          { title: "Загружено", dataIndex: "rowsLoaded", align: "right" },
-          { title: "Ошибок", render: (_v, b) => b.errors.length, align: "right" },
+          { title: t("readings.history.loaded"), dataIndex: "createdAt", render: formatDateTime },
+          { title: t("readings.history.file"), dataIndex: "filename" },
+          { title: t("readings.history.mode"), dataIndex: "mode", render: (m: string) => labelOf(t, IMPORT_MODE, m) },
+          { title: t("readings.history.status"), dataIndex: "status", render: (s: string) => <Tag color={IMPORT_STATUS[s]?.color}>{labelOf(t, IMPORT_STATUS, s)}</Tag> },
+          { title: t("readings.history.rows"), dataIndex: "rowsTotal", align: "right" },
+          { title: t("readings.history.rowsLoaded"), dataIndex: "rowsLoaded", align: "right" },
+          { title: t("readings.history.errors"), render: (_v, b) => b.errors.length, align: "right" },
         ]}
       />
     </QueryState>

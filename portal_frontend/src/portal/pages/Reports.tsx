@@ -3,6 +3,7 @@ import { DownloadOutlined, MailOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, DatePicker, Form, Progress, Select, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { ReportDelivery, ReportKind } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -11,7 +12,7 @@ import { QueryState } from "../../shared/QueryState";
 import { formatDateTime, formatMonth } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { isActive, ReportRequestMutation, statusPercent } from "../components/ReportJob";
-import { REPORT_KIND, REPORT_STATUS } from "../labels";
+import { labelOf, optionsOf, REPORT_KIND, REPORT_STATUS } from "../labels";
 
 const JobsQuery = graphql(`
   query PortalReportJobs {
@@ -29,6 +30,7 @@ interface Values {
 }
 
 export default function ReportsPage() {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm<Values>();
   const kind = Form.useWatch("kind", form);
   const request = useGqlMutation(ReportRequestMutation, ["PortalReportJobs"]);
@@ -55,7 +57,7 @@ export default function ReportsPage() {
           delivery,
         }),
       );
-      setSent(delivery === "EMAIL" ? "Отчёт поставлен в очередь и будет отправлен на вашу почту." : "Отчёт поставлен в очередь: ссылка появится в списке ниже.");
+      setSent(delivery === "EMAIL" ? t("reports.sentEmail") : t("reports.sentDownload"));
     } catch (exc) {
       setError(applyErrors(form, exc));
     }
@@ -64,63 +66,63 @@ export default function ReportsPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Отчёты
+        {t("reports.title")}
       </Typography.Title>
       <Card>
         <Form form={form} layout="inline" initialValues={{ kind: "TURNOVER", month: dayjs().subtract(1, "month").startOf("month") }}>
-          <Form.Item label="Отчёт" name="kind" rules={[{ required: true, message: "Выберите отчёт" }]}>
-            <Select style={{ width: 300 }} options={Object.entries(REPORT_KIND).map(([value, label]) => ({ value, label }))} />
+          <Form.Item label={t("reports.kind")} name="kind" rules={[{ required: true, message: t("reports.kindRequired") }]}>
+            <Select style={{ width: 300 }} options={optionsOf(t, REPORT_KIND)} />
           </Form.Item>
           <Form.Item
-            label="Месяц"
+            label={t("reports.month")}
             name="month"
-            rules={[{ required: NEEDS_MONTH.has(kind), message: "Для этого отчёта нужен месяц" }]}
+            rules={[{ required: NEEDS_MONTH.has(kind), message: t("reports.monthRequired") }]}
           >
             <DatePicker picker="month" format="MMMM YYYY" />
           </Form.Item>
           <Space wrap>
             <Button type="primary" icon={<DownloadOutlined />} onClick={() => ask("DOWNLOAD")} loading={request.isPending}>
-              Скачать XLSX
+              {t("reports.download")}
             </Button>
             <Button icon={<MailOutlined />} onClick={() => ask("EMAIL")} loading={request.isPending}>
-              Отправить на почту
+              {t("reports.email")}
             </Button>
           </Space>
         </Form>
         {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginTop: 12 }} />}
         {sent && <Alert type="success" showIcon role="status" title={sent} style={{ marginTop: 12 }} />}
       </Card>
-      <Card title="Мои отчёты">
+      <Card title={t("reports.mine")}>
         <QueryState loading={jobs.isLoading} error={jobs.error} retry={jobs.refetch}>
           <Table
             rowKey="id"
             dataSource={jobs.data?.reportJobs ?? []}
             pagination={false}
             scroll={{ x: 900 }}
-            locale={{ emptyText: "Отчётов ещё не было" }}
+            locale={{ emptyText: t("reports.empty") }}
             columns={[
-              { title: "Заказан", dataIndex: "createdAt", render: formatDateTime },
-              { title: "Отчёт", dataIndex: "kind", render: (k: string) => REPORT_KIND[k] ?? k },
-              { title: "Месяц", dataIndex: "month", render: (m: string | null) => (m ? formatMonth(m) : "—") },
-              { title: "Поиск", dataIndex: "search", render: (s: string | null) => s || "—" },
-              { title: "Доставка", dataIndex: "delivery", render: (d: string) => (d === "EMAIL" ? "на почту" : "скачивание") },
+              { title: t("reports.ordered"), dataIndex: "createdAt", render: formatDateTime },
+              { title: t("reports.kind"), dataIndex: "kind", render: (k: string) => labelOf(t, REPORT_KIND, k) },
+              { title: t("reports.month"), dataIndex: "month", render: (m: string | null) => (m ? formatMonth(m) : "—") },
+              { title: t("reports.search"), dataIndex: "search", render: (s: string | null) => s || "—" },
+              { title: t("reports.delivery"), dataIndex: "delivery", render: (d: string) => (d === "EMAIL" ? t("reports.deliveryEmail") : t("reports.deliveryDownload")) },
               {
-                title: "Статус",
+                title: t("reports.status"),
                 dataIndex: "status",
                 render: (s: string, j) =>
                   isActive(s) ? (
-                    <Progress percent={statusPercent(s)} status="active" size="small" style={{ width: 140 }} aria-label={REPORT_STATUS[s]?.label} format={() => REPORT_STATUS[s]?.label} />
+                    <Progress percent={statusPercent(s)} status="active" size="small" style={{ width: 140 }} aria-label={labelOf(t, REPORT_STATUS, s)} format={() => labelOf(t, REPORT_STATUS, s)} />
                   ) : (
-                    <Tag color={REPORT_STATUS[s]?.color} title={j.error ?? undefined}>{REPORT_STATUS[s]?.label ?? s}</Tag>
+                    <Tag color={REPORT_STATUS[s]?.color} title={j.error ?? undefined}>{labelOf(t, REPORT_STATUS, s)}</Tag>
                   ),
               },
-              { title: "Строк", dataIndex: "rows", align: "right", render: (r: number | null) => r ?? "—" },
+              { title: t("reports.rows"), dataIndex: "rows", align: "right", render: (r: number | null) => r ?? "—" },
               {
-                title: "Файл",
+                title: t("reports.file"),
                 render: (_v, j) =>
                   j.downloadUrl ? (
                     <Button size="small" icon={<DownloadOutlined />} href={j.downloadUrl}>
-                      {j.filename ?? "Скачать"}
+                      {j.filename ?? t("reports.downloadFile")}
                     </Button>
                   ) : j.error ? (
                     <Typography.Text type="danger">{j.error}</Typography.Text>

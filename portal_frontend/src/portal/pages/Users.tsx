@@ -2,6 +2,7 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { Alert, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { Permission, PortalUsersQuery, PrincipalRole } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -12,7 +13,7 @@ import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
 import { PermissionsField, usePermissionLabels } from "../components/PermissionsField";
-import { ROLE } from "../labels";
+import { labelOf, optionsOf, ROLE } from "../labels";
 
 const UsersQuery = graphql(`
   query PortalUsers($first: Int, $after: String, $search: String) {
@@ -45,6 +46,7 @@ const UpdateMutation = graphql(`
 type Member = PortalUsersQuery["users"]["nodes"][number];
 
 export default function UsersPage() {
+  const { t } = useTranslation("portal");
   const [search, setSearch] = useState("");
   const pages = useCursorPages(20);
   const q = useGql(UsersQuery, { first: pages.first, after: pages.after, search: search || null }, { placeholderData: (p) => p });
@@ -55,17 +57,17 @@ export default function UsersPage() {
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
-        Пользователи
+        {t("users.title")}
       </Typography.Title>
       <Space wrap style={{ width: "100%", justifyContent: "space-between" }}>
         <Form layout="inline">
-          <Form.Item label="Поиск">
-            <Input.Search allowClear placeholder="Имя или почта" onSearch={(v) => { setSearch(v.trim()); pages.reset(); }} />
+          <Form.Item label={t("users.search")}>
+            <Input.Search allowClear placeholder={t("users.searchPlaceholder")} onSearch={(v) => { setSearch(v.trim()); pages.reset(); }} />
           </Form.Item>
         </Form>
         {manage && (
           <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
-            Добавить сотрудника
+            {t("users.add")}
           </Button>
         )}
       </Space>
@@ -77,12 +79,12 @@ export default function UsersPage() {
           pagination={false}
           scroll={{ x: 900 }}
           columns={[
-            { title: "Сотрудник", render: (_v, m) => <Space orientation="vertical" size={0}><strong>{m.fullName || "—"}</strong><span>{m.email}</span></Space> },
-            { title: "Роль", dataIndex: "role", render: (r: string) => ROLE[r] ?? r },
-            { title: "Права", dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
-            { title: "Доступ", dataIndex: "isActive", render: (a: boolean) => (a ? <Tag color="green">активен</Tag> : <Tag color="red">заблокирован</Tag>) },
-            { title: "Добавлен", dataIndex: "createdAt", render: formatDateTime },
-            ...(manage ? [{ title: "", render: (_v: unknown, m: Member) => <Button size="small" onClick={() => setEditing(m)} aria-label={`Изменить ${m.email}`}>Изменить</Button> }] : []),
+            { title: t("users.staff"), render: (_v, m) => <Space orientation="vertical" size={0}><strong>{m.fullName || "—"}</strong><span>{m.email}</span></Space> },
+            { title: t("users.role"), dataIndex: "role", render: (r: string) => labelOf(t, ROLE, r) },
+            { title: t("users.permissions"), dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
+            { title: t("users.access"), dataIndex: "isActive", render: (a: boolean) => (a ? <Tag color="green">{t("users.active")}</Tag> : <Tag color="red">{t("users.blocked")}</Tag>) },
+            { title: t("users.added"), dataIndex: "createdAt", render: formatDateTime },
+            ...(manage ? [{ title: "", render: (_v: unknown, m: Member) => <Button size="small" onClick={() => setEditing(m)} aria-label={t("users.editAria", { email: m.email })}>{t("users.edit")}</Button> }] : []),
           ]}
         />
         <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
@@ -102,6 +104,7 @@ interface Values {
 }
 
 function MemberForm({ member, onClose }: { member: Member | null; onClose: () => void }) {
+  const { t } = useTranslation("portal");
   const [form] = Form.useForm<Values>();
   const create = useGqlMutation(CreateMutation, ["PortalUsers"]);
   const update = useGqlMutation(UpdateMutation, ["PortalUsers"]);
@@ -120,31 +123,31 @@ function MemberForm({ member, onClose }: { member: Member | null; onClose: () =>
     }
   };
   return (
-    <Modal open width={720} title={member ? `Сотрудник ${member.email}` : "Новый сотрудник"} onCancel={onClose}
-      onOk={() => form.submit()} okText="Сохранить" cancelText="Отмена" confirmLoading={create.isPending || update.isPending}>
+    <Modal open width={720} title={member ? t("users.memberTitle", { email: member.email }) : t("users.newMember")} onCancel={onClose}
+      onOk={() => form.submit()} okText={t("users.save")} cancelText={t("users.cancel")} confirmLoading={create.isPending || update.isPending}>
       <Form form={form} layout="vertical" onFinish={submit}
         initialValues={member ? { role: member.role, permissions: member.permissions, isActive: member.isActive } : { role: "STAFF", permissions: ["ACCOUNTS_VIEW"], isActive: true }}>
         {!member && (
           <>
-            <Form.Item label="Электронная почта" name="email" rules={[{ required: true, type: "email", message: "Введите адрес почты" }]}>
+            <Form.Item label={t("users.email")} name="email" rules={[{ required: true, type: "email", message: t("users.emailRequired") }]}>
               <Input autoComplete="off" />
             </Form.Item>
-            <Form.Item label="ФИО" name="fullName" rules={[{ required: true, message: "Введите имя" }]}>
+            <Form.Item label={t("users.fullName")} name="fullName" rules={[{ required: true, message: t("users.fullNameRequired") }]}>
               <Input />
             </Form.Item>
-            <Form.Item label="Пароль" name="password" extra="Необязательно: без пароля сотрудник войдёт только после приглашения">
+            <Form.Item label={t("users.password")} name="password" extra={t("users.passwordHint")}>
               <Input.Password autoComplete="new-password" />
             </Form.Item>
           </>
         )}
-        <Form.Item label="Роль" name="role">
-          <Select options={Object.entries(ROLE).map(([value, l]) => ({ value, label: l }))} />
+        <Form.Item label={t("users.role")} name="role">
+          <Select options={optionsOf(t, ROLE)} />
         </Form.Item>
-        <Form.Item label="Права" name="permissions">
+        <Form.Item label={t("users.permissions")} name="permissions">
           <PermissionsField />
         </Form.Item>
         {member && (
-          <Form.Item label="Доступ разрешён" name="isActive" valuePropName="checked">
+          <Form.Item label={t("users.accessAllowed")} name="isActive" valuePropName="checked">
             <Switch />
           </Form.Item>
         )}
