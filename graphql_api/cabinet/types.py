@@ -80,7 +80,8 @@ class ResidentChargeLineNode(graphene.ObjectType):
     quantity = graphene.Decimal()
     amount = graphene.Decimal(required=True)
     consumption = graphene.Boolean(
-        required=True, description="The quantity is the resource consumed (per-unit tariffs), not an area or a head count.",
+        required=True,
+        description="The quantity is the resource consumed (per-unit tariffs), not an area or a head count.",
     )
 
 
