@@ -64,15 +64,15 @@ class Queries(graphene.ObjectType):
     appeals = graphene.Field(
         AppealConnection, required=True, status=AppealStatusEnum(), first=graphene.Int(), after=graphene.String(),
         search=graphene.String(description="Part of the number, subject or author; the start of the ЕЛС."),
-        description="Appeals the caller may see on this host: a principal's (appeals.manage), the agent's "
-                    "(agent staff), or the resident's own.",
+        description="Appeals the caller may see on this host, newest first: a principal's (appeals.manage), the "
+                    "agent's (agent staff), or the resident's own.",
     )
     appeal = graphene.Field(AppealNode, id=graphene.ID(required=True), description="One appeal with its messages.")
 
     @staticmethod
     def resolve_appeals(root, info, status=None, first=None, after=None, search=None):
         qs = appeal_list(**appeal_scope(info), status=_status(status), search=search)
-        return resolve_connection(AppealConnection, qs, first=first, after=after)
+        return resolve_connection(AppealConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_appeal(root, info, id):

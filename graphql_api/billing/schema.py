@@ -23,12 +23,14 @@ from graphql_api.billing.types import (
     BillingPeriodNode,
     BillingServiceNode,
     ChargeRunProgressNode,
+    HouseOptionNode,
     ImportBatchNode,
     ImportKindEnum,
     PenaltyStatementNode,
     PersonalAccountConnection,
     RecalculationNode,
     account_rows,
+    house_option,
 )
 from graphql_api.core.errors import ApiError
 from graphql_api.core.pagination import resolve_connection
@@ -40,6 +42,7 @@ from tenants.billing.models import ImportBatch, ImportKind, PersonalAccount, Rec
 from tenants.billing.penalties import penalty_statement
 
 IMPORT_BATCHES_MAX = 100
+HOUSES_MAX = 100
 # Which permission lets a caller see a kind of upload: whoever may load it.
 IMPORT_PERM = {ImportKind.READINGS: Perm.READINGS_MANAGE, ImportKind.OPENING_BALANCES: Perm.ACCOUNTS_MANAGE,
                ImportKind.OWN_RECEIPTS: Perm.PAYMENTS_MANAGE}
@@ -76,6 +79,14 @@ class Queries(benefits.Queries, graphene.ObjectType):
     )
     account = graphene.Field(
         AccountCard, id=graphene.ID(required=True), description="An account's card (accounts.view)."
+    )
+    houses = graphene.List(
+        graphene.NonNull(HouseOptionNode), required=True,
+        search=graphene.String(description="Words, each matching the city or street (part), the house number "
+                                           "(start) or the building."),
+        first=graphene.Int(default_value=50, description=f"At most {HOUSES_MAX}."),
+        description="Houses where the host's principal has accounts, with their count, ordered by address "
+                    "(accounts.view).",
     )
     services = graphene.List(
         graphene.NonNull(BillingServiceNode), required=True, active_only=graphene.Boolean(default_value=False),
@@ -117,6 +128,14 @@ class Queries(benefits.Queries, graphene.ObjectType):
             PersonalAccountConnection, qs, first=first, after=after,
             fetch=lambda page_qs: account_rows(page_qs, today=today), pk=itemgetter("id"),
         )
+
+    @staticmethod
+    def resolve_houses(root, info, search=None, first=50):
+        require_principal_perm(info, Perm.ACCOUNTS_VIEW)
+        if not 1 <= first <= HOUSES_MAX:
+            raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 1 до %(max)s.") % {"max": HOUSES_MAX})
+        # the host's schema: only houses with this principal's accounts
+        return [house_option(row) for row in selectors.house_list(search=search, limit=first)]
 
     @staticmethod
     def resolve_account(root, info, id):

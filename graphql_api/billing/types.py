@@ -160,6 +160,24 @@ class PersonalAccountNode(graphene.ObjectType):
     )
 
 
+class HouseOptionNode(graphene.ObjectType):
+    """A house to filter the accounts by: one where the host's principal has accounts."""
+
+    class Meta:
+        name = "HouseOption"
+
+    id = graphene.ID(required=True)
+    address = graphene.String(required=True, description="As on the accounts (``houseAddress``).")
+    accounts_count = graphene.Int(required=True, description="The principal's accounts in the house.")
+
+
+def house_option(row: dict) -> dict:
+    """A ``selectors.house_list`` row as the node's dict, the address worded as the registry words it."""
+    address = str(House(city=row["city"], street=row["street"], house_number=row["house_number"],
+                        building=row["building"]))
+    return {"id": row["id"], "address": address, "accounts_count": row["accounts_count"]}
+
+
 def premise_address(house_address: str, premise_kind: str, premise_number: str) -> str:
     label = "кв." if premise_kind == PremiseKind.FLAT else "пом."
     return f"{house_address}, {label} {premise_number}"

@@ -1,4 +1,7 @@
-"""Keyset (cursor) pagination on the primary key: stable under inserts, one query per page."""
+"""Keyset (cursor) pagination on the primary key: stable under inserts, one query per page.
+
+Lists of things that happen in time (imports, runs, payouts, appeals…) page newest first: ``newest_first`` orders
+by descending primary key, and a cursor then means "older than this row"."""
 
 import base64
 from operator import attrgetter
@@ -31,8 +34,9 @@ def decode_cursor(cursor: str) -> int:
         raise ApiError(ErrorCode.INVALID, _("Неверный курсор.")) from exc
 
 
-def page(queryset, *, first: int | None, after: str | None, fetch=list, pk=attrgetter("pk")):
-    """Return (rows, page_info) for ``first`` rows after ``after``, ordered by pk.
+def page(queryset, *, first: int | None, after: str | None, fetch=list, pk=attrgetter("pk"),
+         newest_first: bool = False):
+    """Return (rows, page_info) for ``first`` rows after ``after``, ordered by pk (descending when ``newest_first``).
 
     ``fetch`` turns the sliced queryset into the rows (model instances by default; a caller may shape
     them as plain dicts in the same one query), and ``pk`` reads a row's primary key for the cursor.
@@ -40,9 +44,10 @@ def page(queryset, *, first: int | None, after: str | None, fetch=list, pk=attrg
     size = MAX_PAGE if first is None else first
     if size < 0 or size > MAX_PAGE:
         raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 0 до %(max)s.") % {"max": MAX_PAGE})
-    qs = queryset.order_by("pk")
+    qs = queryset.order_by("-pk" if newest_first else "pk")
     if after:
-        qs = qs.filter(pk__gt=decode_cursor(after))
+        cursor = decode_cursor(after)
+        qs = qs.filter(pk__lt=cursor) if newest_first else qs.filter(pk__gt=cursor)
     rows = fetch(qs[: size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
@@ -64,6 +69,6 @@ def connection_type(node_type, name: str):
     )
 
 
-def resolve_connection(conn_type, queryset, *, first, after, fetch=list, pk=attrgetter("pk")):
-    rows, info = page(queryset, first=first, after=after, fetch=fetch, pk=pk)
+def resolve_connection(conn_type, queryset, *, first, after, fetch=list, pk=attrgetter("pk"), newest_first=False):
+    rows, info = page(queryset, first=first, after=after, fetch=fetch, pk=pk, newest_first=newest_first)
     return conn_type(nodes=rows, page_info=info, total_count=queryset.count)

@@ -80,7 +80,7 @@ class Queries(graphene.ObjectType):
     )
     epd_runs = graphene.Field(
         EpdRunConnection, required=True, month=graphene.Date(), first=graphene.Int(), after=graphene.String(),
-        description="ЕПД runs, newest last (agent staff).",
+        description="ЕПД runs, newest first (agent staff).",
     )
     epd_run = graphene.Field(EpdRunNode, id=graphene.ID(required=True), description="Agent staff.")
     epd_run_issues = graphene.Field(
@@ -131,7 +131,7 @@ class Queries(graphene.ObjectType):
         qs = EpdRun.objects.all()
         if month:
             qs = qs.filter(month=_month(month))
-        return resolve_connection(EpdRunConnection, qs, first=first, after=after)
+        return resolve_connection(EpdRunConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_epd_run(root, info, id):

@@ -70,7 +70,8 @@ class Queries(graphene.ObjectType):
     payment_imports = graphene.Field(
         PaymentImportConnection, required=True, kind=PaymentImportKindEnum(), status=PaymentImportStatusEnum(),
         first=graphene.Int(), after=graphene.String(),
-        description="Registry and statement files with their status and errors by line and field (agent staff).",
+        description="Registry and statement files with their status and errors by line and field, newest first "
+                    "(agent staff).",
     )
     payment_queue = graphene.Field(
         PaymentConnection, required=True,
@@ -84,17 +85,17 @@ class Queries(graphene.ObjectType):
                                            "the payment's id in its source."),
         day=graphene.Date(description="The payment day."), channel=PaymentChannelEnum(), status=PaymentStatusEnum(),
         first=graphene.Int(), after=graphene.String(),
-        description="Incoming payments with their allocations (agent staff).",
+        description="Incoming payments with their allocations, newest first (agent staff).",
     )
     cash_shifts = graphene.Field(
         CashShiftConnection, required=True, open=graphene.Boolean(description="Only open (true) or closed (false)."),
         desk=graphene.String(), first=graphene.Int(), after=graphene.String(),
-        description="Cash desk shifts (agent staff).",
+        description="Cash desk shifts, newest first (agent staff).",
     )
     payouts = graphene.Field(
         PayoutConnection, required=True, business_day=graphene.Date(), status=PayoutStatusEnum(),
         principal_id=graphene.ID(), first=graphene.Int(), after=graphene.String(),
-        description="Daily payouts to principals (agent staff).",
+        description="Daily payouts to principals, newest first (agent staff).",
     )
     reconciliation = graphene.Field(
         ReconciliationNode, required=True, day=graphene.Date(required=True),
@@ -109,7 +110,7 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(kind=_value(kind))
         if status:
             qs = qs.filter(status=_value(status))
-        return resolve_connection(PaymentImportConnection, qs, first=first, after=after)
+        return resolve_connection(PaymentImportConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_payment_queue(root, info, status=None, channel=None, first=None, after=None):
@@ -149,7 +150,7 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(channel=_value(channel))
         if status:
             qs = qs.filter(status=_value(status))
-        return resolve_connection(PaymentConnection, qs, first=first, after=after,
+        return resolve_connection(PaymentConnection, qs, first=first, after=after, newest_first=True,
                                   fetch=lambda page: payments_prefetch(list(page)))
 
     @staticmethod
@@ -160,7 +161,7 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(closed_at__isnull=open)
         if desk:
             qs = qs.filter(desk=desk)
-        return resolve_connection(CashShiftConnection, qs, first=first, after=after)
+        return resolve_connection(CashShiftConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_payouts(root, info, business_day=None, status=None, principal_id=None, first=None, after=None):
@@ -172,7 +173,7 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(status=_value(status))
         if principal_id:
             qs = qs.filter(principal_id=_int_id(principal_id))
-        return resolve_connection(PayoutConnection, qs, first=first, after=after)
+        return resolve_connection(PayoutConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_reconciliation(root, info, day: date):

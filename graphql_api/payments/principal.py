@@ -32,15 +32,15 @@ class Queries(graphene.ObjectType):
     principal_payouts = graphene.Field(
         PrincipalPayoutConnection, required=True, date_from=graphene.Date(), date_to=graphene.Date(),
         status=PayoutStatusEnum(), first=graphene.Int(), after=graphene.String(),
-        description="This principal's payouts with short-lived links to their registers (payments.view).",
+        description="This principal's payouts with short-lived links to their registers, newest first (payments.view).",
     )
     principal_receipts = graphene.Field(
         PrincipalReceiptConnection, required=True,
         date_from=graphene.Date(description="Payment days from (inclusive)."),
         date_to=graphene.Date(description="Payment days to (inclusive)."),
         source=ReceiptSourceEnum(), account_number=graphene.String(), first=graphene.Int(), after=graphene.String(),
-        description="Money received on this principal's accounts: the agent's allocations and its own receipts "
-                    "(payments.view).",
+        description="Money received on this principal's accounts: the agent's allocations and its own receipts, "
+                    "newest first (payments.view).",
     )
 
     @staticmethod
@@ -49,7 +49,7 @@ class Queries(graphene.ObjectType):
         qs = payout_list(principal_id=principal.pk, date_from=date_from, date_to=date_to).select_related("principal")
         if status:
             qs = qs.filter(status=_value(status))
-        return resolve_connection(PrincipalPayoutConnection, qs, first=first, after=after)
+        return resolve_connection(PrincipalPayoutConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_principal_receipts(root, info, date_from=None, date_to=None, source=None, account_number=None,
@@ -64,7 +64,7 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(source=_value(source))
         if account_number:
             qs = qs.filter(account__number=account_number)
-        rows, info_ = page(qs.select_related("account", "service"), first=first, after=after)
+        rows, info_ = page(qs.select_related("account", "service"), first=first, after=after, newest_first=True)
         return PrincipalReceiptConnection(
             nodes=rows, page_info=info_, total_count=qs.count,
             total_amount=lambda: money(qs.aggregate(s=Sum("amount"))["s"]),

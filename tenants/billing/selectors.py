@@ -9,8 +9,10 @@ import re
 from datetime import date
 
 from django.db.models import (
+    Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -18,8 +20,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from tenants.billing.models import (
@@ -196,3 +199,31 @@ def period_list(*, year: int | None = None) -> QuerySet[BillingPeriod]:
 def period_get(*, month: date) -> BillingPeriod | None:
     return BillingPeriod.objects.filter(month=month).first()
 
+
+def house_list(*, search: str | None = None, limit: int = 50) -> list[dict]:
+    """The houses where this principal has accounts, with how many, ordered by address (one query).
+
+    ``search``: every word must match the city or the street (part), the house number (its start) or the
+    building (whole); address words such as «ул.», «д.» are ignored. House numbers sort as numbers («9» before
+    «10»), then as text («10» before «10а»).
+    """
+    prefix = "premise__house__"
+    qs = PersonalAccount.objects.all()
+    for term in _search_terms(search or ""):
+        qs = qs.filter(
+            Q(**{f"{prefix}city__icontains": term}) | Q(**{f"{prefix}street__icontains": term})
+            | Q(**{f"{prefix}house_number__istartswith": term}) | Q(**{f"{prefix}building__iexact": term})
+        )
+    number = Cast(Func(F(f"{prefix}house_number"), Value(r"^\d+"), function="substring"), IntegerField())
+    rows = (
+        qs.values(f"{prefix}id", f"{prefix}city", f"{prefix}street", f"{prefix}house_number", f"{prefix}building")
+        .annotate(accounts_count=Count("pk"))
+        .order_by(f"{prefix}city", f"{prefix}street", number, f"{prefix}house_number", f"{prefix}building",
+                  f"{prefix}id")[:limit]
+    )
+    return [
+        {"id": row[f"{prefix}id"], "city": row[f"{prefix}city"], "street": row[f"{prefix}street"],
+         "house_number": row[f"{prefix}house_number"], "building": row[f"{prefix}building"],
+         "accounts_count": row["accounts_count"]}
+        for row in rows
+    ]

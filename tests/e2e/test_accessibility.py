@@ -226,9 +226,13 @@ def test_sign_in_and_open_a_menu_entry_with_the_keyboard(page, live):
     tab_to(page, menu)
     entry = menu.get_by_role("menuitem", name="Лицевые счета")
     for _ in range(10):
-        page.keyboard.press("ArrowDown")
         if entry.evaluate("(el) => el === document.activeElement"):
             break
+        before = page.evaluate("() => document.activeElement && document.activeElement.textContent")
+        page.keyboard.press("ArrowDown")
+        # the menu moves the focus in an animation frame: wait for it before deciding whether to press again
+        page.wait_for_function("(before) => (document.activeElement && document.activeElement.textContent) "
+                               "!== before", arg=before, timeout=3000)
     expect(entry).to_be_focused()
     focus_visible(page)
     page.keyboard.press("Enter")

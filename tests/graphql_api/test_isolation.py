@@ -132,6 +132,29 @@ def billing_account_id(schema_name: str) -> str:
 
 
 B_ACCOUNT_NUMBER = "ISO-principal_b"  # add to b_markers(): no answer on A's host may contain it
+B_HOUSE_STREET = "улица Только Принципала Б"  # a house where only B has accounts: A's host never names it
+HOUSES = "query($search: String) { houses(search: $search) { id address accountsCount } }"
+
+
+def billing_house_account(schema_name: str, street: str, number: str) -> str:
+    """An account of one principal in a house of the given street (created when missing); the house's id."""
+    from datetime import date
+
+    from django_tenants.utils import schema_context
+
+    from registry.models import House, Premise
+    from tenants.billing.models import PersonalAccount
+
+    house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street=street,
+                                                  house_number="7")
+    premise, _created = Premise.objects.get_or_create(house=house, number=number, defaults={"area": "30.00"})
+    with schema_context(schema_name):
+        PersonalAccount.objects.get_or_create(
+            number=f"H-{schema_name}-{house.pk}-{number}",
+            defaults={"premise": premise, "payer_name": "Жилец Дома", "charge_area": "30.00",
+                      "opened_on": date(2020, 1, 1)})
+    connection.set_schema_to_public()
+    return str(house.pk)
 
 # --- billing operations (graphql_api/billing: readings, recalculations, penalties, imports; agent fan-out) ----
 
@@ -655,7 +678,7 @@ def b_markers(world) -> list[str]:
     return [
         world.b_admin.email, world.b_staff.email, world.b_key.prefix, world.b.short_name, world.b.legal_name,
         world.b.inn, world.b.settlement_account, B_SETTINGS_NAME, B_CONTRACT_NUMBER, B_ACCOUNT_NUMBER,
-        B_PAYOUT_GROSS, B_RECEIPT_COMMENT,
+        B_PAYOUT_GROSS, B_RECEIPT_COMMENT, B_HOUSE_STREET,
     ]
 
 
@@ -773,6 +796,10 @@ CASES: dict[str, Case] = {
     # billing: each principal's rows live in its own schema, so B's ids are simply not there
     "accounts": Case(ACCOUNTS, lambda w: {"search": "ISO"} if billing_account_id("principal_b") else {}, "OK"),
     "account": Case(ACCOUNT, lambda w: {"id": billing_account_id("principal_b")}, "NOT_FOUND"),
+    # B's only house is in the shared registry, but A's list is built from A's own accounts
+    "houses": Case(
+        HOUSES, lambda w: billing_house_account("principal_b", B_HOUSE_STREET, "1") and {"search": "Ярославль"}, "OK"
+    ),
     "services": Case(SERVICES, lambda w: {}, "OK"),
     "billingPeriods": Case(BILLING_PERIODS, lambda w: {}, "OK"),
     "tariffCreate": Case(
@@ -1257,3 +1284,26 @@ def test_principal_payouts_and_receipts_on_a_never_show_b(world, tenants, gql):
     # and B, on its own host, sees its own and nothing of A's
     on_b = gql(tenants.b_host, api_key=world.b_key_plain)(PRINCIPAL_PAYOUTS)
     assert [n["id"] for n in on_b["data"]["principalPayouts"]["nodes"]] == [b_payout]
+
+
+def test_houses_on_each_host_are_its_own_with_its_own_counts(world, tenants, gql):
+    # given a house only A serves, one only B serves, and one both serve (A two accounts, B one)
+    only_a = billing_house_account("principal_a", "улица Альфа-Изоляции", "1")
+    only_b = billing_house_account("principal_b", B_HOUSE_STREET, "1")
+    shared = billing_house_account("principal_a", "улица Общая", "1")
+    billing_house_account("principal_a", "улица Общая", "2")
+    billing_house_account("principal_b", "улица Общая", "3")
+
+    # when each lists its houses (A by session and by key, B by key)
+    on_a = [gql(tenants.a_host, user=world.a_admin)(HOUSES), gql(tenants.a_host, api_key=world.a_key_plain)(HOUSES)]
+    on_b = gql(tenants.b_host, api_key=world.b_key_plain)(HOUSES)
+    b_searching_a = gql(tenants.b_host, api_key=world.b_key_plain)(HOUSES, {"search": "Альфа"})
+
+    # then each sees its own houses with its own counts, by street, never the other's
+    for payload in on_a:
+        assert [(h["id"], h["accountsCount"]) for h in payload["data"]["houses"]] == [(only_a, 1), (shared, 2)]
+        assert_no_b_data(payload, world)
+    assert [(h["id"], h["accountsCount"]) for h in on_b["data"]["houses"]] == [(shared, 1), (only_b, 1)]
+    assert "Альфа" not in json.dumps(on_b, ensure_ascii=False)
+    assert b_searching_a["data"]["houses"] == []
+

@@ -58,6 +58,7 @@ from tests.graphql_api.test_isolation import (
     EPD_RUNS,
     HOUSE_READING_WINDOW_CLEAR,
     HOUSE_READING_WINDOW_SET,
+    HOUSES,
     IMPORT_BATCHES,
     MEMBERSHIP_UPDATE,
     OWN_RECEIPT_RECORD,
@@ -665,6 +666,7 @@ OPS: dict[str, Op] = {
     ),
     # billing
     "accounts": Op(ACCOUNTS, Perm.ACCOUNTS_VIEW, lambda t: {}, lambda t: None, None),
+    "houses": Op(HOUSES, Perm.ACCOUNTS_VIEW, lambda t: billing_account_id("principal_a") and {}, lambda t: None, None),
     "account": Op(ACCOUNT, Perm.ACCOUNTS_VIEW, lambda t: {"id": billing_account_id("principal_a")},
                   lambda t: None, None),
     "services": Op(SERVICES, Perm.CHARGES_VIEW, lambda t: {}, lambda t: None, None),

@@ -69,7 +69,8 @@ export function EpdRunPanel({ month }: { month: string }) {
   const runs = useGql(RunsQuery, { month });
   const start = useGqlMutation(StartMutation, ["OfficeEpdRuns"]);
   const list = runs.data?.epdRuns.nodes ?? [];
-  const latest = list.length ? list[list.length - 1].id : null;
+  // the server lists runs newest first
+  const latest = list.length ? list[0].id : null;
   const runId = selected && list.some((r) => r.id === selected) ? selected : latest;
 
   useEffect(() => setSelected(null), [month]);

@@ -88,6 +88,7 @@ export default function PayoutsPage() {
 
   useEffect(() => {
     if (day || !latest.data) return;
+    // the newest hundred payouts (the server lists newest first); the latest business day among them
     const days = latest.data.payouts.nodes.map((p) => p.businessDay).sort();
     setDay(days.length ? dayjs(days[days.length - 1]) : dayjs());
   }, [latest.data, day]);

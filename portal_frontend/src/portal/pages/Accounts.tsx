@@ -7,6 +7,7 @@ import { QueryState } from "../../shared/QueryState";
 import { formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { CursorPager, useCursorPages } from "../components/CursorPager";
+import { HouseSelect } from "../components/HouseSelect";
 import { ReportButton } from "../components/ReportJob";
 
 const AccountsQuery = graphql(`
@@ -24,7 +25,7 @@ export default function AccountsPage() {
   const [params, setParams] = useSearchParams();
   const search = params.get("q") ?? "";
   const houseId = params.get("house") ?? undefined;
-  const houseName = params.get("houseName") ?? houseId;
+  const houseName = params.get("houseName") ?? houseId ?? "";
   const debt = params.get("debt") ?? "all";
   const pages = useCursorPages(20);
   const q = useGql(AccountsQuery, {
@@ -74,13 +75,12 @@ export default function AccountsPage() {
               ]}
             />
           </Form.Item>
-          {houseId && (
-            <Form.Item label={t("accounts.house")}>
-              <Tag closable closeIcon={<span aria-label={t("accounts.clearHouse")}>×</span>} onClose={() => update({ house: null, houseName: null })}>
-                {houseName}
-              </Tag>
-            </Form.Item>
-          )}
+          <HouseSelect
+            id="portal-accounts-house"
+            label={t("accounts.house")}
+            value={houseId ? { id: houseId, address: houseName } : null}
+            onChange={(house) => update({ house: house?.id ?? null, houseName: house?.address ?? null })}
+          />
         </Form>
         <div style={{ marginTop: 12 }}>
           <ReportButton kind="ACCOUNTS" search={search} label={t("accounts.export")} />
