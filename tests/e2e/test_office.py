@@ -103,7 +103,8 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
     expect(page.get_by_label("Формат реестра")).to_be_visible()
     page.get_by_label("Файл реестра").set_input_files(
         files=[{"name": "e2e_sber_27112026.txt", "mimeType": "text/plain", "buffer": data}])
-    page.get_by_role("button", name="Загрузить", exact=True).first.click()
+    page.locator("form").filter(has=page.get_by_label("Файл реестра")).get_by_role(
+        "button", name="Загрузить", exact=True).click()
     outcome = page.get_by_role("status").filter(has_text="e2e_sber_27112026.txt")
     expect(outcome).to_contain_text("проведён")
     expect(outcome).to_contain_text("Опознано: 1")
