@@ -98,12 +98,16 @@ class ReportRequest(BaseMutation):
         month = graphene.Date(description="Required for TURNOVER and PAYMENTS.")
         delivery = ReportDeliveryEnum(default_value=ReportDeliveryEnum.DOWNLOAD)
         search = graphene.String(description="ACCOUNTS: the same words as the accounts query takes.")
+        house_id = graphene.ID(description="ACCOUNTS: only this house's accounts, as the accounts query's houseId.")
+        has_debt = graphene.Boolean(description="ACCOUNTS: as the accounts query's hasDebt.")
 
     @classmethod
-    def perform(cls, root, info, kind, month=None, delivery="download", search=None):
+    def perform(cls, root, info, kind, month=None, delivery="download", search=None, house_id=None,
+                has_debt=None):
         actor, principal = require_principal_perm(info, Perm.REPORTS_VIEW)
         job = report_request(principal=principal, user=actor.user, api_key=actor.api_key, kind=_value(kind),
-                             month=month, delivery=_value(delivery) or "download", search=search)
+                             month=month, delivery=_value(delivery) or "download", search=search,
+                             house_id=_int_id(house_id) if house_id is not None else None, has_debt=has_debt)
         return cls(job=job)
 
 

@@ -64,9 +64,11 @@ _ADDRESS = ("premise__kind", "premise__number", "premise__house__city", "premise
             "premise__house__house_number", "premise__house__building")
 
 
-def accounts_report(*, search: str | None = None, **_params) -> Report:
+def accounts_report(*, search: str | None = None, house_id: int | None = None, has_debt: bool | None = None,
+                    **_params) -> Report:
     today = timezone.localdate()
-    qs = (selectors.account_list(search=search, today=today).prefetch_related(None).order_by("number")
+    qs = (selectors.account_list(search=search, house_id=house_id, has_debt=has_debt, today=today)
+          .prefetch_related(None).order_by("number")
           .values_list("number", "payer_name", *_ADDRESS, "charge_area", "persons", "debt"))
 
     def rows():

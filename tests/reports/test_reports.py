@@ -17,12 +17,15 @@ from tests import factories
 from tests.conftest import error_codes
 
 REQUEST = (
-    "mutation($kind: ReportKind!, $month: Date, $delivery: ReportDelivery, $search: String) "
-    "{ reportRequest(kind: $kind, month: $month, delivery: $delivery, search: $search) "
+    "mutation($kind: ReportKind!, $month: Date, $delivery: ReportDelivery, $search: String, $houseId: ID, "
+    "$hasDebt: Boolean) { reportRequest(kind: $kind, month: $month, delivery: $delivery, search: $search, "
+    "houseId: $houseId, hasDebt: $hasDebt) "
     "{ job { id kind month delivery status rows filename downloadUrl error } errors { field code } } }"
 )
 JOB = "query($id: ID!) { reportJob(id: $id) { id kind status rows filename downloadUrl error finishedAt } }"
 JOBS = "query { reportJobs { id kind status } }"
+ACCOUNTS = ("query($houseId: ID, $hasDebt: Boolean) { accounts(first: 100, houseId: $houseId, hasDebt: $hasDebt) "
+            "{ totalCount nodes { number debt } } }")
 
 
 @pytest.fixture
@@ -98,6 +101,42 @@ def test_accounts_report_uses_the_accounts_search(balances, media, staff_a, tena
     assert [(r[0], r[1]) for r in body] == [("R-002", "Петрова Анна")]
     assert body[0][2] == "Ярославль, ул. Отчётная, д. 7, кв. 2"
     assert Decimal(str(body[0][5])) == Decimal("-300.00") == Decimal(str(total[5]))
+
+
+def test_accounts_report_keeps_the_house_and_debt_filters_of_the_accounts_query(balances, media, principal_a,
+                                                                                tenants, gql):
+    from registry.models import House, Premise
+    from tenants.billing.models import PersonalAccount
+
+    other = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Соседняя", house_number="9")
+    with schema_context(principal_a.schema_name):
+        for i, number in enumerate(("R-002", "R-003"), start=1):
+            premise = Premise.objects.create(house=other, number=str(i), area=Decimal("40.00"))
+            PersonalAccount.objects.filter(number=number).update(premise=premise)
+    connection.set_schema_to_public()
+    staff = factories.staff(principal_a, permissions=[Perm.REPORTS_VIEW, Perm.ACCOUNTS_VIEW])
+    client = gql(tenants.a_host, user=staff)
+
+    def on_screen(**filters) -> list[tuple[str, Decimal]]:
+        nodes = client(ACCOUNTS, filters)["data"]["accounts"]["nodes"]
+        return sorted((n["number"], Decimal(n["debt"])) for n in nodes)
+
+    def in_file(street: str, **filters) -> list[tuple[str, Decimal]]:
+        _done, rows = _built(client, _request(client, kind="ACCOUNTS", **filters)["id"])
+        _header, *body, _total = rows
+        assert {row[2].rsplit(", кв.", 1)[0] for row in body} == {f"Ярославль, {street}"}
+        return [(row[0], Decimal(str(row[5]))) for row in body]
+
+    house = {"houseId": str(other.pk)}
+    assert in_file("ул. Соседняя, д. 9", **house) == on_screen(**house) == [("R-002", Decimal("-300.00")),
+                                                                            ("R-003", Decimal("665.00"))]
+    owing = {**house, "hasDebt": True}
+    assert in_file("ул. Соседняя, д. 9", **owing) == on_screen(**owing) == [("R-003", Decimal("665.00"))]
+    # the first house keeps the other two; the job records what it was asked for
+    first = {"houseId": str(balances["house"].pk)}
+    assert ([n for n, _d in in_file("ул. Отчётная, д. 7", **first)] == [n for n, _d in on_screen(**first)]
+            == ["R-001", "R-004"])
+    assert ReportJob.objects.filter(params={"house_id": other.pk, "has_debt": True}).count() == 1
 
 
 def test_debtors_report_lists_owing_accounts_by_debt(balances, media, staff_a, tenants, gql):

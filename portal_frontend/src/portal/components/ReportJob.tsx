@@ -11,8 +11,10 @@ import { useGql, useGqlMutation } from "../../shared/hooks";
 import { labelOf, REPORT_STATUS } from "../labels";
 
 export const ReportRequestMutation = graphql(`
-  mutation PortalReportRequest($kind: ReportKind!, $month: Date, $search: String, $delivery: ReportDelivery) {
-    reportRequest(kind: $kind, month: $month, search: $search, delivery: $delivery) {
+  mutation PortalReportRequest(
+    $kind: ReportKind!, $month: Date, $search: String, $houseId: ID, $hasDebt: Boolean, $delivery: ReportDelivery
+  ) {
+    reportRequest(kind: $kind, month: $month, search: $search, houseId: $houseId, hasDebt: $hasDebt, delivery: $delivery) {
       errors { field message code }
       job { id status }
     }
@@ -72,12 +74,15 @@ interface Props {
   kind: ReportKind;
   month?: string | null;
   search?: string | null;
+  /** ACCOUNTS: the house and debt filters of the accounts list, so the file matches the screen. */
+  houseId?: string | null;
+  hasDebt?: boolean | null;
   delivery?: ReportDelivery;
   label?: string;
 }
 
 /** A button that queues a report and then follows it. */
-export function ReportButton({ kind, month, search, delivery = "DOWNLOAD", label }: Props) {
+export function ReportButton({ kind, month, search, houseId, hasDebt, delivery = "DOWNLOAD", label }: Props) {
   const { t } = useTranslation("portal");
   const request = useGqlMutation(ReportRequestMutation, ["PortalReportJobs"]);
   const [jobId, setJobId] = useState<string | null>(null);
@@ -87,7 +92,14 @@ export function ReportButton({ kind, month, search, delivery = "DOWNLOAD", label
     setJobId(null);
     try {
       const result = payload(
-        await request.mutateAsync({ kind, month: month || null, search: search || null, delivery }),
+        await request.mutateAsync({
+          kind,
+          month: month || null,
+          search: search || null,
+          houseId: houseId || null,
+          hasDebt: hasDebt ?? null,
+          delivery,
+        }),
       );
       setJobId(result.job?.id ?? null);
     } catch (exc) {

@@ -27,13 +27,14 @@ export default function AccountsPage() {
   const houseId = params.get("house") ?? undefined;
   const houseName = params.get("houseName") ?? houseId ?? "";
   const debt = params.get("debt") ?? "all";
+  const hasDebt = debt === "yes" ? true : debt === "no" ? false : null;
   const pages = useCursorPages(20);
   const q = useGql(AccountsQuery, {
     first: pages.first,
     after: pages.after,
     search: search || null,
     houseId: houseId ?? null,
-    hasDebt: debt === "yes" ? true : debt === "no" ? false : null,
+    hasDebt,
   }, { placeholderData: (prev) => prev });
   const data = q.data?.accounts;
 
@@ -83,7 +84,13 @@ export default function AccountsPage() {
           />
         </Form>
         <div style={{ marginTop: 12 }}>
-          <ReportButton kind="ACCOUNTS" search={search} label={t("accounts.export")} />
+          <ReportButton
+            kind="ACCOUNTS"
+            search={search}
+            houseId={houseId ?? null}
+            hasDebt={hasDebt}
+            label={t("accounts.export")}
+          />
         </div>
       </Card>
       <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
