@@ -121,13 +121,16 @@ class Allocation(models.Model):
 
     # Checked per statement by triggers, not by foreign keys (migration 0006): a run writes hundreds of thousands.
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations", db_constraint=False)
+    # No index of its own: allocation_principal_day_idx (principal_id, allocated_on) serves lookups by principal.
     principal = models.ForeignKey("tenants.Principal", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False)
+                                  db_constraint=False, db_index=False)
     account_number = models.CharField(_("лицевой счёт"), max_length=20)
     service_code = models.CharField(_("услуга"), max_length=32, blank=True, help_text=_("пусто — аванс по счёту"))
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     allocated_on = models.DateField(_("дата распределения"))
-    payout = models.ForeignKey("Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations")
+    # Indexed only where set (allocation_payout_idx): a run writes its rows with no payout.
+    payout = models.ForeignKey("Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations",
+                               db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # A reversal (a refund of an allocated payment): a negative row per original allocation, linked to it.
     reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals",
@@ -153,6 +156,8 @@ class Allocation(models.Model):
             models.Index(fields=["principal", "allocated_on"], name="allocation_principal_day_idx"),
             # what the next payout build picks up: the allocations not yet in a payout
             models.Index(fields=["allocated_on"], condition=Q(payout__isnull=True), name="allocation_unpaid_idx"),
+            # a payout's allocations (register, reconciliation, the payout's PROTECT check); the NULLs stay out
+            models.Index(fields=["payout"], condition=Q(payout__isnull=False), name="allocation_payout_idx"),
         ]
 
     def __str__(self) -> str:
