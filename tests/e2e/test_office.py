@@ -103,8 +103,7 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
     expect(page.get_by_label("Формат реестра")).to_be_visible()
     page.get_by_label("Файл реестра").set_input_files(
         files=[{"name": "e2e_sber_27112026.txt", "mimeType": "text/plain", "buffer": data}])
-    page.locator("form").filter(has=page.get_by_label("Файл реестра")).get_by_role(
-        "button", name="Загрузить", exact=True).click()
+    page.get_by_role("button", name="Загрузить: Реестр банка").click()
     outcome = page.get_by_role("status").filter(has_text="e2e_sber_27112026.txt")
     expect(outcome).to_contain_text("проведён")
     expect(outcome).to_contain_text("Опознано: 1")
@@ -144,7 +143,7 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
     open_menu(page, "Перечисления")
     pick_date(page, "Рабочий день", day)
     page.get_by_role("button", name="Сформировать").click()
-    expect(page.get_by_role("alert")).to_contain_text(f"будущий день {day:%d.%m.%Y}")
+    expect(page.get_by_role("alert").filter(has_text="будущий день")).to_contain_text(f"будущий день {day:%d.%m.%Y}")
     table = page.get_by_role("table").filter(has_text="К перечислению")
     expect(table.get_by_text("Перечислений за этот день нет")).to_be_visible()
 

@@ -283,7 +283,8 @@ function UploadCard(props: {
           </Form.Item>
         )}
         {percent !== null && <Progress percent={percent} aria-label={t("imports.transfer")} />}
-        <Button type="primary" htmlType="submit" loading={percent !== null}>
+        {/* two forms on the page: the name says which file the button sends */}
+        <Button type="primary" htmlType="submit" loading={percent !== null} aria-label={t("imports.uploadOf", { what: props.title })}>
           {t("imports.upload")}
         </Button>
       </Form>
