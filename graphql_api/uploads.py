@@ -37,6 +37,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import errors_from_validation
+from graphql_api.core.permissions import agent_staff_refusal
 from graphql_api.view import authenticate, error_response
 from identity.permissions import Perm
 from identity.services import audit_record
@@ -135,8 +136,9 @@ class UploadView(View):
         if not actor.is_authenticated:
             return error_response(ErrorCode.UNAUTHENTICATED, _("Требуется вход в систему."), 401)
         if KINDS[kind] == AGENT:
-            if not actor.is_agent_staff:
-                return error_response(ErrorCode.PERMISSION_DENIED, _("Доступно только сотрудникам агента."), 403)
+            refusal = agent_staff_refusal(actor)
+            if refusal is not None:
+                return error_response(*refusal, 403 if refusal[0] == ErrorCode.PERMISSION_DENIED else 400)
         elif actor.principal is None:
             return error_response(
                 ErrorCode.PRINCIPAL_HOST_REQUIRED, _("Загрузка выполняется на адресе принципала."), 400

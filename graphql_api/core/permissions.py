@@ -17,11 +17,25 @@ def require_authenticated(info):
     return actor
 
 
+def agent_staff_refusal(actor, *, admin: bool = False) -> tuple[ErrorCode, str] | None:
+    """Why an authenticated actor may not do the agent's own work here, or None.
+
+    Agent staff act on principals' hosts too (as the principal's staff), but the agent's work (intake, allocation,
+    payouts, runs, principals) writes the agent's books in the public schema: it is done on the agent's host only,
+    never in a principal's schema.
+    """
+    if not (actor.is_agent_admin if admin else actor.is_agent_staff):
+        return ErrorCode.PERMISSION_DENIED, _("Доступно только сотрудникам агента.")
+    if actor.principal is not None:
+        return ErrorCode.AGENT_HOST_REQUIRED, _("Операция выполняется на адресе агента.")
+    return None
+
+
 def require_agent_staff(info, *, admin: bool = False):
     actor = require_authenticated(info)
-    allowed = actor.is_agent_admin if admin else actor.is_agent_staff
-    if not allowed:
-        raise ApiError(ErrorCode.PERMISSION_DENIED, _("Доступно только сотрудникам агента."))
+    refusal = agent_staff_refusal(actor, admin=admin)
+    if refusal is not None:
+        raise ApiError(*refusal)
     return actor
 
 

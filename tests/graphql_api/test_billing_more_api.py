@@ -420,7 +420,7 @@ def test_charge_run_all_refuses_a_mid_month_date(tenants, gql, django_capture_on
 def test_charge_run_progress_shows_every_principal(tenants, principal_a, principal_b, gql):
     with tenant_context(principal_a):
         BillingPeriod.objects.create(month=date(2026, 6, 1), status=PeriodStatus.CALCULATED, charge_lines=3)
-    operator = gql(tenants.a_host, user=factories.user(agent_role="operator"))  # any host will do
+    operator = gql(tenants.public_host, user=factories.user(agent_role="operator"))  # the agent's work: its host
 
     rows = operator(CHARGE_RUN_PROGRESS, {"month": "2026-06-01"})["data"]["chargeRunProgress"]
 
