@@ -63,15 +63,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import get_public_schema_name
 
 from billing_core.error_codes import ErrorCode
 from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import BankParty, PaymentOrder, format_amount, payment_orders_write, statement_read
 from documents import storage
-from ledger.models import AccountKind
 from payments.models import Channel, Payout, PayoutRun, PayoutStatus
-from payments.services import CASH, FEE, agent_ledger_ensure, payable_account
+from payments.services import CASH, FEE, agent_ledger_ensure, agent_principal, payable_account
+from payments.statements import statement_outgoing
 from regulations.selectors import calendar_year_loaded, is_working_day, previous_working_day
 from tenants.models import AgencyContract, PayoutSchedule, Principal
 
@@ -284,14 +283,6 @@ REGISTER_COLUMNS = ("Дата платежа", "Канал", "ЕЛС", "Лице
                     "Сумма к перечислению")
 
 
-def agent_principal() -> Principal:
-    """The agent's own row (the public schema's tenant): the payer of every payout."""
-    agent = Principal.objects.filter(schema_name=get_public_schema_name()).first()
-    if agent is None:
-        raise _error("agent", _("Не заведены реквизиты агента."), ErrorCode.NOT_FOUND)
-    return agent
-
-
 def _period(p: Payout) -> str:
     if p.covers_from == p.covers_to:
         return p.covers_from.strftime(DATE)
@@ -452,15 +443,8 @@ def register_xlsx(rows: list[tuple], total: Decimal, *, title: str) -> bytes:
 
 def _ledger_post(payouts: list[Payout]) -> None:
     """Dr agent.payable:<p> gross / Cr agent.cash net / Cr agent.fee fee per payout, all in one statement."""
-    agent_ledger_ensure()
-    principals = sorted({p.principal_id for p in payouts})
+    agent_ledger_ensure({p.principal_id for p in payouts})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO ledger_ledgeraccount (code, name, kind, created_at) "
-            "SELECT c, n, %s, now() FROM unnest(%s::text[], %s::text[]) AS t(c, n) ON CONFLICT (code) DO NOTHING",
-            [AccountKind.LIABILITY, [payable_account(p) for p in principals],
-             [_g("Расчёты с принципалом №%(id)s") % {"id": p} for p in principals]],
-        )
         keys, codes, amounts, refs = [], [], [], []
         for p in payouts:
             for code, amount in ((payable_account(p.principal_id), p.gross), (CASH, -p.net), (FEE, -p.fee)):
@@ -625,7 +609,7 @@ def payouts_confirm(*, statement: bytes, user=None) -> ConfirmReport:
     if agent.settlement_account not in st.own_accounts:
         raise _error("statement", _("Выписка не по счёту агента %(acc)s."), ErrorCode.PAYOUT_STATEMENT,
                      acc=agent.settlement_account)
-    docs = [d for d in st.outgoing if d.payer_account == agent.settlement_account]
+    docs = statement_outgoing(statement=st, account=agent.settlement_account)
     wanted = {(d.date.year, int(d.number)) for d in docs if d.date and d.number.isdigit()}
     candidates: dict[tuple[int, int], Payout] = {}
     if wanted:

@@ -95,16 +95,35 @@ def reject(import_id: int, errors: list[dict], *, rows_total: int = 0) -> Regist
     return RegistryImport.objects.get(pk=import_id)
 
 
-def registry_import(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
-    """Import a bank registry file now (see the module docstring); returns its ``RegistryImport``."""
-    layout = layout_get(layout_name)
+def registry_import_ensure(*, data: bytes, filename: str, layout: RegistryLayout, user=None, file_key: str = "",
+                           phase: str = "", sha256: str = "") -> RegistryImport:
+    """The import of this registry file in this layout: found or created, and a rejection in another layout reset.
+
+    A file refused in another layout posted nothing, so it is staged again in this one (its errors dropped).
+    The background path passes the file's storage ``file_key`` (kept on a row that has none) and ``phase``
+    (``queued``: set on a new row and on a reset one); ``sha256`` saves hashing ``data`` again.
+    """
     imp, _created = import_row_ensure(kind="registry", layout=layout.name, filename=filename,
-                                      sha256=file_sha256(data), user=user)
+                                      sha256=sha256 or file_sha256(data), user=user, file_key=file_key, phase=phase)
+    row = RegistryImport.objects.filter(pk=imp.pk)
+    changes: dict = {}
+    if file_key and not imp.file_key:
+        changes["file_key"] = file_key
     if imp.status == ImportStatus.REJECTED and imp.layout != layout.name and imp.kind == "registry":
         # the file was refused in another layout and posted nothing: read it again in this one
-        RegistryImport.objects.filter(pk=imp.pk, status=ImportStatus.REJECTED).update(
-            status=ImportStatus.STAGED, layout=layout.name, errors=[], finished_at=None)
+        row = row.filter(status=ImportStatus.REJECTED)
+        changes.update(status=ImportStatus.STAGED, layout=layout.name, errors=[], finished_at=None)
+        if phase:
+            changes["phase"] = phase
+    if changes:
+        row.update(**changes)
         imp.refresh_from_db()
+    return imp
+
+
+def registry_import(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
+    """Import a bank registry file now (see the module docstring); returns its ``RegistryImport``."""
+    imp = registry_import_ensure(data=data, filename=filename, layout=layout_get(layout_name), user=user)
     return registry_import_run(import_id=imp.pk, data=data)
 
 

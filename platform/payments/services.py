@@ -19,14 +19,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import get_public_schema_name
 
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
 from documents.models import Epd
 from ledger.models import AccountKind
-from ledger.services import Leg, ledger_account_ensure, transaction_post
+from ledger.services import Leg, transaction_post
 from payments.models import Payment, PaymentStatus
 from registry.models import UnifiedAccount
+from tenants.models import Principal
 from tenants.schemas import across_schemas, active_principals
 
 CASH = "agent.cash"
@@ -39,15 +41,28 @@ def payable_account(principal_id: int) -> str:
 
 
 def agent_ledger_ensure(principal_ids=()) -> None:
-    """The agent's ledger accounts (public schema), and one payable account per principal given."""
-    ledger_account_ensure(code=CASH, name=str(_("Специальный банковский счёт агента")), kind=AccountKind.ASSET)
-    ledger_account_ensure(code=UNALLOCATED, name=str(_("Нераспределённые поступления")),
-                          kind=AccountKind.LIABILITY)
-    ledger_account_ensure(code=FEE, name=str(_("Агентское вознаграждение")), kind=AccountKind.INCOME)
-    for principal_id in principal_ids:
-        ledger_account_ensure(code=payable_account(principal_id),
-                              name=str(_("Расчёты с принципалом №%(id)s") % {"id": principal_id}),
-                              kind=AccountKind.LIABILITY)
+    """The agent's ledger accounts (public schema), and one payable account per principal given: one statement."""
+    principals = sorted(set(principal_ids))
+    codes = [CASH, UNALLOCATED, FEE, *(payable_account(p) for p in principals)]
+    names = [str(_("Специальный банковский счёт агента")), str(_("Нераспределённые поступления")),
+             str(_("Агентское вознаграждение")),
+             *(str(_("Расчёты с принципалом №%(id)s") % {"id": p}) for p in principals)]
+    kinds = [AccountKind.ASSET, AccountKind.LIABILITY, AccountKind.INCOME] + [AccountKind.LIABILITY] * len(principals)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_ledgeraccount (code, name, kind, created_at) "
+            "SELECT c, n, k, now() FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(c, n, k) "
+            "ON CONFLICT (code) DO NOTHING",
+            [codes, names, [str(k) for k in kinds]],
+        )
+
+
+def agent_principal() -> Principal:
+    """The agent's own row (the public schema's tenant): the payer of every payout, the owner of the statements."""
+    agent = Principal.objects.filter(schema_name=get_public_schema_name()).first()
+    if agent is None:
+        raise ValidationError({"agent": ValidationError(_("Не заведены реквизиты агента."), code=ErrorCode.NOT_FOUND)})
+    return agent
 
 
 @dataclass(frozen=True)

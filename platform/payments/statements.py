@@ -33,7 +33,7 @@ from payments.registry_import import (
     post_staged,
     reject,
 )
-from tenants.models import Principal, PrincipalKind
+from payments.services import agent_principal
 
 LAYOUT = "1c_statement"
 # References in a purpose of payment: runs of letters, digits and hyphens (ЕЛС 7600000001, ИПД
@@ -43,9 +43,8 @@ _MAX_REFS = 20
 
 
 def agent_account() -> str:
-    """The agent's own settlement account (its public tenant row)."""
-    account = (Principal.objects.filter(kind=PrincipalKind.AGENT).values_list("settlement_account", flat=True)
-               .first())
+    """The agent's own settlement account (its public tenant row, ``agent_principal``)."""
+    account = agent_principal().settlement_account
     if not account:
         raise ValidationError({"account": ValidationError(_("Не заданы реквизиты агента: нет расчётного счёта."),
                                                           code=ErrorCode.NOT_FOUND)})
@@ -89,12 +88,18 @@ def statement_rows(statement: Statement, account: str):
         )
 
 
-def statement_outgoing(*, data: bytes) -> list[StatementDocument]:
-    """The documents debited from the agent's account (for confirming payouts); nothing is stored."""
-    statement = statement_read(data)
-    if not statement.ok:
-        raise ValidationError({"file": [ValidationError(e.message, code=e.code) for e in statement.errors]})
-    account = agent_account()
+def statement_outgoing(*, data: bytes | None = None, statement: Statement | None = None,
+                       account: str | None = None) -> list[StatementDocument]:
+    """The documents debited from the agent's account (for confirming payouts); nothing is stored.
+
+    The file is read from ``data``, unless the caller has read it already (``statement``, free of errors);
+    ``account`` is the agent's settlement account, if the caller has it.
+    """
+    if statement is None:
+        statement = statement_read(data)
+        if not statement.ok:
+            raise ValidationError({"file": [ValidationError(e.message, code=e.code) for e in statement.errors]})
+    account = account or agent_account()
     return [d for d in statement.outgoing if account in (d.payer_account, d.fields.get("ПлательщикСчет"))]
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from payments.models import ImportStatus, RegistryImport
-from payments.registry_import import Phase, file_sha256, import_row_ensure, layout_get, registry_import_run
+from payments.registry_import import Phase, file_sha256, layout_get, registry_import_ensure, registry_import_run
 
 
 @shared_task(name="payments.registry_import")
@@ -24,21 +24,21 @@ def registry_import_task(import_id: int) -> dict:
 
 
 def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
-    """Store the file and queue its import; the same file again returns its import (queued again if unfinished)."""
+    """Store the file and queue its import; the same file again returns its import (queued again if unfinished,
+    or if it was rejected in another layout: ``registry_import_ensure``)."""
     from documents import storage
 
     layout = layout_get(layout_name)
     with transaction.atomic():
+        # one enqueue of a file at a time: its object is stored once
         sha256 = file_sha256(data)
-        imp = RegistryImport.objects.select_for_update().filter(sha256=sha256).first()
-        if imp is None or not imp.file_key:
+        found = RegistryImport.objects.select_for_update().filter(sha256=sha256).first()
+        key = found.file_key if found is not None else ""
+        if not key:
             key = storage.new_key("registry", ext="txt")
             storage.put(key, data, "text/plain")
-            if imp is None:
-                imp, _created = import_row_ensure(kind="registry", layout=layout.name, filename=filename,
-                                                  sha256=sha256, user=user, file_key=key, phase=Phase.QUEUED)
-            else:
-                RegistryImport.objects.filter(pk=imp.pk).update(file_key=key)
+        imp = registry_import_ensure(data=data, filename=filename, layout=layout, user=user, file_key=key,
+                                     phase=Phase.QUEUED, sha256=sha256)
         if imp.status == ImportStatus.STAGED:
             import_id = imp.pk
 
