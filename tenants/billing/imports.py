@@ -10,11 +10,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from billing_core.periods import require_month_start
-from billing_core.tabular import RowError, read_table
+from billing_core.tabular import RowError, Table, read_table
 from tenants.billing.models import (
     Balance,
     BillingPeriod,
@@ -44,10 +44,17 @@ def parse_amount(text: str) -> Decimal:
 
 
 def run_import(
-    *, kind: str, data: bytes, filename: str, mode: str, user, columns: dict,
+    *, kind: str, data: bytes, filename: str, mode: str, user, columns: dict | None = None,
     validate: Callable[[list[tuple[int, dict]]], tuple[list, list[RowError]]],
     load: Callable[[list], int], precheck: Callable[[], None] = lambda: None,
+    read: Callable[[bytes], Table] | None = None,
 ) -> ImportBatch:
+    """Check the file's rows and, as ``mode`` says, load all of them, the good ones, or none.
+
+    ``read`` turns the bytes into the table (by default ``read_table`` with ``columns``); ``validate`` splits its
+    rows into good ones and errors; ``load`` writes the good ones and answers how many it loaded. The same bytes
+    loaded before (or by a concurrent request first) answer with that loaded batch.
+    """
     if mode not in ImportMode.values:
         raise ValidationError({"mode": ValidationError(_("Неизвестный режим загрузки."), code="INVALID")})
     digest = hashlib.sha256(data).hexdigest()
@@ -55,7 +62,7 @@ def run_import(
     if already is not None:
         return already  # the same file again: nothing new is posted
     precheck()
-    table = read_table(data, columns=columns)
+    table = read(data) if read is not None else read_table(data, columns=columns)
     good, errors = validate(table.rows) if not table.errors else ([], [])
     errors = table.errors + errors
     batch = ImportBatch(kind=kind, sha256=digest, filename=filename[:255], mode=mode, encoding=table.encoding,
@@ -68,10 +75,17 @@ def run_import(
         batch.status = ImportStatus.REJECTED
         batch.save()
         return batch
-    with transaction.atomic():
-        batch.rows_loaded = load(good)
-        batch.status = ImportStatus.LOADED
-        batch.save()
+    try:
+        with transaction.atomic():
+            batch.rows_loaded = load(good)
+            batch.status = ImportStatus.LOADED
+            batch.save()
+    except IntegrityError:
+        # The same file loaded by a concurrent request first: its batch is the answer, ours rolled back whole.
+        loaded = ImportBatch.objects.filter(kind=kind, sha256=digest, status=ImportStatus.LOADED).first()
+        if loaded is None:
+            raise
+        return loaded
     return batch
 
 

@@ -22,14 +22,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing_core.error_codes import ErrorCode
 from billing_core.tabular import ENCODINGS, RowError, Table, read_table
-from tenants.billing.imports import parse_amount
-from tenants.billing.models import ImportBatch, ImportKind, ImportMode, ImportStatus, PersonalAccount, Service
+from tenants.billing.imports import parse_amount, run_import
+from tenants.billing.models import ImportBatch, ImportKind, ImportMode, PersonalAccount, Service
 from tenants.receipts.models import ReceiptSource
 from tenants.receipts.services import OWN_CASH, RECEIVABLE, own_receipt_key, principal_ledger_ensure
 
@@ -245,39 +245,12 @@ def own_receipts_import(
     The answer is the import batch (``importBatches(kind: OWN_RECEIPTS)``): status, counts, every error by line
     and column. ``rows_loaded`` counts the receipts newly posted; documents recorded before are not counted.
     """
-    if mode not in ImportMode.values:
-        raise ValidationError({"mode": ValidationError(_("Неизвестный режим загрузки."), code=ErrorCode.INVALID)})
-    if encoding not in ENCODING_CHOICES:
+    if mode in ImportMode.values and encoding not in ENCODING_CHOICES:  # a bad mode is named first, by run_import
         raise ValidationError({"encoding": ValidationError(
             _("Кодировка — auto, utf-8 или cp1251."), code=ErrorCode.INVALID)})
-    digest = hashlib.sha256(data).hexdigest()
-    already = ImportBatch.objects.filter(kind=ImportKind.OWN_RECEIPTS, sha256=digest,
-                                         status=ImportStatus.LOADED).first()
-    if already is not None:
-        return already  # the same file again: nothing new is posted
-    table = _read(data, encoding)
-    good, errors = _validate(table.rows, today or timezone.localdate()) if not table.errors else ([], [])
-    errors = table.errors + errors
-    batch = ImportBatch(kind=ImportKind.OWN_RECEIPTS, sha256=digest, filename=filename[:255], mode=mode,
-                        encoding=table.encoding, rows_total=len(table.rows), errors=[e.as_dict() for e in errors],
-                        created_by=user)
-    if mode == ImportMode.VALIDATE:
-        batch.status = ImportStatus.VALIDATED
-    elif table.errors or (errors and mode == ImportMode.ALL_OR_NOTHING) or not good:
-        batch.status = ImportStatus.REJECTED
-    if batch.status:
-        batch.save()
-        return batch
-    try:
-        with transaction.atomic():
-            batch.rows_loaded = _load(good, digest=digest, filename=filename)
-            batch.status = ImportStatus.LOADED
-            batch.save()
-    except IntegrityError:
-        # The same file loaded by a concurrent request first: its batch is the answer, ours rolled back whole.
-        loaded = ImportBatch.objects.filter(kind=ImportKind.OWN_RECEIPTS, sha256=digest,
-                                            status=ImportStatus.LOADED).first()
-        if loaded is None:
-            raise
-        return loaded
-    return batch
+    return run_import(
+        kind=ImportKind.OWN_RECEIPTS, data=data, filename=filename, mode=mode, user=user,
+        read=lambda raw: _read(raw, encoding),
+        validate=lambda rows: _validate(rows, today or timezone.localdate()),
+        load=lambda good: _load(good, digest=hashlib.sha256(data).hexdigest(), filename=filename),
+    )
