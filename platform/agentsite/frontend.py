@@ -40,7 +40,6 @@ def app_config(request) -> dict:
         "surface": "portal" if tenant is not None else "public",
         "principal": None if tenant is None else {"name": tenant.short_name},
         "stripe": {"publishableKey": settings.STRIPE_PUBLISHABLE_KEY, "jsUrl": settings.STRIPE_JS_URL},
-        "linkSeconds": settings.S3_LINK_SECONDS,
     }
 
 

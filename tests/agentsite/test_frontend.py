@@ -44,6 +44,8 @@ def test_principal_host_gets_the_portal_and_public_host_the_cabinet(tenants, dis
     config = _config(public)
     assert config["surface"] == "public"
     assert config["principal"] is None
+    # only what the front end reads (src/shared/config.ts)
+    assert set(config) == {"surface", "principal", "stripe"}
     assert set(config["stripe"]) == {"publishableKey", "jsUrl"}
     # the page sets the CSRF cookie the client's first mutation needs
     assert "csrftoken" in public.cookies

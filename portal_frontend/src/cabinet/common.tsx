@@ -1,6 +1,6 @@
 // Pieces shared by the cabinet's pages: the linked households, a household picker, labels.
 import { Form, Select, Tag } from "antd";
-import type { ParseKeys, TFunction } from "i18next";
+import type { ParseKeys } from "i18next";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
@@ -47,12 +47,6 @@ export function HouseholdPicker({ els, onChange }: { els?: string; onChange: (el
 /** A catalogue key of the cabinet's namespace. */
 export type CabinetKey = ParseKeys<"cabinet">;
 type Label = { label: CabinetKey; color: string };
-
-/** The label of an enum value by its map of catalogue keys; the raw value when the map lacks it. */
-export function labelOf(t: TFunction<"cabinet">, map: Record<string, CabinetKey>, value: string): string {
-  const key = map[value];
-  return key ? t(key) : value;
-}
 
 export const CHANNELS: Record<string, CabinetKey> = {
   bank_registry: "channel.bank_registry",
@@ -116,11 +110,3 @@ export const METHODS: Record<string, CabinetKey> = {
   norm: "method.norm",
   fixed: "method.fixed",
 };
-
-/** Trims zeros of a decimal quantity: "58.1700" -> "58,17". */
-export function formatQuantity(value: string | null | undefined): string {
-  if (!value) return "—";
-  const [i, f = ""] = value.split(".");
-  const frac = f.replace(/0+$/, "");
-  return frac ? `${i},${frac}` : i;
-}

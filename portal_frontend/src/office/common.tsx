@@ -1,16 +1,8 @@
-// Shared bits of the back office: permissions, label keys of the catalogue, a cursor pager and result alerts.
-import { Alert, Button, Space, Typography } from "antd";
-import type { ParseKeys, TFunction } from "i18next";
-import { useState, type ReactNode } from "react";
-import { useTranslation } from "react-i18next";
-import type { Permission } from "../gql/graphql";
-import { useMe } from "../shared/auth";
-
-/** Whether the signed-in user's permissions on this host include the given one. */
-export function useCan(permission: Permission): boolean {
-  const me = useMe();
-  return (me.data?.me.permissions ?? []).includes(permission);
-}
+// Shared bits of the back office: label keys of the catalogue, the page title and result alerts.
+import { Alert, Typography } from "antd";
+import type { ParseKeys } from "i18next";
+import type { ReactNode } from "react";
+import { CursorPager as SharedCursorPager, type CursorPages } from "../shared/CursorPager";
 
 /** A key of the office catalogue (src/locales/ru/office.json). */
 export type OfficeKey = ParseKeys<"office">;
@@ -89,57 +81,21 @@ export const PAYOUT_SCHEDULE: Record<string, OfficeKey> = {
   WEEKLY: "payoutSchedule.WEEKLY",
 };
 
-/** The label of a value by a map of catalogue keys; the value itself when the map does not name it. */
-export function label(t: TFunction<"office">, labels: Record<string, OfficeKey>, value: string): string {
-  const key = labels[value];
-  return key ? t(key) : value;
-}
+// Kept for the pages still importing these from here (Payouts, Cash, Reconciliation); the rest import the
+// shared modules directly.
+export { useCan } from "../shared/auth";
+export { labelOf as label } from "../shared/labels";
+export { useCursorPages as useCursor } from "../shared/CursorPager";
 
-/** Select options from a map of catalogue keys, translated. */
-export function options(t: TFunction<"office">, labels: Record<string, OfficeKey>) {
-  return Object.entries(labels).map(([value, key]) => ({ value, label: t(key) }));
-}
-
-/** Keyset pagination state: the cursor of each visited page. */
-export function useCursor(pageSize = 20) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const index = cursors.length - 1;
-  return {
-    first: pageSize,
-    after: cursors[index],
-    page: index + 1,
-    next: (endCursor: string | null | undefined) => endCursor && setCursors((c) => [...c, endCursor]),
-    prev: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
-    reset: () => setCursors([null]),
-  };
-}
-
-interface PagerProps {
-  cursor: ReturnType<typeof useCursor>;
+/** The shared pager under the office's former props (cursor / total / hasNext). */
+export function CursorPager({ cursor, total, hasNext, endCursor, loading }: {
+  cursor: CursorPages;
   total?: number;
   hasNext?: boolean;
   endCursor?: string | null;
   loading?: boolean;
-}
-
-/** «Назад / Далее» under a table fed by a connection (first/after + totalCount). */
-export function CursorPager({ cursor, total, hasNext, endCursor, loading }: PagerProps) {
-  const { t } = useTranslation("office");
-  const pages = total !== undefined ? Math.max(1, Math.ceil(total / cursor.first)) : undefined;
-  return (
-    <Space style={{ marginTop: 12, justifyContent: "flex-end", width: "100%" }} wrap>
-      <Typography.Text type="secondary">
-        {t("pager.total", { total: total ?? "—" })}
-        {pages ? t("pager.page", { page: cursor.page, pages }) : ""}
-      </Typography.Text>
-      <Button onClick={() => cursor.prev()} disabled={cursor.page <= 1 || loading}>
-        {t("pager.prev")}
-      </Button>
-      <Button onClick={() => cursor.next(endCursor)} disabled={!hasNext || loading}>
-        {t("pager.next")}
-      </Button>
-    </Space>
-  );
+}) {
+  return <SharedCursorPager pages={cursor} totalCount={total} hasNextPage={hasNext} endCursor={endCursor} loading={loading} />;
 }
 
 export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {

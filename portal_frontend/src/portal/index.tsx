@@ -16,7 +16,8 @@ import { lazy, Suspense, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Route, Routes } from "react-router-dom";
 import { AppShell, type MenuEntry } from "../shared/AppShell";
-import { useMe } from "../shared/auth";
+import type { Permission } from "../gql/graphql";
+import { useMe, usePermissions } from "../shared/auth";
 import { config } from "../shared/config";
 import { QueryState } from "../shared/QueryState";
 import type { PortalKey } from "./labels";
@@ -37,7 +38,7 @@ interface Section extends Omit<MenuEntry, "label"> {
   /** the catalogue key of the entry's name */
   label: PortalKey;
   /** any of these permissions shows the entry */
-  perms: string[];
+  perms: Permission[];
   adminOnly?: boolean;
 }
 
@@ -61,7 +62,7 @@ function Denied() {
 export default function PortalApp() {
   const { t } = useTranslation("portal");
   const me = useMe().data?.me;
-  const perms = new Set<string>(me?.permissions ?? []);
+  const perms = usePermissions();
   const isAdmin = me?.principalRole === "ADMIN";
   const allowed = (key: string) => {
     const s = SECTIONS.find((x) => x.key === key)!;

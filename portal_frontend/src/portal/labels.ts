@@ -1,4 +1,5 @@
-// The API's enums mapped to their catalogue keys (src/locales/ru/portal.json); translated at render.
+// The API's enums mapped to their catalogue keys (src/locales/ru/portal.json); translated at render by
+// labelOf / optionsOf (src/shared/labels.ts).
 import type { ParseKeys, TFunction } from "i18next";
 
 /** A typed key of the portal's catalogue. */
@@ -106,18 +107,6 @@ export const FILE_FIELD: Record<string, PortalKey> = {
   paidOn: "fileField.paidOn",
   comment: "fileField.comment",
 };
-
-/** The translated label of an enum value; the value itself when the map does not know it. */
-export function labelOf(t: PortalT, map: Record<string, PortalKey | Tagged>, value: string): string {
-  const entry = map[value];
-  if (!entry) return value;
-  return t(typeof entry === "string" ? entry : entry.label);
-}
-
-/** Options of a select over an enum map, translated. */
-export function optionsOf(t: PortalT, map: Record<string, PortalKey | Tagged>): { value: string; label: string }[] {
-  return Object.keys(map).map((value) => ({ value, label: labelOf(t, map, value) }));
-}
 
 export function fileField(t: PortalT, field: string | null | undefined): string {
   if (!field) return t("fileField.wholeRow");

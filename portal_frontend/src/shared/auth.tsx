@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState, type ReactNode } from "react";
 import { graphql } from "../gql";
+import type { Permission } from "../gql/graphql";
 import { payload } from "./api";
 import { config } from "./config";
 import { applyErrors } from "./forms";
@@ -41,6 +42,16 @@ const LogoutMutation = graphql(`
 
 export function useMe() {
   return useGql(MeQuery, undefined, { staleTime: 60_000 });
+}
+
+/** The signed-in user's permissions on this host (empty until known). */
+export function usePermissions(): ReadonlySet<Permission> {
+  return new Set(useMe().data?.me.permissions ?? []);
+}
+
+/** Whether the signed-in user's permissions on this host include the given one. */
+export function useCan(permission: Permission): boolean {
+  return usePermissions().has(permission);
 }
 
 export function useLogout() {

@@ -3,7 +3,6 @@ export interface AppConfig {
   surface: "portal" | "public";
   principal: { name: string } | null;
   stripe: { publishableKey: string; jsUrl: string };
-  linkSeconds: number;
 }
 
 declare global {
@@ -16,5 +15,4 @@ export const config: AppConfig = window.__APP_CONFIG__ ?? {
   surface: "public",
   principal: null,
   stripe: { publishableKey: "", jsUrl: "" },
-  linkSeconds: 300,
 };

@@ -37,6 +37,14 @@ export function fromKopecks(kopecks: number): string {
   return `${negative ? "-" : ""}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
 }
 
+/** Trims zeros of a decimal quantity: "58.1700" -> "58,17". */
+export function formatQuantity(value: string | null | undefined): string {
+  if (!value) return "—";
+  const [i, f = ""] = value.split(".");
+  const frac = f.replace(/0+$/, "");
+  return frac ? `${i},${frac}` : i;
+}
+
 export function formatDate(value: string | null | undefined): string {
   return value ? dayjs(value).format("DD.MM.YYYY") : "—";
 }

@@ -5,6 +5,7 @@ import {
   useQueryClient,
   type UseQueryOptions,
 } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import type { TypedDocumentString } from "../gql/graphql";
 import { gqlRequest } from "./api";
 
@@ -46,4 +47,14 @@ export function useGqlMutation<TResult, TVariables>(
       }
     },
   });
+}
+
+/** The value once it has stayed unchanged for `ms` milliseconds (e.g. a search typed into a field). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
 }

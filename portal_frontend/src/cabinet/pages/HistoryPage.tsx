@@ -2,11 +2,12 @@
 import { Flex, Form, Select, Tabs, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { formatDate, formatMoney, formatMonth } from "../../shared/format";
+import { formatDate, formatMoney, formatMonth, formatQuantity } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetHistoryQuery } from "../../gql/graphql";
-import { CHANNELS, formatQuantity, HouseholdPicker, labelOf, PAYMENT_STATUSES, useChosenEls } from "../common";
+import { CHANNELS, HouseholdPicker, PAYMENT_STATUSES, useChosenEls } from "../common";
+import { labelOf } from "../../shared/labels";
 import { HistoryQuery } from "../queries";
 import { ResponsiveTable } from "../ResponsiveTable";
 import { ConsumptionChart, SpendingChart } from "./HistoryCharts";

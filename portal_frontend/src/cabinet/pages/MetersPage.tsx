@@ -7,12 +7,12 @@ import type { TFunction } from "i18next";
 import { Fragment, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { payload } from "../../shared/api";
-import { formatDate, formatMonth } from "../../shared/format";
+import { formatDate, formatMonth, formatQuantity } from "../../shared/format";
 import { applyErrors } from "../../shared/forms";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetMetersQuery, CabinetReadingSubmitMutation } from "../../gql/graphql";
-import { formatQuantity, type CabinetKey } from "../common";
+import { type CabinetKey } from "../common";
 import { MetersQuery, ReadingSubmitMutation } from "../queries";
 
 type Meter = CabinetMetersQuery["residentMeters"][number];

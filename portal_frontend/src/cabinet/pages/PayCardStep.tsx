@@ -3,9 +3,9 @@
 import { Alert, Button, Card, Flex, Progress, Spin, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { gqlRequest, payload } from "../../shared/api";
+import { payload } from "../../shared/api";
 import { formatMoney } from "../../shared/format";
-import { useGqlMutation } from "../../shared/hooks";
+import { useGql, useGqlMutation } from "../../shared/hooks";
 import type { CabinetKey } from "../common";
 import { OnlinePaymentsQuery, PaymentConfirmMutation } from "../queries";
 import { loadStripe, type CardElement, type StripeClient } from "../stripe";
@@ -35,6 +35,42 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
   const [phase, setPhase] = useState<Phase>("idle");
   const [attempt, setAttempt] = useState(0);
   const confirm = useGqlMutation(PaymentConfirmMutation, ["CabinetOnlinePayments"]);
+  // when the wait for the webhook began: only answers fetched since then count
+  const [postingSince, setPostingSince] = useState(0);
+  const posting = phase === "posting";
+  // polled while posting only; unmounting the step stops it
+  const payments = useGql(OnlinePaymentsQuery, { els: payment.els }, { enabled: posting, refetchInterval: posting ? POLL_MS : false });
+  const { onDone } = props;
+
+  // the webhook has posted the payment, or the bank declined it
+  useEffect(() => {
+    if (!posting || payments.dataUpdatedAt < postingSince) return;
+    const mine = payments.data?.residentOnlinePayments.find((p) => p.id === payment.onlinePaymentId);
+    if (mine?.status === "SUCCEEDED") {
+      setPhase("idle");
+      onDone();
+    } else if (mine?.status === "FAILED") {
+      setPhase("idle");
+      setError(t("card.declined"));
+    }
+  }, [posting, postingSince, payments.data, payments.dataUpdatedAt, payment.onlinePaymentId, onDone, t]);
+
+  // a request that failed (after the query's retries) ends the wait as before
+  useEffect(() => {
+    if (!posting || !payments.error || payments.errorUpdatedAt < postingSince) return;
+    setPhase("idle");
+    setError(payments.error.message);
+  }, [posting, postingSince, payments.error, payments.errorUpdatedAt]);
+
+  // not posted in time
+  useEffect(() => {
+    if (!posting) return;
+    const timer = setTimeout(() => {
+      setPhase("idle");
+      setError(t("card.notConfirmedYet"));
+    }, POLL_LIMIT_MS);
+    return () => clearTimeout(timer);
+  }, [posting, t]);
 
   useEffect(() => {
     let cancelled = false;
@@ -55,18 +91,6 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
     };
   }, [attempt]);
 
-  const waitPosted = async (): Promise<void> => {
-    const started = Date.now();
-    while (Date.now() - started < POLL_LIMIT_MS) {
-      const data = await gqlRequest(OnlinePaymentsQuery, { els: payment.els });
-      const mine = data.residentOnlinePayments.find((p) => p.id === payment.onlinePaymentId);
-      if (mine?.status === "SUCCEEDED") return;
-      if (mine?.status === "FAILED") throw new Error(t("card.declined"));
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-    throw new Error(t("card.notConfirmedYet"));
-  };
-
   const pay = async () => {
     if (!stripe || !cardRef.current) return;
     setError(null);
@@ -83,9 +107,8 @@ export function CardStep(props: { payment: StartedPayment; onCancel: () => void;
         const secured = await stripe.confirmCardPayment(result.clientSecret ?? payment.clientSecret);
         if (secured.error) throw new Error(secured.error.message || t("card.secureFailed"));
       }
+      setPostingSince(Date.now());
       setPhase("posting");
-      await waitPosted();
-      props.onDone();
     } catch (exc) {
       setPhase("idle");
       setError(exc instanceof Error ? exc.message : String(exc));

@@ -8,7 +8,8 @@ import { applyErrors } from "../../shared/forms";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
 import type { CabinetChangeRequestsQuery, ChangeRequestKind } from "../../gql/graphql";
-import { HouseholdPicker, labelOf, REQUEST_KINDS, RequestStatusTag, useChosenEls, useHouseholds } from "../common";
+import { HouseholdPicker, REQUEST_KINDS, RequestStatusTag, useChosenEls, useHouseholds } from "../common";
+import { labelOf } from "../../shared/labels";
 import { ChangeRequestCreateMutation, ChangeRequestsQuery } from "../queries";
 import { ResponsiveTable } from "../ResponsiveTable";
 

@@ -11,7 +11,9 @@ import { QueryState } from "../../shared/QueryState";
 import { applyErrors } from "../../shared/forms";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, PageTitle, useCan, useCursor, type OfficeKey } from "../common";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { useCan } from "../../shared/auth";
+import { ErrorBanner, PageTitle, type OfficeKey } from "../common";
 
 const AppealsQuery = graphql(`
   query OfficeAppeals($status: AppealStatus, $search: String, $first: Int, $after: String) {
@@ -52,7 +54,7 @@ const STATUS: Record<string, { label: OfficeKey; color: string }> = {
 
 export default function AppealsPage() {
   const { t } = useTranslation("office");
-  const cursor = useCursor(20);
+  const cursor = useCursorPages(20);
   const [status, setStatus] = useState<AppealStatus | undefined>();
   const [search, setSearch] = useState("");
   const query = useGql(AppealsQuery, { status, search: search || null, first: cursor.first, after: cursor.after });
@@ -107,9 +109,9 @@ export default function AppealsPage() {
           ]}
         />
         <CursorPager
-          cursor={cursor}
-          total={data?.totalCount}
-          hasNext={data?.pageInfo.hasNextPage}
+          pages={cursor}
+          totalCount={data?.totalCount}
+          hasNextPage={data?.pageInfo.hasNextPage}
           endCursor={data?.pageInfo.endCursor}
           loading={query.isFetching}
         />

@@ -141,7 +141,6 @@ function ShiftCard({ shift }: { shift: Shift }) {
   const [form] = Form.useForm();
   const { message, modal } = App.useApp();
   const [error, setError] = useState<string | null>(null);
-  const [closed, setClosed] = useState<string | null>(null);
   const record = useGqlMutation(ReceiptMutation, ["OfficeCashShifts"]);
   const close = useGqlMutation(CloseMutation, ["OfficeCashShifts"]);
 
@@ -175,8 +174,8 @@ function ShiftCard({ shift }: { shift: Shift }) {
       onOk: async () => {
         try {
           const r = payload(await close.mutateAsync({ shiftId: shift.id }));
-          setClosed(t("cash.closedSummary", { receipts: r.shift?.receiptsCount ?? 0, total: formatMoney(r.shift?.total) }));
-          message.success(t("cash.closed"));
+          // the list refetch unmounts this card, so the summary goes into the message
+          message.success(t("cash.closedSummary", { receipts: r.shift?.receiptsCount ?? 0, total: formatMoney(r.shift?.total) }));
         } catch (exc) {
           setError(applyErrors(null, exc));
         }
@@ -194,7 +193,6 @@ function ShiftCard({ shift }: { shift: Shift }) {
       }
     >
       <Descriptions size="small" items={[{ key: "opened", label: t("cash.openedAt"), children: formatDateTime(shift.openedAt) }]} />
-      {closed && <p role="status">{closed}</p>}
       <ErrorBanner message={error} onClose={() => setError(null)} />
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ paidOn: dayjs() }}>
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(180px, 1fr))", columnGap: 16 }}>

@@ -8,7 +8,8 @@ import type { PayoutSchedule, QrMode, ServiceKind } from "../../gql/graphql";
 import { payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
 import { useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, PAYOUT_SCHEDULE, QR_MODE, SERVICE_KIND, options } from "../common";
+import { optionsOf } from "../../shared/labels";
+import { ErrorBanner, PAYOUT_SCHEDULE, QR_MODE, SERVICE_KIND } from "../common";
 
 const CreateMutation = graphql(`
   mutation OfficeAgencyContractCreate($principalId: ID!, $input: AgencyContractInput!) {
@@ -198,14 +199,14 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
           </Form.Item>
         </div>
         <Form.Item label={t("contractForm.services")} name="services" rules={[{ required: true, message: t("contractForm.servicesRequired") }]}>
-          <Select mode="multiple" options={options(t, SERVICE_KIND)} />
+          <Select mode="multiple" options={optionsOf(t, SERVICE_KIND)} />
         </Form.Item>
         <div style={grid}>
           <Form.Item label={t("contractForm.payoutSchedule")} name="payoutSchedule" rules={[{ required: true }]}>
-            <Select options={options(t, PAYOUT_SCHEDULE)} />
+            <Select options={optionsOf(t, PAYOUT_SCHEDULE)} />
           </Form.Item>
           <Form.Item label={t("contractForm.qrMode")} name="qrMode" rules={[{ required: true }]}>
-            <Select options={options(t, QR_MODE)} />
+            <Select options={optionsOf(t, QR_MODE)} />
           </Form.Item>
         </div>
         <div style={grid}>

@@ -7,7 +7,9 @@ import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, errorText, useCan, useCursor, type OfficeKey } from "../common";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { useCan } from "../../shared/auth";
+import { ErrorBanner, errorText, type OfficeKey } from "../common";
 
 const RunsQuery = graphql(`
   query OfficeEpdRuns($month: Date) {
@@ -210,7 +212,7 @@ function ProgressLine(props: { label: string; done: number; total: number; runni
 
 function Issues({ runId }: { runId: string }) {
   const { t } = useTranslation("office");
-  const cursor = useCursor(20);
+  const cursor = useCursorPages(20);
   const query = useGql(IssuesQuery, { runId, first: cursor.first, after: cursor.after });
   const data = query.data?.epdRunIssues;
   return (
@@ -230,9 +232,9 @@ function Issues({ runId }: { runId: string }) {
         ]}
       />
       <CursorPager
-        cursor={cursor}
-        total={data?.totalCount}
-        hasNext={data?.pageInfo.hasNextPage}
+        pages={cursor}
+        totalCount={data?.totalCount}
+        hasNextPage={data?.pageInfo.hasNextPage}
         endCursor={data?.pageInfo.endCursor}
         loading={query.isFetching}
       />

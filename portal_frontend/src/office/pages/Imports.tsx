@@ -11,18 +11,10 @@ import { QueryState } from "../../shared/QueryState";
 import { ScrollRegion } from "../../shared/ScrollRegion";
 import { formatDateTime, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import {
-  CursorPager,
-  ErrorBanner,
-  IMPORT_PHASE,
-  IMPORT_STATUS,
-  PageTitle,
-  errorText,
-  label,
-  useCan,
-  useCursor,
-  type OfficeKey,
-} from "../common";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { useCan } from "../../shared/auth";
+import { labelOf } from "../../shared/labels";
+import { ErrorBanner, IMPORT_PHASE, IMPORT_STATUS, PageTitle, errorText, type OfficeKey } from "../common";
 
 const ImportsQuery = graphql(`
   query OfficePaymentImports($kind: PaymentImportKind, $first: Int, $after: String) {
@@ -70,7 +62,7 @@ interface ImportError {
 export default function ImportsPage() {
   const { t } = useTranslation("office");
   const canManage = useCan("PAYMENTS_MANAGE");
-  const cursor = useCursor(20);
+  const cursor = useCursorPages(20);
   const [kind, setKind] = useState<PaymentImportKind | undefined>();
   const [last, setLast] = useState<ImportResult | null>(null);
   const history = useGql(
@@ -115,7 +107,7 @@ export default function ImportsPage() {
         <Card key={n.id} size="small" title={t("imports.stagedTitle", { filename: n.filename })} style={{ marginBottom: 16 }}>
           <Typography.Text>
             {t("imports.stagedProgress", {
-              phase: label(t, IMPORT_PHASE, n.phase),
+              phase: labelOf(t, IMPORT_PHASE, n.phase),
               posted: n.rowsPosted,
               total: n.rowsTotal || "?",
             })}
@@ -168,7 +160,7 @@ export default function ImportsPage() {
                 render: (s: string, r) => (
                   <Space orientation="vertical" size={0}>
                     <Tag color={IMPORT_STATUS[s]?.color}>{IMPORT_STATUS[s] ? t(IMPORT_STATUS[s].label) : s}</Tag>
-                    {s === "STAGED" && <Typography.Text type="secondary">{label(t, IMPORT_PHASE, r.phase)}</Typography.Text>}
+                    {s === "STAGED" && <Typography.Text type="secondary">{labelOf(t, IMPORT_PHASE, r.phase)}</Typography.Text>}
                   </Space>
                 ),
               },
@@ -192,9 +184,9 @@ export default function ImportsPage() {
           />
           </ScrollRegion>
           <CursorPager
-            cursor={cursor}
-            total={data?.totalCount}
-            hasNext={data?.pageInfo.hasNextPage}
+            pages={cursor}
+            totalCount={data?.totalCount}
+            hasNextPage={data?.pageInfo.hasNextPage}
             endCursor={data?.pageInfo.endCursor}
             loading={history.isFetching}
           />

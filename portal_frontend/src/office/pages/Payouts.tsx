@@ -3,14 +3,16 @@ import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, DatePicker, Form, List, Space, Statistic, Table, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
-import { payload, upload } from "../../shared/api";
+import type { OfficePayoutsQuery } from "../../gql/graphql";
+import { gqlRequest, payload, upload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
-import { formatDate, formatDateTime, formatMoney } from "../../shared/format";
+import { formatDate, formatDateTime, formatMoney, fromKopecks, toKopecks } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan, useCursor } from "../common";
+import { ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan } from "../common";
 
 const PayoutsQuery = graphql(`
   query OfficePayouts($businessDay: Date, $first: Int, $after: String) {
@@ -24,6 +26,26 @@ const PayoutsQuery = graphql(`
     }
   }
 `);
+
+// the `payouts` query's largest page (graphql_api/core/pagination.py MAX_PAGE)
+const PAGE_MAX = 100;
+// the table pages on the client beyond this many rows; approve-all, export and the totals cover the whole day
+const TABLE_PAGE = 50;
+
+type Payout = OfficePayoutsQuery["payouts"]["nodes"][number];
+
+/** Every payout of a business day: a day may hold more than one page, so the cursor is followed to the end. */
+async function fetchDay(businessDay: string): Promise<Payout[]> {
+  const nodes: Payout[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: OfficePayoutsQuery = await gqlRequest(PayoutsQuery, { businessDay, first: PAGE_MAX, after });
+    nodes.push(...page.payouts.nodes);
+    const { hasNextPage, endCursor } = page.payouts.pageInfo;
+    if (!hasNextPage || !endCursor) return nodes;
+    after = endCursor;
+  }
+}
 
 const LatestQuery = graphql(`
   query OfficePayoutsLatest {
@@ -80,7 +102,6 @@ export default function PayoutsPage() {
   const { message } = App.useApp();
   const latest = useGql(LatestQuery);
   const [day, setDay] = useState<Dayjs | null>(null);
-  const cursor = useCursor(50);
   const [error, setError] = useState<string | null>(null);
   const [built, setBuilt] = useState<string | null>(null);
   const [skipped, setSkipped] = useState<{ name: string; message: string }[]>([]);
@@ -94,13 +115,25 @@ export default function PayoutsPage() {
   }, [latest.data, day]);
 
   const businessDay = day ? day.format("YYYY-MM-DD") : null;
-  const payouts = useGql(PayoutsQuery, { businessDay, first: cursor.first, after: cursor.after }, { enabled: Boolean(businessDay) });
+  // keyed under the operation's name, so the mutations' invalidation of "OfficePayouts" refetches it
+  const payouts = useQuery<Payout[], Error>({
+    queryKey: ["OfficePayouts", { businessDay, all: true }],
+    queryFn: () => fetchDay(businessDay!),
+    enabled: Boolean(businessDay),
+  });
   const build = useGqlMutation(BuildMutation, ["OfficePayouts", "OfficePayoutsLatest"]);
   const approve = useGqlMutation(ApproveMutation, ["OfficePayouts"]);
   const exportDay = useGqlMutation(ExportMutation, ["OfficePayouts"]);
-  const rows = payouts.data?.payouts.nodes ?? [];
+  const rows = payouts.data ?? [];
   const created = rows.filter((p) => p.status === "CREATED");
   const approved = rows.filter((p) => p.status === "APPROVED");
+  // the day's totals, exact in kopecks
+  const totals = { gross: 0, fee: 0, net: 0 };
+  for (const p of rows) {
+    totals.gross += toKopecks(p.gross);
+    totals.fee += toKopecks(p.fee);
+    totals.net += toKopecks(p.net);
+  }
 
   const choose = (value: Dayjs | null) => {
     setDay(value);
@@ -108,7 +141,6 @@ export default function PayoutsPage() {
     setSkipped([]);
     setExported(null);
     setError(null);
-    cursor.reset();
   };
 
   const run = async (action: () => Promise<void>) => {
@@ -200,7 +232,7 @@ export default function PayoutsPage() {
             rowKey="id"
             loading={latest.isLoading || payouts.isLoading}
             dataSource={rows}
-            pagination={false}
+            pagination={rows.length > TABLE_PAGE ? { pageSize: TABLE_PAGE, showSizeChanger: false } : false}
             scroll={{ x: true }}
             locale={{ emptyText: t("payouts.empty") }}
             summary={() =>
@@ -210,13 +242,13 @@ export default function PayoutsPage() {
                     {t("payouts.total")}
                   </Table.Summary.Cell>
                   <Table.Summary.Cell index={2} align="right">
-                    {formatMoney(sum(rows.map((r) => r.gross)))}
+                    {formatMoney(fromKopecks(totals.gross))}
                   </Table.Summary.Cell>
                   <Table.Summary.Cell index={3} align="right">
-                    {formatMoney(sum(rows.map((r) => r.fee)))}
+                    {formatMoney(fromKopecks(totals.fee))}
                   </Table.Summary.Cell>
                   <Table.Summary.Cell index={4} align="right">
-                    {formatMoney(sum(rows.map((r) => r.net)))}
+                    {formatMoney(fromKopecks(totals.net))}
                   </Table.Summary.Cell>
                   <Table.Summary.Cell index={5} colSpan={4} />
                 </Table.Summary.Row>
@@ -271,31 +303,11 @@ export default function PayoutsPage() {
                 : []),
             ]}
           />
-          <CursorPager
-            cursor={cursor}
-            total={payouts.data?.payouts.totalCount}
-            hasNext={payouts.data?.payouts.pageInfo.hasNextPage}
-            endCursor={payouts.data?.payouts.pageInfo.endCursor}
-            loading={payouts.isFetching}
-          />
         </QueryState>
       </Card>
       {canManage && <ConfirmationCard onDone={() => payouts.refetch()} />}
     </>
   );
-}
-
-function sum(values: string[]): string {
-  let kopecks = 0n;
-  for (const v of values) {
-    const negative = v.startsWith("-");
-    const [i, f = ""] = v.replace(/^[-+]/, "").split(".");
-    const k = BigInt(i) * 100n + BigInt((f + "00").slice(0, 2));
-    kopecks += negative ? -k : k;
-  }
-  const negative = kopecks < 0n;
-  const abs = negative ? -kopecks : kopecks;
-  return `${negative ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
 }
 
 function RegisterLinks({ name, xlsx, csv }: { name: string; xlsx?: string | null; csv?: string | null }) {

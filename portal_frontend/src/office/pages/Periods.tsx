@@ -8,7 +8,8 @@ import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatMonth } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, PageTitle, errorText, useCan, type OfficeKey } from "../common";
+import { useCan } from "../../shared/auth";
+import { ErrorBanner, PageTitle, errorText, type OfficeKey } from "../common";
 import { EpdRunPanel } from "./EpdRun";
 
 const ProgressQuery = graphql(`

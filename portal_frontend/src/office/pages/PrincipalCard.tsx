@@ -8,7 +8,9 @@ import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { PageTitle, PAYOUT_SCHEDULE, PRINCIPAL_KIND, QR_MODE, SERVICE_KIND, label, useCan } from "../common";
+import { useCan } from "../../shared/auth";
+import { labelOf } from "../../shared/labels";
+import { PageTitle, PAYOUT_SCHEDULE, PRINCIPAL_KIND, QR_MODE, SERVICE_KIND } from "../common";
 import { ContractFormModal, type ContractValues } from "./ContractForm";
 import { PrincipalFormModal } from "./PrincipalForm";
 
@@ -64,7 +66,7 @@ export default function PrincipalCardPage() {
                 column={{ xs: 1, md: 2 }}
                 items={[
                   { key: "legal", label: t("principalCard.fields.legalName"), children: p.legalName, span: 2 },
-                  { key: "kind", label: t("principalCard.fields.kind"), children: label(t, PRINCIPAL_KIND, p.kind) },
+                  { key: "kind", label: t("principalCard.fields.kind"), children: labelOf(t, PRINCIPAL_KIND, p.kind) },
                   {
                     key: "status",
                     label: t("common.status"),
@@ -127,10 +129,10 @@ export default function PrincipalCardPage() {
                   {
                     title: t("principalCard.contracts.columns.services"),
                     dataIndex: "services",
-                    render: (s: string[]) => s.map((k) => label(t, SERVICE_KIND, k)).join(", "),
+                    render: (s: string[]) => s.map((k) => labelOf(t, SERVICE_KIND, k)).join(", "),
                   },
-                  { title: t("principalCard.contracts.columns.payouts"), dataIndex: "payoutSchedule", render: (s: string) => label(t, PAYOUT_SCHEDULE, s) },
-                  { title: t("principalCard.contracts.columns.qr"), dataIndex: "qrMode", render: (m: string) => label(t, QR_MODE, m) },
+                  { title: t("principalCard.contracts.columns.payouts"), dataIndex: "payoutSchedule", render: (s: string) => labelOf(t, PAYOUT_SCHEDULE, s) },
+                  { title: t("principalCard.contracts.columns.qr"), dataIndex: "qrMode", render: (m: string) => labelOf(t, QR_MODE, m) },
                   { title: t("principalCard.contracts.columns.payoutAccount"), dataIndex: "payoutAccount" },
                   ...(canManage
                     ? [

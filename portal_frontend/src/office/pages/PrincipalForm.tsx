@@ -10,7 +10,8 @@ import type { PrincipalCreateInput, PrincipalUpdateInput } from "../../gql/graph
 import { payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
 import { useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, PRINCIPAL_KIND, options } from "../common";
+import { optionsOf } from "../../shared/labels";
+import { ErrorBanner, PRINCIPAL_KIND } from "../common";
 
 const CreateMutation = graphql(`
   mutation OfficePrincipalCreate($input: PrincipalCreateInput!) {
@@ -133,7 +134,7 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
         </Form.Item>
         {!editing && (
           <Form.Item label={t("principalForm.kind")} name="kind" rules={[{ required: true, message: t("principalForm.kindRequired") }]}>
-            <Select options={options(t, PRINCIPAL_KIND).filter((o) => o.value !== "AGENT")} />
+            <Select options={optionsOf(t, PRINCIPAL_KIND).filter((o) => o.value !== "AGENT")} />
           </Form.Item>
         )}
         <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(200px, 1fr))", columnGap: 16 }}>

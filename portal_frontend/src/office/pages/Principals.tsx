@@ -8,7 +8,10 @@ import { graphql } from "../../gql";
 import type { PrincipalKind } from "../../gql/graphql";
 import { QueryState } from "../../shared/QueryState";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, PageTitle, PRINCIPAL_KIND, label, options, useCan, useCursor } from "../common";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { useCan } from "../../shared/auth";
+import { labelOf, optionsOf } from "../../shared/labels";
+import { PageTitle, PRINCIPAL_KIND } from "../common";
 import { PrincipalFormModal } from "./PrincipalForm";
 
 export const PrincipalsQuery = graphql(`
@@ -23,7 +26,7 @@ export const PrincipalsQuery = graphql(`
 
 export default function PrincipalsPage() {
   const { t } = useTranslation("office");
-  const cursor = useCursor(20);
+  const cursor = useCursorPages(20);
   const [search, setSearch] = useState("");
   const [kind, setKind] = useState<PrincipalKind | undefined>();
   const [creating, setCreating] = useState(false);
@@ -61,7 +64,7 @@ export default function PrincipalsPage() {
           allowClear
           style={{ width: 280 }}
           value={kind}
-          options={options(t, PRINCIPAL_KIND)}
+          options={optionsOf(t, PRINCIPAL_KIND)}
           onChange={(value) => {
             setKind(value);
             cursor.reset();
@@ -82,7 +85,7 @@ export default function PrincipalsPage() {
               render: (name: string, row) => <Link to={`/principals/${row.id}`}>{name}</Link>,
             },
             { title: t("principals.columns.inn"), dataIndex: "inn" },
-            { title: t("principals.columns.kind"), dataIndex: "kind", render: (k: string) => label(t, PRINCIPAL_KIND, k) },
+            { title: t("principals.columns.kind"), dataIndex: "kind", render: (k: string) => labelOf(t, PRINCIPAL_KIND, k) },
             { title: t("principals.columns.schema"), dataIndex: "schemaName" },
             { title: t("principals.columns.domains"), dataIndex: "domains", render: (d: string[]) => d.join(", ") },
             {
@@ -94,9 +97,9 @@ export default function PrincipalsPage() {
           ]}
         />
         <CursorPager
-          cursor={cursor}
-          total={data?.totalCount}
-          hasNext={data?.pageInfo.hasNextPage}
+          pages={cursor}
+          totalCount={data?.totalCount}
+          hasNextPage={data?.pageInfo.hasNextPage}
           endCursor={data?.pageInfo.endCursor}
           loading={list.isFetching}
         />

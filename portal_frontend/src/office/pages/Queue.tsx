@@ -10,18 +10,10 @@ import { QueryState } from "../../shared/QueryState";
 import { applyErrors } from "../../shared/forms";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import {
-  CHANNEL,
-  CursorPager,
-  ErrorBanner,
-  PAYMENT_STATUS,
-  PageTitle,
-  errorText,
-  label,
-  useCan,
-  useCursor,
-  type OfficeKey,
-} from "../common";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { useCan } from "../../shared/auth";
+import { labelOf } from "../../shared/labels";
+import { CHANNEL, ErrorBanner, PAYMENT_STATUS, PageTitle, errorText, type OfficeKey } from "../common";
 
 const QueueQuery = graphql(`
   query OfficePaymentQueue($status: PaymentStatus, $channel: PaymentChannel, $first: Int, $after: String) {
@@ -77,7 +69,7 @@ interface QueuedPayment {
 export default function QueuePage() {
   const { t } = useTranslation("office");
   const canManage = useCan("PAYMENTS_MANAGE");
-  const cursor = useCursor(20);
+  const cursor = useCursorPages(20);
   const [status, setStatus] = useState<PaymentStatus | undefined>();
   const [channel, setChannel] = useState<PaymentChannel | undefined>();
   const [resolving, setResolving] = useState<QueuedPayment | null>(null);
@@ -116,7 +108,7 @@ export default function QueuePage() {
               setChannel(v);
               cursor.reset();
             }}
-            options={["BANK_REGISTRY", "BANK_STATEMENT", "CARD_ONLINE", "CASH_DESK"].map((c) => ({ value: c, label: label(t, CHANNEL, c) }))}
+            options={["BANK_REGISTRY", "BANK_STATEMENT", "CARD_ONLINE", "CASH_DESK"].map((c) => ({ value: c, label: labelOf(t, CHANNEL, c) }))}
           />
         </Space>
         <QueryState loading={false} error={queue.error} retry={() => queue.refetch()}>
@@ -129,7 +121,7 @@ export default function QueuePage() {
             locale={{ emptyText: t("queue.empty") }}
             columns={[
               { title: t("queue.columns.date"), dataIndex: "paidOn", render: formatDate },
-              { title: t("queue.columns.channel"), dataIndex: "channel", render: (c: string) => label(t, CHANNEL, c) },
+              { title: t("queue.columns.channel"), dataIndex: "channel", render: (c: string) => labelOf(t, CHANNEL, c) },
               { title: t("queue.columns.source"), dataIndex: "source" },
               { title: t("queue.columns.payerRef"), dataIndex: "payerRef" },
               { title: t("queue.columns.payer"), dataIndex: "payerName" },
@@ -161,9 +153,9 @@ export default function QueuePage() {
             ]}
           />
           <CursorPager
-            cursor={cursor}
-            total={data?.totalCount}
-            hasNext={data?.pageInfo.hasNextPage}
+            pages={cursor}
+            totalCount={data?.totalCount}
+            hasNextPage={data?.pageInfo.hasNextPage}
             endCursor={data?.pageInfo.endCursor}
             loading={queue.isFetching}
           />
@@ -341,7 +333,7 @@ function AllocateCard() {
         }),
       );
       const skipped = (r.skipped ?? [])
-        .map((s) => t("queue.allocate.skippedItem", { reason: label(t, SKIP_REASON, s.reason), number: s.count }))
+        .map((s) => t("queue.allocate.skippedItem", { reason: labelOf(t, SKIP_REASON, s.reason), number: s.count }))
         .join(", ");
       setResult(
         t("queue.allocate.result", {

@@ -68,7 +68,8 @@ export default function ReconciliationPage() {
       <QueryState loading={query.isLoading} error={query.error} retry={() => query.refetch()}>
         {r && (
           <>
-            {toKopecks(r.unexplained) === 0 ? (
+            {/* the server's verdict: `unexplained` leaves out balance differences and the equations */}
+            {r.ok ? (
               <Alert
                 type="success"
                 showIcon

@@ -5,7 +5,8 @@ import { Alert, Button, Form, Progress, Radio, Select, Space, Typography, Upload
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { MutationError, upload } from "../../shared/api";
-import { IMPORT_MODE, labelOf } from "../labels";
+import { IMPORT_MODE } from "../labels";
+import { labelOf } from "../../shared/labels";
 import { RowErrorsTable, UploadResult, type BatchAnswer } from "./UploadResult";
 
 interface Props {

@@ -1,10 +1,10 @@
 // A labelled house filter: the principal's own houses (the server's `houses`), searched by a part of the address
 // as one types.
 import { Form, Select } from "antd";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
-import { useGql } from "../../shared/hooks";
+import { useDebounced, useGql } from "../../shared/hooks";
 
 const HousesQuery = graphql(`
   query PortalHouses($search: String) {
@@ -29,11 +29,7 @@ export function HouseSelect(props: {
 }) {
   const { t } = useTranslation("portal");
   const [typed, setTyped] = useState("");
-  const [search, setSearch] = useState("");
-  useEffect(() => {
-    const timer = setTimeout(() => setSearch(typed.trim()), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [typed]);
+  const search = useDebounced(typed.trim(), SEARCH_DELAY_MS);
   const houses = useGql(HousesQuery, { search: search || null }, { placeholderData: (prev) => prev });
 
   const listed = houses.data?.houses ?? [];

@@ -8,7 +8,8 @@ import { graphql } from "../../gql";
 import type { ReportDelivery, ReportKind } from "../../gql/graphql";
 import { payload } from "../../shared/api";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { labelOf, REPORT_STATUS } from "../labels";
+import { REPORT_STATUS } from "../labels";
+import { labelOf } from "../../shared/labels";
 
 export const ReportRequestMutation = graphql(`
   mutation PortalReportRequest(

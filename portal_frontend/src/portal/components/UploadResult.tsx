@@ -1,7 +1,8 @@
 // The outcome of an uploaded file: its status, counts and every error by line and field.
 import { Alert, Descriptions, Table, Tag } from "antd";
 import { useTranslation } from "react-i18next";
-import { IMPORT_MODE, IMPORT_STATUS, fileField, labelOf, type PortalT } from "../labels";
+import { IMPORT_MODE, IMPORT_STATUS, fileField, type PortalT } from "../labels";
+import { labelOf } from "../../shared/labels";
 
 export interface RowError {
   line: number | null;

@@ -1,6 +1,6 @@
 // An account's card: the payer and premise, charges, payments, meters with readings, documents.
 import { ArrowLeftOutlined } from "@ant-design/icons";
-import { Button, Card, DatePicker, Descriptions, Empty, Form, Space, Table, Tabs, Tag, Typography } from "antd";
+import { Card, DatePicker, Descriptions, Empty, Form, Space, Table, Tabs, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,10 +8,12 @@ import { Link, useParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { PortalAccountCardQuery } from "../../gql/graphql";
 import { QueryState } from "../../shared/QueryState";
-import { formatDate, formatMoney, formatMonth } from "../../shared/format";
+import { useCan } from "../../shared/auth";
+import { formatDate, formatMoney, formatMonth, formatQuantity, toKopecks } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { labelOf, PERIOD_STATUS, READING_SOURCE, RECEIPT_SOURCE, VOLUME_METHOD } from "../labels";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { PERIOD_STATUS, READING_SOURCE, RECEIPT_SOURCE, VOLUME_METHOD } from "../labels";
+import { labelOf } from "../../shared/labels";
 
 const AccountCardQuery = graphql(`
   query PortalAccountCard($id: ID!) {
@@ -96,14 +98,14 @@ export default function AccountCardPage() {
 function General({ card }: { card: Card }) {
   const { t } = useTranslation("portal");
   const a = card.account;
-  const debt = a.debt ? Number(a.debt) : 0;
+  const debt = toKopecks(a.debt); // only its sign matters: debt or advance
   return (
     <Card>
       <Descriptions column={{ xs: 1, md: 2 }} bordered size="small">
         <Descriptions.Item label={t("accountCard.general.payer")}>{a.payerName}</Descriptions.Item>
         <Descriptions.Item label={t("accountCard.general.address")}>{a.address}</Descriptions.Item>
-        <Descriptions.Item label={t("accountCard.general.area")}>{t("accountCard.general.areaValue", { area: a.chargeArea.replace(".", ",") })}</Descriptions.Item>
-        <Descriptions.Item label={t("accountCard.general.share")}>{a.ownershipShare.replace(".", ",")}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.area")}>{t("accountCard.general.areaValue", { area: formatQuantity(a.chargeArea) })}</Descriptions.Item>
+        <Descriptions.Item label={t("accountCard.general.share")}>{formatQuantity(a.ownershipShare)}</Descriptions.Item>
         <Descriptions.Item label={t("accountCard.general.persons")}>{a.persons ?? t("accountCard.general.noData")}</Descriptions.Item>
         <Descriptions.Item label={t("accountCard.general.opened")}>{formatDate(a.openedOn)}</Descriptions.Item>
         {a.closedOn && <Descriptions.Item label={t("accountCard.general.closed")}>{formatDate(a.closedOn)}</Descriptions.Item>}
@@ -142,7 +144,7 @@ function Charges({ card }: { card: Card }) {
             dataSource={p.charges}
             columns={[
               { title: t("accountCard.charges.service"), dataIndex: "serviceName" },
-              { title: t("accountCard.charges.volume"), render: (_v, c) => `${c.quantity.replace(".", ",")} ${c.unit}` },
+              { title: t("accountCard.charges.volume"), render: (_v, c) => `${formatQuantity(c.quantity)} ${c.unit}` },
               { title: t("accountCard.charges.method"), dataIndex: "method", render: (m: string) => labelOf(t, VOLUME_METHOD, m) },
               { title: t("accountCard.charges.rate"), dataIndex: "rate", align: "right", render: formatMoney },
               { title: t("accountCard.charges.amount"), dataIndex: "amount", align: "right", render: formatMoney },
@@ -217,7 +219,7 @@ function Meters({ card }: { card: Card }) {
             columns={[
               { title: t("accountCard.meters.month"), dataIndex: "period", render: formatMonth },
               { title: t("accountCard.meters.zone"), dataIndex: "zone" },
-              { title: t("accountCard.meters.value", { unit: m.unit }), dataIndex: "value", align: "right", render: (v: string) => v.replace(".", ",") },
+              { title: t("accountCard.meters.value", { unit: m.unit }), dataIndex: "value", align: "right", render: (v: string) => formatQuantity(v) },
               { title: t("accountCard.meters.date"), dataIndex: "readingDate", render: formatDate },
               { title: t("accountCard.meters.source"), dataIndex: "source", render: (v: string) => labelOf(t, READING_SOURCE, v) },
               { title: "", dataIndex: "flagged", render: (f: boolean) => (f ? <Tag color="orange">{t("accountCard.meters.flagged")}</Tag> : null) },
@@ -232,6 +234,7 @@ function Meters({ card }: { card: Card }) {
 function Documents({ accountNumber, latest }: { accountNumber: string; latest?: string }) {
   const { t } = useTranslation("portal");
   const [month, setMonth] = useState(latest ?? dayjs().subtract(1, "month").startOf("month").format("YYYY-MM-DD"));
+  const canPayments = useCan("PAYMENTS_VIEW");
   const q = useGql(AccountDocumentsQuery, { month, accountNumber });
   const nodes = q.data?.principalEpdBlocks.nodes ?? [];
   return (
@@ -265,9 +268,9 @@ function Documents({ accountNumber, latest }: { accountNumber: string; latest?: 
           ]}
         />
       </QueryState>
-      <Button type="link" href={`/payments?account=${accountNumber}`} style={{ padding: 0 }}>
-        {t("accountCard.documents.allPayments")}
-      </Button>
+      {canPayments && (
+        <Link to={`/payments?account=${encodeURIComponent(accountNumber)}`}>{t("accountCard.documents.allPayments")}</Link>
+      )}
     </Space>
   );
 }

@@ -4,9 +4,9 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
-import { formatMoney } from "../../shared/format";
+import { formatMoney, formatQuantity } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
 import { HouseSelect } from "../components/HouseSelect";
 import { ReportButton } from "../components/ReportJob";
 
@@ -126,7 +126,7 @@ export default function AccountsPage() {
                 </Space>
               ),
             },
-            { title: t("accounts.area"), dataIndex: "chargeArea", align: "right", render: (v: string) => v.replace(".", ",") },
+            { title: t("accounts.area"), dataIndex: "chargeArea", align: "right", render: (v: string) => formatQuantity(v) },
             { title: t("accounts.persons"), dataIndex: "persons", align: "right", render: (v: number | null) => v ?? "—" },
             {
               title: t("accounts.balance"),

@@ -10,7 +10,8 @@ import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { APPEAL_STATUS, labelOf } from "../labels";
+import { APPEAL_STATUS } from "../labels";
+import { labelOf } from "../../shared/labels";
 
 const AppealQuery = graphql(`
   query PortalAppeal($id: ID!) {

@@ -7,13 +7,14 @@ import { Link, useNavigate } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { AppealStatus } from "../../gql/graphql";
 import { payload } from "../../shared/api";
-import { useMe } from "../../shared/auth";
+import { useCan } from "../../shared/auth";
 import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { APPEAL_STATUS, labelOf, optionsOf } from "../labels";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { APPEAL_STATUS } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 import ChangeRequests from "./ChangeRequests";
 
 const AppealsQuery = graphql(`
@@ -37,10 +38,12 @@ const AppealCreateMutation = graphql(`
 
 export default function AppealsPage() {
   const { t } = useTranslation("portal");
-  const perms = new Set<string>(useMe().data?.me.permissions ?? []);
+  const canAppeals = useCan("APPEALS_MANAGE");
+  const canAccounts = useCan("ACCOUNTS_VIEW");
+  const canResolve = useCan("ACCOUNTS_MANAGE");
   const items = [
-    ...(perms.has("APPEALS_MANAGE") ? [{ key: "appeals", label: t("appeals.tabs.appeals"), children: <AppealList /> }] : []),
-    ...(perms.has("ACCOUNTS_VIEW") ? [{ key: "changes", label: t("appeals.tabs.changes"), children: <ChangeRequests canResolve={perms.has("ACCOUNTS_MANAGE")} /> }] : []),
+    ...(canAppeals ? [{ key: "appeals", label: t("appeals.tabs.appeals"), children: <AppealList /> }] : []),
+    ...(canAccounts ? [{ key: "changes", label: t("appeals.tabs.changes"), children: <ChangeRequests canResolve={canResolve} /> }] : []),
   ];
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>

@@ -9,7 +9,8 @@ import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CHANGE_KIND, CHANGE_STATUS, labelOf, optionsOf, type PortalT } from "../labels";
+import { CHANGE_KIND, CHANGE_STATUS, type PortalT } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 
 const ChangeRequestsQuery = graphql(`
   query PortalChangeRequests($status: ChangeRequestStatus) {

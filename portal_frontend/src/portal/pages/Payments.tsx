@@ -11,11 +11,12 @@ import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { useMe } from "../../shared/auth";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
+import { useCan } from "../../shared/auth";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
 import { FileUpload } from "../components/FileUpload";
 import { ReportButton } from "../components/ReportJob";
-import { labelOf, optionsOf, RECEIPT_SOURCE } from "../labels";
+import { RECEIPT_SOURCE } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 
 const ReceiptsQuery = graphql(`
   query PortalReceipts($dateFrom: Date, $dateTo: Date, $source: ReceiptSource, $accountNumber: String, $first: Int, $after: String) {
@@ -45,8 +46,7 @@ const ServicesQuery = graphql(`
 
 export default function PaymentsPage() {
   const { t } = useTranslation("portal");
-  const perms = new Set<string>(useMe().data?.me.permissions ?? []);
-  const manage = perms.has("PAYMENTS_MANAGE");
+  const manage = useCan("PAYMENTS_MANAGE");
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={2} style={{ margin: 0 }}>

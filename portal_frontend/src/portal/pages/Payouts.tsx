@@ -9,8 +9,9 @@ import type { PayoutStatus } from "../../gql/graphql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
-import { labelOf, optionsOf, PAYOUT_STATUS } from "../labels";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
+import { PAYOUT_STATUS } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 
 const PayoutsQuery = graphql(`
   query PortalPayouts($dateFrom: Date, $dateTo: Date, $status: PayoutStatus, $first: Int, $after: String) {

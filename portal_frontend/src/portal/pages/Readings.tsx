@@ -6,11 +6,12 @@ import { Trans, useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { MutationError, payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
-import { formatDate, formatDateTime } from "../../shared/format";
-import { useGql, useGqlMutation } from "../../shared/hooks";
+import { formatDate, formatDateTime, formatQuantity } from "../../shared/format";
+import { useDebounced, useGql, useGqlMutation } from "../../shared/hooks";
 import { FileUpload } from "../components/FileUpload";
 import { RowErrorsTable } from "../components/UploadResult";
-import { IMPORT_MODE, IMPORT_STATUS, labelOf, type PortalKey } from "../labels";
+import { IMPORT_MODE, IMPORT_STATUS, type PortalKey } from "../labels";
+import { labelOf } from "../../shared/labels";
 
 const AccountOptionsQuery = graphql(`
   query PortalReadingAccounts($search: String) {
@@ -51,6 +52,9 @@ const BatchesQuery = graphql(`
     }
   }
 `);
+
+/** How long the account search waits for typing to pause before asking the server. */
+const SEARCH_DELAY_MS = 250;
 
 const ZONE_NAMES: Record<number, PortalKey[]> = {
   1: ["readings.zones.single"],
@@ -106,7 +110,8 @@ function SingleReading() {
   const [search, setSearch] = useState("");
   const accountId = Form.useWatch("accountId", form);
   const meterId = Form.useWatch("meterId", form);
-  const accounts = useGql(AccountOptionsQuery, { search: search || null });
+  const typed = useDebounced(search.trim(), SEARCH_DELAY_MS);
+  const accounts = useGql(AccountOptionsQuery, { search: typed || null }, { placeholderData: (prev) => prev });
   const meters = useGql(MetersQuery, { id: accountId ?? "" }, { enabled: !!accountId });
   const windowQ = useGql(WindowQuery);
   const submit = useGqlMutation(SubmitMutation, ["PortalReadingMeters", "PortalAccountCard"]);
@@ -187,7 +192,7 @@ function SingleReading() {
             label={meter && meter.zones > 1 ? t("readings.valueZone", { zone: name, unit: meter.unit }) : t("readings.value", { unit: meter?.unit ?? "" })}
             name={["values", i]}
             rules={[{ required: true, message: t("readings.valueRequired") }]}
-            extra={prev ? t("readings.last", { value: prev.value.replace(".", ","), date: formatDate(prev.readingDate) }) : t("readings.noneYet")}
+            extra={prev ? t("readings.last", { value: formatQuantity(prev.value), date: formatDate(prev.readingDate) }) : t("readings.noneYet")}
           >
             <InputNumber stringMode min={0} step={0.01} decimalSeparator="," style={{ width: 220 }} />
           </Form.Item>

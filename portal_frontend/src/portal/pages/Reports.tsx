@@ -12,7 +12,8 @@ import { QueryState } from "../../shared/QueryState";
 import { formatDateTime, formatMonth } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { isActive, ReportRequestMutation, statusPercent } from "../components/ReportJob";
-import { labelOf, optionsOf, REPORT_KIND, REPORT_STATUS } from "../labels";
+import { REPORT_KIND, REPORT_STATUS } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 
 const JobsQuery = graphql(`
   query PortalReportJobs {

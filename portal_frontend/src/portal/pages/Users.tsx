@@ -6,14 +6,15 @@ import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import type { Permission, PortalUsersQuery, PrincipalRole } from "../../gql/graphql";
 import { payload } from "../../shared/api";
-import { useMe } from "../../shared/auth";
+import { useCan } from "../../shared/auth";
 import { applyErrors } from "../../shared/forms";
 import { QueryState } from "../../shared/QueryState";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { CursorPager, useCursorPages } from "../components/CursorPager";
+import { CursorPager, useCursorPages } from "../../shared/CursorPager";
 import { PermissionsField, usePermissionLabels } from "../components/PermissionsField";
-import { labelOf, optionsOf, ROLE } from "../labels";
+import { ROLE } from "../labels";
+import { labelOf, optionsOf } from "../../shared/labels";
 
 const UsersQuery = graphql(`
   query PortalUsers($first: Int, $after: String, $search: String) {
@@ -51,7 +52,7 @@ export default function UsersPage() {
   const pages = useCursorPages(20);
   const q = useGql(UsersQuery, { first: pages.first, after: pages.after, search: search || null }, { placeholderData: (p) => p });
   const data = q.data?.users;
-  const manage = (useMe().data?.me.permissions ?? []).includes("USERS_MANAGE");
+  const manage = useCan("USERS_MANAGE");
   const { label } = usePermissionLabels();
   const [editing, setEditing] = useState<Member | "new" | null>(null);
   return (

@@ -1,8 +1,10 @@
 // Server-side pagination over keyset connections (first/after + totalCount): forward by endCursor,
-// back through the cursors already seen.
+// back through the cursors already seen; the page size is chosen under the table.
 import { Button, Select, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+
+const PAGE_SIZES = [10, 20, 50, 100];
 
 export function useCursorPages(initialSize = 20) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -34,9 +36,10 @@ interface Props {
 }
 
 export function CursorPager({ pages, totalCount, hasNextPage, endCursor, loading }: Props) {
-  const { t } = useTranslation("portal");
+  const { t } = useTranslation("shared");
   const total = totalCount ?? 0;
   const pagesTotal = Math.max(1, Math.ceil(total / pages.size));
+  const sizes = PAGE_SIZES.includes(pages.size) ? PAGE_SIZES : [...PAGE_SIZES, pages.size].sort((a, b) => a - b);
   return (
     <nav aria-label={t("pager.label")} style={{ marginTop: 16 }}>
       <Space wrap>
@@ -53,7 +56,7 @@ export function CursorPager({ pages, totalCount, hasNextPage, endCursor, loading
           aria-label={t("pager.pageSize")}
           value={pages.size}
           onChange={pages.setSize}
-          options={[10, 20, 50, 100].map((n) => ({ value: n, label: t("pager.perPage", { size: n }) }))}
+          options={sizes.map((n) => ({ value: n, label: t("pager.perPage", { size: n }) }))}
           style={{ width: 150 }}
         />
       </Space>
