@@ -77,17 +77,23 @@ def filename_for(job: ReportJob) -> str:
 
 
 def report_build(job_id: int) -> str:
-    """Build the job's file; a job already done or failed is left as it is. Returns the final status."""
+    """Build the job's file; a failed job is left as it is, a done one only gets a mail still owed. Returns the
+    final status."""
     with transaction.atomic():
         job = (ReportJob.objects.select_for_update(of=("self",)).select_related("principal", "requested_by")
                .filter(pk=job_id).first())
         if job is None:
             return "missing"
-        if job.status in (ReportStatus.DONE, ReportStatus.FAILED):
+        if job.status == ReportStatus.FAILED:
             return job.status
-        job.status = ReportStatus.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        done = job.status == ReportStatus.DONE
+        if not done:
+            job.status = ReportStatus.RUNNING
+            job.started_at = timezone.now()
+            job.save(update_fields=["status", "started_at"])
+    if done:  # a redelivered task: the file is stored; only a mail that did not go out is still owed
+        _email_once(job.pk)
+        return ReportStatus.DONE
     try:
         if job.principal is None:
             raise ValueError(_("Отчёт без принципала не поддерживается."))
@@ -106,9 +112,19 @@ def report_build(job_id: int) -> str:
     job.storage_key, job.filename, job.rows = key, filename_for(job), rows
     job.status, job.finished_at = ReportStatus.DONE, timezone.now()
     job.save(update_fields=["storage_key", "filename", "rows", "status", "finished_at"])
-    if job.delivery == ReportDelivery.EMAIL:
-        _email(job, data)
+    _email_once(job.pk, data)
     return job.status
+
+
+def _email_once(job_id: int, data: bytes | None = None) -> None:
+    """Mail a done EMAIL job's file to its requester once: the row lock and ``emailed_at`` make a redelivered or
+    concurrent task send nothing more; a task that died between saving the file and mailing it sends it now."""
+    with transaction.atomic():
+        job = (ReportJob.objects.select_for_update(of=("self",)).select_related("requested_by")
+               .filter(pk=job_id).first())
+        if job is None or job.delivery != ReportDelivery.EMAIL or job.emailed_at is not None:
+            return
+        _email(job, storage.get(job.storage_key) if data is None else data)
 
 
 def _email(job: ReportJob, data: bytes) -> None:

@@ -198,6 +198,23 @@ def test_email_delivery_sends_the_file_to_the_requester(balances, media, staff_a
     assert len(mailoutbox) == 1
 
 
+def test_a_done_job_whose_mail_did_not_go_out_is_mailed_once_on_redelivery(balances, media, staff_a, tenants, gql,
+                                                                           mailoutbox):
+    client = gql(tenants.a_host, user=staff_a)
+    job = _request(client, kind="DEBTORS", delivery="EMAIL")
+    assert report_build(int(job["id"])) == "done"
+    # as if the worker had died after saving the file and before mailing it
+    ReportJob.objects.filter(pk=job["id"]).update(emailed_at=None)
+    mailoutbox.clear()
+
+    assert report_build(int(job["id"])) == "done"
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].attachments[0][1] == storage.get(ReportJob.objects.get(pk=job["id"]).storage_key)
+    assert ReportJob.objects.get(pk=job["id"]).emailed_at is not None
+    assert report_build(int(job["id"])) == "done"
+    assert len(mailoutbox) == 1
+
+
 def test_jobs_and_links_stay_with_their_principal_and_requester(balances, media, principal_a, principal_b, staff_a,
                                                                 tenants, gql):
     owner = gql(tenants.a_host, user=staff_a)
