@@ -170,7 +170,8 @@ class ResidentLinkAccount(BaseMutation):
     @classmethod
     def perform(cls, root, info, els, code):
         actor = require_resident(info)
-        link = services.household_link(user=actor.user, els=els, code=code)
+        link = services.household_link(user=actor.user, els=els, code=code,
+                                           client_ip=info.context.META.get("REMOTE_ADDR"))
         return cls(household=_household_of(actor.user, link.unified_account.number))
 
 

@@ -22,6 +22,7 @@ from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
 from identity.models import User
+from identity.throttle import failures_record
 from payments.models import Payment
 from registry.models import UnifiedAccount
 from tenants.billing.models import Meter, Occupancy, PersonalAccount
@@ -150,21 +151,17 @@ def resident_sign_up(*, request, email: str, password: str, full_name: str) -> U
     return user
 
 
-def _link_failures_key(user) -> str:
-    return f"cabinet-link-fail:user:{user.pk}"
+def _link_failure_keys(user, client_ip: str | None) -> list[str]:
+    return [f"cabinet-link-fail:user:{user.pk}", f"cabinet-link-fail:ip:{client_ip or '-'}"]
 
 
-def _link_failure_record(user) -> None:
-    key, window = _link_failures_key(user), settings.CABINET_LINK_WINDOW_SECONDS
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window)
-
-
-def link_failures(*, user) -> int:
-    return cache.get(_link_failures_key(user), 0)
+def link_is_throttled(*, user, client_ip: str | None = None) -> bool:
+    """Past the limit for this resident, or four times it for their address (a new account per few guesses
+    from one address does not reset the count)."""
+    user_key, ip_key = _link_failure_keys(user, client_ip)
+    limit = settings.CABINET_LINK_MAX_FAILURES
+    counts = cache.get_many([user_key, ip_key])
+    return counts.get(user_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 4
 
 
 def _accounts_of(unified_ids: list[int], *, day: date) -> list[tuple]:
@@ -204,19 +201,19 @@ def _linked_household(user, els: str) -> UnifiedAccount:
     return household
 
 
-def household_link(*, user, els: str, code: str) -> ResidentLink:
+def household_link(*, user, els: str, code: str, client_ip: str | None = None) -> ResidentLink:
     """Link the household whose ЕПД the resident holds: the ЕЛС and the code printed next to it.
 
-    Wrong codes (and unknown ЕЛС) are counted per user in the cache; past the limit every attempt is
+    Wrong codes (and unknown ЕЛС) are counted per user and per address in the cache; past the limit every attempt is
     refused until the window ends, so the code cannot be guessed. Linking an already linked household
     returns the existing link.
     """
     els = (els or "").strip()
-    if link_failures(user=user) >= settings.CABINET_LINK_MAX_FAILURES:
+    if link_is_throttled(user=user, client_ip=client_ip):
         raise _field_error("code", _("Слишком много неверных кодов. Повторите через %(minutes)s мин.")
                            % {"minutes": settings.CABINET_LINK_WINDOW_SECONDS // 60}, ErrorCode.TOO_MANY_ATTEMPTS)
     if not els or not link_code_matches(els, code):
-        _link_failure_record(user)
+        failures_record(_link_failure_keys(user, client_ip), window=settings.CABINET_LINK_WINDOW_SECONDS)
         raise _field_error("code", _("Неверный код подключения. Проверьте ЕЛС и код в платёжном документе."),
                            ErrorCode.INVALID)
     household = UnifiedAccount.objects.filter(number=els).first()

@@ -1,4 +1,6 @@
-"""Login throttling: failures counted per login and per client address in the cache."""
+"""Throttling of guesses: failures counted per key (an account, a client address) in the cache, for a window.
+
+Login uses it per login and per address; the cabinet's household linking per resident and per address."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,14 +18,18 @@ def login_is_throttled(*, login: str, client_ip: str | None) -> bool:
     return counts.get(login_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 4
 
 
-def login_failure_record(*, login: str, client_ip: str | None) -> None:
-    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
-    for key in _keys(login, client_ip):
+def failures_record(keys: list[str], *, window: int) -> None:
+    """One more failure under each key; a key's count lives ``window`` seconds from its first failure."""
+    for key in keys:
         if not cache.add(key, 1, timeout=window):
             try:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.add(key, 1, timeout=window)
+
+
+def login_failure_record(*, login: str, client_ip: str | None) -> None:
+    failures_record(_keys(login, client_ip), window=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
 
 
 def login_failures_clear(*, login: str) -> None:

@@ -139,6 +139,26 @@ def test_wrong_codes_are_counted_per_user_and_lock_linking_after_five(homes, ten
     assert ResidentLink.objects.filter(user=other, unified_account__number="7600000002").exists()
 
 
+def test_new_accounts_from_one_address_do_not_reset_the_count(homes, tenants, gql):
+    right = link_code("7600000002")
+    wrong = "2222-2222" if right != "2222-2222" else "3333-3333"
+    # four residents spend their five guesses each from one address: twenty wrong codes from it
+    for _resident in range(4):
+        client = gql(tenants.public_host, user=factories.user(is_resident=True))
+        for _attempt in range(5):
+            client(LINK, {"els": "7600000002", "code": wrong}, REMOTE_ADDR="203.0.113.7")
+
+    # a fresh account from the same address is refused even with the right code; from another address it links
+    fresh = factories.user(is_resident=True)
+    locked = gql(tenants.public_host, user=fresh)(LINK, {"els": "7600000002", "code": right},
+                                                  REMOTE_ADDR="203.0.113.7")
+    assert [e["code"] for e in locked["data"]["residentLinkAccount"]["errors"]] == ["TOO_MANY_ATTEMPTS"]
+    elsewhere = gql(tenants.public_host, user=fresh)(LINK, {"els": "7600000002", "code": right},
+                                                     REMOTE_ADDR="198.51.100.2")
+    assert elsewhere["data"]["residentLinkAccount"]["errors"] == []
+    assert ResidentLink.objects.filter(user=fresh, unified_account__number="7600000002").exists()
+
+
 def test_a_household_with_no_account_at_any_principal_or_an_unknown_els_is_not_found(homes, tenants, gql):
     empty = UnifiedAccount.objects.create(number="7600000099", premise=UnifiedAccount.objects.get(
         number="7600000001").premise, payer_name="Никто")
