@@ -66,8 +66,8 @@ def live(frontend_dist, tmp_path_factory):
     database_url = e2e.with_database(base_url, e2e.database_name(base_url) + "_e2e")
     state_dir = tmp_path_factory.mktemp("e2e-stack")
     try:
-        stack = e2e.stack_start(database_url=database_url, broker_url=e2e.neighbour_broker_url(
-            settings.CELERY_BROKER_URL), state_dir=state_dir, frontend_dist=frontend_dist)
+        stack = e2e.stack_start(database_url=database_url, broker_url=e2e.live_broker_url(settings.CELERY_BROKER_URL),
+                                state_dir=state_dir, frontend_dist=frontend_dist)
     except Exception as exc:
         pytest.fail(f"the live stack did not start: {exc}", pytrace=False)
     TIMINGS.update({f"stack {name}": seconds for name, seconds in stack.timings.items()})

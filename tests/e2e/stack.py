@@ -3,7 +3,8 @@ and localstripe, all as subprocesses, built from the dev stack's own helpers (in
 
 Everything runs on loopback. The stack's database is the test run's DATABASE_URL database name plus ``_e2e``
 (dropped and created anew each session); its broker is a neighbour of the pytest worker's broker (the next
-Redis db, another RabbitMQ vhost, another filesystem folder) so the two workers never take each other's tasks.
+Redis db, another RabbitMQ vhost) so the two workers never take each other's tasks. By default it is the run command's own
+broker: the filesystem transport in the stack's state folder (E2E_BROKER=neighbour takes the neighbour instead).
 """
 
 import glob
@@ -81,6 +82,14 @@ def neighbour_broker_url(url: str) -> str:
         vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
         return urlunparse(parts._replace(path="/" + ("e2e" if vhost == "/" else f"{vhost}_e2e")))
     return url
+
+
+def live_broker_url(test_broker_url: str) -> str:
+    """The live stack's broker: the run command's own (the filesystem broker in the stack's state folder) unless
+    E2E_BROKER is ``neighbour``, which takes the broker next to the test run's (Redis, RabbitMQ)."""
+    if os.environ.get("E2E_BROKER", "filesystem") == "neighbour":
+        return neighbour_broker_url(test_broker_url)
+    return "filesystem://"
 
 
 def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
