@@ -6,13 +6,16 @@ check digits; names and addresses are fictitious.
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from agentsite.demo_billing import demo_billing_seed
+from agentsite.demo_dates import DemoCalendar, demo_calendar
 from agentsite.demo_documents import demo_epd_seed
 from agentsite.demo_payments import demo_payments_seed
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
@@ -21,8 +24,10 @@ from cabinet.models import ResidentLink
 from identity.models import PrincipalMembership, User
 from identity.permissions import AgentRole, Perm, PrincipalRole
 from registry.models import House, Premise, PremiseKind, UnifiedAccount
+from tenants.billing.readings import house_reading_window_set
 from tenants.models import Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create
+from tenants.workspace.models import HouseReadingWindow
 
 DEMO_PASSWORD = "demo-password-2026"
 BANK = {"bank_name": "ПАО Сбербанк", "bic": "044525225", "correspondent_account": "30101810400000000225"}
@@ -112,10 +117,28 @@ def _user(email: str, full_name: str, **extra) -> User:
     return user
 
 
+def demo_reading_window_open(principals, calendar: DemoCalendar) -> None:
+    """The first house (the demo residents' own) takes readings all month at every principal, so whoever loads
+    the demo, on whatever day, can submit a reading; the other houses keep the settings' window (20th–25th)."""
+    house = House.objects.order_by("pk").first()
+    for principal in principals:
+        with tenant_context(principal):
+            if not HouseReadingWindow.objects.filter(house=house).exists():
+                house_reading_window_set(house=house, start_day=1, end_day=31)
+
+
+def demo_loaded_calendar() -> DemoCalendar:
+    """The calendar of the demo as it was first loaded: its load day is the day the demo operator was created,
+    so loading again on a later day reports the same month and days instead of charging a new month."""
+    operator = User.objects.filter(email="operator@erc.demo").first()
+    return demo_calendar(timezone.localdate(operator.date_joined) if operator is not None else None)
+
+
 def demo_seed() -> dict:
     agent_tenant_ensure()
     _user("admin@erc.demo", "Администратор ЕРЦ", agent_role=AgentRole.ADMIN, is_staff=True, is_superuser=True)
     _user("operator@erc.demo", "Оператор ЕРЦ", agent_role=AgentRole.OPERATOR)
+    calendar = demo_loaded_calendar()
 
     principals = []
     for p in PRINCIPALS:
@@ -123,8 +146,9 @@ def demo_seed() -> dict:
         if principal is None:
             principal = principal_create(schema_name=p.schema, subdomain=p.subdomain, kind=p.kind, **_requisites(p))
             agency_contract_create(
-                principal=principal, number=f"АГ-{p.inn9[-4:]}/2026", signed_on=date(2025, 12, 15),
-                valid_from=date(2026, 1, 1), valid_to=None, fee_rate=p.fee_rate, fee_min=Decimal("500.00"),
+                principal=principal, number=f"АГ-{p.inn9[-4:]}/{calendar.history_from:%Y}",
+                signed_on=calendar.history_from - timedelta(days=17), valid_from=calendar.history_from, valid_to=None,
+                fee_rate=p.fee_rate, fee_min=Decimal("500.00"),
                 fee_max=None, services=list(p.services), payout_schedule="daily", qr_mode="per_payee",
             )
         principals.append(principal)
@@ -168,18 +192,20 @@ def demo_seed() -> dict:
         _user(f"resident{i}@mail.demo", name, is_resident=True)
 
     for number, principal in enumerate(principals, start=1):
-        demo_billing_seed(principal, account_prefix=f"{number}0")
+        demo_billing_seed(principal, account_prefix=f"{number}0", calendar=calendar)
     # each demo resident has proven their household (the first ten ЕЛС) and takes the ЕПД by e-mail
     households = list(UnifiedAccount.objects.order_by("pk")[: len(RESIDENT_NAMES)])
     for i, household in enumerate(households, start=1):
         ResidentLink.objects.get_or_create(user=User.objects.get(email=f"resident{i}@mail.demo"),
                                            unified_account=household, defaults={"e_receipts": True})
-    epd = demo_epd_seed(principals)
+    demo_reading_window_open(principals, calendar)
+    epd = demo_epd_seed(principals, month=calendar.month)
 
     return {
         "principals": principals,
         "epd": epd,
         "houses": House.objects.count(),
         "premises": Premise.objects.count(),
-        "payments": demo_payments_seed(),
+        "calendar": calendar,
+        "payments": demo_payments_seed(calendar),
     }

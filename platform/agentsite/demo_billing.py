@@ -1,13 +1,15 @@
 """Demo billing data: every premise gets a ЕЛС and, with each principal, an account with its services,
-occupants, meters and readings; then the demo month is charged. Idempotent per principal."""
+occupants, meters and readings; then the demo month (the last full month before the load day, see
+``agentsite.demo_dates``) is charged. Idempotent per principal."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from agentsite.demo_dates import DemoCalendar, day_in_month
 from registry.models import Premise, PremiseKind, UnifiedAccount
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
@@ -21,8 +23,6 @@ from tenants.billing.models import (
     Tariff,
 )
 
-DEMO_MONTH = date(2026, 10, 1)
-PREVIOUS_MONTH = date(2026, 9, 1)
 D = Decimal
 
 # (code, kind, name, unit, tariff kind, norm basis, tariff fields, norm (value, coefficient), metered share)
@@ -77,7 +77,7 @@ def unified_accounts_ensure() -> dict[int, int]:
 
 
 @transaction.atomic
-def demo_billing_seed(principal, *, account_prefix: str) -> int:
+def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar) -> int:
     """Create the principal's catalogue, accounts, meters and readings, then charge the demo month."""
     unified = unified_accounts_ensure()
     premises = list(Premise.objects.order_by("pk"))
@@ -89,12 +89,13 @@ def demo_billing_seed(principal, *, account_prefix: str) -> int:
         for code, kind, name, unit, tariff_kind, basis, tariff, norm, metered in CATALOGUE[principal.schema_name]:
             service = Service.objects.create(code=code, kind=kind, name=name, unit=unit, tariff_kind=tariff_kind,
                                              norm_basis=basis)
-            Tariff.objects.create(service=service, valid_from=date(2026, 1, 1), valid_to=date(2026, 6, 30),
+            Tariff.objects.create(service=service, valid_from=calendar.history_from,
+                                  valid_to=calendar.tariff_change - timedelta(days=1),
                                   **{k: v * D("0.9") for k, v in tariff.items() if k != "heat_norm"},
                                   **({"heat_norm": tariff["heat_norm"]} if "heat_norm" in tariff else {}))
-            Tariff.objects.create(service=service, valid_from=date(2026, 7, 1), **tariff)
+            Tariff.objects.create(service=service, valid_from=calendar.tariff_change, **tariff)
             if norm:
-                Norm.objects.create(service=service, valid_from=date(2026, 1, 1), value=norm[0],
+                Norm.objects.create(service=service, valid_from=calendar.history_from, value=norm[0],
                                     uplift_coefficient=norm[1])
             services.append((service, metered))
 
@@ -114,7 +115,7 @@ def demo_billing_seed(principal, *, account_prefix: str) -> int:
                 if residential and rng.random() < metered_share:
                     meters.append(Meter(account=account, service=service, serial=f"{service.code[:2].upper()}"
                                         f"-{account.number}", installed_on=date(2022, 1, 1),
-                                        verified_until=date(2030, 1, 1)))
+                                        verified_until=calendar.today.replace(day=1) + timedelta(days=4 * 366)))
         Occupancy.objects.bulk_create(occupancy, batch_size=2000)
         AccountService.objects.bulk_create(links, batch_size=2000)
         Meter.objects.bulk_create(meters, batch_size=2000)
@@ -124,12 +125,12 @@ def demo_billing_seed(principal, *, account_prefix: str) -> int:
         for meter in Meter.objects.select_related("service"):
             low, high = per_month[meter.service.code]
             start = D(rng.randint(100, 9000))
-            readings.append(Reading(meter=meter, period=PREVIOUS_MONTH, value=start, reading_date=date(2026, 9, 23),
-                                    source="cabinet"))
-            if rng.random() < 0.9:  # a tenth forgot October: they are charged by the norm
+            readings.append(Reading(meter=meter, period=calendar.previous_month, value=start,
+                                    reading_date=day_in_month(calendar.previous_month, 23), source="cabinet"))
+            if rng.random() < 0.9:  # a tenth forgot the demo month: they are charged by the norm
                 used = D(str(round(rng.uniform(low, high), 3)))
-                readings.append(Reading(meter=meter, period=DEMO_MONTH, value=start + used,
-                                        reading_date=date(2026, 10, 24), source="cabinet"))
+                readings.append(Reading(meter=meter, period=calendar.month, value=start + used,
+                                        reading_date=day_in_month(calendar.month, 24), source="cabinet"))
         Reading.objects.bulk_create(readings, batch_size=2000)
-        charge_run(month=DEMO_MONTH)
+        charge_run(month=calendar.month)
         return len(accounts)

@@ -1,17 +1,18 @@
 """The demo's payments day: money in through three channels, allocated, paid out and reconciled.
 
-On ``PAY_DAY`` (Thursday 26.11.2026) the agent takes a few payments at its own cash desk (operator@erc.demo),
-and a Sberbank registry (``sber_standard``) of some sixty households arrives; a resident pays the ЕПД
-by card when a Stripe server is configured (``STRIPE_API_BASE``: the demo stack's local fake Stripe).
-The day is allocated set-based, the payouts of the next working day (27.11.2026) are built, approved by
-the operator and exported (the 1C file and the registers in storage), and the day is reconciled.
+On the calendar's ``pay_day`` (``agentsite.demo_dates``: the working day before the last working day up to the
+load day) the agent takes a few payments at its own cash desk (operator@erc.demo), and a Sberbank registry
+(``sber_standard``) of some sixty households arrives; a resident pays the ЕПД by card when a Stripe server is
+configured (``STRIPE_API_BASE``: the demo stack's local fake Stripe). The day is allocated set-based, the payouts
+of the next working day (``payout_day``, not after the load day) are built, approved by the operator and exported
+(the 1C file and the registers in storage), and the day is reconciled.
 
 Idempotent: the cash receipts are keyed by (desk, receipt number), the registry by its file name and
 content, the card payment by the resident's succeeded online payment, the allocation by the payments'
 status, the payouts by their day. A second run changes nothing and returns the same summary.
 
 The card payment: localstripe stamps the charge with the real time, and the payment's day is the day the
-gateway reports (``paid_at``), so it is today's money, not ``PAY_DAY``'s: it is allocated on its own day,
+gateway reports (``paid_at``), so it is today's money, not the pay day's: it is allocated on its own day,
 goes into that day's later payout, and its day is reconciled as well.
 """
 
@@ -27,9 +28,11 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from agentsite.demo_dates import DemoCalendar
 from cabinet.models import ResidentLink
 from documents.models import Epd
 from identity.models import User
@@ -51,11 +54,7 @@ from payments.reconciliation import reconciliation_day
 from payments.registry_import import registry_import
 from payments.services import cash_receipt_record, cash_shift_close, cash_shift_open
 
-PAY_DAY = date(2026, 11, 26)  # Thursday, a working day
-PAYOUT_DAY = date(2026, 11, 27)  # Friday, the next working day
-DEMO_MONTH = date(2026, 10, 1)
 DESK = "ЕРЦ, касса 1"
-REGISTRY_FILENAME = "sber_reestr_26112026.txt"
 REGISTRY_LAYOUT = "sber_standard"
 REGISTRY_HOUSEHOLDS = 60
 UNKNOWN_ACCOUNT = "9999999999"  # one registry line nobody's: it stays unmatched, listed in the reconciliation
@@ -79,9 +78,13 @@ def _comma(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",")
 
 
-def _documents(offset: int, count: int) -> list[Epd]:
-    """Current October documents with something to pay, in ЕЛС order, from ``offset``."""
-    return list(Epd.objects.filter(month=DEMO_MONTH, is_current=True, total_due__gt=0)
+def registry_filename(calendar: DemoCalendar) -> str:
+    return f"sber_reestr_{calendar.pay_day:%d%m%Y}.txt"
+
+
+def _documents(calendar: DemoCalendar, offset: int, count: int) -> list[Epd]:
+    """Current documents of the demo month with something to pay, in ЕЛС order, from ``offset``."""
+    return list(Epd.objects.filter(month=calendar.month, is_current=True, total_due__gt=0)
                 .select_related("unified_account").order_by("unified_account__number")[offset:offset + count])
 
 
@@ -99,14 +102,15 @@ def _amount(epd: Epd, n: int) -> Decimal:
 # --- cash desk -------------------------------------------------------------------------------------------------
 
 
-def _cash(operator: User) -> dict:
+def _cash(operator: User, calendar: DemoCalendar) -> dict:
     shift = CashShift.objects.filter(operator=operator, desk=DESK).order_by("pk").first()
     if shift is None or shift.closed_at is None:
         shift = cash_shift_open(operator=operator, desk=DESK)
-        for n, epd in enumerate(_documents(10, 5)):
-            cash_receipt_record(shift_id=shift.pk, operator=operator, receipt_number=f"К-2611-{n + 1:03d}",
+        for n, epd in enumerate(_documents(calendar, 10, 5)):
+            cash_receipt_record(shift_id=shift.pk, operator=operator,
+                                receipt_number=f"К-{calendar.pay_day:%d%m}-{n + 1:03d}",
                                 amount=_amount(epd, n), payer_ref=epd.unified_account.number,
-                                payer_name=epd.payer_name, paid_on=PAY_DAY)
+                                payer_name=epd.payer_name, paid_on=calendar.pay_day)
         shift = cash_shift_close(shift_id=shift.pk, operator=operator)
     return {"shift_id": shift.pk, "receipts": shift.receipts_count, "total": shift.total}
 
@@ -114,26 +118,28 @@ def _cash(operator: User) -> dict:
 # --- bank registry ---------------------------------------------------------------------------------------------
 
 
-def registry_file() -> bytes:
+def registry_file(calendar: DemoCalendar) -> bytes:
     """A ``sber_standard`` registry of the day: one line per payment and the totals line, in Windows-1251."""
     lines, total = [], Decimal("0.00")
+    pay_day, month = calendar.pay_day, calendar.month
     rows = [(epd.unified_account.number, epd.payer_name, epd.address, _amount(epd, n))
-            for n, epd in enumerate(_documents(20, REGISTRY_HOUSEHOLDS))]
+            for n, epd in enumerate(_documents(calendar, 20, REGISTRY_HOUSEHOLDS))]
     rows.append((UNKNOWN_ACCOUNT, "Неизвестный плательщик", "г. Ярославль", Decimal("1234.56")))
     for n, (account, name, address, amount) in enumerate(rows, start=1):
         clean = [value.replace(";", ",").encode("cp1251", errors="replace").decode("cp1251")
                  for value in (name.upper(), address.upper())]
-        lines.append(f"{PAY_DAY:%d-%m-%Y};{9 + n // 60:02d}-{n % 60:02d}-00;8640;0017;{account};{clean[0]};"
-                     f"{clean[1]};{DEMO_MONTH:%m%y};{_comma(amount)};0,00;2611{n:06d}")
+        lines.append(f"{pay_day:%d-%m-%Y};{9 + n // 60:02d}-{n % 60:02d}-00;8640;0017;{account};{clean[0]};"
+                     f"{clean[1]};{month:%m%y};{_comma(amount)};0,00;{pay_day:%d%m}{n:06d}")
         total += amount
-    lines.append(f"={len(rows)};{_comma(total)};{_comma(total)};0,00;4711;{PAY_DAY:%d-%m-%Y}")
+    lines.append(f"={len(rows)};{_comma(total)};{_comma(total)};0,00;4711;{pay_day:%d-%m-%Y}")
     return ("\r\n".join(lines) + "\r\n").encode("cp1251")
 
 
-def _registry(operator: User) -> dict:
-    imp = RegistryImport.objects.filter(filename=REGISTRY_FILENAME, status=ImportStatus.POSTED).first()
+def _registry(operator: User, calendar: DemoCalendar) -> dict:
+    filename = registry_filename(calendar)
+    imp = RegistryImport.objects.filter(filename=filename, status=ImportStatus.POSTED).first()
     if imp is None:
-        imp = registry_import(data=registry_file(), filename=REGISTRY_FILENAME, layout_name=REGISTRY_LAYOUT,
+        imp = registry_import(data=registry_file(calendar), filename=filename, layout_name=REGISTRY_LAYOUT,
                               user=operator)
     return {"import_id": imp.pk, "status": imp.status, "rows": imp.rows_total, "posted": imp.rows_posted,
             "amount": imp.amount_posted, "summary": imp.summary, "errors": imp.errors}
@@ -220,19 +226,25 @@ def _allocate(days: list[date]) -> dict:
 
 
 def _payouts(operator: User, day: DemoPaymentsDay) -> None:
-    if timezone.localdate() < PAYOUT_DAY:
-        day.notes.append(f"Перечисления за {PAYOUT_DAY:%d.%m.%Y} не сформированы: этот день ещё не наступил.")
+    payout_day = day.payout_day
+    if timezone.localdate() < payout_day:
+        day.notes.append(f"Перечисления за {payout_day:%d.%m.%Y} не сформированы: этот день ещё не наступил.")
         return
-    report = payouts_build(business_day=PAYOUT_DAY, user=operator)
+    try:
+        report = payouts_build(business_day=payout_day, user=operator)
+    except ValidationError as exc:
+        # e.g. the production calendar of the payout day's year is not loaded yet: the demo says so and goes on
+        day.notes.append(f"Перечисления за {payout_day:%d.%m.%Y} не сформированы: {' '.join(exc.messages)}")
+        return
     fresh = list(Payout.objects.filter(pk__in=report.payout_ids, status=PayoutStatus.CREATED)
                  .values_list("pk", flat=True))
     if fresh:
         payouts_approve(payout_ids=fresh, user=operator)
     if Payout.objects.filter(pk__in=report.payout_ids, status=PayoutStatus.APPROVED).exists():
-        payouts_export(business_day=PAYOUT_DAY, user=operator)
+        payouts_export(business_day=payout_day, user=operator)
     rows = list(Payout.objects.filter(pk__in=report.payout_ids).select_related("principal").order_by("pk"))
     day.payouts = {
-        "business_day": PAYOUT_DAY, "built_now": report.built_now, "gross": report.gross, "fee": report.fee,
+        "business_day": payout_day, "built_now": report.built_now, "gross": report.gross, "fee": report.fee,
         "net": report.net, "skipped": report.skipped,
         "orders_file_keys": sorted({p.orders_file_key for p in rows if p.orders_file_key}),
         "items": [{"payout_id": p.pk, "principal": p.principal.short_name, "principal_id": p.principal_id,
@@ -254,14 +266,14 @@ def _reconcile(d: date) -> dict:
             "explained": [(e.kind, e.ref, e.amount) for e in report.explained]}
 
 
-def demo_payments_seed() -> DemoPaymentsDay:
+def demo_payments_seed(calendar: DemoCalendar) -> DemoPaymentsDay:
     """Run (or, the second time, report) the demo's payments day; see the module docstring."""
     operator = User.objects.get(email="operator@erc.demo")
-    day = DemoPaymentsDay(day=PAY_DAY, payout_day=PAYOUT_DAY)
-    day.cash = _cash(operator)
-    day.registry = _registry(operator)
+    day = DemoPaymentsDay(day=calendar.pay_day, payout_day=calendar.payout_day)
+    day.cash = _cash(operator, calendar)
+    day.registry = _registry(operator, calendar)
     card = _card(day)
-    days = sorted({PAY_DAY, *([card.paid_on] if card is not None else [])})
+    days = sorted({calendar.pay_day, *([card.paid_on] if card is not None else [])})
     day.allocation = _allocate(days)
     _payouts(operator, day)
     day.reconciliation = [_reconcile(d) for d in days]

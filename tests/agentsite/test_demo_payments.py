@@ -11,7 +11,7 @@ import pytest
 from django.db.models import Count, Q, Sum
 
 from agentsite.demo import PRINCIPALS, demo_seed
-from agentsite.demo_payments import PAY_DAY, PAYOUT_DAY, UNKNOWN_ACCOUNT, demo_payments_seed, registry_file
+from agentsite.demo_payments import UNKNOWN_ACCOUNT, demo_payments_seed, registry_file
 from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import statement_read
 from billing_core.registry_formats import PRESETS, parse_registry
@@ -40,9 +40,15 @@ def test_the_demo_payments_day_runs_end_to_end_and_reconciles_to_zero(settings, 
     settings.MEDIA_ROOT = tmp_path
     result = demo_seed()
     day = result["payments"]
+    calendar = result["calendar"]
+    PAY_DAY, PAYOUT_DAY = calendar.pay_day, calendar.payout_day
+    # the demo's days follow the day it is loaded: payments on a working day, paid out on the next one, no later
+    # than the load day, after the demo month
+    assert calendar.month < PAY_DAY < PAYOUT_DAY <= calendar.today
+    assert (day.day, day.payout_day) == (PAY_DAY, PAYOUT_DAY)
 
     # the registry file as the bank would send it, read independently: every line is one payment of the import
-    parsed = parse_registry(registry_file(), PRESETS["sber_standard"])
+    parsed = parse_registry(registry_file(calendar), PRESETS["sber_standard"])
     assert parsed.ok and len(parsed.rows) >= 60
     registry = Payment.objects.filter(channel=Channel.BANK_REGISTRY, paid_on=PAY_DAY)
     assert registry.count() == len(parsed.rows)
@@ -116,7 +122,7 @@ def test_the_demo_payments_day_runs_end_to_end_and_reconciles_to_zero(settings, 
 
     # a second run changes nothing
     before = _state()
-    again = demo_payments_seed()
+    again = demo_payments_seed(calendar)
     assert _state() == before
     assert (again.payouts["net"], again.registry["import_id"]) == (day.payouts["net"], day.registry["import_id"])
     assert not Payment.objects.filter(Q(status=PaymentStatus.MATCHED) | Q(channel="")).exists()

@@ -1,14 +1,16 @@
-"""The live stack behind the browser tests: a fresh database with the demo, the web server, a Celery worker
-and localstripe, all as subprocesses, built from the dev stack's own helpers (infra/devstack.py).
+"""The live stack behind the browser tests: a fresh database with the demo, the web server (the run command's own
+gunicorn command, infra/devstack.py ``web_command``), a Celery worker and beat, and localstripe, all as
+subprocesses, built from the dev stack's own helpers (infra/devstack.py).
 
 Everything runs on loopback. The stack's database is the test run's DATABASE_URL database name plus ``_e2e``
-(dropped and created anew each session); its broker is a neighbour of the pytest worker's broker (the next
-Redis db, another RabbitMQ vhost) so the two workers never take each other's tasks. By default it is the run command's own
-broker: the filesystem transport in the stack's state folder (E2E_BROKER=neighbour takes the neighbour instead).
+(dropped and created anew each session). Its broker is the run command's own: the filesystem transport in the
+stack's state folder; with E2E_BROKER=neighbour, a neighbour of the pytest worker's broker (the next Redis db,
+another RabbitMQ vhost), so the two workers never take each other's tasks.
 """
 
 import glob
 import importlib.util
+import json
 import os
 import secrets
 import subprocess
@@ -22,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse, urlunparse
 
 import psycopg
+from django.conf import settings
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +38,7 @@ START_TIMEOUT = 90.0
 # variables of the caller's environment that would point the live stack at shared or real services
 SCRUBBED_ENV = ("CACHE_URL", "CELERY_RESULT_BACKEND", "ALLOWED_HOSTS", "DJANGO_DEBUG", "EMAIL_HOST", "S3_BUCKET",
                 "S3_ENDPOINT_URL", "PAYMENT_GATEWAY", "STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                "MEDIA_ROOT", "FRONTEND_DIST", "CSRF_TRUSTED_ORIGINS")
+                "MEDIA_ROOT", "FRONTEND_DIST", "CSRF_TRUSTED_ORIGINS", "DJANGO_SECRET_KEY")
 
 
 def devstack():
@@ -117,6 +120,7 @@ class LiveStack:
     timings: dict[str, float] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    _demo_calendar: object = field(default=None, repr=False)
 
     @property
     def public(self) -> str:
@@ -144,6 +148,18 @@ class LiveStack:
         if done.returncode:
             raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done.stdout
+
+    def demo_calendar(self):
+        """The demo's calendar (``agentsite.demo_dates.DemoCalendar``) as the stack's demo was loaded: its month,
+        payment day and payout day follow the day it was loaded on, never a fixed date."""
+        if self._demo_calendar is None:
+            from agentsite.demo_dates import DemoCalendar
+
+            script = ("import json; from dataclasses import asdict; from agentsite.demo import demo_loaded_calendar; "
+                      "print(json.dumps(asdict(demo_loaded_calendar()), default=str))")
+            fields = json.loads(self.manage_output("shell", "-c", script).strip().splitlines()[-1])
+            self._demo_calendar = DemoCalendar(**{k: date.fromisoformat(v) for k, v in fields.items()})
+        return self._demo_calendar
 
     def next_payout_day(self) -> date:
         """The working day whose payouts will take today's allocations: the next working day after today by the
@@ -189,7 +205,7 @@ def _health(port: int) -> bool:
 
 
 def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend_dist: Path) -> LiveStack:
-    """Fresh database, migrations, localstripe, the demo, then the web server and a worker; raises with the
+    """Fresh database, migrations, localstripe, the demo, then the web server, a worker and beat; raises with the
     failing part's log tail. The caller stops it (``LiveStack.stop``) and drops the database."""
     ds = devstack()
     logs = state_dir / "logs"
@@ -201,6 +217,9 @@ def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend
     env.update(APP_ENV="development", PUBLIC_HOST="localhost", DATABASE_URL=database_url,
                CELERY_BROKER_URL=broker_url, APP_STATE_DIR=str(state_dir), FRONTEND_DIST=str(frontend_dist),
                PYTHONUNBUFFERED="1")
+    # The stack makes its own secret key in its state folder, as any installation does; only the key of the codes
+    # printed on the ЕПД is the test run's, so a test can compute the code of a household (cabinet.link_code).
+    env["CABINET_LINK_SECRET"] = settings.CABINET_LINK_SECRET
     stack = LiveStack(port=port, database_url=database_url, broker_url=broker_url, stripe_base="", logs=logs,
                       env=env)
     started = time.monotonic()
@@ -220,13 +239,13 @@ def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend
         stack.timings["demo"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        celery = [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite"]
         nodename = f"e2e-{secrets.token_hex(4)}@%h"
-        stack.processes["web"] = _spawn(
-            "web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, logs)
+        # the run command's own web server (gunicorn, DEBUG off) and beat, on loopback
+        stack.processes["web"] = _spawn("web", ds.web_command(port, host="127.0.0.1"), env, logs)
         stack.processes["worker"] = _spawn(
-            "worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", nodename,
-                       "--without-gossip", "--without-mingle"], env, logs)
+            "worker", ds.celery_command("worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", nodename,
+                                        "--without-gossip", "--without-mingle"), env, logs)
+        stack.processes["beat"] = _spawn("beat", ds.celery_command("beat", "--loglevel", "INFO"), env, logs)
         _wait("web", lambda: _health(port), stack)
         _wait("worker", lambda: " ready." in stack.log("worker", 200), stack)
         ds.localstripe_webhook(env, port)

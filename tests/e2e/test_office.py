@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urljoin
 
@@ -21,8 +21,6 @@ from agentsite.demo import DEMO_PASSWORD
 from billing_core.onec_exchange import statement_read
 
 OPERATOR = "operator@erc.demo"
-PAY_DAY = date(2026, 11, 26)  # the demo's payments day
-REGISTRY_DAY = date(2026, 11, 27)  # the test's registry: another day, so the demo day's figures stay as they are
 UNKNOWN_ACCOUNT = "5550001111"
 # the known household's payment: large enough that every principal's share is above the contracts' minimum fee
 # (500 ₽ a payout), so each payout has money to send and gets a payment order in the 1C file
@@ -81,6 +79,12 @@ def db_rows(live, sql: str, params=()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+def registry_day(live) -> date:
+    """The test's registry: the day before the demo's payments day (the demo's days follow its load day), so the
+    demo day's figures stay as they are."""
+    return live.demo_calendar().pay_day - timedelta(days=1)
+
+
 def payout_day(live) -> date:
     return live.next_payout_day()
 
@@ -94,22 +98,24 @@ def download(page, href: str) -> tuple[str, bytes]:
 
 def test_operator_imports_pays_out_and_reconciles(page, live):
     sign_in(page, live.public)
+    demo, day_of_registry = live.demo_calendar(), registry_day(live)
+    filename = f"e2e_sber_{day_of_registry:%d%m%Y}.txt"
 
     # a registry with a known household and an unknown account: posted, one matched, one left unmatched
     known = page.evaluate(KNOWN_ELS)
     data = sber_registry([(known, "ИВАНОВ ИВАН", KNOWN_AMOUNT),
-                          (UNKNOWN_ACCOUNT, "НЕИЗВЕСТНЫЙ ПЛАТЕЛЬЩИК", "321,09")], REGISTRY_DAY)
+                          (UNKNOWN_ACCOUNT, "НЕИЗВЕСТНЫЙ ПЛАТЕЛЬЩИК", "321,09")], day_of_registry)
     open_menu(page, "Реестры платежей")
     expect(page.get_by_label("Формат реестра")).to_be_visible()
     page.get_by_label("Файл реестра").set_input_files(
-        files=[{"name": "e2e_sber_27112026.txt", "mimeType": "text/plain", "buffer": data}])
+        files=[{"name": filename, "mimeType": "text/plain", "buffer": data}])
     page.get_by_role("button", name="Загрузить: Реестр банка").click()
-    outcome = page.get_by_role("status").filter(has_text="e2e_sber_27112026.txt")
+    outcome = page.get_by_role("status").filter(has_text=filename)
     expect(outcome).to_contain_text("проведён")
     expect(outcome).to_contain_text("Опознано: 1")
     expect(outcome).to_contain_text("Не опознано: 1")
     expect(outcome).to_contain_text("Ошибки: 0")
-    history = page.get_by_role("row").filter(has_text="e2e_sber_27112026.txt")
+    history = page.get_by_role("row").filter(has_text=filename)
     expect(history).to_contain_text("2 из 2")
     page.shot("office-imports")
 
@@ -124,9 +130,9 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
 
     # the known payment is allocated from the queue page: the payments of the registry's day, allocated today
     # (Tab, not Enter, leaves the field: Enter in the field would submit the form before the button is pressed)
-    page.get_by_label("День платежей").fill(REGISTRY_DAY.strftime("%d.%m.%Y"))
+    page.get_by_label("День платежей").fill(day_of_registry.strftime("%d.%m.%Y"))
     page.get_by_label("День платежей").press("Tab")
-    expect(page.get_by_label("День платежей")).to_have_value(REGISTRY_DAY.strftime("%d.%m.%Y"))
+    expect(page.get_by_label("День платежей")).to_have_value(day_of_registry.strftime("%d.%m.%Y"))
     page.get_by_role("button", name="Распределить").click()
     expect(page.get_by_role("status").filter(has_text="Распределено платежей")).to_contain_text(
         re.compile(r"Распределено платежей: 1 на 20\s000,00"))
@@ -134,7 +140,7 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
         SELECT a.principal_id, SUM(a.amount) FROM payments_allocation a JOIN payments_payment p ON p.id = a.payment_id
         JOIN registry_unifiedaccount ua ON ua.id = p.unified_account_id
         WHERE ua.number = %s AND p.paid_on = %s AND p.amount = %s GROUP BY a.principal_id""",
-        [known, REGISTRY_DAY, Decimal(KNOWN_AMOUNT.replace(",", "."))]))
+        [known, day_of_registry, Decimal(KNOWN_AMOUNT.replace(",", "."))]))
     assert shares and sum(shares.values()) == Decimal(KNOWN_AMOUNT.replace(",", ".")), shares
 
     # its payouts are those of the next working day, ahead of the real clock: the page refuses to build them today
@@ -221,12 +227,13 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
 
     # the demo day reconciles
     open_menu(page, "Сверка")
-    pick_date(page, "День", PAY_DAY)
+    pick_date(page, "День", demo.pay_day)
     expect(page.get_by_role("status").filter(has_text="Расхождений нет")).to_be_visible()
-    expect(page.get_by_text("Сверка за 26.11.2026")).to_be_visible()
+    expect(page.get_by_text(f"Сверка за {demo.pay_day:%d.%m.%Y}")).to_be_visible()
     page.shot("office-reconciliation")
 
-    # the demo's ЕПД run of the month before (October), with its progress
+    # the demo's ЕПД run of the month before the load day (the page opens on the month before today), with its
+    # progress
     open_menu(page, "Расчётные периоды")
     expect(page.get_by_text("завершён", exact=True)).to_be_visible()
     expect(page.get_by_role("progressbar", name="PDF сформированы")).to_be_visible()

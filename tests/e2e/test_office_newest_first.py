@@ -5,12 +5,12 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_office import REGISTRY_DAY, db_rows, open_menu, sber_registry, sign_in
+from tests.e2e.test_office import db_rows, open_menu, registry_day, sber_registry, sign_in
 
 
-def broken_registry(payer: str) -> bytes:
+def broken_registry(live, payer: str) -> bytes:
     """A one-line registry whose totals line does not add up: the import is recorded and refused."""
-    text = sber_registry([("5550009999", payer, "1,00")], REGISTRY_DAY).decode("cp1251")
+    text = sber_registry([("5550009999", payer, "1,00")], registry_day(live)).decode("cp1251")
     body, _sep, totals = text.rstrip("\r\n").rpartition("\r\n")
     count, _sum, *rest = totals.split(";")
     return (body + "\r\n" + ";".join([count, "999,99", *rest]) + "\r\n").encode("cp1251")
@@ -34,7 +34,7 @@ def test_the_latest_registry_import_is_on_top_of_the_history(page, live):
     ids = []
     for n, name in enumerate(names):
         page.get_by_label("Файл реестра").set_input_files(
-            files=[{"name": name, "mimeType": "text/plain", "buffer": broken_registry(f"ПЛАТЕЛЬЩИК {n}")}])
+            files=[{"name": name, "mimeType": "text/plain", "buffer": broken_registry(live, f"ПЛАТЕЛЬЩИК {n}")}])
         page.get_by_role("button", name="Загрузить: Реестр банка").click()
         # the page has the server's answer before the next file is chosen
         expect(page.get_by_role("alert").filter(has_text=f"«{name}»: отклонён").first).to_be_visible(timeout=30_000)

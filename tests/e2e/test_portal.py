@@ -54,6 +54,15 @@ def money(value: str) -> str:
     return f"{'−' if negative else ''}{grouped},{(frac + '00')[:2]}{NBSP}₽"
 
 
+MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
+          "декабрь")
+
+
+def month_label(month: date) -> str:
+    """A month as the month picker shows it (dayjs's Russian locale, "MMMM YYYY"): «октябрь 2026»."""
+    return f"{MONTHS[month.month - 1]} {month.year}"
+
+
 def kopecks(value) -> Decimal:
     """A money cell of an XLSX (openpyxl reads numbers as floats) as the exact amount to the kopeck."""
     return Decimal(str(value)).quantize(Decimal("0.01"))
@@ -183,7 +192,7 @@ def test_accounts_card_and_payouts_render(page, live, shot):
     open_section(page, "Перечисления")
     expect(page.get_by_role("heading", name="Перечисления")).to_be_visible()
     payouts = gql(page, base, "{ principalPayouts(first: 5) { nodes { net } } }")["principalPayouts"]["nodes"]
-    assert payouts, "the demo paid the principal out on 27.11.2026"
+    assert payouts, f"the demo paid the principal out on {live.demo_calendar().payout_day:%d.%m.%Y}"
     expect(page.get_by_text(money(payouts[0]["net"]), exact=True).first).to_be_visible()
     shot("portal-payouts")
     assert page.watch.problems() == []
@@ -193,19 +202,22 @@ def test_reports_payments_users_appeals_and_keys_show_the_api_data(page, browser
     base = live.principal(PRINCIPAL)
     sign_in(page, base)
 
-    # Отчёты: the October turnover as XLSX, built by the worker; its total charged is the dashboard's
+    # Отчёты: the demo month's turnover as XLSX, built by the worker; its total charged is the dashboard's
+    demo = live.demo_calendar()
+    label = month_label(demo.month)
     months = gql(page, base, "{ principalDashboard(months: 12) { months { month charged } } }")
-    charged = next(Decimal(m["charged"]) for m in months["principalDashboard"]["months"] if m["month"] == "2026-10-01")
+    charged = next(Decimal(m["charged"]) for m in months["principalDashboard"]["months"]
+                   if m["month"] == demo.month.isoformat())
     open_section(page, "Отчёты")
     expect(page.get_by_role("heading", name="Отчёты", exact=True)).to_be_visible()
     month = page.get_by_label("Месяц", exact=True)
     month.click()
-    month.fill("октябрь 2026")
+    month.fill(label)
     month.press("Enter")
-    expect(month).to_have_value("октябрь 2026")
+    expect(month).to_have_value(label)
     page.get_by_role("button", name="Скачать XLSX").click()
     expect(page.get_by_role("status")).to_contain_text("Отчёт поставлен в очередь")
-    job = page.get_by_role("row").filter(has_text="Оборотно-сальдовая ведомость").filter(has_text="октябрь 2026")
+    job = page.get_by_role("row").filter(has_text="Оборотно-сальдовая ведомость").filter(has_text=label)
     expect(job).to_have_count(1)
     link = job.get_by_role("link")
     expect(link).to_be_visible(timeout=60_000)
@@ -218,20 +230,21 @@ def test_reports_payments_users_appeals_and_keys_show_the_api_data(page, browser
         sheet = load_workbook(io.BytesIO(file.read()), read_only=True).active
     rows = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
     assert rows[0][3] == "Начислено, ₽" and rows[-1][0] == "Итого", (rows[0], rows[-1])
-    assert len(rows) > 2, "the demo charged its accounts in October"
+    assert len(rows) > 2, f"the demo charged its accounts in {label}"
     assert kopecks(rows[-1][3]) == charged, (rows[-1], charged)
     assert sum(kopecks(row[3]) for row in rows[1:-1]) == charged
 
     # Платежи: a receipt of the demo's payments day, as the API returns it, with the account's totals
-    receipt = gql(page, base, "{ principalReceipts(dateFrom: \"2026-11-26\", dateTo: \"2026-11-26\", first: 1) "
-                              "{ nodes { accountNumber amount } } }")["principalReceipts"]["nodes"][0]
+    receipt = gql(page, base, "query($d: Date) { principalReceipts(dateFrom: $d, dateTo: $d, first: 1) "
+                              "{ nodes { accountNumber amount } } }", {"d": demo.pay_day.isoformat()}
+                  )["principalReceipts"]["nodes"][0]
     account = gql(page, base, "query($a: String) { principalReceipts(accountNumber: $a, first: 1) "
                               "{ totalCount totalAmount } }", {"a": receipt["accountNumber"]})["principalReceipts"]
     page.goto(base + f"/payments?account={receipt['accountNumber']}")
     expect(page.get_by_role("heading", name="Платежи", exact=True)).to_be_visible()
     found = f"Найдено: {account['totalCount']} на сумму {money(account['totalAmount'])}"
     expect(page.get_by_text(found)).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="26.11.2026").filter(
+    expect(page.get_by_role("row").filter(has_text=f"{demo.pay_day:%d.%m.%Y}").filter(
         has=page.get_by_role("cell", name=money(receipt["amount"]), exact=True)).first).to_be_visible()
     shot("portal-payments")
 

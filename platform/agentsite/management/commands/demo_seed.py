@@ -19,7 +19,8 @@ class Command(BaseCommand):
             f"Демо: {len(result['principals'])} принципала, {result['houses']} домов, "
             f"{result['premises']} помещений."
         ))
-        out.write(f"  ЕПД за 10.2026: {result['epd']['documents']} документов, замечаний: {result['epd']['issues']}")
+        epd, month = result["epd"], result["calendar"].month_label
+        out.write(f"  ЕПД за {month}: {epd['documents']} документов, замечаний: {epd['issues']}")
         day = result["payments"]
         reconciled = "; ".join(f"{r['day']:%d.%m}: поступило {r['money_in']}, расхождений {r['unexplained']}"
                                for r in day.reconciliation)
