@@ -8,9 +8,12 @@ Temporary absence (ПП 354 п.86–97) [law/practice]:
 
 * only for a premise without an individual meter where one cannot be installed (no technical
   possibility, п.86); with a meter installed, or installable, it is refused (``ABSENCE_METER``);
-* only for cold and hot water, drainage and gas (``ABSENCE_SERVICE``); never for heating or for
-  common-house needs. Electricity is also named in п.86 and gas for heating is excluded there —
-  pass ``eligible_services`` to change the set [check];
+* for every utility service charged without a meter — cold and hot water, drainage, electricity and
+  gas — except those п.86 names: heating, and electricity or gas used to heat the premises
+  («за исключением коммунальных услуг по отоплению, электроснабжению и газоснабжению на цели
+  отопления жилых (нежилых) помещений», as amended by ПП 1498 of 26.12.2016) — pass
+  ``heating_purpose=True`` for those — and never for common-house needs (``ABSENCE_SERVICE``) [law].
+  Waste collection (ТКО) is recalculated by its own rule (п.148(44)), not here;
 * the absence must last more than 5 full days in a row (``ABSENCE_TOO_SHORT``); full days do
   not include the day of leaving nor the day of return (п.86);
 * the application is filed before leaving or no later than 30 days after the return date
@@ -54,7 +57,10 @@ ABSENCE_TOO_SHORT = ErrorCode.ABSENCE_TOO_SHORT
 ABSENCE_APPLICATION_LATE = ErrorCode.ABSENCE_APPLICATION_LATE
 QUALITY_SERVICE = ErrorCode.QUALITY_SERVICE
 
-ABSENCE_SERVICES = frozenset({ServiceKind.COLD_WATER, ServiceKind.HOT_WATER, ServiceKind.DRAINAGE, ServiceKind.GAS})
+# ПП 354 п.86: every utility service but heating; electricity and gas only when not used to heat the premises
+ABSENCE_SERVICES = frozenset({ServiceKind.COLD_WATER, ServiceKind.HOT_WATER, ServiceKind.DRAINAGE,
+                              ServiceKind.ELECTRICITY, ServiceKind.GAS})
+HEATING_PURPOSE_SERVICES = frozenset({ServiceKind.ELECTRICITY, ServiceKind.GAS})
 ABSENCE_MIN_FULL_DAYS = 6  # "more than 5 full days"
 ABSENCE_APPLICATION_DAYS = 30
 
@@ -126,13 +132,15 @@ def absence_recalculation(
     persons: int = 1,
     absent_persons: int = 1,
     common_house_needs: bool = False,
+    heating_purpose: bool = False,
     eligible_services: Collection[ServiceKind] = ABSENCE_SERVICES,
 ) -> Recalculation:
     """Reduction of ``charge`` (the service's charge for [period_start, period_end]) for absence.
 
     ``departure_date`` and ``return_date`` are the days of leaving and coming back; the full days
     away are the days strictly between them. ``persons`` is the number the charge was computed
-    for and ``absent_persons`` how many of them were away.
+    for and ``absent_persons`` how many of them were away. ``heating_purpose`` marks electricity or gas
+    supplied to heat the premises, which п.86 excludes.
     """
     days_in_period = _check_period(period_start, period_end)
     service = ServiceKind(service)
@@ -141,6 +149,13 @@ def absence_recalculation(
             _("Перерасчёт за временное отсутствие не производится по услуге «%(service)s»."),
             code=ABSENCE_SERVICE,
             params={"service": service.label if not common_house_needs else _("общедомовые нужды")},
+        )
+    if heating_purpose and service in HEATING_PURPOSE_SERVICES:
+        raise ValidationError(
+            _("Перерасчёт за временное отсутствие не производится по услуге «%(service)s» на цели отопления "
+              "помещения (ПП РФ №354 п.86)."),
+            code=ABSENCE_SERVICE,
+            params={"service": service.label},
         )
     if meter_installed:
         raise ValidationError(

@@ -81,13 +81,30 @@ def test_absence_application_deadline():
 
 
 def test_absence_services_and_meters():
-    for service in (ServiceKind.HOT_WATER, ServiceKind.DRAINAGE, ServiceKind.GAS):
+    for service in (ServiceKind.HOT_WATER, ServiceKind.DRAINAGE, ServiceKind.GAS, ServiceKind.ELECTRICITY):
         assert absence(service=service).amount == D("-151.69")
     for service in (ServiceKind.HEATING, ServiceKind.MAINTENANCE, ServiceKind.CAPITAL_REPAIR):
         assert absence_code(service=service) == "ABSENCE_SERVICE"
     assert absence_code(common_house_needs=True) == "ABSENCE_SERVICE"
     assert absence_code(meter_installed=True) == "ABSENCE_METER"
     assert absence_code(meter_installable=True) == "ABSENCE_METER"
+
+
+def test_absence_for_electricity_charged_by_norm():
+    """ПП 354 п.86 (ред. ПП 1498 от 26.12.2016): the recalculation covers every utility service charged without a
+    meter «за исключением коммунальных услуг по отоплению, электроснабжению и газоснабжению на цели отопления»:
+    electricity for lighting and appliances is recalculated, electricity used to heat the flat is not.
+
+    Worked example: a flat without a meter (no technical possibility), 2 persons, charged by the norm for June
+    95 kWh × 2 persons × 1.5 (uplift) × 6.43 ₽ = 1 832.55 ₽. One person is away from 3 June to 24 June: the full days
+    are 4..23 June = 20 days of 30. Reduction = 1 832.55 × 1/2 × 20/30 = 610.85 ₽ exactly."""
+    result = absence(service=ServiceKind.ELECTRICITY, charge=D("1832.55"), persons=2, absent_persons=1,
+                     departure_date=date(2026, 6, 3), return_date=date(2026, 6, 24))
+    assert (result.days, result.amount) == (20, D("-610.85"))
+    assert absence_code(service=ServiceKind.ELECTRICITY, heating_purpose=True) == "ABSENCE_SERVICE"
+    assert absence_code(service=ServiceKind.GAS, heating_purpose=True) == "ABSENCE_SERVICE"
+    # the same flat with an electricity meter: its consumption already shows the absence
+    assert absence_code(service=ServiceKind.ELECTRICITY, meter_installed=True) == "ABSENCE_METER"
 
 
 def test_absence_inputs_checked():
