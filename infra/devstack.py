@@ -1,8 +1,9 @@
 """The embedded dev stack behind `infra/run.sh` and `infra/test.sh`.
 
 run:  PostgreSQL (embedded via pgserver unless DATABASE_URL is set), migrations of the
-      public, template and principal schemas, the demo data, the web server, and a real
-      Celery worker and beat (on a filesystem broker unless CELERY_BROKER_URL is set).
+      public, template and principal schemas, the demo data, the web server (gunicorn, as in
+      the image: WEB_CONCURRENCY workers, one per core by default; DEBUG off unless DJANGO_DEBUG=1),
+      and a real Celery worker and beat (on a filesystem broker unless CELERY_BROKER_URL is set).
       Unless STRIPE_API_BASE is set, a local fake Stripe (localstripe, loopback only) for the
       demo's card payments and its webhooks (without it the demo runs with no card payments).
       Ctrl-C stops everything it started. The web front end (portal_frontend/) is built first
@@ -165,6 +166,47 @@ def stop_process(process: subprocess.Popen, timeout: float = 10, *, group: bool 
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def web_workers() -> int:
+    """WEB_CONCURRENCY when set, else one gunicorn worker per core this process may run on (at least two, so a
+    request the server makes to itself, such as localstripe's webhook during a card payment, finds a free worker)."""
+    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if configured:
+        return max(1, int(configured))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(2, cores)
+
+
+def web_command(port: int, *, host: str = "0.0.0.0") -> list[str]:  # noqa: S104 — as runserver did: the LAN may try it
+    """The web server of the run command and of the browser tests' live stack: gunicorn with the image's options
+    (infra/Dockerfile), static files through WhiteNoise. DEBUG follows the settings: off unless DJANGO_DEBUG=1."""
+    command = [PY, "-m", "gunicorn", "agentsite.wsgi:application",
+               "--pythonpath", f"{ROOT},{ROOT / 'platform'}",
+               "--bind", f"{host}:{port}",
+               "--workers", str(web_workers()),
+               "--timeout", "60",
+               "--graceful-timeout", "30",
+               "--max-requests", "2000",
+               "--max-requests-jitter", "200",
+               "--access-logfile", "-"]
+    shm = Path("/dev/shm")  # noqa: S108 — the heartbeat files of the workers, in memory as in the image
+    if shm.is_dir():
+        command += ["--worker-tmp-dir", str(shm)]
+    return command
+
+
+def celery_command(*args: str) -> list[str]:
+    """A Celery program of the application (worker, beat) with args."""
+    return [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite", *args]
+
+
+def web_ready(port: int) -> bool:
+    """The web server answers its liveness path (which needs no configured host)."""
+    return http_ok(f"http://127.0.0.1:{port}/health")
+
+
 def manage(*args: str, env: dict, logfile: Path | None = None) -> None:
     """Run a management command; with logfile, its output goes there and a failure raises with its tail."""
     if logfile is None:
@@ -305,13 +347,21 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    celery = [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite"]
-    start("web", [PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"])
-    start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])
-    start("beat", [*celery, "beat", "--loglevel", "INFO"])
-    if stripe_server is not None and not stopping:
+    start("web", web_command(port))
+    start("worker", celery_command("worker", "--loglevel", "INFO", "--concurrency", "2"))
+    start("beat", celery_command("beat", "--loglevel", "INFO"))
+    ready, deadline = False, time.monotonic() + 90
+    while not stopping and not ready:
+        ready = web_ready(port)
+        if not ready and (any(child.poll() is not None for child in children) or time.monotonic() > deadline):
+            break  # the loop below reports a process that exited
+        time.sleep(0 if ready else 0.3)
+    if ready and stripe_server is not None:
         localstripe_webhook(env, port)
-    log(f"ready: http://localhost:{port}/graphql — Ctrl-C stops everything")
+    if ready:
+        log(f"ready: http://localhost:{port}/ (GraphQL at /graphql) — Ctrl-C stops everything")
+    elif not stopping:
+        log("the web server does not answer yet (see its output above)")
 
     code = 0
     while not stopping:

@@ -7,6 +7,7 @@ filesystem broker under ``.local/`` serves a real worker.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -19,13 +20,19 @@ APP_ENV = os.environ.get("APP_ENV", "development")
 if APP_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"APP_ENV must be development, test or production, not {APP_ENV!r}")
 PRODUCTION = APP_ENV == "production"
-DEBUG = os.environ.get("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
+# Off everywhere unless asked for (DJANGO_DEBUG=1, development only): the debug pages show settings and tracebacks
+# to whoever made the request. Errors get the Russian pages of agentsite.views instead.
+DEBUG = not PRODUCTION and os.environ.get("DJANGO_DEBUG", "0") == "1"
 
+# Production takes the key from the environment; any other installation makes its own random key on first start and
+# keeps it in its state directory (agentsite.secret_key). There is no fixed fallback.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required in production")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"
+    from agentsite.secret_key import installation_secret_key
+
+    SECRET_KEY = installation_secret_key(STATE_DIR)
 
 # The public host (agent back office, resident cabinet); principals answer on subdomains of it.
 PUBLIC_HOST = os.environ.get("PUBLIC_HOST", "localhost")
@@ -149,6 +156,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# the Russian page, without the reason (which Django logs)
+CSRF_FAILURE_VIEW = "agentsite.views.csrf_failure"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
 # Login throttling: failures per (login, client address) within the window.
@@ -175,8 +184,13 @@ STATIC_ROOT = STATE_DIR / "static"
 # WhiteNoise: straight from dist/ in development, from STATIC_ROOT after collectstatic in production.
 FRONTEND_DIST = Path(os.environ.get("FRONTEND_DIST", BASE_DIR / "portal_frontend" / "dist"))
 STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.is_dir() else []
+# Outside production WhiteNoise finds dist/ through the static finders when each process starts (no collectstatic
+# needed), and re-reads it on every request only with DEBUG (a rebuilt front end otherwise needs a restart).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    # STATIC_ROOT exists only after collectstatic, which development and tests do not need
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", STATE_DIR / "media"))
 
 # --- object storage ------------------------------------------------------------------------

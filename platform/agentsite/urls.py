@@ -18,3 +18,9 @@ urlpatterns = [
     path("", frontend.spa, name="spa"),
     re_path(r"^(?!graphql|uploads/|auth/|health|files/|webhooks/|static/)(?P<path>.+)$", frontend.spa, name="spa_path"),
 ]
+
+# Russian error pages with nothing of the server in them (DEBUG is off unless DJANGO_DEBUG=1 in development)
+handler400 = "agentsite.views.bad_request"
+handler403 = "agentsite.views.permission_denied"
+handler404 = "agentsite.views.page_not_found"
+handler500 = "agentsite.views.server_error"

@@ -1,4 +1,5 @@
-"""Production settings switch off GraphiQL and introspection and demand a secret key."""
+"""Production settings switch off GraphiQL and introspection and demand a secret key; DEBUG is off unless
+development asks for it."""
 
 import os
 import subprocess
@@ -25,10 +26,19 @@ def test_production_turns_off_graphiql_and_introspection():
     assert result.stdout.split() == ["False", "False", "False", "True"]
 
 
-def test_development_keeps_them_on():
-    result = _settings_in({"APP_ENV": "development"})
+def test_development_keeps_them_on_with_debug_off():
+    result = _settings_in({"APP_ENV": "development", "DJANGO_DEBUG": ""})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True", "True", "False"]
+    assert result.stdout.split() == ["False", "True", "True", "False"]
+
+
+def test_debug_only_when_development_asks_for_it():
+    asked = _settings_in({"APP_ENV": "development", "DJANGO_DEBUG": "1"})
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.split()[0] == "True"
+    production = _settings_in({"APP_ENV": "production", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "1"})
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split()[0] == "False"
 
 
 def test_production_without_secret_key_refuses_to_start():

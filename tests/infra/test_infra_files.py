@@ -141,6 +141,13 @@ def test_dockerfile_installs_the_lock_into_a_venv():
     assert re.search(r"GUNICORN_VERSION=\d+\.\d+\.\d+", " ".join(a for k, a in pairs if k == "ARG"))
 
 
+def test_the_image_and_the_run_command_serve_with_the_same_gunicorn():
+    args = dict(a.split("=", 1) for k, a in dockerfile_instructions() if k == "ARG" and "=" in a)
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    assert f"gunicorn=={args['GUNICORN_VERSION']}" in lock
+    assert f'"gunicorn=={args["GUNICORN_VERSION"]}"' in (ROOT / "pyproject.toml").read_text()
+
+
 def test_dockerfile_runs_as_non_root():
     users = [a for k, a in dockerfile_instructions() if k == "USER"]
     assert users, "no USER instruction"
