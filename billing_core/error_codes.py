@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    QUEUE_UNAVAILABLE = "QUEUE_UNAVAILABLE"  # the broker refused a background job (tenants.enqueue)
     # requisites (реквизиты)
     INN_FORMAT = "INN_FORMAT"
     INN_CHECKSUM = "INN_CHECKSUM"

@@ -29,6 +29,7 @@ from graphql_api.core.documents import documents
 from graphql_api.core.execution import GatewayExecutionContext
 from identity.access import AccessRefused, actor_for_request
 from identity.services import audit_record
+from tenants.enqueue import QueueFailure, queue_failures_collected
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +180,17 @@ class GatewayView(View):
             "operation_name": operation_name,
             "execution_context_class": GatewayExecutionContext,
         }
+        refused: list[QueueFailure] = []
         if is_mutation:
-            with transaction.atomic():
+            # background work is sent when the mutation commits, after its answer was computed
+            with queue_failures_collected() as refused, transaction.atomic():
                 result: ExecutionResult = execute(schema.graphql_schema, document, **options)
                 failed = bool(result.errors or request.mutation_error_codes)
                 if failed:
                     transaction.set_rollback(True)
+            refused = [f for f in refused if f.tell_user]
+            if refused:
+                request.mutation_error_codes.append(ErrorCode.QUEUE_UNAVAILABLE.value)
             self._audit(request, operation, variables, result, failed)
         else:
             result = execute(schema.graphql_schema, document, **options)
@@ -192,7 +198,24 @@ class GatewayView(View):
         response: dict = {"data": result.data}
         if result.errors:
             response["errors"] = [format_error(e) for e in result.errors]
+        if refused:
+            self._queue_refused(response, refused)
         return response
+
+    @staticmethod
+    def _queue_refused(response: dict, refused: list) -> None:
+        """Work the broker refused after the commit: its job rows are failed already (``tenants.enqueue``); the
+        user is told in the mutation's typed errors, so the page shows the message and refreshes its lists,
+        or at the top level when the payload's errors were not asked for."""
+        messages = list(dict.fromkeys(f.message for f in refused))
+        typed = [{"field": None, "message": m, "code": ErrorCode.QUEUE_UNAVAILABLE.value} for m in messages]
+        payloads = [v for v in (response.get("data") or {}).values()
+                    if isinstance(v, dict) and isinstance(v.get("errors"), list)]
+        for payload in payloads:
+            payload["errors"].extend(dict(e) for e in typed)
+        if not payloads:
+            response.setdefault("errors", []).extend(
+                {"message": m, "extensions": {"code": ErrorCode.QUEUE_UNAVAILABLE.value}} for m in messages)
 
     @staticmethod
     def _errors_only(code: ErrorCode, message: str) -> dict:

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from appeals.models import NUMBER_SEQUENCE, Appeal, AppealMessage, AppealStatus
 from billing_core.error_codes import ErrorCode
 from cabinet.models import ResidentLink
 from registry.models import UnifiedAccount
 from tenants.billing.models import PersonalAccount
+from tenants.enqueue import enqueue_on_commit
 from tenants.schemas import active_principals
 
 SUBJECT_MAX = 200
@@ -147,12 +148,9 @@ def appeal_close(*, appeal: Appeal) -> Appeal:
 def _notify_on_commit(message_id: int) -> None:
     from appeals.tasks import appeal_answer_notify_task
 
-    def send() -> None:
-        # from the public schema: appeals live there, whatever host the answer came from
-        with schema_context(get_public_schema_name()):
-            appeal_answer_notify_task.delay(message_id)
-
-    transaction.on_commit(send)
+    # From the public schema: appeals live there, whatever host the answer came from. A refused send is
+    # logged, not reported: the answer is saved, and an error would only make its author answer again.
+    enqueue_on_commit(appeal_answer_notify_task, message_id, schema=get_public_schema_name(), tell_user=False)
 
 
 # --- notification ---------------------------------------------------------------------------------

@@ -31,11 +31,12 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
 # delivery_tasks is used below, and importing it here also registers its tasks with the worker
 from documents import assembly, delivery_tasks
 from documents.models import Epd, EpdAssemblySlice, EpdGathered, EpdRun, RunStatus
+from tenants.enqueue import enqueue_on_commit
 from tenants.models import Principal
 from tenants.schemas import active_principals
 
@@ -46,14 +47,15 @@ ASSEMBLY_SLICES_DEFAULT = 2  # parallel assembly tasks a run; set EPD_ASSEMBLY_S
 ERROR_LIMIT = 2000
 
 
-def send_on_commit(task, *args) -> None:
-    """Queue after commit, from the public schema (tenant-schemas-celery runs it where it was sent from)."""
+def send_on_commit(task, run_id: int, *args, countdown: float | None = None) -> None:
+    """Queue a step of run ``run_id`` after commit, from the public schema (tenant-schemas-celery runs it where
+    it was sent from). A step the broker refuses fails the run with the reason; resuming it sends it again."""
+    enqueue_on_commit(task, run_id, *args, schema=get_public_schema_name(), countdown=countdown,
+                      on_failure=lambda message: run_queue_failed(run_id, message))
 
-    def send() -> None:
-        with schema_context(get_public_schema_name()):
-            task.delay(*args)
 
-    transaction.on_commit(send)
+def run_queue_failed(run_id: int, message: str) -> None:
+    EpdRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(status=RunStatus.FAILED, error=message)
 
 
 def run_principals(run: EpdRun) -> list[Principal]:
@@ -81,7 +83,7 @@ def _deliver(run: EpdRun) -> int:
     deliveries_create(run)
     ids = delivery_ids_to_send(run)
     for delivery_id in ids:
-        send_on_commit(delivery_tasks.delivery_send_task, delivery_id)
+        delivery_tasks.delivery_send_on_commit(delivery_id)
     return len(ids)
 
 
@@ -177,7 +179,7 @@ def _fail(run_id: int, exc: BaseException) -> None:
 def epd_run_advance_task(run_id: int, kick: bool = False) -> str:
     status = advance(run_id, kick=kick, wait=kick)
     if status == BUSY:  # what it would have seen may be committed after the holder looked: look again
-        epd_run_advance_task.apply_async((run_id, kick), countdown=BUSY_RETRY_SECONDS)
+        send_on_commit(epd_run_advance_task, run_id, kick, countdown=BUSY_RETRY_SECONDS)
     return status
 
 

@@ -95,11 +95,22 @@ def reject(import_id: int, errors: list[dict], *, rows_total: int = 0) -> Regist
     return RegistryImport.objects.get(pk=import_id)
 
 
+def queue_refused(import_id: int, message: str) -> RegistryImport:
+    """A background import the broker refused: rejected with the reason, having posted nothing; the same file
+    uploaded again is staged and queued again (``registry_import_ensure``)."""
+    return reject(import_id, [{"line": 0, "field": "", "message": message, "code": ErrorCode.QUEUE_UNAVAILABLE.value}])
+
+
+def _refused_by_queue(imp: RegistryImport) -> bool:
+    return bool(imp.errors) and all(e.get("code") == ErrorCode.QUEUE_UNAVAILABLE for e in imp.errors)
+
+
 def registry_import_ensure(*, data: bytes, filename: str, layout: RegistryLayout, user=None, file_key: str = "",
                            phase: str = "", sha256: str = "") -> RegistryImport:
     """The import of this registry file in this layout: found or created, and a rejection in another layout reset.
 
-    A file refused in another layout posted nothing, so it is staged again in this one (its errors dropped).
+    A file refused in another layout posted nothing, so it is staged again in this one (its errors dropped);
+    so is one the broker refused to queue (``queue_refused``).
     The background path passes the file's storage ``file_key`` (kept on a row that has none) and ``phase``
     (``queued``: set on a new row and on a reset one); ``sha256`` saves hashing ``data`` again.
     """
@@ -109,8 +120,10 @@ def registry_import_ensure(*, data: bytes, filename: str, layout: RegistryLayout
     changes: dict = {}
     if file_key and not imp.file_key:
         changes["file_key"] = file_key
-    if imp.status == ImportStatus.REJECTED and imp.layout != layout.name and imp.kind == "registry":
-        # the file was refused in another layout and posted nothing: read it again in this one
+    if imp.status == ImportStatus.REJECTED and imp.kind == "registry" and (
+        imp.layout != layout.name or _refused_by_queue(imp)
+    ):
+        # the file was refused in another layout, or never queued, and posted nothing: read it again
         row = row.filter(status=ImportStatus.REJECTED)
         changes.update(status=ImportStatus.STAGED, layout=layout.name, errors=[], finished_at=None)
         if phase:

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import transaction
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
 from payments.models import ImportStatus, RegistryImport
-from payments.registry_import import Phase, file_sha256, layout_get, registry_import_ensure, registry_import_run
+from payments.registry_import import (
+    Phase,
+    file_sha256,
+    layout_get,
+    queue_refused,
+    registry_import_ensure,
+    registry_import_run,
+)
+from tenants.enqueue import enqueue_on_commit
 
 
 @shared_task(name="payments.registry_import")
@@ -25,7 +33,8 @@ def registry_import_task(import_id: int) -> dict:
 
 def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
     """Store the file and queue its import; the same file again returns its import (queued again if unfinished,
-    or if it was rejected in another layout: ``registry_import_ensure``)."""
+    or if it was rejected in another layout or because the broker refused it: ``registry_import_ensure``).
+    A refused send rejects the import with the reason (``queue_refused``), which the caller reads back."""
     from documents import storage
 
     layout = layout_get(layout_name)
@@ -41,11 +50,7 @@ def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, use
                                      phase=Phase.QUEUED, sha256=sha256)
         if imp.status == ImportStatus.STAGED:
             import_id = imp.pk
-
-            def send() -> None:
-                with schema_context(get_public_schema_name()):
-                    registry_import_task.delay(import_id)
-
-            transaction.on_commit(send)
+            enqueue_on_commit(registry_import_task, import_id, schema=get_public_schema_name(),
+                              on_failure=lambda message: queue_refused(import_id, message))
     imp.refresh_from_db()
     return imp

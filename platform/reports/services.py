@@ -9,12 +9,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from billing_core.error_codes import ErrorCode
 from documents import storage
 from reports.builders import BUILDERS, NEEDS_MONTH, report_xlsx
 from reports.models import ReportDelivery, ReportJob, ReportKind, ReportStatus
+from tenants.enqueue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 SEARCH_MAX = 200
@@ -61,12 +62,15 @@ def report_request(*, principal, user=None, api_key=None, kind: str, month: date
 def _build_on_commit(job_id: int) -> None:
     from reports.tasks import report_build_task
 
-    def send() -> None:
-        # from public: the task finds its schema in the job row, not in where it was sent from
-        with schema_context(get_public_schema_name()):
-            report_build_task.delay(job_id)
+    # from public: the task finds its schema in the job row, not in where it was sent from
+    enqueue_on_commit(report_build_task, job_id, schema=get_public_schema_name(),
+                      on_failure=lambda message: report_queue_failed(job_id=job_id, message=message))
 
-    transaction.on_commit(send)
+
+def report_queue_failed(*, job_id: int, message: str) -> None:
+    """A build the broker refused: the job is failed with the reason, as the user's list shows it."""
+    ReportJob.objects.filter(pk=job_id, status=ReportStatus.QUEUED).update(
+        status=ReportStatus.FAILED, error=message, finished_at=timezone.now())
 
 
 def filename_for(job: ReportJob) -> str:

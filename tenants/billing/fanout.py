@@ -2,11 +2,10 @@
 
 from datetime import date
 
-from django.db import transaction
-from django_tenants.utils import schema_context
-
 from billing_core.periods import require_month_start
+from tenants.billing.services import period_queue_failed
 from tenants.billing.tasks import charge_run_task
+from tenants.enqueue import enqueue_on_commit
 from tenants.schemas import across_schemas, active_principals
 
 
@@ -18,17 +17,14 @@ def charge_run_all(*, month: date) -> list[str]:
     """Queue one charge-run task per active principal, each sent from (and so run in) its schema.
 
     Queued after the caller's transaction commits. Running it twice queues the runs again,
-    which is harmless: each run replaces its draft, and a posted period refuses.
+    which is harmless: each run replaces its draft, and a posted period refuses. A run the broker
+    refuses leaves its principal's period failed, with the reason (``period_queue_failed``).
     """
     require_month_start(month)
     schemas = _principal_schemas()
-
-    def send() -> None:
-        for schema in schemas:
-            with schema_context(schema):
-                charge_run_task.delay(month.isoformat())
-
-    transaction.on_commit(send)
+    for schema in schemas:
+        enqueue_on_commit(charge_run_task, month.isoformat(), schema=schema,
+                          on_failure=lambda message: period_queue_failed(month=month, message=message))
     return schemas
 
 

@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import schema_context
 
 from billing_core.error_codes import ErrorCode
 from billing_core.periods import require_month_start
@@ -21,6 +20,7 @@ from billing_core.tariffs import Tariff as TariffRule
 from tenants.billing import charge_run as runs
 from tenants.billing.models import BillingPeriod, PeriodStatus, Service, Tariff
 from tenants.billing.tasks import charge_run_task
+from tenants.enqueue import enqueue_on_commit
 
 TARIFF_OVERLAP_CONSTRAINT = "tariff_no_overlap"
 # billing_core's names for the components → the model's (and so the API's) field names
@@ -128,15 +128,16 @@ def charge_run_enqueue(*, month: date) -> BillingPeriod:
     period.error = ""
     period.save(update_fields=["status", "started_at", "finished_at", "error"])
 
-    schema = connection.schema_name
-    month_iso = month.isoformat()
-
-    def send() -> None:
-        with schema_context(schema):
-            charge_run_task.delay(month_iso)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(charge_run_task, month.isoformat(), schema=connection.schema_name,
+                      on_failure=lambda message: period_queue_failed(month=month, message=message))
     return period
+
+
+def period_queue_failed(*, month: date, message: str) -> None:
+    """A charge run the broker refused: the period shows it failed (and why), unless it is posted."""
+    BillingPeriod.objects.get_or_create(month=month)
+    BillingPeriod.objects.filter(month=month).exclude(status=PeriodStatus.POSTED).update(
+        status=PeriodStatus.FAILED, error=message, finished_at=timezone.now())
 
 
 @transaction.atomic

@@ -299,7 +299,7 @@ def test_a_pdf_missing_from_storage_or_a_superseded_version_fails_without_email(
         (DeliveryStatus.FAILED, 1)}
 
 
-def test_enqueue_sends_every_pending_delivery_of_the_run(run, s3, sink, make_pdf):
+def test_enqueue_sends_every_pending_delivery_of_the_run(run, s3, sink, make_pdf, django_capture_on_commit_callbacks):
     from agentsite.celery import app
 
     households = [household(f"76000004{n:02d}", str(40 + n)) for n in range(3)]
@@ -316,7 +316,9 @@ def test_enqueue_sends_every_pending_delivery_of_the_run(run, s3, sink, make_pdf
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True  # .delay() runs in place: no worker sees this test's transaction
     try:
-        assert deliveries_enqueue_task.apply(args=[run.pk]).get() == 2
+        # the sends go after the commit (this test's transaction stands in for the worker's autocommit)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliveries_enqueue_task.apply(args=[run.pk]).get() == 2
     finally:
         app.conf.task_always_eager = eager
 

@@ -449,8 +449,8 @@ def test_charge_run_is_queued_after_commit_in_the_principals_schema(
 ):
     client = _client(gql, tenants.a_host, principal_a, Perm.CHARGES_RUN, Perm.CHARGES_VIEW)
     sent = []
-    monkeypatch.setattr(billing_services.charge_run_task, "delay",
-                        lambda month: sent.append((connection.schema_name, month)))
+    monkeypatch.setattr(billing_services.charge_run_task, "apply_async",
+                        lambda args, **options: sent.append((connection.schema_name, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         payload = client(CHARGE_RUN, {"month": "2026-06-01"})

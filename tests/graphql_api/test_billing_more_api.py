@@ -396,16 +396,18 @@ def test_charge_run_all_queues_one_run_per_principal_after_commit(
 ):
     operator = gql(tenants.public_host, user=factories.user(agent_role="operator"))
     sent = []
-    monkeypatch.setattr(fanout.charge_run_task, "delay", lambda month: sent.append((connection.schema_name, month)))
+    monkeypatch.setattr(fanout.charge_run_task, "apply_async",
+                        lambda args, **options: sent.append((connection.schema_name, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         payload = operator(CHARGE_RUN_ALL, {"month": "2026-06-01"})
     result = payload["data"]["chargeRunAll"]
 
     assert result == {"month": "2026-06-01", "queued": ["principal_a", "principal_b"], "errors": []}
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # one send per principal, each on its own: a refused one fails only its period
     assert sent == []  # nothing leaves before the commit
-    callbacks[0]()
+    for callback in callbacks:
+        callback()
     assert sent == [("principal_a", "2026-06-01"), ("principal_b", "2026-06-01")]
 
 
