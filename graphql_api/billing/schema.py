@@ -73,8 +73,9 @@ class Queries(benefits.Queries, graphene.ObjectType):
             description="Words, each matching the account number (prefix), payer's name (part), street (part), "
                         "house or premise number."
         ),
-        house_id=graphene.ID(), has_debt=graphene.Boolean(description="Closing balance of the latest posted "
-                                                                      "period above zero."),
+        house_id=graphene.ID(), has_debt=graphene.Boolean(description="The balance now (the latest posted "
+                                                                      "closing less the payments since) above "
+                                                                      "zero."),
         description="Personal accounts of the host's principal (accounts.view).",
     )
     account = graphene.Field(

@@ -154,7 +154,8 @@ class PersonalAccountNode(graphene.ObjectType):
     persons = graphene.Int(description="Living today, else registered; null — no occupancy record.")
     opened_on = graphene.Date(required=True)
     closed_on = graphene.Date()
-    debt = graphene.Decimal(description="Closing balance of the latest posted period; null — none posted.")
+    debt = graphene.Decimal(description="The balance now: the latest posted closing less the payments received "
+                                        "since; null — nothing posted or received yet.")
     services = graphene.List(
         graphene.NonNull(AccountServiceNode), required=True, description="Services connected today."
     )

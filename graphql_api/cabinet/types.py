@@ -45,7 +45,8 @@ class ResidentAccountNode(graphene.ObjectType):
     account_number = graphene.String(required=True)
     payer_name = graphene.String(required=True)
     persons = graphene.Int(description="Living today, else registered; null — no occupancy record.")
-    balance = graphene.Decimal(description="Closing balance of the account's latest posted period (plus — a debt).")
+    balance = graphene.Decimal(description="The balance now: the latest posted closing less the payments received "
+                                           "since (plus — a debt); null — nothing posted or received yet.")
 
 
 class ResidentHouseholdNode(graphene.ObjectType):
@@ -59,7 +60,8 @@ class ResidentHouseholdNode(graphene.ObjectType):
     linked_at = graphene.DateTime(required=True)
     e_receipts = graphene.Boolean(required=True)
     amount_due = graphene.Decimal(
-        required=True, description="The current ЕПД's total; without one, the sum of the accounts' debts.")
+        required=True, description="Owed now: the sum of the accounts' debts (the ЕПД's total less the payments "
+                                   "received since it), an advance at one principal not lowering another's debt.")
     current_document_id = graphene.ID(description="The current ЕПД (latest month, current version), if any.")
     current_month = graphene.Date()
     accounts = graphene.List(graphene.NonNull(ResidentAccountNode), required=True)

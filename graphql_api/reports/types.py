@@ -25,14 +25,27 @@ class DashboardMonthNode(graphene.ObjectType):
     debt_end = graphene.Decimal(required=True, description="Sum of the accounts' positive closing balances.")
 
 
+class DashboardCurrentNode(graphene.ObjectType):
+    class Meta:
+        name = "DashboardCurrent"
+
+    month = graphene.Date(required=True, description="First day of the month after the last posted period.")
+    billed = graphene.Decimal(required=True, description="The last posted period's charges: the bill paid now.")
+    collected = graphene.Decimal(required=True, description="Received since the last posted period.")
+    collection_rate = graphene.Decimal(description="collected / billed to 4 places; null when nothing was billed.")
+
+
 class PrincipalDashboardNode(graphene.ObjectType):
     class Meta:
         name = "PrincipalDashboard"
 
     accounts_count = graphene.Int(required=True, description="Open personal accounts.")
-    debtors_count = graphene.Int(required=True, description="Accounts owing at the end of the latest posted period.")
-    debt_total = graphene.Decimal(required=True)
-    advance_total = graphene.Decimal(required=True, description="Overpayments (negative closings), as a positive sum.")
+    debtors_count = graphene.Int(required=True, description="Accounts owing now: the last posted closing less "
+                                                            "the payments received since.")
+    debt_total = graphene.Decimal(required=True, description="The accounts' debts now.")
+    advance_total = graphene.Decimal(required=True, description="Overpayments now, as a positive sum.")
+    current = graphene.Field(DashboardCurrentNode, description="The month being collected; null before any "
+                                                              "period is posted.")
     months = graphene.List(graphene.NonNull(DashboardMonthNode), required=True,
                            description="Posted periods, oldest first.")
 

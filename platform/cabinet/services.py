@@ -25,6 +25,7 @@ from identity.models import User
 from identity.throttle import failures_record
 from payments.models import Payment
 from registry.models import UnifiedAccount
+from tenants.billing.balances import account_balance_now_sql, household_amount_due
 from tenants.billing.models import Meter, Occupancy, PersonalAccount
 from tenants.billing.readings import reading_submit, windows_for
 from tenants.models import Principal
@@ -167,22 +168,21 @@ def link_is_throttled(*, user, client_ip: str | None = None) -> bool:
 def _accounts_of(unified_ids: list[int], *, day: date) -> list[tuple]:
     """Every principal's personal accounts of these households, one statement across the principals' schemas.
 
-    Rows: (schema, unified_account_id, number, payer_name, persons on ``day``, closing of the account's
-    latest posted period).
+    Rows: (schema, unified_account_id, number, payer_name, persons on ``day``, the account's balance now — the
+    latest posted closing less the payments received since, ``tenants.billing.balances``).
     """
     if not unified_ids:
         return []
     schemas = list(active_principals().values_list("schema_name", flat=True))
-    return across_schemas(
-        schemas,
-        "a.unified_account_id, a.number, a.payer_name, "
+    persons = (
         "(SELECT COALESCE(NULLIF(o.living, 0), o.registered) FROM {schema}.billing_occupancy o "
         " WHERE o.account_id = a.id AND o.valid_from <= %s AND (o.valid_to IS NULL OR o.valid_to >= %s) "
-        " ORDER BY o.valid_from DESC LIMIT 1), "
-        "(SELECT SUM(b.closing) FROM {schema}.billing_balance b WHERE b.account_id = a.id AND b.period_id = ("
-        " SELECT lb.period_id FROM {schema}.billing_balance lb "
-        " JOIN {schema}.billing_billingperiod lp ON lp.id = lb.period_id AND lp.status = 'posted' "
-        " WHERE lb.account_id = a.id ORDER BY lp.month DESC LIMIT 1)) "
+        " ORDER BY o.valid_from DESC LIMIT 1)"
+    )
+    balance = account_balance_now_sql("a.id", schema="{schema}")
+    return across_schemas(
+        schemas,
+        f"a.unified_account_id, a.number, a.payer_name, {persons}, {balance} "
         "FROM {schema}.billing_personalaccount a WHERE a.unified_account_id = ANY(%s)",
         [day, day, list(unified_ids)],
     )
@@ -278,13 +278,10 @@ def resident_households(*, user) -> list[ResidentHousehold]:
         ua = link.unified_account
         own = sorted(accounts.get(ua.pk, []), key=lambda a: (a.principal_name, a.account_number))
         epd = current.get(ua.pk)
-        if epd is not None:
-            due = epd.total_due
-        else:
-            due = sum((max(a.balance or Decimal("0"), Decimal("0")) for a in own), Decimal("0.00"))
         households.append(ResidentHousehold(
             els=ua.number, address=str(ua.premise), linked_at=link.created_at, e_receipts=link.e_receipts,
-            amount_due=due, current_document_id=epd.pk if epd else None, current_month=epd.month if epd else None,
+            amount_due=household_amount_due((a.balance for a in own), document_total=epd.total_due if epd else None),
+            current_document_id=epd.pk if epd else None, current_month=epd.month if epd else None,
             accounts=own,
         ))
     return households

@@ -25,7 +25,10 @@ status (open, running, failed, none) is reported as ``PERIOD_NOT_CALCULATED``.
 belong to one version (``ipd`` and ``version``): the text is built deterministically (payee blocks
 as canonical jsonb text, header keys in a fixed order), so equal data gives an equal hash across
 versions and runs. The text is parsed into jsonb only for a document that changed.
-There are no payments yet, so ``last_payment_date`` is null and ``paid`` is what the balance holds.
+``paid`` is the period's ``Balance.paid``: every payment (agent allocation or the principal's own receipt) the
+charge run counted in the period — those dated up to its end that no earlier period counted, a late one of an
+earlier month included — so the next month's document shows the payments since the last one, each once.
+``last_payment_date`` is the latest receipt dated up to the period's end.
 """
 
 from __future__ import annotations

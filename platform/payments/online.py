@@ -64,6 +64,8 @@ from payments.models import (
 from payments.reversal import allocation_reverse
 from payments.services import CASH, UNALLOCATED, agent_ledger_ensure, payment_record
 from registry.models import UnifiedAccount
+from tenants.billing.balances import household_amount_due, household_balances
+from tenants.schemas import active_principals
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,9 @@ def _payment_amount(value) -> Decimal:
 def online_payment_start(*, user, els: str, amount: Decimal | str | None = None) -> StartedPayment:
     """Start a card payment for one of the resident's households: our row first, then the gateway's intent.
 
-    Without an amount the current ЕПД's total is asked; the payment is tied to that document either way.
-    Nothing is left behind when the gateway refuses (the row is rolled back with the error).
+    Without an amount what the household owes now is asked (the current ЕПД's total less the payments received
+    since, ``tenants.billing.balances``); the payment is tied to that document either way. Nothing is left behind
+    when the gateway refuses (the row is rolled back with the error).
     """
     household = resident_household(user=user, els=els)
     epd = Epd.objects.filter(unified_account=household, is_current=True).order_by("-month").first()
@@ -125,10 +128,13 @@ def online_payment_start(*, user, els: str, amount: Decimal | str | None = None)
         if epd is None:
             raise _field_error("amount", _("Нет текущего платёжного документа: укажите сумму."),
                                ErrorCode.REQUIRED)
-        if epd.total_due <= 0:
+        schemas = list(active_principals().values_list("schema_name", flat=True))
+        accounts = household_balances(schemas=schemas, unified_ids=[household.pk])
+        owed = household_amount_due((a.balance for a in accounts), document_total=epd.total_due)
+        if owed <= 0:
             raise _field_error("amount", _("По текущему платёжному документу нечего оплачивать: укажите сумму."),
                                ErrorCode.PAYMENT_AMOUNT)
-        amount = epd.total_due
+        amount = owed
     amount = _payment_amount(amount)
     gw = default_gateway()
     with transaction.atomic():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Subquery, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from registry.models import House, PremiseKind
 from reports.models import ReportKind
 from tenants.billing import selectors
-from tenants.billing.models import Balance, BillingPeriod, PeriodStatus
+from tenants.billing.models import Balance
 from tenants.receipts.models import Receipt, ReceiptSource
 
 CHUNK = 2000
@@ -115,13 +115,12 @@ def payments_report(*, month: date, **_params) -> Report:
 
 
 def debtors_report(**_params) -> Report:
-    latest = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").values("pk")[:1]
-    address = tuple(f"account__{f}" for f in _ADDRESS)
-    qs = (Balance.objects.filter(period_id=Subquery(latest))
-          .values("account_id", "account__number", "account__payer_name", *address)
-          .annotate(debt=Sum("closing")).filter(debt__gt=0)
-          .order_by("-debt", "account__number")
-          .values_list("account__number", "account__payer_name", *address, "debt"))
+    """Accounts owing now (``tenants.billing.balances``: the latest posted closing less the payments since),
+    largest debt first; the accounts list's own selector and debt, so the two never disagree."""
+    today = timezone.localdate()
+    qs = (selectors.account_list(has_debt=True, today=today)
+          .prefetch_related(None).order_by("-debt", "number")
+          .values_list("number", "payer_name", *_ADDRESS, "debt"))
 
     def rows():
         for number, payer, *parts, debt in qs.iterator(chunk_size=CHUNK):

@@ -4,22 +4,27 @@ Runs in the current connection's schema (the principal's): two statements whatev
 months. "Charged" is what the balance row adds to the debt in the period: charges + recalculations
 − benefits + penalties (``Balance``'s own identity: closing = opening + that − paid). Debt and
 advances are per account: an account's services are summed first, so one service's overpayment
-offsets another's debt as it does on the ЕПД. Only posted periods count: a draft may still change.
-Tables: billing_balance, billing_billingperiod, billing_personalaccount (``tenants.billing.models``).
+offsets another's debt as it does on the ЕПД. Only posted periods make a month: a draft may still change.
+
+Debtors, debt and advances are as they stand now, and ``current`` is the month being collected (the one after
+the last posted period): both from ``tenants.billing.balances``, the last posted closing less the payments
+received since, so a payment shows here as soon as it is allocated.
+Tables: billing_balance, billing_billingperiod, billing_personalaccount (``tenants.billing.models``),
+receipts_receipt (``tenants.receipts.models``).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
+from tenants.billing.balances import balance_summary
 from tenants.billing.models import PeriodStatus
 
 MONTHS_MAX = 120
 RATE_PLACES = Decimal("0.0001")
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,23 @@ class DashboardMonth:
 
 
 @dataclass(frozen=True)
+class DashboardCurrent:
+    """The month being collected: the payments received since the last posted period, against its charges."""
+
+    month: date  # the first day of the month after the last posted period
+    billed: Decimal  # the last posted period's charges: the bill being paid now
+    collected: Decimal  # received since (not counted by a posted period)
+    collection_rate: Decimal | None  # collected / billed; None when nothing was billed
+
+
+@dataclass(frozen=True)
 class Dashboard:
     accounts_count: int
-    debtors_count: int  # accounts with a positive closing balance in the latest posted period
-    debt_total: Decimal
-    advance_total: Decimal  # the sum of negative closing balances, as a positive amount
+    debtors_count: int  # accounts owing now (the last posted closing less the payments since)
+    debt_total: Decimal  # the sum of the accounts' positive balances now
+    advance_total: Decimal  # the sum of the accounts' negative balances now, as a positive amount
     months: list[DashboardMonth]
+    current: DashboardCurrent | None  # None until a period is posted
 
 
 def _rate(collected: Decimal, charged: Decimal) -> Decimal | None:
@@ -61,8 +77,7 @@ def principal_dashboard(*, months: int = 12, today: date | None = None) -> Dashb
                 GROUP BY b.period_id, b.account_id
             )
             SELECT p.month, coalesce(sum(a.charged), 0), coalesce(sum(a.paid), 0),
-                   coalesce(sum(greatest(a.closing, 0)), 0), count(a.account_id) FILTER (WHERE a.closing > 0),
-                   coalesce(-sum(least(a.closing, 0)), 0)
+                   coalesce(sum(greatest(a.closing, 0)), 0)
             FROM periods p LEFT JOIN per_account a ON a.period_id = p.id
             GROUP BY p.month ORDER BY p.month
             """,
@@ -75,11 +90,14 @@ def principal_dashboard(*, months: int = 12, today: date | None = None) -> Dashb
     month_list = [
         DashboardMonth(month=month, charged=charged, collected=paid, collection_rate=_rate(paid, charged),
                        debt_end=debt)
-        for month, charged, paid, debt, _debtors, _advance in rows
+        for month, charged, paid, debt in rows
     ]
-    if rows:
-        _m, _c, _p, debt_total, debtors_count, advance_total = rows[-1]
-    else:
-        debt_total, debtors_count, advance_total = ZERO, 0, ZERO
-    return Dashboard(accounts_count=accounts_count, debtors_count=debtors_count, debt_total=debt_total,
-                     advance_total=advance_total, months=month_list)
+    now = balance_summary()
+    current = None
+    if month_list:
+        last = month_list[-1]
+        current = DashboardCurrent(month=(last.month + timedelta(days=32)).replace(day=1), billed=last.charged,
+                                   collected=now.received_since, collection_rate=_rate(now.received_since,
+                                                                                       last.charged))
+    return Dashboard(accounts_count=accounts_count, debtors_count=now.debtors_count, debt_total=now.debt_total,
+                     advance_total=now.advance_total, months=month_list, current=current)

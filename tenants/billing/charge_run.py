@@ -10,8 +10,10 @@ A tariff that changes mid-period is charged by days: Σ(quantity × days × rate
 rounded once to kopecks (half up) — exactly ``billing_core.tariffs.charge_amount``, which the
 tests use as the oracle. The average is rounded to 3 places (litres), as ``resolve_volume`` does.
 
-Balances (opening from the previous period's closing, charged, recalculated, closing) are
-built in the same statement, from the lines as they are inserted.
+Balances (opening from the previous period's closing, charged, recalculated, paid, closing) are
+built in the same statement, from the lines as they are inserted; ``paid`` is every receipt dated up to
+the period's end not counted by an earlier period, and the statement marks those receipts as counted here
+(``Receipt.counted_in``).
 
 A run is one transaction per principal: a crash leaves the previous state, and running
 again replaces a draft exactly. A posted period never changes.
@@ -150,13 +152,16 @@ recalculated AS (
 previous AS (
     SELECT account_id, service_id, closing FROM billing_balance WHERE period_id = %(previous_id)s
 ),
--- money received in the month on each account and service: the agent's allocations and the principal's own
--- receipts (tenants/receipts); a receipt counts in the period of its date, never changing a posted one
+-- money received on each account and service: the agent's allocations and the principal's own receipts
+-- (tenants/receipts) dated up to the period's end that no earlier period counted, marked as counted here. A
+-- receipt of an already posted month (a registry that came late) counts in this period: never lost, never twice.
+counted AS (
+    UPDATE receipts_receipt SET counted_in_id = %(period_id)s
+    WHERE counted_in_id IS NULL AND paid_on <= %(end)s AND service_id IS NOT NULL
+    RETURNING account_id, service_id, amount
+),
 paid AS (
-    SELECT account_id, service_id, SUM(amount) AS amount
-    FROM receipts_receipt
-    WHERE paid_on BETWEEN %(start)s AND %(end)s AND service_id IS NOT NULL
-    GROUP BY account_id, service_id
+    SELECT account_id, service_id, SUM(amount) AS amount FROM counted GROUP BY account_id, service_id
 ),
 balanced AS (
     INSERT INTO billing_balance
@@ -205,6 +210,8 @@ def charge_run(*, month: date) -> BillingPeriod:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM billing_balance WHERE period_id = %s", [period.pk])
         cursor.execute("DELETE FROM billing_charge WHERE period_id = %s", [period.pk])
+        # a draft computed again counts its receipts afresh
+        cursor.execute("UPDATE receipts_receipt SET counted_in_id = NULL WHERE counted_in_id = %s", [period.pk])
         cursor.execute(
             RUN_SQL,
             {"start": start, "end": end, "days": days, "period_id": period.pk,

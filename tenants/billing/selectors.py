@@ -19,21 +19,19 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
+from tenants.billing.balances import AccountBalanceNow
 from tenants.billing.models import (
     AccountService,
-    Balance,
     BillingPeriod,
     Charge,
     Meter,
     Norm,
     Occupancy,
-    PeriodStatus,
     PersonalAccount,
     Reading,
     Service,
@@ -84,16 +82,10 @@ def persons_subquery(day: date) -> Subquery:
     )
 
 
-def debt_subquery() -> Subquery:
-    """The account's closing balance over all services in the latest posted period (null: never posted)."""
-    latest_posted = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").values("pk")[:1]
-
-    return Subquery(
-        Balance.objects.filter(account=OuterRef("pk"), period_id=Subquery(latest_posted))
-        .values("account")
-        .annotate(total=Sum("closing"))
-        .values("total")[:1]
-    )
+def debt_subquery() -> AccountBalanceNow:
+    """The account's balance now over all services (``tenants.billing.balances``): the last posted closing less
+    the payments received since; null — nothing posted and nothing received."""
+    return AccountBalanceNow(F("pk"))
 
 
 def account_services_prefetch(day: date) -> Prefetch:
@@ -117,7 +109,7 @@ def account_list(
     ``search``: every word must match the account number (prefix), the payer's name (part),
     the street (part), the house number or the premise number (whole); address words such as
     «ул.», «д.», «кв.» are ignored.
-    ``has_debt``: the closing balance of the latest posted period is above zero.
+    ``has_debt``: the balance now (the latest posted closing less the payments since) is above zero.
     """
     today = today or timezone.localdate()
     qs = (

@@ -1,8 +1,11 @@
 """Money received on the principal's accounts (its own schema): the agent's allocations and the
 principal's own receipts (cash or bank payments it collected directly).
 
-The charge run reads these into the balances' ``paid`` column; a payment never changes a posted
-period, it counts in the period of its date.
+The charge run reads these into the balances' ``paid`` column and marks each receipt with the period that
+counts it (``counted_in``): a period counts every receipt dated up to its end that no earlier period counted,
+so a payment that arrives after its month was posted counts in the next period, never twice and never lost.
+A posted period never changes. ``tenants.billing.balances`` adds the receipts not counted yet to the closing
+of the last posted period: the balance as it stands now.
 """
 
 from django.db import models
@@ -32,6 +35,11 @@ class Receipt(models.Model):
     # The principal's own receipts: its own document number (with the date), once.
     external_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     comment = models.CharField(max_length=300, blank=True)
+    # The period whose balances count this receipt in ``paid`` (set by the charge run, cleared when a draft is
+    # recomputed); null: not counted yet, so it still lowers the current balance (``tenants.billing.balances``).
+    # No database constraint: a deleted draft period leaves an id no period has, which reads as "not counted".
+    counted_in = models.ForeignKey("billing.BillingPeriod", on_delete=models.DO_NOTHING, null=True, blank=True,
+                                   related_name="+", db_constraint=False, db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,7 +53,11 @@ class Receipt(models.Model):
                 name="receipt_identity_by_source",
             ),
         ]
-        indexes = [models.Index(fields=["paid_on", "account"], name="receipt_day_account_idx")]
+        indexes = [
+            models.Index(fields=["paid_on", "account"], name="receipt_day_account_idx"),
+            # the current balance reads the receipts not counted yet (null, or a draft's), per account
+            models.Index(fields=["counted_in", "account"], name="receipt_counted_account_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount} {self.paid_on}"
