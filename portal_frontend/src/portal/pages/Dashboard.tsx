@@ -26,6 +26,7 @@ const DashboardQuery = graphql(`
       debtorsCount
       debtTotal
       advanceTotal
+      current { month billed collected collectionRate }
       months { month charged collected collectionRate debtEnd }
     }
   }
@@ -86,6 +87,33 @@ export default function DashboardPage() {
                 </Card>
               </Col>
             </Row>
+            {d.current && (
+              <Row gutter={[16, 16]}>
+                <Col xs={24} lg={12}>
+                  <Card>
+                    <Statistic
+                      title={t("dashboard.currentCollected", { month: formatMonth(d.current.month) })}
+                      value={formatMoney(d.current.collected)}
+                    />
+                    <Typography.Text type="secondary">{t("dashboard.currentCollectedHint")}</Typography.Text>
+                  </Card>
+                </Col>
+                <Col xs={24} lg={12}>
+                  <Card>
+                    <Statistic
+                      title={t("dashboard.currentRate", { month: formatMonth(d.current.month) })}
+                      value={formatPercent(d.current.collectionRate)}
+                    />
+                    <Typography.Text type="secondary">
+                      {t("dashboard.currentRateHint", {
+                        billedMonth: formatMonth(d.months[d.months.length - 1]?.month),
+                        billed: formatMoney(d.current.billed),
+                      })}
+                    </Typography.Text>
+                  </Card>
+                </Col>
+              </Row>
+            )}
             {rows.length === 0 ? (
               <Typography.Text type="secondary">{t("dashboard.noPeriods")}</Typography.Text>
             ) : (
