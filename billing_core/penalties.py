@@ -28,9 +28,21 @@ Payments. All of a payment goes to debt, never to penalties: penalties are not p
 and never accrue on themselves. A payment naming a period pays that period first; the rest, and
 every payment naming none, pays the oldest periods first (an amount beyond every debt is an
 advance, reported as ``unallocated``). Payments are applied in date order; those after the
-calculation date are ignored. The debt is reduced from the payment date: by default the payment
-day itself does not accrue on the paid part (``payment_day_accrues=False``) [check]; the
+calculation date are ignored. Each payment reduces the debt from its own payment date (the day the
+money was paid, not the month it was recorded in).
+
+The payment day. ЖК РФ ст.155 ч.14 counts «по день фактической оплаты»; the paid part accrues on
+the payment day itself by default (``payment_day_accrues=True``): in practice courts read the day
+of payment as included in the period of the penalty — «день фактического исполнения нарушенного
+обязательства, в частности день уплаты задолженности кредитору, включается в период расчета
+неустойки» (ПП Пленума ВС РФ №7 от 24.03.2016 п.65) [practice: the sentence is quoted in court
+decisions; its place in п.65 is from memory, check]. A principal may choose the exclusive reading
+(``WorkspaceSettings.penalty_payment_day_accrues``); the statement says which one it used. The
 calculation date itself accrues on unpaid debt.
+
+Stale tables. The statement carries the age of the tables that run out (``PenaltyRules.ages_on``):
+a calculation more than ``stale_days`` past the last key-rate decision or cap entry is marked
+stale, since a later value would silently be the last row's.
 
 Rounding. Each row is rounded to kopecks half up (``billing_core.money.to_money``); a period's
 total is the sum of its rounded rows and the statement total the sum of the period totals, so
@@ -51,7 +63,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
-from billing_core.rules import PenaltyRules
+from billing_core.rules import RULES_STALE_DAYS, PenaltyRules, RuleTableAge
 
 # Error codes, named here for the rules below (values from billing_core.error_codes).
 PENALTY_AMOUNT = ErrorCode.PENALTY_AMOUNT
@@ -125,10 +137,49 @@ class PenaltyStatement:
     periods: tuple[PeriodPenalty, ...]
     total: Decimal
     unallocated: Decimal = Decimal("0.00")
+    payment_day_accrues: bool = True
+    rule_tables: tuple[RuleTableAge, ...] = ()
     rows: tuple[PenaltyRow, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple(r for p in self.periods for r in p.rows))
+
+    @property
+    def stale(self) -> bool:
+        """Whether any rule table ran out before the calculation date (see ``PenaltyRules.ages_on``)."""
+        return any(t.stale for t in self.rule_tables)
+
+
+# --- payments from receipts ----------------------------------------------------------------
+
+
+def payments_net(receipts: Iterable[tuple[date, Decimal]]) -> list[Payment]:
+    """Payments by day from receipts ``(paid_on, amount)`` where a reversal is a negative amount.
+
+    A reversal cancels the payments made before it, the latest first, as if they had not been made; what it
+    cannot cancel is dropped (a reversal never raises the debt beyond what was paid). Put as running sums: with
+    C(d) the net received up to day d, the amount that counts as paid by day d is E(d) = max(0, min of C over
+    d and every later day), and each day's payment is E's increase on it. ``tenants.billing.penalty_accrual``
+    computes the same with window functions.
+    """
+    by_day: dict[date, Decimal] = {}
+    for day, amount in receipts:
+        by_day[day] = by_day.get(day, Decimal(0)) + amount
+    days = sorted(by_day)
+    running, cumulative = Decimal(0), []
+    for day in days:
+        running += by_day[day]
+        cumulative.append(running)
+    effective, floor = [Decimal(0)] * len(days), None
+    for i in range(len(days) - 1, -1, -1):
+        floor = cumulative[i] if floor is None else min(floor, cumulative[i])
+        effective[i] = max(Decimal(0), floor)
+    payments, before = [], Decimal(0)
+    for day, total in zip(days, effective, strict=True):
+        if total > before:
+            payments.append(Payment(paid_on=day, amount=total - before))
+        before = total
+    return payments
 
 
 # --- formatting ----------------------------------------------------------------------------
@@ -347,7 +398,8 @@ def calculate_penalties(
     calculation_date: date,
     rules: PenaltyRules | None = None,
     cap_basis: CapBasis = CapBasis.RATE_DAY,
-    payment_day_accrues: bool = False,
+    payment_day_accrues: bool = True,
+    stale_days: int = RULES_STALE_DAYS,
 ) -> PenaltyStatement:
     """Penalties under ЖК РФ ст.155 ч.14 as of ``calculation_date`` (see the module docstring)."""
     _check_inputs(debts, payments)
@@ -370,4 +422,6 @@ def calculate_penalties(
         periods=tuple(periods),
         total=sum((p.total for p in periods), Decimal("0.00")),
         unallocated=unallocated,
+        payment_day_accrues=payment_day_accrues,
+        rule_tables=rules.ages_on(calculation_date, stale_days=stale_days),
     )

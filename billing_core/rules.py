@@ -63,6 +63,26 @@ class DatedEntry(Generic[T]):
 
 _MISSING: Any = object()
 
+# A table whose last entry lies this many days or more before a calculation may have missed a decision (the Bank
+# of Russia's board meets eight times a year, at most about 8 weeks apart). ``settings.RULES_STALE_DAYS`` overrides.
+RULES_STALE_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTableAge:
+    """How far a calculation date lies past a table's last known entry (its last decision)."""
+
+    name: str
+    last_change: date
+    source: str
+    confidence: Confidence
+    days_past: int  # calculation date − last_change; negative when the last entry is still ahead
+    stale_days: int
+
+    @property
+    def stale(self) -> bool:
+        return self.days_past > self.stale_days
+
 
 @dataclass(frozen=True)
 class DatedTable(Generic[T]):
@@ -116,6 +136,13 @@ class DatedTable(Generic[T]):
             code=RULE_NO_VALUE,
             params={"name": self.name, "day": day.strftime("%d.%m.%Y")},
         )
+
+    def age_on(self, day: date, *, stale_days: int = RULES_STALE_DAYS) -> RuleTableAge:
+        """The table's age on ``day``: past its last entry by more than ``stale_days`` days it is stale — a later
+        value would be taken silently from the last entry, so someone must check the source and add the rows."""
+        last = self.entries[-1]
+        return RuleTableAge(self.name, last.valid_from, last.source, last.confidence,
+                            (day - last.valid_from).days, stale_days)
 
     def change_dates(self) -> tuple[date, ...]:
         """Every date on which the value may change."""
@@ -207,8 +234,11 @@ KEY_RATE_ENTRIES: tuple[DatedEntry[Decimal], ...] = (
     _rate(date(2025, 9, 15), "17.00", P, "Решение СД Банка России от 12.09.2025"),
     _rate(date(2025, 10, 27), "16.50", C),
     _rate(date(2025, 12, 22), "16.00", C, "Решение СД Банка России от 19.12.2025 (дата вступления — проверить)"),
-    _rate(date(2026, 2, 16), "15.50", C, "Решение СД Банка России от 13.02.2026 (вторичный источник)"),
-    # Later 2026 decisions are not seeded: add them from cbr.ru before calculating after 2026-03.
+    _rate(date(2026, 2, 16), "15.50", P,
+          "Решение СД Банка России от 13.02.2026: снижение на 0,5 п.п. до 15,5% с 16.02.2026 "
+          "(Reuters 13.02.2026; следующее заседание — 20.03.2026) [сверить с cbr.ru]"),
+    # Decisions from 20.03.2026 on could not be confirmed from a source when this row was added (2026-12): enter
+    # them from cbr.ru (a kept rate is a row too: it tells the staleness check the table is current).
 )
 
 # Cap on R, % per annum: R = min(cap, key rate). None — no cap.
@@ -217,7 +247,8 @@ PENALTY_RATE_CAP_ENTRIES: tuple[DatedEntry[Decimal | None], ...] = (
         date(2022, 2, 28),
         Decimal("9.5"),
         "ПП РФ №474 от 26.03.2022 п.4: минимальная из ключевой ставки на 27.02.2022 (9,5%) и на день оплаты; "
-        "распространяется на отношения с 28.02.2022; продлено до 31.12.2024 (ПП РФ №1681 от 2023) [check]",
+        "распространяется на отношения с 28.02.2022; продлено до 31.12.2024 ПП РФ №2382 от 29.12.2023 "
+        "(«О внесении изменений в постановление … №474»)",
         P,
     ),
     DatedEntry(
@@ -285,6 +316,12 @@ class PenaltyRules:
         """The seeded tables; ``disputed_moratoria=False`` drops the 2022 bankruptcy moratorium."""
         moratoria = MORATORIUM_ENTRIES if disputed_moratoria else without_disputed_moratoria()
         return cls(key_rates=key_rate_table(), rate_caps=rate_cap_table(), moratoria=moratorium_table(moratoria))
+
+    def ages_on(self, day: date, *, stale_days: int = RULES_STALE_DAYS) -> tuple[RuleTableAge, ...]:
+        """The ages of the tables that run out: the key rate (a decision every few weeks) and the caps (each decree
+        ends on a date; ПП 329's 9,5 % ends on 01.01.2027 and may be extended, as ПП 2382 extended ПП 474). Moratoria
+        are left out: with none in force the statute itself applies, so their table has nothing to run out of."""
+        return (self.key_rates.age_on(day, stale_days=stale_days), self.rate_caps.age_on(day, stale_days=stale_days))
 
     def rate_on(self, day: date, *, cap_day: date | None = None) -> Decimal:
         """Key rate on ``day``, capped by the cap in force on ``cap_day`` (default: the same day)."""

@@ -171,6 +171,10 @@ CABINET_LINK_SECRET = os.environ.get("CABINET_LINK_SECRET", "") or f"cabinet-lin
 CABINET_LINK_MAX_FAILURES = int(os.environ.get("CABINET_LINK_MAX_FAILURES", "5"))
 CABINET_LINK_WINDOW_SECONDS = int(os.environ.get("CABINET_LINK_WINDOW_SECONDS", "900"))
 
+# Days past a rule table's last entry (the last key-rate decision, the end of a penalty cap) after which a penalty
+# calculation is marked stale and the back office asks staff to update the table (billing_core.rules).
+RULES_STALE_DAYS = int(os.environ.get("RULES_STALE_DAYS", "60"))
+
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 TIME_ZONE = "Europe/Moscow"

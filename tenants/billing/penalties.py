@@ -2,11 +2,13 @@
 
 from datetime import date
 
+from django.conf import settings as django_settings
 from django.db.models import Sum
 
-from billing_core.penalties import Payment, PenaltyStatement, PeriodDebt, calculate_penalties
+from billing_core.penalties import PenaltyStatement, PeriodDebt, calculate_penalties, payments_net
 from regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.billing.models import Balance, PersonalAccount
+from tenants.receipts.models import Receipt
 from tenants.workspace.models import WorkspaceSettings
 
 
@@ -14,18 +16,20 @@ def penalty_statement(*, account: PersonalAccount, as_of: date) -> PenaltyStatem
     """Each period's own amount (its charges and recalculations less benefits, or the debt imported from the
     previous system) is a debt due by the deadline in force for it; penalties never enter the base.
 
-    Until payment intake lands with real dates, a period's ``paid`` counts as paid on the period's first day
-    (the payer's side of the doubt [check]), oldest debt first.
+    Payments are the money received on the account (``tenants.receipts``: the agent's allocations and the
+    principal's own receipts, with or without a service), each reducing the debt from its own ``paid_on``,
+    oldest debt first; a reversal cancels the payments before it (``payments_net``). Whether the payment day
+    accrues is the principal's setting; the statement carries it and the age of the rule tables.
     """
     rows = (
         Balance.objects.filter(account=account, period__month__lte=as_of)
         .values("period__month", "period__opening_import")
         .annotate(opening=Sum("opening"), charged=Sum("charged"), recalculated=Sum("recalculated"),
-                  benefits=Sum("benefits"), paid=Sum("paid"))
+                  benefits=Sum("benefits"))
         .order_by("period__month")
     )
     deadlines = payment_deadlines()
-    debts, payments = [], []
+    debts = []
     for row in rows:
         month = row["period__month"]
         amount = (row["opening"] if row["period__opening_import"]
@@ -33,10 +37,12 @@ def penalty_statement(*, account: PersonalAccount, as_of: date) -> PenaltyStatem
         if amount > 0:
             due = payment_due_date(month=month, deadlines=deadlines)
             debts.append(PeriodDebt(period=month, amount=amount, due_date=due))
-        if row["paid"] > 0:
-            payments.append(Payment(paid_on=month, amount=row["paid"]))
+    receipts = (Receipt.objects.filter(account=account, paid_on__lte=as_of)
+                .values("paid_on").annotate(total=Sum("amount")).values_list("paid_on", "total"))
     settings = WorkspaceSettings.current()
     return calculate_penalties(
-        debts=debts, payments=payments, calculation_date=as_of,
+        debts=debts, payments=payments_net(receipts), calculation_date=as_of,
         rules=penalty_rules_load(disputed_moratoria=settings.penalties_apply_disputed_moratoria),
+        payment_day_accrues=settings.penalty_payment_day_accrues,
+        stale_days=django_settings.RULES_STALE_DAYS,
     )

@@ -23,6 +23,11 @@ class WorkspaceSettings(models.Model):
     penalties_apply_disputed_moratoria = models.BooleanField(
         _("учитывать спорные моратории при расчёте пеней"), default=True
     )
+    # ЖК РФ ст.155 ч.14 «по день фактической оплаты»: whether the payment day accrues on the paid part. Inclusive by
+    # default, as courts read it (ПП Пленума ВС РФ №7 от 24.03.2016 п.65); a principal may take the exclusive reading.
+    penalty_payment_day_accrues = models.BooleanField(
+        _("день оплаты включается в расчёт пеней"), default=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,7 +3,8 @@ from django.db import transaction
 from tenants.workspace.models import WorkspaceSettings
 
 _EDITABLE = {
-    "display_name", "readings_window_start_day", "readings_window_end_day", "payment_due_day", "support_email"
+    "display_name", "readings_window_start_day", "readings_window_end_day", "payment_due_day", "support_email",
+    "penalty_payment_day_accrues",
 }
 
 

@@ -22,6 +22,7 @@ from billing_core.penalties import (
     calculate_penalties,
     format_money,
     format_rate,
+    payments_net,
 )
 from billing_core.rules import DatedEntry, DatedTable, PenaltyRules, moratorium_table
 
@@ -92,9 +93,10 @@ def test_paid_before_due_date_no_rows():
 
 
 def test_partial_payment_reduces_debt_from_its_date():
-    # 10 000,00 due 10.02.2019, 4 000,00 paid on 01.04.2019 (day 49), key rate 10 % throughout.
-    # 13.03–31.03: 10 000,00 × 19 × 1/300 × 10 % = 63,333... -> 63,33 (the payment day does not accrue)
-    # 01.04–30.04:  6 000,00 × 30 × 1/300 × 10 % = 60,00
+    # 10 000,00 due 10.02.2019, 4 000,00 paid on 01.04.2019 (day 50), key rate 10 % throughout.
+    # By default the payment day accrues («по день фактической оплаты» включительно, ЖК РФ ст.155 ч.14):
+    # 13.03–01.04 (19 + 1 = 20 days): 10 000,00 × 20 × 1/300 × 10 % = 66,666... -> 66,67
+    # 02.04–30.04 (29 days):           6 000,00 × 29 × 1/300 × 10 % = 58,00
     s = calculate_penalties(
         debts=[PeriodDebt(date(2019, 1, 1), D("10000.00"), date(2019, 2, 10))],
         payments=[Payment(date(2019, 4, 1), D("4000.00"))],
@@ -102,25 +104,42 @@ def test_partial_payment_reduces_debt_from_its_date():
         rules=flat_rules("10"),
     )
     assert summary(s)[1:] == [
-        (date(2019, 3, 13), date(2019, 3, 31), 19, BAND_300, D("10"), D("10000.00"), D("63.33")),
-        (date(2019, 4, 1), date(2019, 4, 30), 30, BAND_300, D("10"), D("6000.00"), D("60.00")),
+        (date(2019, 3, 13), date(2019, 4, 1), 20, BAND_300, D("10"), D("10000.00"), D("66.67")),
+        (date(2019, 4, 2), date(2019, 4, 30), 29, BAND_300, D("10"), D("6000.00"), D("58.00")),
     ]
-    assert s.total == D("123.33")
+    assert s.total == D("124.67")
+    assert s.payment_day_accrues is True
 
 
 def test_payment_day_accrues_option():
+    # 3 000,00 due 10.02.2019, paid in full on 01.04.2019; accrual from day 31 = 13.03.2019, 10 % a year.
+    # Inclusive (default): 13.03–01.04 = 19 + 1 = 20 days: 3 000 × 20 × 1/300 × 10 % = 20,00
+    # Exclusive (the principal's choice): 13.03–31.03 = 19 days: 3 000 × 19 × 1/300 × 10 % = 19,00
     debt = PeriodDebt(date(2019, 1, 1), D("3000.00"), date(2019, 2, 10))
     pay = Payment(date(2019, 4, 1), D("3000.00"))
     kwargs = {"debts": [debt], "payments": [pay], "calculation_date": date(2019, 5, 1), "rules": flat_rules("10")}
-    assert calculate_penalties(**kwargs).rows[-1].days == 19
-    assert calculate_penalties(**kwargs, payment_day_accrues=True).rows[-1].days == 20
+    inclusive = calculate_penalties(**kwargs)
+    exclusive = calculate_penalties(**kwargs, payment_day_accrues=False)
+    assert (inclusive.rows[-1].days, inclusive.total, inclusive.payment_day_accrues) == (20, D("20.00"), True)
+    assert (exclusive.rows[-1].days, exclusive.total, exclusive.payment_day_accrues) == (19, D("19.00"), False)
+
+
+def test_payments_net_reversal_cancels_the_latest_payment():
+    # 500 on 05.03 and 700 on 20.03; −700 on 25.03 reverses the latest: only 500 on 05.03 remains paid.
+    # Two receipts on one day are one payment: 100 + 150 on 02.04 -> 250.
+    receipts = [(date(2019, 3, 5), D("500.00")), (date(2019, 3, 20), D("700.00")), (date(2019, 3, 25), D("-700.00")),
+                (date(2019, 4, 2), D("100.00")), (date(2019, 4, 2), D("150.00"))]
+    assert payments_net(receipts) == [Payment(date(2019, 3, 5), D("500.00")), Payment(date(2019, 4, 2), D("250.00"))]
+    # a reversal larger than what was paid cancels everything and no more
+    assert payments_net([(date(2019, 3, 5), D("100.00")), (date(2019, 3, 6), D("-300.00"))]) == []
 
 
 def test_paid_part_takes_the_rate_of_the_payment_day():
     # 10 000,00 due 10.02.2019, 6 000,00 paid on 01.07.2019 (key rate 7,50 % from 17.06.2019);
     # the unpaid 4 000,00 takes the rate of the calculation date 10.01.2020 (6,25 % from 16.12.2019).
     # Paid part, days 31–90 (13.03–11.05, 60 days): 6 000 × 60 × 1/300 × 7,5 % = 90,00
-    #            days 91–  (12.05–30.06, 50 days): 6 000 × 50 × 1/130 × 7,5 % = 173,0769... -> 173,08
+    #            days 91–  (12.05–01.07, the payment day included: 20 + 30 + 1 = 51 days):
+    #                                               6 000 × 51 × 1/130 × 7,5 % = 176,5384... -> 176,54
     # Unpaid part, 13.03–11.05: 4 000 × 60 × 1/300 × 6,25 % = 50,00
     #            12.05–10.01.2020 (244 days):     4 000 × 244 × 1/130 × 6,25 % = 469,2307... -> 469,23
     s = calculate_penalties(
@@ -132,9 +151,9 @@ def test_paid_part_takes_the_rate_of_the_payment_day():
         (date(2019, 3, 13), date(2019, 5, 11), 60, BAND_300, D("6.25"), D("4000.00"), D("50.00")),
         (date(2019, 3, 13), date(2019, 5, 11), 60, BAND_300, D("7.50"), D("6000.00"), D("90.00")),
         (date(2019, 5, 12), date(2020, 1, 10), 244, BAND_130, D("6.25"), D("4000.00"), D("469.23")),
-        (date(2019, 5, 12), date(2019, 6, 30), 50, BAND_130, D("7.50"), D("6000.00"), D("173.08")),
+        (date(2019, 5, 12), date(2019, 7, 1), 51, BAND_130, D("7.50"), D("6000.00"), D("176.54")),
     ]
-    assert s.total == D("782.31")
+    assert s.total == D("785.77")  # 50,00 + 90,00 + 469,23 + 176,54
 
 
 def test_moratorium_days_are_skipped_and_the_day_count_goes_on():
@@ -230,14 +249,15 @@ def test_no_penalty_on_penalty():
         calculation_date=date(2021, 12, 31),
         rules=rules,
     )
-    unpaid_to_may = calculate_penalties(debts=[debt], calculation_date=date(2019, 5, 31), rules=rules)
-    assert paid.total == unpaid_to_may.total
+    # (the payment day 01.06 accrues: the same as the debt unpaid through 01.06)
+    unpaid_to_june_1 = calculate_penalties(debts=[debt], calculation_date=date(2019, 6, 1), rules=rules)
+    assert paid.total == unpaid_to_june_1.total
     assert paid.unallocated == 0
 
 
 def test_several_periods_oldest_first():
     # Jan 1 000,00 due 10.02; Feb 2 000,00 due 10.03; 1 500,00 paid 20.03.2019 pays Jan in full, 500 of Feb.
-    # Jan: 13.03–19.03, 7 days: 1 000 × 7 × 1/300 × 10 % = 2,333 -> 2,33
+    # Jan: 13.03–20.03 (the payment day included), 8 days: 1 000 × 8 × 1/300 × 10 % = 2,666 -> 2,67
     # Feb: days 31– from 10.04 to 30.04, 21 days: 1 500 × 21 × 1/300 × 10 % = 10,50
     s = calculate_penalties(
         debts=[
@@ -249,14 +269,14 @@ def test_several_periods_oldest_first():
         rules=flat_rules("10"),
     )
     assert [(p.period, p.total) for p in s.periods] == [
-        (date(2019, 1, 1), D("2.33")),
+        (date(2019, 1, 1), D("2.67")),
         (date(2019, 2, 1), D("10.50")),
     ]
-    assert s.total == D("12.83")
+    assert s.total == D("13.17")
     feb_rows = [r for r in s.rows if r.period == date(2019, 2, 1)]
     assert [(r.date_from, r.date_to, r.debt, r.band) for r in feb_rows] == [
-        (date(2019, 3, 11), date(2019, 3, 19), D("2000.00"), BAND_NONE),
-        (date(2019, 3, 20), date(2019, 4, 9), D("1500.00"), BAND_NONE),
+        (date(2019, 3, 11), date(2019, 3, 20), D("2000.00"), BAND_NONE),
+        (date(2019, 3, 21), date(2019, 4, 9), D("1500.00"), BAND_NONE),
         (date(2019, 4, 10), date(2019, 4, 30), D("1500.00"), BAND_300),
     ]
 

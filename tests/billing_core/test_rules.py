@@ -201,3 +201,27 @@ def test_tables_are_injectable():
         moratoria=DatedTable(name="m", entries=(DatedEntry(date(2000, 1, 1), None),), default=None),
     )
     assert rules.rate_on(date(2030, 1, 1)) == Decimal("8")
+
+
+def test_a_table_is_stale_past_its_last_entry_by_more_than_the_allowed_days():
+    """A key-rate table whose last decision took effect on 16.02.2026: on 17.04.2026 that is 12 (rest of
+    February) + 31 + 17 = 60 days back — current with 60 allowed days; on 18.04.2026, 61 days — stale.
+    The cap table ends with ПП 329 on 01.01.2027: 60 days later is 02.03.2027 (31 + 28 + 1), stale from 03.03."""
+    rules = PenaltyRules(
+        key_rates=DatedTable("k", (DatedEntry(date(2025, 12, 22), Decimal("16")),
+                                   DatedEntry(date(2026, 2, 16), Decimal("15.5"), "СД 13.02.2026"))),
+        rate_caps=rate_cap_table(),
+        moratoria=moratorium_table(),
+    )
+    key_rates, caps = rules.ages_on(date(2026, 4, 17), stale_days=60)
+    assert (key_rates.days_past, key_rates.stale, key_rates.source) == (60, False, "СД 13.02.2026")
+    assert rules.ages_on(date(2026, 4, 18), stale_days=60)[0].stale
+    assert caps.last_change == date(2027, 1, 1) and caps.days_past < 0 and not caps.stale
+    assert not rules.ages_on(date(2027, 3, 2), stale_days=60)[1].stale
+    assert rules.ages_on(date(2027, 3, 3), stale_days=60)[1].stale
+
+
+def test_the_2024_cap_extension_cites_pp_2382():
+    """ПП РФ №474 (9.5 %) was extended through 31.12.2024 by ПП РФ №2382 of 29.12.2023."""
+    first = rate_cap_table().entries[0]
+    assert "№2382 от 29.12.2023" in first.source and "1681" not in first.source

@@ -28,6 +28,7 @@ from tenants.billing.models import (
 )
 from tenants.billing.penalties import penalty_statement
 from tenants.billing.penalty_accrual import penalties_accrue
+from tenants.receipts.models import Receipt, ReceiptSource
 
 MONTHS = [date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1),
           date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
@@ -72,20 +73,27 @@ def _world(rng: random.Random, accounts: int):
     return accs
 
 
-def _pay(period, account: PersonalAccount, amount: Decimal) -> None:
-    """A payment as payment intake would book it: into the period's balances, split over the services."""
-    rows = list(Balance.objects.filter(period=period, account=account).order_by("service_id"))
+# the day of the month each account pays on: penalties count every payment from its own date
+PAY_DAY = {1: 20, 2: 12, 3: 5}
+
+
+def _pay(period, account: PersonalAccount, amount: Decimal, day: int) -> None:
+    """A payment as payment intake books it: receipts dated on the day it was paid, split over the services."""
+    services = list(Balance.objects.filter(period=period, account=account).order_by("service_id")
+                    .values_list("service_id", flat=True))
+    paid_on = period.month.replace(day=day)
     left = amount
-    for i, b in enumerate(rows):
-        part = left if i == len(rows) - 1 else to_money(amount / len(rows))
+    for i, service_id in enumerate(services):
+        part = left if i == len(services) - 1 else to_money(amount / len(services))
         left -= part
-        Balance.objects.filter(pk=b.pk).update(paid=part, closing=b.closing - part)
+        Receipt.objects.create(account=account, service_id=service_id, amount=part, paid_on=paid_on,
+                               source=ReceiptSource.OWN, external_key=f"{account.number}/{paid_on}/{service_id}")
 
 
 def _close_month(month: date, accounts, payments: dict[int, Decimal]):
     period = charge_run(month=month)
     for index, amount in payments.items():
-        _pay(period, accounts[index], amount)
+        _pay(period, accounts[index], amount, PAY_DAY[index])
     benefits_apply(period)
     penalties_accrue(period)
     return period
@@ -175,8 +183,8 @@ def test_rerunning_the_draft_gives_the_same_penalties(principal_a, march_morator
             _close_month(month, accounts, _payment_plan(month))
         last = MONTHS[-2]
         first = _penalties(last)
+        # the month's receipts stay as they were (a draft computed again counts them afresh)
         period = charge_run(month=last)
-        _pay(period, accounts[2], Decimal("800.00"))
         benefits_apply(period)
         penalties_accrue(period)
         penalties_accrue(period)
@@ -257,9 +265,12 @@ def test_bench_benefits_and_penalties_after_a_year_of_history(principal_a):
         timings = []
         for month in months:
             period = charge_run(month=month)
-            # two thirds of the accounts pay this month's charge in full during the month
-            cursor.execute("UPDATE billing_balance SET paid = charged, closing = closing - charged "
-                           "WHERE period_id = %s AND account_id %% 3 <> 0", [period.pk])
+            # two thirds of the accounts pay this month's charge in full on the month's 15th (dated receipts)
+            cursor.execute("INSERT INTO receipts_receipt (account_id, service_id, amount, paid_on, source, "
+                           "external_key, comment, created_at) SELECT account_id, service_id, charged, %s, 'own', "
+                           "'bench/' || id, '', now() FROM billing_balance "
+                           "WHERE period_id = %s AND account_id %% 3 <> 0 AND charged <> 0",
+                           [month.replace(day=15), period.pk])
             t0 = time.perf_counter()
             benefits_apply(period)
             t1 = time.perf_counter()
@@ -272,3 +283,28 @@ def test_bench_benefits_and_penalties_after_a_year_of_history(principal_a):
         print(f"BENCH benefits_apply {n} accounts {month:%Y-%m}: {b:.3f}s; penalties_accrue: {p:.3f}s "
               f"(history {rows} balance rows, {debtors} accounts accruing)")
     assert debtors >= n // 3 - 1
+
+
+def test_april_accrual_counts_a_payment_from_its_own_day(principal_a):
+    """Issue 13 item 4, the accrual side. January 2026: 10 000.00 due 10.02.2026; day 31 = 13.03.2026.
+    6 000.00 paid on 20.04.2026; R = min(15.5 %, 9.5 % cap) = 9.5 %. April's penalties (as of 30.04, cut to April):
+      01.04–20.04 (20 days, the payment day included): 10 000.00 × 20 × 9.5 % / 300 = 63.333… → 63.33
+      21.04–30.04 (10 days):                            4 000.00 × 10 × 9.5 % / 300 = 12.666… → 12.67
+      April total 76.00 (counted from 01.04 as before: 4 000.00 × 30 × 9.5 % / 300 = 38.00).
+    """
+    from tenants.billing.models import BillingPeriod
+    from tenants.receipts.services import own_receipt_record
+    from tests.tenants.penalty_factories import january_debt
+
+    with tenant_context(principal_a):
+        account = january_debt(number="AP-1", street="ул. Апрельская")
+        service = Service.objects.get(code="maint")
+        april = BillingPeriod.objects.create(month=date(2026, 4, 1), status="calculated", charge_lines=1)
+        Balance.objects.create(period=april, account=account, service=service, opening=Decimal("10000.00"),
+                               closing=Decimal("10000.00"))
+        own_receipt_record(account_number="AP-1", amount="6000.00", paid_on=date(2026, 4, 20),
+                           document_number="ПКО-A1", service_code="maint")
+        penalties_accrue(april)
+        accrued = Balance.objects.get(period=april, account=account).penalties
+        assert accrued == Decimal("76.00")
+        assert accrued == statement_part(account, date(2026, 4, 1))
