@@ -10,6 +10,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     UNIQUE = "UNIQUE"
     DUPLICATE = "DUPLICATE"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"  # NUL, a lone surrogate or a control character (billing_core.text)
     # access
     UNAUTHENTICATED = "UNAUTHENTICATED"
     PERMISSION_DENIED = "PERMISSION_DENIED"

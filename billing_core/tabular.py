@@ -1,8 +1,15 @@
-"""Reading uploaded tables (CSV in UTF-8 or cp1251, or XLSX) into rows that carry their line numbers.
+"""Tables in and out: reading uploaded tables (CSV in UTF-8 or cp1251, or XLSX) into rows that carry their
+line numbers, and the one rule for every text cell the product writes into a spreadsheet.
 
 Every problem is reported with the line and the column it is in; nothing here decides
 what to load. Importers validate the rows and then load all of them or only the good
-ones, as the user chose.
+ones, as the user chose. A file that is broken as a file (unreadable XLSX, a CSV quote left
+open, a NUL byte, a cell or a sheet past the limits below) yields its error and no rows at all,
+so nothing of it is ever applied.
+
+The limits keep a hostile file cheap: a workbook is a zip of XML, so a small upload can declare a
+sheet of 17 billion cells or inflate to gigabytes. The XML is parsed by defusedxml (openpyxl uses it
+when it is installed), so entity expansion is refused.
 """
 
 import csv
@@ -13,7 +20,36 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from billing_core.text import excerpt, unstorable_at
+
 ENCODINGS = ("utf-8", "cp1251")
+MAX_ROWS = 200_000  # data rows of one upload, declared or real
+MAX_COLUMNS = 100  # columns of one upload, declared or real
+MAX_CELL_CHARS = 4_000  # no field of any import is longer; a longer cell is an error, not truncated
+MAX_XLSX_BYTES = 64 * 1024 * 1024  # the workbook's parts, inflated
+MAX_XLSX_RATIO = 200  # inflated / compressed for a part over 1 MB: XML compresses ~10-20×, a bomb ~1000×
+
+# A text cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets (OWASP,
+# "CSV Injection"); tab and CR are how the same is smuggled past a naive check.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# characters XML 1.0 forbids (openpyxl refuses them; a registry's own writer drops them)
+_XML_FORBIDDEN = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32))}
+
+
+def spreadsheet_text(value):
+    """A value as a spreadsheet cell may hold it without being evaluated: a text starting like a formula gets
+    a leading apostrophe (OWASP's neutralisation), characters XML forbids are dropped. Numbers, amounts and
+    dates are returned as they are, so a negative amount stays a number."""
+    if not isinstance(value, str):
+        return value
+    value = value.translate(_XML_FORBIDDEN)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def spreadsheet_row(values: Iterable) -> list:
+    """``spreadsheet_text`` over the text cells of a row (a CSV writer formats its amounts itself: they are
+    numbers, and a negative one must not be neutralised)."""
+    return [spreadsheet_text(v) for v in values]
 
 
 @dataclass(frozen=True)
@@ -71,20 +107,99 @@ def _decode(data: bytes, encoding: str, table: Table) -> str | None:
     return None
 
 
+class FileRefused(Exception):
+    """The file is broken as a file; it carries the one error that says where and what."""
+
+    def __init__(self, line: int, message: str, code: str, field: str = ""):
+        super().__init__(message)
+        self.error = RowError(line, field, message, code)
+
+
 def _csv_rows(text: str) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = []
+    start = 1  # the physical line the next record starts on: an open quote is reported where it was opened
+    try:
+        for row in reader:
+            if len(rows) > MAX_ROWS:
+                raise FileRefused(start, _("В файле больше %(max)s строк.") % {"max": MAX_ROWS}, "TOO_MANY_ROWS")
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        line = start
+        text = str(exc)
+        if "unexpected end of data" in text:
+            what = _("кавычка открыта и не закрыта до конца файла")
+        elif "field larger than field limit" in text:
+            what = _("поле длиннее %(max)s знаков") % {"max": csv.field_size_limit()}
+        else:
+            what = _("кавычки расставлены неверно")
+        raise FileRefused(line, _("Строка %(line)s не разбирается как CSV: %(what)s.") % {
+            "line": line, "what": what}, "CSV_FORMAT") from exc
+    return rows
+
+
+def _xlsx_parts_check(data: bytes) -> None:
+    """Refuse a workbook whose parts inflate past the limits, before any XML of it is parsed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio_bad = info.file_size > 1024 * 1024 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1)
+            if total > MAX_XLSX_BYTES or ratio_bad:
+                raise FileRefused(1, _("Файл XLSX распаковывается в слишком большой объём (больше %(mb)s МБ или "
+                                       "сжат неправдоподобно сильно).") % {"mb": MAX_XLSX_BYTES // (1024 * 1024)},
+                                  "FILE_TOO_LARGE")
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _xlsx_parts_check(data)
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+    try:
+        if not book.worksheets:
+            raise FileRefused(1, _("В файле XLSX нет листов."), "FILE_FORMAT")
+        sheet = book.worksheets[0]
+        declared_rows, declared_cols = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > MAX_ROWS + 1 or declared_cols > MAX_COLUMNS:
+            raise FileRefused(1, _("Лист объявляет %(rows)s строк и %(cols)s столбцов; допустимо не больше %(mr)s "
+                                   "строк и %(mc)s столбцов.") % {"rows": declared_rows, "cols": declared_cols,
+                                                                   "mr": MAX_ROWS, "mc": MAX_COLUMNS},
+                              "TOO_MANY_ROWS" if declared_rows > MAX_ROWS + 1 else "TOO_MANY_COLUMNS")
+        # one column and one row past the limits are read to tell that there are more; never the declared size
+        rows = []
+        for line, row in enumerate(sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 2, min_col=1,
+                                                   max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+            if line > MAX_ROWS + 1:
+                raise FileRefused(line, _("В файле больше %(max)s строк.") % {"max": MAX_ROWS}, "TOO_MANY_ROWS")
+            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
+                raise FileRefused(line, _("Строка %(line)s: больше %(max)s столбцов.") % {
+                    "line": line, "max": MAX_COLUMNS}, "TOO_MANY_COLUMNS")
+            rows.append(["" if v is None else str(v) for v in row[:MAX_COLUMNS]])
+        while rows and not any(rows[-1]):
+            rows.pop()
+        return rows
+    finally:
+        book.close()
+
+
+def _cells_check(raw_rows: list[list[str]]) -> None:
+    """Every cell short and free of characters no input may carry; the first bad one is named."""
+    for line, row in enumerate(raw_rows, start=1):
+        if len(row) > MAX_COLUMNS:
+            raise FileRefused(line, _("Строка %(line)s: больше %(max)s столбцов.") % {
+                "line": line, "max": MAX_COLUMNS}, "TOO_MANY_COLUMNS")
+        for column, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise FileRefused(line, _("Строка %(line)s, столбец %(col)s: значение длиннее %(max)s знаков "
+                                          "(«%(v)s»).") % {"line": line, "col": column, "max": MAX_CELL_CHARS,
+                                                          "v": excerpt(cell)}, "CELL_TOO_LONG")
+            if unstorable_at(cell) is not None:
+                raise FileRefused(line, _("Строка %(line)s, столбец %(col)s: недопустимый символ (нулевой байт или "
+                                          "управляющий).") % {"line": line, "col": column}, "INVALID_CHARACTERS")
 
 
 def read_table(data: bytes, *, columns: dict[str, Iterable[str]], encoding: str = "auto") -> Table:
@@ -93,18 +208,24 @@ def read_table(data: bytes, *, columns: dict[str, Iterable[str]], encoding: str 
     ``columns`` maps each canonical column name to the header titles accepted for it.
     """
     table = Table()
-    if data[:2] == b"PK":
-        try:
-            raw_rows = _xlsx_rows(data)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-            table.errors.append(RowError(1, "", _("Файл XLSX повреждён или это не XLSX."), "FILE_FORMAT"))
-            return table
-        table.encoding = "xlsx"
-    else:
-        text = _decode(data, encoding, table)
-        if text is None:
-            return table
-        raw_rows = _csv_rows(text)
+    try:
+        if data[:2] == b"PK":
+            try:
+                raw_rows = _xlsx_rows(data)
+            except FileRefused:
+                raise
+            except Exception as exc:  # whatever a broken zip or XML raises inside openpyxl
+                raise FileRefused(1, _("Файл XLSX повреждён или это не XLSX."), "FILE_FORMAT") from exc
+            table.encoding = "xlsx"
+        else:
+            text = _decode(data, encoding, table)
+            if text is None:
+                return table
+            raw_rows = _csv_rows(text.rstrip("\x1a"))  # the DOS end-of-file mark old systems still write
+        _cells_check(raw_rows)
+    except FileRefused as refused:
+        table.errors.append(refused.error)
+        return table
     if not raw_rows:
         table.errors.append(RowError(1, "", _("Файл пуст."), "FILE_EMPTY"))
         return table

@@ -5,6 +5,7 @@ import graphene
 from graphql_api.appeals import schema as appeals
 from graphql_api.billing import schema as billing
 from graphql_api.cabinet import schema as cabinet
+from graphql_api.core.validation import scalars_bounded
 from graphql_api.documents import schema as documents
 from graphql_api.identity import schema as identity
 from graphql_api.payments import schema as payments
@@ -23,3 +24,4 @@ class Mutation(identity.Mutations, principals.Mutations, billing.Mutations, cabi
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+scalars_bounded(schema.graphql_schema)

@@ -27,6 +27,7 @@ from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
 from graphql_api.core.documents import documents
 from graphql_api.core.execution import GatewayExecutionContext
+from graphql_api.core.validation import variables_refused
 from identity.access import AccessRefused, actor_for_request
 from identity.services import audit_record
 from tenants.enqueue import QueueFailure, queue_failures_collected
@@ -172,6 +173,9 @@ class GatewayView(View):
 
         if checked.errors:
             return {"errors": [format_error(e) for e in checked.errors]}
+        refused_input = variables_refused(operation, variables)  # NUL, lone surrogates: never reach the database
+        if refused_input:
+            return {"errors": [format_error(e) for e in refused_input]}
 
         request.mutation_error_codes = []
         options = {

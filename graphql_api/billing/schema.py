@@ -133,7 +133,7 @@ class Queries(benefits.Queries, graphene.ObjectType):
     @staticmethod
     def resolve_houses(root, info, search=None, first=50):
         require_principal_perm(info, Perm.ACCOUNTS_VIEW)
-        if not 1 <= first <= HOUSES_MAX:
+        if first is None or not 1 <= first <= HOUSES_MAX:
             raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 1 до %(max)s.") % {"max": HOUSES_MAX})
         # the host's schema: only houses with this principal's accounts
         return [house_option(row) for row in selectors.house_list(search=search, limit=first)]
@@ -155,6 +155,8 @@ class Queries(benefits.Queries, graphene.ObjectType):
     @staticmethod
     def resolve_billing_periods(root, info, year=None):
         require_principal_perm(info, Perm.CHARGES_VIEW)
+        if year is not None and not 1900 <= year <= 2199:
+            return []  # no period is outside the years a date may have (graphql_api.core.validation)
         return selectors.period_list(year=year)
 
     @staticmethod

@@ -456,8 +456,12 @@ def exact_money(value, field: str) -> Decimal:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
-    amount = Decimal(value)
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    try:
+        amount = Decimal(value)
+        inexact = not amount.is_finite() or amount != amount.quantize(Decimal("0.01"))
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past the context's precision
+        inexact = True
+    if inexact:
         raise ValidationError({field: ValidationError(_("Сумма — в рублях с точностью до копейки."),
                                                       code=ErrorCode.INVALID)})
     if amount <= 0:

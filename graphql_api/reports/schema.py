@@ -67,14 +67,14 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_principal_dashboard(root, info, months=12):
         require_principal_perm(info, Perm.REPORTS_VIEW)
-        if not 1 <= months <= MONTHS_MAX:
+        if months is None or not 1 <= months <= MONTHS_MAX:  # an explicit null is not the default
             raise ApiError(ErrorCode.INVALID, _("Число месяцев — от 1 до %(max)s.") % {"max": MONTHS_MAX})
         return principal_dashboard(months=months)  # the host's schema: this principal's balances only
 
     @staticmethod
     def resolve_report_jobs(root, info, first=20):
         actor, principal = require_principal_perm(info, Perm.REPORTS_VIEW)
-        if not 1 <= first <= JOBS_MAX:
+        if first is None or not 1 <= first <= JOBS_MAX:
             raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 1 до %(max)s.") % {"max": JOBS_MAX})
         return list(ReportJob.objects.filter(_owned_by(actor), principal=principal)
                     .order_by("-created_at", "-pk")[:first])

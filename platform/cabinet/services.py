@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 from billing_core.error_codes import ErrorCode
 from billing_core.readings import SubmissionWindow
 from billing_core.tariffs import TariffKind
+from billing_core.text import name_check, text_check
 from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
@@ -131,6 +132,7 @@ def _field_error(field: str, message: str, code: ErrorCode) -> ValidationError:
 def resident_sign_up(*, request, email: str, password: str, full_name: str) -> User:
     """A new resident account, logged in on ``request``'s session (the way ``login`` does it)."""
     email = User.objects.normalize_email((email or "").strip()).lower()
+    name_check(full_name, field="full_name")  # before the spaces are folded: a tab or a line break is refused too
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise _field_error("full_name", _("Укажите ФИО."), ErrorCode.REQUIRED)
@@ -404,6 +406,8 @@ def resident_change_request_create(*, user, els: str, principal_id: int, kind: s
         account = PersonalAccount.objects.filter(unified_account_id=household.pk).order_by("number").first()
     if account is None:
         raise not_served
+    name_check(payer_name, field="payer_name")  # the name goes into the principal's accounts and exports
+    text_check(comment, field="comment")
     comment = (comment or "").strip()
     payer_name = " ".join((payer_name or "").split())
     if kind == ChangeRequestKind.PERSONS:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
+from billing_core.text import name_check
 from identity.models import ApiKey, AuditLog, PrincipalMembership, User
 from identity.permissions import ALL_PERMS, PrincipalRole
 from identity.throttle import login_failure_record, login_failures_clear, login_is_throttled
@@ -62,6 +63,7 @@ def staff_user_create(
 ) -> PrincipalMembership:
     """Add a person to a principal's staff, creating the user if the e-mail is new."""
     perms = _validate_perms(permissions)
+    name_check(full_name, field="full_name")
     email = User.objects.normalize_email(email).strip().lower()
     if role not in PrincipalRole.values:
         raise ValidationError({"role": ValidationError(_("Неизвестная роль."), code=ErrorCode.INVALID)})

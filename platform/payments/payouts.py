@@ -67,6 +67,7 @@ from django.utils.translation import gettext_lazy as _
 from billing_core.error_codes import ErrorCode
 from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import BankParty, PaymentOrder, format_amount, payment_orders_write, statement_read
+from billing_core.tabular import spreadsheet_row, spreadsheet_text
 from documents import storage
 from payments.models import Channel, Payout, PayoutRun, PayoutStatus
 from payments.services import CASH, FEE, agent_ledger_ensure, agent_principal, payable_account
@@ -327,8 +328,9 @@ def register_csv(rows: list[tuple], total: Decimal) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_g(c) for c in REGISTER_COLUMNS])
     for paid_on, channel, els, account, payer, paid, service, amount in rows:
-        writer.writerow([paid_on.strftime(DATE), labels.get(channel, channel), els, account, payer, _comma(paid),
-                         service, _comma(amount)])
+        # texts from payers and banks are neutralised (billing_core.tabular); the amounts are numbers
+        writer.writerow([paid_on.strftime(DATE), *spreadsheet_row([labels.get(channel, channel), els, account, payer]),
+                         _comma(paid), spreadsheet_text(service), _comma(amount)])
     writer.writerow([_g("Итого"), "", "", "", "", "", "", _comma(total)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -391,7 +393,7 @@ _EPOCH = date(1899, 12, 30)  # spreadsheet day 0 (the 1900 date system, past its
 
 
 def _text(value) -> str:
-    return str(value).translate(_XML_TEXT)
+    return str(spreadsheet_text(value)).translate(_XML_TEXT)
 
 
 def _xlsx(rows: list[list], *, sheet_name: str, widths: Sequence[int]) -> bytes:

@@ -23,6 +23,7 @@ from django_tenants.utils import get_public_schema_name
 
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
+from billing_core.text import name_check
 from documents.models import Epd
 from ledger.models import AccountKind
 from ledger.services import Leg, transaction_post
@@ -162,6 +163,7 @@ def cash_receipt_record(*, shift_id: int, operator, receipt_number: str, amount,
     """A payment taken in cash: once per (desk, receipt number), only in the operator's own open shift."""
     from payments.models import CashShift, Channel
 
+    name_check(payer_name, field="payer_name")
     shift = CashShift.objects.select_for_update().filter(pk=shift_id, operator=operator).first()
     if shift is None or shift.closed_at is not None:
         raise ValidationError({"shift": ValidationError(_("Смена не открыта."), code=ErrorCode.INVALID)})

@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from billing_core.tabular import spreadsheet_text
 from registry.models import House, PremiseKind
 from reports.models import ReportKind
 from tenants.billing import selectors
@@ -169,6 +170,9 @@ def report_xlsx(report: Report) -> tuple[bytes, int]:
                 value = Decimal(value).quantize(CENT)
                 totals[index] += value
             if fmt is None or value is None:
+                if isinstance(value, str):  # a text is a string cell, never a formula (billing_core.tabular)
+                    value = WriteOnlyCell(sheet, value=spreadsheet_text(value))
+                    value.data_type = "s"
                 cells.append(value)
                 continue
             cell = WriteOnlyCell(sheet, value=value)
