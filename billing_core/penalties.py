@@ -81,6 +81,14 @@ _ONE_DAY = timedelta(days=1)
 _HUNDRED = Decimal(100)
 
 NOTE_GRACE = "первые 30 дней просрочки"
+PAYMENT_DAY_INCLUSIVE = _(
+    "День оплаты включается в период просрочки: пени начисляются «по день фактической оплаты» включительно "
+    "(ЖК РФ ст.155 ч.14; ПП Пленума ВС РФ №7 от 24.03.2016 п.65)."
+)
+PAYMENT_DAY_EXCLUSIVE = _(
+    "День оплаты не включается в период просрочки (настройка принципала); ЖК РФ ст.155 ч.14: "
+    "«по день фактической оплаты»."
+)
 
 _RowKey = tuple[str, Decimal | None, Decimal, str]  # band, rate, debt, note
 
@@ -143,6 +151,11 @@ class PenaltyStatement:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple(r for p in self.periods for r in p.rows))
+
+    @property
+    def payment_day_rule(self) -> str:
+        """The payment-day reading used, with its source, for the printed statement."""
+        return str(PAYMENT_DAY_INCLUSIVE if self.payment_day_accrues else PAYMENT_DAY_EXCLUSIVE)
 
     @property
     def stale(self) -> bool:

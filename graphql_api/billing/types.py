@@ -11,7 +11,7 @@ import graphene
 
 from graphql_api.core.pagination import connection_type
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.principals.types import ServiceKindEnum
+from graphql_api.principals.types import RuleTableAgeNode, ServiceKindEnum
 from identity.permissions import Perm
 from registry.models import House, PremiseKind
 from tenants.billing import selectors
@@ -485,6 +485,14 @@ class PenaltyStatementNode(graphene.ObjectType):
     rows = graphene.List(graphene.NonNull(PenaltyRowNode), required=True, description="All periods' rows.")
     total = graphene.Decimal(required=True, description="Sum of the period totals.")
     unallocated = graphene.Decimal(required=True, description="Payments beyond every debt (an advance).")
+    payment_day_accrues = graphene.Boolean(required=True, description="Whether the payment day itself accrued.")
+    payment_day_rule = graphene.String(required=True, description="The payment-day reading used, with its source.")
+    rule_tables = graphene.List(
+        graphene.NonNull(RuleTableAgeNode), required=True,
+        description="The age of the key-rate and cap tables on the calculation date.",
+    )
+    stale = graphene.Boolean(required=True, description="A rule table ran out before the calculation date: a "
+                                                        "later decision may be missing from it.")
 
 
 ImportKindEnum = _enum("ImportKind", ImportKind)

@@ -1,5 +1,7 @@
 import graphene
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection
@@ -12,10 +14,12 @@ from graphql_api.principals.types import (
     PrincipalNode,
     QrModeEnum,
     RequisitesInput,
+    RuleTableAgeNode,
     ServiceKindEnum,
     WorkspaceSettingsNode,
 )
 from identity.permissions import Perm
+from regulations.selectors import rule_tables_age
 from tenants import services
 from tenants.models import AgencyContract, Principal, PrincipalKind
 from tenants.workspace import services as workspace_services
@@ -45,6 +49,16 @@ class Queries(graphene.ObjectType):
     )
     current_principal = graphene.Field(PrincipalNode, description="The principal whose host this is.")
     workspace_settings = graphene.Field(WorkspaceSettingsNode, required=True)
+    rule_tables = graphene.List(
+        graphene.NonNull(RuleTableAgeNode), required=True, as_of=graphene.Date(),
+        description="The dated rule tables that run out (key rate, penalty caps) and whether each is stale on asOf "
+                    "(default today): a task for agent staff to add the missing decisions (agent staff).",
+    )
+
+    @staticmethod
+    def resolve_rule_tables(root, info, as_of=None):
+        require_agent_staff(info)
+        return rule_tables_age(as_of=as_of or timezone.localdate(), stale_days=settings.RULES_STALE_DAYS)
 
     @staticmethod
     def resolve_principals(root, info, first=None, after=None, search=None, kind=None):
@@ -208,6 +222,7 @@ class WorkspaceSettingsInput(graphene.InputObjectType):
     readings_window_end_day = graphene.Int()
     payment_due_day = graphene.Int()
     support_email = graphene.String()
+    penalty_payment_day_accrues = graphene.Boolean()
 
 
 class WorkspaceSettingsUpdate(BaseMutation):

@@ -76,3 +76,21 @@ class WorkspaceSettingsNode(graphene.ObjectType):
     readings_window_end_day = graphene.Int(required=True)
     payment_due_day = graphene.Int(required=True)
     support_email = graphene.String(required=True)
+    penalty_payment_day_accrues = graphene.Boolean(
+        required=True, description="Penalties accrue on the payment day itself (ЖК РФ ст.155 ч.14 «по день "
+                                   "фактической оплаты» включительно); false: the day before is the last."
+    )
+
+
+class RuleTableAgeNode(graphene.ObjectType):
+    class Meta:
+        name = "RuleTableAge"
+        description = "How far a date lies past a dated rule table's last entry (the key rate, the penalty caps)."
+
+    name = graphene.String(required=True)
+    last_change = graphene.Date(required=True, description="When the table's last entry took effect.")
+    source = graphene.String(required=True, description="The last entry's source.")
+    confidence = graphene.String(required=True, description="law, practice or check.")
+    days_past = graphene.Int(required=True, description="Days from the last entry to the date; negative: ahead.")
+    stale_days = graphene.Int(required=True, description="RULES_STALE_DAYS.")
+    stale = graphene.Boolean(required=True, description="More than staleDays past: a decision may be missing.")

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
-from billing_core.rules import Confidence, DatedTable, Moratorium, PenaltyRules
+from billing_core.rules import Confidence, DatedTable, Moratorium, PenaltyRules, RuleTableAge
 from regulations.models import (
     WORKING_DAY_KINDS,
     CalendarDay,
@@ -44,6 +44,12 @@ def penalty_rules_load(*, disputed_moratoria: bool = True) -> PenaltyRules:
             default=None,
         ),
     )
+
+
+def rule_tables_age(*, as_of: date, stale_days: int) -> tuple[RuleTableAge, ...]:
+    """The age of the tables that run out (key rate, penalty caps) on ``as_of``: what the back office shows its staff
+    as a task to update a table, and what every penalty statement past it is marked with."""
+    return penalty_rules_load().ages_on(as_of, stale_days=stale_days)
 
 
 def payment_deadlines() -> DatedTable[int]:

@@ -1,12 +1,12 @@
 // «Расчётные периоды»: the month's charge run in every principal, then the ЕПД run, with live progress.
-import { App, Button, Card, DatePicker, Form, Progress, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, DatePicker, Form, Progress, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
 import { payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
-import { formatMonth } from "../../shared/format";
+import { formatDate, formatMonth } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { useCan } from "../../shared/auth";
 import { ErrorBanner, PageTitle, errorText, type OfficeKey } from "../common";
@@ -24,6 +24,34 @@ const ChargeRunAllMutation = graphql(`
     chargeRunAll(month: $month) { errors { field message code } month queued }
   }
 `);
+
+const RuleTablesQuery = graphql(`
+  query OfficeRuleTables {
+    ruleTables { name lastChange daysPast staleDays stale }
+  }
+`);
+
+/** A task for the agent's staff: the dated rule tables (key rate, penalty caps) that ran out. */
+function RuleTablesNotice() {
+  const { t } = useTranslation("office");
+  const tables = useGql(RuleTablesQuery);
+  const stale = (tables.data?.ruleTables ?? []).filter((r) => r.stale);
+  if (!stale.length) return null;
+  return (
+    <Space orientation="vertical" style={{ width: "100%", marginBottom: 16 }}>
+      {stale.map((r) => (
+        <Alert
+          key={r.name}
+          type="warning"
+          showIcon
+          title={t("periods.ruleTableStale", {
+            name: r.name, date: formatDate(r.lastChange), days: r.daysPast, limit: r.staleDays,
+          })}
+        />
+      ))}
+    </Space>
+  );
+}
 
 const PERIOD_STATUS: Record<string, { label: OfficeKey; color: string; percent: number }> = {
   OPEN: { label: "periodStatus.OPEN", color: "default", percent: 0 },
@@ -69,6 +97,7 @@ export default function PeriodsPage() {
   return (
     <>
       <PageTitle>{t("periods.title")}</PageTitle>
+      <RuleTablesNotice />
       <Form layout="inline" style={{ marginBottom: 16 }}>
         <Form.Item label={t("periods.month")} htmlFor="office-period-month">
           <DatePicker
