@@ -202,9 +202,9 @@ def celery_command(*args: str) -> list[str]:
     return [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite", *args]
 
 
-def web_ready(port: int) -> bool:
-    """The web server answers its liveness path (which needs no configured host)."""
-    return http_ok(f"http://127.0.0.1:{port}/health")
+def web_ready(port: int, host: str = "localhost") -> bool:
+    """The web server answers its liveness path (which needs no principal's host, but an allowed host name)."""
+    return http_ok(f"http://127.0.0.1:{port}/health", headers={"Host": f"{host}:{port}"})
 
 
 def manage(*args: str, env: dict, logfile: Path | None = None) -> None:
@@ -317,7 +317,9 @@ def run(argv: list[str]) -> int:
             (STATE / sub).mkdir(parents=True, exist_ok=True)
         log("broker: embedded filesystem broker in .local/broker")
     log("migrating public, template and principal schemas")
+    mark = time.monotonic()
     manage("migrate_platform", "-v", "0", env=env)
+    log(f"migrated in {time.monotonic() - mark:.0f} s")
     stripe_server = None
     if env.get("STRIPE_API_BASE"):
         log(f"online payments: STRIPE_API_BASE from the environment ({env['STRIPE_API_BASE']})")
@@ -325,7 +327,9 @@ def run(argv: list[str]) -> int:
         stripe_server = localstripe_start(env)
     try:
         log("loading the demo data")
+        mark = time.monotonic()
         manage("demo_seed", "--port", str(port), env=env)
+        log(f"demo loaded in {time.monotonic() - mark:.0f} s")
     except BaseException:
         if stripe_server is not None:
             stop_process(stripe_server)
@@ -352,7 +356,7 @@ def run(argv: list[str]) -> int:
     start("beat", celery_command("beat", "--loglevel", "INFO"))
     ready, deadline = False, time.monotonic() + 90
     while not stopping and not ready:
-        ready = web_ready(port)
+        ready = web_ready(port, env.get("PUBLIC_HOST", "localhost"))
         if not ready and (any(child.poll() is not None for child in children) or time.monotonic() > deadline):
             break  # the loop below reports a process that exited
         time.sleep(0 if ready else 0.3)
