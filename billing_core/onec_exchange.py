@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from billing_core import requisites
 from billing_core.error_codes import ErrorCode
 from billing_core.money import KOPECK
+from billing_core.text import excerpt, line_problem
 
 SIGNATURE = "1CClientBankExchange"
 VERSIONS = ("1.02", "1.03")
@@ -396,6 +397,10 @@ def statement_read(data: bytes) -> Statement:
     section: AccountSection | StatementDocument | None = None
     ended_at: int | None = None
     for n, raw in enumerate(lines[first + 1:], start=first + 2):
+        problem = line_problem(raw, n)
+        if problem is not None:
+            error(n, "", problem, ErrorCode.ONEC_LINE)
+            continue
         line = raw.strip()
         if not line:
             continue
@@ -447,7 +452,7 @@ def statement_read(data: bytes) -> Statement:
     st.version = st.header.get("ВерсияФормата", "")
     if st.version not in VERSIONS:
         error(None, "ВерсияФормата", _("Версия формата «%(v)s» не поддерживается (нужна 1.02 или 1.03).") % {
-            "v": st.version}, ErrorCode.ONEC_VERSION)
+            "v": excerpt(st.version)}, ErrorCode.ONEC_VERSION)
     _classify(st, error)
     if not st.errors:  # the sums of a broken or truncated file say nothing
         _check_turnovers(st, error)
@@ -471,7 +476,7 @@ def _finish_account(section: AccountSection, error) -> AccountSection:
         value = _money(f.get(key), _BALANCE)
         if value is None:
             error(section.line, key, _("Секция счёта в строке %(n)s: «%(key)s» = «%(v)s» не сумма.") % {
-                "n": section.line, "key": key, "v": f.get(key, "")}, ErrorCode.ONEC_AMOUNT)
+                "n": section.line, "key": key, "v": excerpt(f.get(key, ""))}, ErrorCode.ONEC_AMOUNT)
         setattr(section, attr, value)
     parts = (section.opening_balance, section.total_in, section.total_out, section.closing_balance)
     if None not in parts:
@@ -495,17 +500,17 @@ def _finish_document(doc: StatementDocument, error) -> StatementDocument:
         doc.date = _parse_date(f["Дата"])
         if doc.date is None:
             error(doc.key_lines["Дата"], "Дата", _("Строка %(n)s: дата «%(v)s» не в формате ДД.ММ.ГГГГ.") % {
-                "n": doc.key_lines["Дата"], "v": f["Дата"]}, ErrorCode.ONEC_DATE)
+                "n": doc.key_lines["Дата"], "v": excerpt(f["Дата"])}, ErrorCode.ONEC_DATE)
     for key in ("ДатаПоступило", "ДатаСписано"):
         if f.get(key) and _parse_date(f[key]) is None:
             error(doc.key_lines[key], key, _("Строка %(n)s: дата «%(v)s» не в формате ДД.ММ.ГГГГ.") % {
-                "n": doc.key_lines[key], "v": f[key]}, ErrorCode.ONEC_DATE)
+                "n": doc.key_lines[key], "v": excerpt(f[key])}, ErrorCode.ONEC_DATE)
     if f.get("Сумма"):
         doc.amount = _money(f["Сумма"], _AMOUNT)
         if doc.amount is None:
             error(doc.key_lines["Сумма"], "Сумма", _(
                 "Строка %(n)s: сумма «%(v)s» не в рублях с точкой и не более чем двумя знаками.") % {
-                "n": doc.key_lines["Сумма"], "v": f["Сумма"]}, ErrorCode.ONEC_AMOUNT)
+                "n": doc.key_lines["Сумма"], "v": excerpt(f["Сумма"])}, ErrorCode.ONEC_AMOUNT)
     return doc
 
 

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from billing_core.error_codes import ErrorCode
+from billing_core.text import excerpt, line_problem
 
 # Fields a layout may map to a column. ``account`` is the number printed on the payment document
 # (ЕЛС or a principal's ЛС); ``payment_document_id`` is the ИПД; ``document_id`` is the bank's own
@@ -309,11 +310,14 @@ def _parse_totals(cells: list[str], line_no: int, layout: RegistryLayout, result
     fee = parse_money(cell(spec.fee_sum_column), layout.decimal_separator) if spec.fee_sum_column is not None else None
     bad = []
     if not re.fullmatch(r"[0-9]+", count_text):
-        bad.append(("totals.count", _("количество платежей «%(v)s» не число") % {"v": cell(spec.count_column)}))
+        bad.append(("totals.count",
+                    _("количество платежей «%(v)s» не число") % {"v": excerpt(cell(spec.count_column))}))
     if amount is None:
-        bad.append(("totals.amount", _("сумма «%(v)s» не сумма в рублях") % {"v": cell(spec.sum_column)}))
+        bad.append(("totals.amount",
+                    _("сумма «%(v)s» не сумма в рублях") % {"v": excerpt(cell(spec.sum_column))}))
     if spec.fee_sum_column is not None and fee is None:
-        bad.append(("totals.fee", _("комиссия «%(v)s» не сумма в рублях") % {"v": cell(spec.fee_sum_column)}))
+        bad.append(("totals.fee",
+                    _("комиссия «%(v)s» не сумма в рублях") % {"v": excerpt(cell(spec.fee_sum_column))}))
     for name, message in bad:
         result.errors.append(RegistryError(line_no, name, _("Итоговая строка %(line)s: %(msg)s.") % {
             "line": line_no, "msg": message}, ErrorCode.REGISTRY_TOTALS_MISMATCH))
@@ -342,31 +346,35 @@ def _parse_row(cells: list[str], line_no: int, layout: RegistryLayout, source: s
     try:
         values["date"] = _strptime(raw["date"], layout.date_format).date()
     except ValueError:
-        err("date", _("дата «%(v)s» не в формате %(fmt)s.") % {"v": raw["date"], "fmt": layout.date_format},
+        err("date", _("дата «%(v)s» не в формате %(fmt)s.") % {"v": excerpt(raw["date"]),
+                                                                "fmt": layout.date_format},
             ErrorCode.REGISTRY_DATE)
     if raw.get("time"):
         try:
             values["time"] = _strptime(raw["time"], layout.time_format).time()
         except ValueError:
-            err("time", _("время «%(v)s» не в формате %(fmt)s.") % {"v": raw["time"], "fmt": layout.time_format},
+            err("time", _("время «%(v)s» не в формате %(fmt)s.") % {"v": excerpt(raw["time"]),
+                                                                    "fmt": layout.time_format},
                 ErrorCode.REGISTRY_DATE)
     if raw.get("period") and layout.period_format:
         try:
             values["period"] = _strptime(raw["period"], layout.period_format).date().replace(day=1)
         except ValueError:
-            err("period", _("период «%(v)s» не в формате %(fmt)s.") % {"v": raw["period"],
+            err("period", _("период «%(v)s» не в формате %(fmt)s.") % {"v": excerpt(raw["period"]),
                                                                        "fmt": layout.period_format},
                 ErrorCode.REGISTRY_DATE)
     amount = parse_money(raw["amount"], layout.decimal_separator)
     if amount is None or amount <= 0:
         err("amount", _("сумма «%(v)s» должна быть положительной суммой с не более чем двумя знаками после "
-                        "разделителя «%(sep)s».") % {"v": raw["amount"], "sep": layout.decimal_separator},
+                        "разделителя «%(sep)s».") % {"v": excerpt(raw["amount"]),
+                                                     "sep": layout.decimal_separator},
             ErrorCode.REGISTRY_AMOUNT)
     fee = Decimal("0.00")
     if raw.get("fee"):
         parsed_fee = parse_money(raw["fee"], layout.decimal_separator)
         if parsed_fee is None:
-            err("fee", _("комиссия «%(v)s» не сумма в рублях.") % {"v": raw["fee"]}, ErrorCode.REGISTRY_AMOUNT)
+            err("fee", _("комиссия «%(v)s» не сумма в рублях.") % {"v": excerpt(raw["fee"])},
+                ErrorCode.REGISTRY_AMOUNT)
         elif amount is not None and amount > 0 and parsed_fee > amount:
             err("fee", _("комиссия %(fee)s больше суммы платежа %(amount)s.") % {"fee": parsed_fee, "amount": amount},
                 ErrorCode.REGISTRY_AMOUNT)
@@ -387,7 +395,8 @@ def _parse_row(cells: list[str], line_no: int, layout: RegistryLayout, source: s
             value = _parse_reading(value_text, layout.decimal_separator)
             if not code or value is None:
                 err(f"reading_{n}", _("показание «%(code)s» = «%(v)s»: нужен код счётчика и неотрицательное "
-                                      "число.") % {"code": code, "v": value_text}, ErrorCode.REGISTRY_VALUE)
+                                      "число.") % {"code": excerpt(code), "v": excerpt(value_text)},
+                    ErrorCode.REGISTRY_VALUE)
             else:
                 readings.append((code, value))
 
@@ -421,6 +430,11 @@ def parse_registry(data: bytes, layout: RegistryLayout, *, source: str | None = 
     seen_keys: dict[str, int] = {}
     for line_no, line in enumerate(lines, start=1):
         if line_no <= layout.skip_lines or not line.strip():
+            continue
+        problem = line_problem(line, line_no)
+        if problem is not None:  # the line counts (a totals check would miss it) but is never read
+            data_lines += 1
+            result.errors.append(RegistryError(line_no, "", problem, ErrorCode.REGISTRY_VALUE))
             continue
         if totals_line is not None:
             result.errors.append(RegistryError(line_no, "", _(

@@ -53,3 +53,19 @@ def name_check(value: str | None, *, field: str) -> None:
     """Refuse a name (payer, person) with any control character: a name is one printable line."""
     if value and _NAME_FORBIDDEN.search(value):
         raise characters_error(field)
+
+
+MAX_LINE_CHARS = 64_000  # a line of any text file we read (registry, 1C exchange); real ones are under 1,000
+
+
+def line_problem(line: str, line_no: int) -> str | None:
+    """What makes one line of an uploaded text file unreadable as a whole, or None: too long, or a character
+    no input may carry (NUL, control). The message names the line and never echoes more than an excerpt."""
+    if len(line) > MAX_LINE_CHARS:
+        return _("Строка %(line)s длиннее %(max)s знаков («%(v)s»).") % {
+            "line": line_no, "max": MAX_LINE_CHARS, "v": excerpt(line)}
+    at = unstorable_at(line)
+    if at is not None:
+        return _("Строка %(line)s, знак %(pos)s: недопустимый символ (нулевой байт или управляющий).") % {
+            "line": line_no, "pos": at + 1}
+    return None

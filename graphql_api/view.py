@@ -25,6 +25,7 @@ from graphql.language import OperationType
 
 from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
+from graphql_api.core.audit import mutation_arguments
 from graphql_api.core.documents import documents
 from graphql_api.core.execution import GatewayExecutionContext
 from graphql_api.core.validation import variables_refused
@@ -195,7 +196,7 @@ class GatewayView(View):
             refused = [f for f in refused if f.tell_user]
             if refused:
                 request.mutation_error_codes.append(ErrorCode.QUEUE_UNAVAILABLE.value)
-            self._audit(request, operation, variables, result, failed)
+            self._audit(request, document, operation, variables, result, failed)
         else:
             result = execute(schema.graphql_schema, document, **options)
 
@@ -226,17 +227,17 @@ class GatewayView(View):
         return {"errors": [{"message": str(message), "extensions": {"code": code.value}}]}
 
     @staticmethod
-    def _audit(request, operation, variables, result: ExecutionResult, failed: bool) -> None:
+    def _audit(request, document, operation, variables, result: ExecutionResult, failed: bool) -> None:
         codes = list(request.mutation_error_codes)
         for err in result.errors or []:
             codes.append((err.extensions or {}).get("code") or ErrorCode.INTERNAL_ERROR.value)
-        fields = [sel.name.value for sel in operation.selection_set.selections if hasattr(sel, "name")]
+        fields, arguments = mutation_arguments(schema.graphql_schema, document, operation, variables)
         audit_record(
             actor=request.actor,
             schema_name=connection.schema_name,
             operation=operation.name.value if operation.name else "",
             fields=fields,
-            variables=variables,
+            variables=arguments,
             succeeded=not failed,
             error_codes=codes,
             client_ip=request.META.get("REMOTE_ADDR"),

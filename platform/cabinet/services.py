@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,7 +22,7 @@ from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
 from identity.models import User
-from identity.throttle import failures_record
+from identity.throttle import failures_counts, failures_record
 from payments.models import Payment
 from registry.models import UnifiedAccount
 from tenants.billing.balances import account_balance_now_sql, household_amount_due
@@ -163,7 +162,7 @@ def link_is_throttled(*, user, client_ip: str | None = None) -> bool:
     from one address does not reset the count)."""
     user_key, ip_key = _link_failure_keys(user, client_ip)
     limit = settings.CABINET_LINK_MAX_FAILURES
-    counts = cache.get_many([user_key, ip_key])
+    counts = failures_counts([user_key, ip_key])
     return counts.get(user_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 4
 
 

@@ -118,6 +118,7 @@ class AuditLog(models.Model):
     schema_name = models.CharField(max_length=63)
     operation = models.CharField(max_length=200)
     fields = ArrayField(models.CharField(max_length=100), default=list)
+    # the write's arguments, secrets masked: per root field for a mutation (graphql_api.core.audit)
     variables = models.JSONField(default=dict)
     succeeded = models.BooleanField()
     error_codes = ArrayField(models.CharField(max_length=64), default=list)

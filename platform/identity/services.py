@@ -25,7 +25,12 @@ def _validate_perms(perms: list[str], field: str = "permissions") -> list[str]:
 
 
 def session_login(*, request, email: str, password: str, principal) -> User:
-    """Log in by e-mail and password on a host; staff of other principals are refused here."""
+    """Log in by e-mail and password on a host; staff of other principals are refused here.
+
+    Failures are counted per account (however its e-mail is typed) and per address across every host
+    (``identity.throttle``). The lock is checked before the password: while it holds, a wrong password, the right
+    one and the right one on another principal's host all get the same answer, so a locked account is no oracle.
+    """
     client_ip = request.META.get("REMOTE_ADDR")
     if login_is_throttled(login=email, client_ip=client_ip):
         raise ValidationError(
@@ -147,21 +152,12 @@ def api_key_revoke(*, api_key: ApiKey, revoked_by: User | None) -> ApiKey:
     return api_key
 
 
-_SECRET_VARIABLES = {"password", "key", "token", "secret", "newPassword"}
-
-
-def _redact(value):
-    if isinstance(value, dict):
-        return {k: ("***" if k in _SECRET_VARIABLES else _redact(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    return value
-
-
 def audit_record(
     *, actor, schema_name: str, operation: str, fields: list[str], variables: dict | None, succeeded: bool,
     error_codes: list[str], client_ip: str | None,
 ) -> AuditLog:
+    """``variables``: what the write was asked to do, secrets already masked by the caller (for a mutation, its
+    effective arguments per root field, ``graphql_api.core.audit``; for an upload, the file's name and layout)."""
     return AuditLog.objects.create(
         actor_user=actor.user,
         actor_api_key=actor.api_key,
@@ -169,7 +165,7 @@ def audit_record(
         schema_name=schema_name,
         operation=operation[:200],
         fields=fields,
-        variables=_redact(variables or {}),
+        variables=variables or {},
         succeeded=succeeded,
         error_codes=error_codes,
         client_ip=client_ip,
