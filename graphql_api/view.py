@@ -26,8 +26,10 @@ from graphql.language import OperationType
 from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
 from graphql_api.core.audit import mutation_arguments
+from graphql_api.core.cost import request_cost
 from graphql_api.core.documents import documents
 from graphql_api.core.execution import GatewayExecutionContext
+from graphql_api.core.suggestions import without_suggestions
 from graphql_api.core.validation import variables_refused
 from identity.access import AccessRefused, actor_for_request
 from identity.services import audit_record
@@ -91,6 +93,8 @@ def format_error(error: GraphQLError) -> dict:
         }
     formatted = error.formatted
     formatted.setdefault("extensions", {})
+    if not settings.GRAPHQL_INTROSPECTION:
+        formatted["message"] = without_suggestions(formatted["message"])
     if code is None and "exceeds maximum operation depth" in error.message:
         code = ErrorCode.QUERY_TOO_DEEP.value  # graphene's depth rule reports no code of its own
     formatted["extensions"]["code"] = code or (
@@ -122,13 +126,23 @@ class GatewayView(View):
         except ValueError as exc:
             return error_response(ErrorCode.INVALID, str(exc), 400)
 
+        if isinstance(payload, list) and (not payload or len(payload) > settings.GRAPHQL_MAX_BATCH):
+            return error_response(
+                ErrorCode.TOO_MANY_OPERATIONS,
+                _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
+                400,
+            )
+        # the whole batch together: limits per operation multiply with the batch size
+        cost = request_cost(schema.graphql_schema, payload if isinstance(payload, list) else [payload])
+        if cost > settings.GRAPHQL_MAX_COST:
+            return error_response(
+                ErrorCode.QUERY_TOO_COSTLY,
+                _("Запрос слишком дорогой: оценка %(cost)s при пределе %(max)s (GRAPHQL_MAX_COST). Запросите меньше "
+                  "строк (first), меньше псевдонимов или операций в пакете.")
+                % {"cost": cost, "max": settings.GRAPHQL_MAX_COST},
+                400,
+            )
         if isinstance(payload, list):
-            if not payload or len(payload) > settings.GRAPHQL_MAX_BATCH:
-                return error_response(
-                    ErrorCode.TOO_MANY_OPERATIONS,
-                    _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
-                    400,
-                )
             results = [self._run(request, item) for item in payload]
             return HttpResponse(json.dumps(results, default=str, ensure_ascii=False), content_type="application/json")
         body = json.dumps(self._run(request, payload), default=str, ensure_ascii=False)

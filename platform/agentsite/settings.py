@@ -278,6 +278,7 @@ GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "5000"))
 GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", str(256 * 1024)))
 GRAPHQL_MAX_BATCH = int(os.environ.get("GRAPHQL_MAX_BATCH", "10"))
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "20000"))
 GRAPHQL_INTROSPECTION = os.environ.get("GRAPHQL_INTROSPECTION", "0" if PRODUCTION else "1") == "1"
 GRAPHQL_GRAPHIQL = os.environ.get("GRAPHQL_GRAPHIQL", "0" if PRODUCTION else "1") == "1"
 
