@@ -47,14 +47,6 @@ AGENT_ADMIN = "admin@erc.demo"
 PRINCIPAL_ADMIN = "admin@uk-demo.demo"
 RESIDENT = "resident1@mail.demo"
 
-GRAPHQL = """async ([query, variables]) => {
-    await fetch("/auth/csrf", {credentials: "same-origin"});
-    const token = (document.cookie.match(/(?:^|;\\s*)csrftoken=([^;]+)/) || [])[1] || "";
-    const response = await fetch("/graphql", {method: "POST", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(token)},
-        body: JSON.stringify({query, variables})});
-    return await response.json();
-}"""
 FETCH_STATUS = "async (url) => (await fetch(url, {credentials: 'same-origin'})).status"
 
 
@@ -131,7 +123,7 @@ def sign_in(page, email: str) -> None:
 
 
 def graphql(page, query: str, **variables) -> dict:
-    body = page.evaluate(GRAPHQL, [query, variables])
+    body = e2e.page_graphql(page, query, **variables)
     assert not body.get("errors"), body
     return body["data"]
 
