@@ -93,3 +93,10 @@ def test_csrf_failure_is_russian_and_gives_no_reason(tenants, settings):
     response = Client(HTTP_HOST=tenants.public_host, enforce_csrf_checks=True).post("/auth/csrf")
     html = assert_russian_page(response, 403, "Доступ запрещён")
     assert "CSRF cookie not set" not in html
+
+
+def test_graphiql_stays_on_in_development_with_debug_off(tenants, settings):
+    assert settings.DEBUG is False and settings.GRAPHQL_GRAPHIQL is True
+    response = Client(HTTP_HOST=tenants.public_host).get("/graphql", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"graphiql" in response.content.lower()
