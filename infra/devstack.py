@@ -105,7 +105,7 @@ def localstripe_start(env: dict, logfile: Path | None = None) -> subprocess.Pope
     """Start localstripe on a free loopback port and point STRIPE_* at it; None (and a note) if it fails."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    secret_key = "sk_test_demo_localstripe"
+    secret_key = "sk_test_" + secrets.token_hex(12)  # the fake takes any test key; no fixed secret, even here
     logfile = logfile or STATE / "localstripe.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     try:
