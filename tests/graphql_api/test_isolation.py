@@ -41,6 +41,7 @@ API_KEYS = "query { apiKeys { id name prefix permissions isActive } }"
 PRINCIPALS = "query { principals { totalCount nodes { id shortName inn schemaName } } }"
 PRINCIPAL = "query($id: ID!) { principal(id: $id) { id shortName inn schemaName } }"
 AGENCY_CONTRACTS = "query($id: ID!) { agencyContracts(principalId: $id) { id number principalId } }"
+RULE_TABLES = "query { ruleTables { name lastChange stale } }"
 CURRENT_PRINCIPAL = "query { currentPrincipal { id shortName schemaName } }"
 WORKSPACE_SETTINGS = "query { workspaceSettings { displayName paymentDueDay supportEmail } }"
 LOGIN = (
@@ -762,6 +763,7 @@ CASES: dict[str, Case] = {
     "principals": Case(PRINCIPALS, lambda w: {}, "PERMISSION_DENIED"),
     "principal": Case(PRINCIPAL, lambda w: {"id": str(w.b.pk)}, "PERMISSION_DENIED"),
     "agencyContracts": Case(AGENCY_CONTRACTS, lambda w: {"id": str(w.b.pk)}, "PERMISSION_DENIED"),
+    "ruleTables": Case(RULE_TABLES, lambda w: {}, "PERMISSION_DENIED"),  # agent staff only
     "currentPrincipal": Case(CURRENT_PRINCIPAL, lambda w: {}, "OK"),
     "workspaceSettings": Case(WORKSPACE_SETTINGS, lambda w: {}, "OK"),
     # mutations

@@ -104,6 +104,7 @@ from tests.graphql_api.test_isolation import (
     RESIDENT_PAYMENT_START,
     RESIDENT_READING_SUBMIT,
     RESIDENT_UNLINK_ACCOUNT,
+    RULE_TABLES,
     SERVICES,
     STAFF_USER_CREATE,
     TARIFF_CREATE,
@@ -646,6 +647,7 @@ OPS: dict[str, Op] = {
     "principals": Op(PRINCIPALS, None, lambda t: {}, lambda t: None, None),
     "principal": Op(PRINCIPAL, None, lambda t: {"id": str(t.b.pk)}, lambda t: None, None),
     "agencyContracts": Op(AGENCY_CONTRACTS, None, lambda t: {"id": str(t.b.pk)}, lambda t: None, None),
+    "ruleTables": Op(RULE_TABLES, None, lambda t: {}, lambda t: None, None),
     "principalCreate": Op(
         PRINCIPAL_CREATE, None, lambda t: {"input": principal_input(PRINCIPAL_CREATE_N)}, _principal_created,
         (True, True),
