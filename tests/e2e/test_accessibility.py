@@ -14,7 +14,9 @@ from agentsite.demo import DEMO_PASSWORD
 
 PRINCIPAL = "uk-demo"
 PRINCIPAL_ADMIN = "admin@uk-demo.demo"
-RESIDENT = "resident1@mail.demo"
+# resident1 paid the whole ЕПД by card in the demo (nothing is left to pay, so the card step is not offered);
+# resident2 has paid nothing, so the payment form goes on to the card step with the amount owed
+RESIDENT = "resident2@mail.demo"
 OPERATOR = "operator@erc.demo"
 PHONE_WIDTH = 390
 

@@ -204,6 +204,11 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
         [payment_id, PRINCIPAL_SCHEMA])
     assert share and share > 0
 
+    # --- what is owed moves at once: the household paid its whole ЕПД, so nothing is left to pay ---
+    menu.get_by_role("menuitem", name="Мои счета").click()
+    page.reload()
+    expect(page.get_by_label(f"Лицевой счёт {els}").get_by_test_id("amount-due")).to_have_text(money_re(Decimal(0)))
+
     # --- the principal sees its share among the payments received ---
     portal = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": 1366, "height": 900})
     ppage = portal.new_page()
