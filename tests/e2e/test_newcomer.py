@@ -57,7 +57,10 @@ def repository_files() -> list[str]:
 
 
 def fresh_copy(target: Path, frontend_dist: Path) -> None:
+    reused = {".venv", "portal_frontend/node_modules", "portal_frontend/dist"}
     for name in repository_files():
+        if name in reused or name.startswith(tuple(f"{r}/" for r in reused)):
+            continue  # linked or copied below (a link there is not covered by the folder-only ignore rules)
         source = ROOT / name
         if not source.exists() and not source.is_symlink():
             continue  # deleted in the working tree: not in the next commit
