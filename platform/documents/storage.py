@@ -6,8 +6,11 @@ written without an ACL, so they stay as private as the bucket; a download is a p
 expires.
 
 Local mode (the embedded default): files under ``MEDIA_ROOT/<key>``; a download is a link to
-``/files/<token>``, where the token is the key and the file name signed with Django's
-``TimestampSigner`` and checked for tampering and age by :func:`local_link_open`.
+``/files/<token>``, where the token is opaque: the key, the file name and the moment the link expires,
+encrypted and authenticated with AES-256-GCM (``cryptography``) under a key derived from the
+installation's ``SECRET_KEY`` (HKDF-SHA256, its own purpose label). Nobody without the secret can read the
+storage key out of a link, change its lifetime or make one for another file; :func:`local_link_open` refuses
+a token that was altered, sealed for another purpose or has expired.
 
 Keys are random (:func:`new_key`): never derived from the account, the ЕЛС or the principal, so a
 key cannot be guessed from what a resident knows, and a link is the only way to a file.
@@ -16,22 +19,30 @@ key cannot be guessed from what a resident knows, and a link is the only way to 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import json
 import os
 import re
 import secrets
 import threading
+import time
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 MAX_KEY_LENGTH = 200  # Epd.pdf_key
 MAX_LINK_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
 LINK_SALT = "documents.storage.download"
+_NONCE_BYTES = 12
 
 _KIND_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _EXT_RE = re.compile(r"[a-z0-9]{1,8}")
@@ -47,6 +58,14 @@ class StorageKeyError(ValueError):
 
 class ObjectMissing(FileNotFoundError):
     """No object under the key."""
+
+
+class LinkInvalid(ValueError):
+    """A local download token that was altered, sealed under another key or purpose, or is not a token."""
+
+
+class LinkExpired(LinkInvalid):
+    """A genuine local download token whose lifetime has passed."""
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -193,16 +212,45 @@ def download_url(key: str, filename: str, seconds: int | None = None) -> str:
             ExpiresIn=seconds,
             HttpMethod="GET",
         )
-    token = signing.TimestampSigner(salt=LINK_SALT).sign_object({"k": key, "f": filename, "s": seconds}, compress=True)
-    return reverse("file_download", args=[token])
+    return reverse("file_download", args=[_seal({"k": key, "f": filename, "e": int(time.time()) + seconds})])
+
+
+@lru_cache(maxsize=4)
+def _link_cipher(secret: str) -> AESGCM:
+    """AES-256-GCM under a key of its own, derived from the installation's secret for this purpose only."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=LINK_SALT.encode()).derive(secret.encode())
+    return AESGCM(derived)
+
+
+def _seal(payload: dict) -> str:
+    """An opaque URL-safe token: a random nonce and the encrypted, authenticated payload."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    sealed = _link_cipher(settings.SECRET_KEY).encrypt(nonce, json.dumps(payload, separators=(",", ":")).encode(),
+                                                       LINK_SALT.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def _unseal(token: str) -> dict:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        if len(raw) <= _NONCE_BYTES:
+            raise LinkInvalid("too short")
+        plain = _link_cipher(settings.SECRET_KEY).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], LINK_SALT.encode())
+        payload = json.loads(plain)
+    except (binascii.Error, ValueError, InvalidTag) as exc:
+        raise LinkInvalid("not a valid download token") from exc
+    if not (isinstance(payload, dict) and isinstance(payload.get("k"), str) and isinstance(payload.get("f"), str)
+            and isinstance(payload.get("e"), int)):
+        raise LinkInvalid("not a valid download token")
+    return payload
 
 
 def local_link_open(token: str) -> tuple[Path, str]:
-    """The file and download name behind a local link; ``signing.BadSignature`` (or its subclass
-    ``SignatureExpired``) when the token was altered or is older than the lifetime it was signed with."""
-    signer = signing.TimestampSigner(salt=LINK_SALT)
-    payload = signer.unsign_object(token)  # the signature first: only then is the lifetime in it trusted
-    signer.unsign_object(token, max_age=payload["s"])
+    """The file and download name behind a local link; ``LinkInvalid`` when the token was altered or sealed
+    under another key or purpose, ``LinkExpired`` when its lifetime has passed."""
+    payload = _unseal(token)  # authenticated first: only then is the lifetime in it trusted
+    if time.time() > payload["e"]:
+        raise LinkExpired("the link has expired")
     return _local_path(payload["k"]), _filename_check(payload["f"])
 
 

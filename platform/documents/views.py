@@ -1,6 +1,5 @@
 """The local-disk download link (``/files/<token>``): the embedded default's stand-in for a presigned URL."""
 
-from django.core import signing
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,9 +14,9 @@ def file_download(request, token: str):
         raise Http404  # files live in S3; its links are presigned URLs
     try:
         path, filename = storage.local_link_open(token)
-    except signing.SignatureExpired:
+    except storage.LinkExpired:
         return HttpResponseForbidden(_("Срок действия ссылки истёк."), content_type="text/plain; charset=utf-8")
-    except (signing.BadSignature, storage.StorageKeyError):
+    except (storage.LinkInvalid, storage.StorageKeyError):
         return HttpResponseForbidden(_("Ссылка недействительна."), content_type="text/plain; charset=utf-8")
     try:
         handle = path.open("rb")

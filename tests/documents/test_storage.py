@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 import pytest
 from django.core import signing
-from django.test import Client
+from django.test import Client, override_settings
 
 from documents import storage
 
@@ -197,6 +197,22 @@ def test_local_link_is_refused_after_it_expires(local_storage, tenants, make_pdf
     assert "истёк" in body.decode()
 
 
+def test_local_link_is_opaque(local_storage, make_pdf):
+    """The token shows nothing of the storage key or the file name, in any decoding, and two links to the same file
+    differ (a fresh nonce each)."""
+    key = storage.new_key("epd")
+    storage.put(key, make_pdf(), "application/pdf")
+    first = storage.download_url(key, FILENAME, seconds=60).removeprefix("/files/")
+    second = storage.download_url(key, FILENAME, seconds=60).removeprefix("/files/")
+    assert first != second
+    raw = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4))
+    for needle in (key, key.rsplit("/", 1)[-1], "epd", FILENAME):
+        assert needle not in first
+        assert needle.encode() not in raw
+        assert base64.b64encode(needle.encode()).decode()[:8] not in first
+    assert storage.local_link_open(first)[0] == storage.local_link_open(second)[0]
+
+
 def test_tampered_local_link_is_refused(local_storage, tenants, make_pdf):
     mine, theirs = storage.new_key("epd"), storage.new_key("epd")
     storage.put(mine, make_pdf(), "application/pdf")
@@ -204,13 +220,16 @@ def test_tampered_local_link_is_refused(local_storage, tenants, make_pdf):
     token = storage.download_url(mine, FILENAME, seconds=60).removeprefix("/files/")
     other_token = storage.download_url(theirs, FILENAME, seconds=60).removeprefix("/files/")
 
-    flipped = token[:5] + ("A" if token[5] != "A" else "B") + token[6:]
-    # their payload under my signature
-    spliced = other_token.split(":", 1)[0] + ":" + token.split(":", 1)[1]
-    # a token for the same key signed for another purpose (another salt) or without a lifetime
-    other_salt = signing.TimestampSigner(salt="something.else").sign_object({"k": mine, "f": FILENAME, "s": 60})
+    flipped = token[:20] + ("A" if token[20] != "A" else "B") + token[21:]
+    # their nonce with my ciphertext, and the other way round
+    spliced = other_token[:16] + token[16:]
+    # a token for the same key sealed under another secret (another installation)
+    with override_settings(SECRET_KEY="another-installation-" + "x" * 40):
+        other_install = storage.download_url(mine, FILENAME, seconds=60).removeprefix("/files/")
+    # the old readable format: a signed JSON payload naming the key
+    old_format = signing.TimestampSigner(salt=storage.LINK_SALT).sign_object({"k": mine, "f": FILENAME, "s": 60})
     unsigned_key = mine.replace("/", "%2F")
-    for forged in (flipped, spliced, other_salt):
+    for forged in (flipped, spliced, other_install, old_format, "AAAA", "%00"):
         response, _body = download(f"/files/{forged}", tenants.public_host)
         assert response.status_code == 403, forged
     assert download(f"/files/{unsigned_key}", tenants.public_host)[0].status_code in (403, 404)
@@ -235,14 +254,12 @@ def test_local_mode_refuses_path_traversal(local_storage, tenants, tmp_path):
     with pytest.raises(storage.StorageKeyError):
         storage.get("epd/link.pdf")
 
-    # even a correctly signed token naming a path outside is not served (defence behind key_check)
-    forged = signing.TimestampSigner(salt=storage.LINK_SALT).sign_object(
-        {"k": "../secret.pdf", "f": FILENAME, "s": 60}, compress=True)
+    # even a correctly sealed token naming a path outside is not served (defence behind key_check)
+    forged = storage._seal({"k": "../secret.pdf", "f": FILENAME, "e": int(time.time()) + 60})
     response, body = download(f"/files/{forged}", tenants.public_host)
     assert response.status_code == 403
     assert b"not for download" not in body
-    linked = signing.TimestampSigner(salt=storage.LINK_SALT).sign_object(
-        {"k": "epd/link.pdf", "f": FILENAME, "s": 60}, compress=True)
+    linked = storage._seal({"k": "epd/link.pdf", "f": FILENAME, "e": int(time.time()) + 60})
     response, body = download(f"/files/{linked}", tenants.public_host)
     assert response.status_code == 403
     assert b"not for download" not in body
