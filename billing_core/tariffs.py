@@ -359,3 +359,37 @@ def resolve_volume(
             _("Нет показаний, истории потребления и норматива: объём определить нельзя."), code=ErrorCode.REQUIRED
         )
     return _decimal(norm_volume, "norm_volume"), VolumeMethod.NORM
+
+
+@dataclass(frozen=True)
+class UpliftSplit:
+    """A norm line charged with the uplift coefficient, as the ЕПД prints it (ПП 354 п.69; Приказ № 43/пр)."""
+
+    norm_volume: Decimal  # the volume by the norm, without the coefficient (4 places)
+    base: Decimal  # the charge for ``norm_volume`` at the tariff, kopecks
+    increase: Decimal  # what the coefficient adds: the line's charge − ``base``, kopecks
+
+
+def uplift_split(*, charged: Decimal, quantity: Decimal, rate: Decimal, coefficient: Decimal) -> UpliftSplit:
+    """Split a charge made with the uplift coefficient into the charge by the norm and the increase.
+
+    ``quantity`` is the uplifted volume the charge run stored (norm volume × k, 4 places) and ``charged`` the
+    line's charge (kopecks). The rule, so that a reader can check each printed figure and they add up exactly:
+
+    * volume by the norm V = quantity / k, rounded half up to 4 places;
+    * base B = V × tariff, rounded half up to kopecks — when the month had one tariff (the line's charge is
+      quantity × tariff to the kopeck); with a tariff change inside the month (charged by days) the printed
+      tariff is the last one, so B = charged / k, rounded half up;
+    * increase U = charged − B: never rounded on its own, so B + U is the charge exactly. U differs from
+      B × (k − 1) by at most (1 + k) / 2 kopecks (one kopeck for k ≤ 1.5) from the two roundings.
+    """
+    k = Decimal(coefficient)
+    if k <= 0:
+        raise ValueError("the uplift coefficient must be positive")
+    charged = Decimal(charged)
+    volume = (Decimal(quantity) / k).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    if to_money(Decimal(quantity) * Decimal(rate)) == charged:
+        base = to_money(volume * Decimal(rate))
+    else:
+        base = to_money(charged / k)
+    return UpliftSplit(norm_volume=volume, base=base, increase=charged - base)

@@ -64,11 +64,21 @@ def requisites_bic_ok(bic: str) -> bool:
     return True
 
 
+# What every ЕПД prints of each executor besides its requisites (ПП 354 п.69 «а»).
+CONTACT_FIELDS = ("address", "phone", "email", "website", "working_hours")
+
+
 class Principal(TenantMixin, Requisites):
     """A principal (принципал): a tenant with its own schema. The agent itself is the public row."""
 
     kind = models.CharField(_("вид"), max_length=32, choices=PrincipalKind.choices)
     is_active = models.BooleanField(_("активен"), default=True)
+    # the executor's contacts for the ЕПД (ПП 354 п.69 «а»); blank until the back office fills them in
+    address = models.CharField(_("адрес (место нахождения)"), max_length=300, blank=True)
+    phone = models.CharField(_("телефон"), max_length=100, blank=True)
+    email = models.EmailField(_("электронная почта"), max_length=150, blank=True)
+    website = models.CharField(_("сайт"), max_length=150, blank=True)
+    working_hours = models.CharField(_("режим работы"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
-from tenants.models import AgencyContract, Domain, Principal
+from tenants.models import CONTACT_FIELDS, AgencyContract, Domain, Principal
 
 _SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 _RESERVED_SCHEMAS = {"public", "information_schema", settings.TENANT_BASE_SCHEMA}
@@ -69,7 +69,9 @@ def _full_clean(obj, exclude: list[str] | None = None) -> None:
 def principal_create(*, schema_name: str, subdomain: str, **fields) -> Principal:
     """Validate, then create the principal, its schema (cloned from the template) and its domain."""
     _validate_schema_and_domain(schema_name, subdomain)
-    principal = Principal(schema_name=schema_name, **{k: fields[k] for k in PRINCIPAL_FIELDS if k in fields})
+    contacts = {k: fields[k] for k in CONTACT_FIELDS if fields.get(k) is not None}
+    principal = Principal(schema_name=schema_name, **{k: fields[k] for k in PRINCIPAL_FIELDS if k in fields},
+                          **contacts)
     _full_clean(principal, exclude=["schema_name"])
     # Schema creation (clone + fake-migrate bookkeeping) commits on its own connection state;
     # if the domain cannot be written, the principal and its schema are removed again.
@@ -85,7 +87,7 @@ def principal_create(*, schema_name: str, subdomain: str, **fields) -> Principal
 
 def principal_update(*, principal: Principal, **fields) -> Principal:
     for key, value in fields.items():
-        if key not in PRINCIPAL_FIELDS and key != "is_active":
+        if key not in PRINCIPAL_FIELDS and key not in CONTACT_FIELDS and key != "is_active":
             raise TypeError(f"unknown field {key}")
         setattr(principal, key, value)
     _full_clean(principal, exclude=["schema_name"])

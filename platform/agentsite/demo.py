@@ -25,7 +25,7 @@ from identity.models import PrincipalMembership, User
 from identity.permissions import AgentRole, Perm, PrincipalRole
 from registry.models import House, Premise, PremiseKind, UnifiedAccount
 from tenants.billing.readings import house_reading_window_set
-from tenants.models import Domain, Principal, PrincipalKind
+from tenants.models import CONTACT_FIELDS, Domain, Principal, PrincipalKind
 from tenants.services import agency_contract_create, principal_create
 from tenants.workspace.models import HouseReadingWindow
 
@@ -45,6 +45,8 @@ class DemoPrincipal:
     account: str
     services: tuple[str, ...]
     fee_rate: Decimal
+    # the executor's contacts every ЕПД prints (ПП 354 п.69 «а»): address, phone, e-mail, website, working hours
+    contacts: tuple[str, str, str, str, str]
 
 
 PRINCIPALS = (
@@ -53,18 +55,25 @@ PRINCIPALS = (
         "Общество с ограниченной ответственностью «Управляющая компания „Северный квартал“»",
         "УК «Северный квартал»", "760412345", "116760000123", "40702810000000000101",
         (ServiceKind.MAINTENANCE, ServiceKind.ELECTRICITY), Decimal("1.5"),
+        ("150000, Ярославская область, г. Ярославль, улица Свободы, д. 65, офис 3", "+7 (4852) 58-17-40, "
+         "диспетчерская +7 (4852) 58-17-41 (круглосуточно)", "info@uk-demo.demo", "uk-demo.demo",
+         "пн–чт 8:00–17:00, пт 8:00–16:00, обед 12:00–12:45; приём граждан: вт 15:00–19:00"),
     ),
     DemoPrincipal(
         "heat_demo", "heat-demo", PrincipalKind.RESOURCE_SUPPLIER,
         "Акционерное общество «Городские тепловые сети»",
         "АО «Городские тепловые сети»", "760498765", "102760000456", "40702810000000000202",
         (ServiceKind.HEATING, ServiceKind.HOT_WATER), Decimal("1.2"),
+        ("150003, Ярославская область, г. Ярославль, улица Победы, д. 37", "+7 (4852) 40-52-00",
+         "abonent@heat-demo.demo", "heat-demo.demo", "пн–пт 8:00–17:00, обед 12:00–13:00"),
     ),
     DemoPrincipal(
         "water_demo", "water-demo", PrincipalKind.RESOURCE_SUPPLIER,
         "Акционерное общество «Водоканал»",
         "АО «Водоканал»", "760455511", "102760000789", "40702810000000000303",
         (ServiceKind.COLD_WATER, ServiceKind.DRAINAGE), Decimal("1.0"),
+        ("150040, Ярославская область, г. Ярославль, проспект Октября, д. 42", "+7 (4852) 78-90-00",
+         "abonent@water-demo.demo", "water-demo.demo", "пн–пт 8:00–17:00, сб 9:00–13:00"),
     ),
 )
 
@@ -83,6 +92,15 @@ RESIDENT_NAMES = (
 )
 
 
+# the agent's own contacts (the settlement centre), printed on the ЕПД next to the executors'
+AGENT_CONTACTS = ("150000, Ярославская область, г. Ярославль, улица Комсомольская, д. 4", "+7 (4852) 33-00-33",
+                  "info@erc.demo", "erc.demo", "пн–пт 8:00–19:00, сб 9:00–15:00")
+
+
+def _contacts(values: tuple[str, str, str, str, str]) -> dict:
+    return dict(zip(CONTACT_FIELDS, values, strict=True))
+
+
 def _requisites(p: DemoPrincipal) -> dict:
     return {
         "legal_name": p.legal_name,
@@ -92,6 +110,7 @@ def _requisites(p: DemoPrincipal) -> dict:
         "ogrn": ogrn_with_check_digit(p.ogrn12),
         "settlement_account": account_with_control_key(p.account, BANK["bic"]),
         **BANK,
+        **_contacts(p.contacts),
     }
 
 
@@ -104,8 +123,11 @@ def agent_tenant_ensure() -> Principal:
             short_name="АО «ЕРЦ»", inn=inn_with_check_digits("760400001"), kpp="760401001",
             ogrn=ogrn_with_check_digit("102760000001"),
             settlement_account=account_with_control_key("40702810000000000001", BANK["bic"]), **BANK,
+            **_contacts(AGENT_CONTACTS),
         )
         agent.save()
+    elif not agent.phone:  # a demo made before the contacts existed
+        Principal.objects.filter(pk=agent.pk).update(**_contacts(AGENT_CONTACTS))
     Domain.objects.get_or_create(domain=settings.PUBLIC_HOST, defaults={"tenant": agent, "is_primary": True})
     return agent
 
@@ -151,6 +173,8 @@ def demo_seed() -> dict:
                 fee_rate=p.fee_rate, fee_min=Decimal("500.00"),
                 fee_max=None, services=list(p.services), payout_schedule="daily", qr_mode="per_payee",
             )
+        elif not principal.phone:  # a demo made before the contacts existed
+            Principal.objects.filter(pk=principal.pk).update(**_contacts(p.contacts))
         principals.append(principal)
         admin = _user(f"admin@{p.subdomain}.demo", f"Администратор {p.short_name}")
         staff = _user(f"staff@{p.subdomain}.demo", f"Специалист {p.short_name}")

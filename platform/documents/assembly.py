@@ -49,7 +49,7 @@ from documents.models import EpdAssemblySlice, EpdRun
 from regulations.selectors import payment_due_date
 from tenants.billing.charge_run import month_bounds
 from tenants.billing.models import PeriodStatus, RecalculationReason
-from tenants.models import AgencyContract, Principal, PrincipalKind, QrMode
+from tenants.models import CONTACT_FIELDS, AgencyContract, Principal, PrincipalKind, QrMode
 
 # ИПД: ГИС ЖКХ assigns its own identifiers; its exact format is not confirmed here [check], so the
 # pattern is a setting (``EPD_IPD_FORMAT``). Fields: els, mm, yy, yyyy, version (format spec "02d" etc.).
@@ -127,11 +127,16 @@ def _requisites_json(p: Principal) -> dict:
     }
 
 
+def _contacts_json(p: Principal) -> dict:
+    """The executor's contacts every ЕПД prints (ПП 354 п.69 «а»): address, phone, e-mail, website, hours."""
+    return {name: (getattr(p, name) or "").strip() for name in CONTACT_FIELDS}
+
+
 def agent_requisites() -> dict:
     agent = Principal.objects.filter(kind=PrincipalKind.AGENT).order_by("pk").first()
     if agent is None:
         raise RuntimeError("no agent (settlement centre) row: run agentsite.demo.agent_tenant_ensure or the seed")
-    return _requisites_json(agent)
+    return {**_requisites_json(agent), "contacts": _contacts_json(agent)}
 
 
 def _qr_mode(principal: Principal, month: date) -> str:
@@ -248,6 +253,10 @@ lines AS (
                'quantity', c.quantity::numeric(18, 4)::text, 'rate', c.rate::numeric(20, 6)::text,
                'uplift', CASE WHEN c.method = 'norm' AND wm.account_id IS NULL
                               THEN nm.uplift_coefficient::numeric(8, 3)::text END,
+               -- with a coefficient above 1: the volume by the norm, its charge and the increase (uplift_split)
+               'norm_quantity', ul.volume::numeric(18, 4)::text,
+               'base_amount', ul.base::numeric(14, 2)::text,
+               'uplift_amount', (b.charged - ul.base)::numeric(14, 2)::text,
                'charged', b.charged::numeric(14, 2)::text,
                'recalculated', b.recalculated::numeric(14, 2)::text,
                'benefits', b.benefits::numeric(14, 2)::text,
@@ -261,6 +270,12 @@ lines AS (
            ON c.period_id = b.period_id AND c.account_id = b.account_id AND c.service_id = b.service_id
     LEFT JOIN norm nm ON nm.service_id = b.service_id
     LEFT JOIN working_meter wm ON wm.account_id = b.account_id AND wm.service_id = b.service_id
+    LEFT JOIN LATERAL (  -- billing_core.tariffs.uplift_split, the same rule in SQL (round: half away from zero)
+        SELECT v.volume, CASE WHEN round(c.quantity * c.rate, 2) = b.charged THEN round(v.volume * c.rate, 2)
+                              ELSE round(b.charged / nm.uplift_coefficient, 2) END AS base
+        FROM (SELECT round(c.quantity / nm.uplift_coefficient, 4) AS volume) v
+        WHERE c.method = 'norm' AND wm.account_id IS NULL AND nm.uplift_coefficient > 1
+    ) ul ON TRUE
     WHERE b.period_id = %(period)s
       AND (c.id IS NOT NULL OR b.charged <> 0 OR b.recalculated <> 0 OR b.benefits <> 0 OR b.penalties <> 0)
     GROUP BY b.account_id
@@ -330,7 +345,7 @@ SELECT %(run)s, %(principal)s, a.unified_account_id, a.number, p.n,
            'principal_id', %(principal)s::bigint, 'name', %(h_name)s::text, 'inn', %(h_inn)s::text,
            'kpp', %(h_kpp)s::text, 'bank_name', %(h_bank_name)s::text, 'bic', %(h_bic)s::text,
            'account', %(h_account)s::text, 'corr_account', %(h_corr_account)s::text, 'qr_mode', %(h_qr_mode)s::text,
-           'account_number', a.number,
+           'account_number', a.number, 'contacts', %(h_contacts)s::json, 'persons', p.n,
            'opening', bal.opening::numeric(14, 2)::text,
            'paid', bal.paid::numeric(14, 2)::text,
            'charged', bal.charged::numeric(14, 2)::text,
@@ -436,6 +451,7 @@ def gather_principal(*, run: EpdRun, principal: Principal) -> GatherResult:
             })
             head = {f"h_{k}": v for k, v in _requisites_json(principal).items()}
             head["h_qr_mode"] = str(_qr_mode(principal, month))
+            head["h_contacts"] = json.dumps(_contacts_json(principal), ensure_ascii=False)
             reasons = {value: str(label) for value, label in RecalculationReason.choices}
             cursor.execute(_GATHER.format(accounts=accounts, s=s), {
                 **params, **head, "reasons": json.dumps(reasons, ensure_ascii=False),
@@ -479,7 +495,9 @@ st AS (
 ),
 doc AS (
     SELECT unified_account_id AS ua_id, string_agg(block::text, ', ' ORDER BY principal_id) AS payees,
-           MAX(persons) AS persons, {sums}, SUM(GREATEST(closing, 0)) AS amount_due
+           -- the header's count only when every payee charged for the same; each block carries its own
+           CASE WHEN MIN(persons) = MAX(persons) THEN MAX(persons) END AS persons,
+           {sums}, SUM(GREATEST(closing, 0)) AS amount_due
     FROM st GROUP BY unified_account_id
 ),
 body AS (

@@ -187,13 +187,29 @@ class _Face:
         self.table = table
         self.widths = {ch: font.stringWidth(ch, 1.0) for ch in SEED}
         self.widths[" "] = font.stringWidth(" ", 1.0)
+        self._prepared: dict[str, tuple[str | None, float]] = {}
         del font.state[probe._doc]
 
     def width(self, text: str, size: float) -> float:
-        try:
-            return sum(map(self.widths.__getitem__, text)) * size
-        except KeyError:
-            return self.font.stringWidth(text, size)
+        return self.prepared(text)[1] * size
+
+    _PREPARED_LIMIT = 65536
+
+    def prepared(self, text: str) -> tuple[str | None, float]:
+        """(the text as a PDF string's content in the seeded codes, or None when a character is outside the
+        seed; its width at size 1). Kept per process: labels, names and most amounts repeat across documents."""
+        entry = self._prepared.get(text)
+        if entry is None:
+            escaped = text.translate(self.table)
+            try:
+                unit = sum(map(self.widths.__getitem__, text))
+            except KeyError:
+                unit = self.font.stringWidth(text, 1.0)
+            entry = (escaped if escaped.isascii() else None, unit)
+            if len(self._prepared) >= self._PREPARED_LIMIT:
+                self._prepared.clear()
+            self._prepared[text] = entry
+        return entry
 
 
 _fonts_lock = threading.Lock()
@@ -358,11 +374,11 @@ class _Writer:
              ) -> None:
         name = BOLD if bold else REGULAR
         face = self.faces[name]
+        escaped, unit = face.prepared(text)
         if align != "l":
-            w = face.width(text, size)
+            w = unit * size
             x -= w if align == "r" else w / 2
-        escaped = text.translate(face.table)
-        if escaped.isascii():
+        if escaped is not None:
             self.ops.append(f"{self.prefix[name]}{size:g} Tf {x:.2f} {y:.2f} Td ({escaped}) Tj ET")
         else:
             self._text_fallback(face, x, y, text, size)
@@ -435,14 +451,16 @@ RECALC_COLUMNS = (
     ("Комментарий", 129.1, "l"), ("Сумма, руб.", 60.0, "r"),
 )
 TOTAL_COLUMNS = (
-    ("Долг на начало", 64.0, "r"), ("Оплачено", 64.0, "r"), ("Начислено", 64.0, "r"),
-    ("Перерасчёты", 64.0, "r"), ("Льготы", 64.0, "r"), ("Пени", 64.0, "r"),
+    ("Долг (+) / аванс (−) на начало", 80.0, "r"), ("Оплачено", 60.8, "r"), ("Начислено", 60.8, "r"),
+    ("Перерасчёты", 60.8, "r"), ("Льготы", 60.8, "r"), ("Пени", 60.8, "r"),
     ("Долг (+) / аванс (−) на конец", 80.0, "r"), ("Итого к оплате", 75.1, "r"),
 )
 ROW = 8.6
 TABLE_SIZE = 6.5
 TEXT = 7.0
 LEAD = 8.4
+SMALL = 6.5
+SMALL_LEAD = 7.8
 
 
 class _Document:
@@ -553,13 +571,17 @@ class _Document:
         y = top
         area = c.get("area")
         persons = c.get("persons")
+        if persons is None and any(p.get("persons") is not None for p in c.get("payees") or ()):
+            persons = "по получателям — в разделе 2"  # the payees charged for different counts
+        elif persons is not None:
+            persons = f"{persons} чел."
         agent = c.get("agent") or {}
         left_lines: list[tuple[str, bool]] = [(f"Плательщик: {c.get('payer') or '—'}", True)]
         left_lines += [(line, False) for line in _wrap(f"Адрес помещения: {c.get('address') or '—'}", False, TEXT,
                                                        left_w, 2)]
         left_lines.append((
             f"Площадь помещения: {_number(area, 'area', min_places=2) + ' м²' if area is not None else '—'}    "
-            f"Проживает: {str(persons) + ' чел.' if persons is not None else '—'}", False))
+            f"Проживает: {persons or '—'}", False))
         left_lines += [(line, False) for line in _wrap(
             f"Исполнитель (расчётный центр): {agent.get('name', '—')}, ИНН {agent.get('inn', '—')}, "
             f"КПП {agent.get('kpp', '—')}", False, TEXT, left_w, 2)]
@@ -587,6 +609,25 @@ class _Document:
         w.text(right_x, y - 11, f"ИТОГО К ОПЛАТЕ: {due} руб.", 10, bold=True)
         y -= 17
         self.y = min(left_bottom, y) - 2
+        self.contacts()
+
+    def contacts(self) -> None:
+        """Each executor's address, phone, e-mail, website and working hours (ПП 354 п.69 «а»)."""
+        agent = self.c.get("agent") or {}
+        rows = [(f"Расчётный центр {agent.get('name', '')}", agent.get("contacts"))] if agent.get("contacts") else []
+        rows += [(str(p.get("name", "")), p.get("contacts")) for p in self.c.get("payees") or () if "contacts" in p]
+        if not rows:
+            return
+        self.need(LEAD * 2)
+        self.w.text(LEFT + 2, self.y - 7, "Контакты исполнителей услуг:", TEXT, bold=True)
+        self.y -= LEAD
+        for name, contacts in rows:
+            text = f"{name}: {_contacts_text(contacts or {})}"
+            for line in _wrap(text, False, SMALL, WIDTH - 4, 2):
+                self.need(SMALL_LEAD)
+                self.w.text(LEFT + 2, self.y - 6.5, line, SMALL)
+                self.y -= SMALL_LEAD
+        self.y -= 2
 
     def payees(self, codes: dict[str, tuple[int, str]]) -> None:
         c = self.c
@@ -596,17 +637,23 @@ class _Document:
             blocks.append(("agent", None, c.get("agent") or {}))
         self.section("Раздел 2. Информация для внесения платы получателям платежа", QR_BOX + 8)
         col_w = (WIDTH - 8) / 2
+        text_w = col_w - QR_BOX
         for start in range(0, len(blocks), 2):
-            self.need(QR_BOX + 6)
+            pair = [(block, self.payee_lines(block[1], block[2], text_w) if block[0] == "payee"
+                     else self.agent_lines(text_w)) for block in blocks[start:start + 2]]
+            # a block is as tall as its code, or as its lines when they are more (a long name, every field)
+            height = max(QR_BOX + 2, *(8.5 + (len(lines) - 1) * LEAD + 4 for _block, lines in pair))
+            self.need(height + 4)
             top = self.y - 2
-            for offset, block in enumerate(blocks[start:start + 2]):
+            for offset, (block, lines) in enumerate(pair):
                 x = LEFT + offset * (col_w + 8)
-                self.w.box(x, top - QR_BOX - 2, col_w, QR_BOX + 2, 0.4)
+                self.w.box(x, top - height, col_w, height, 0.4)
+                self._block_lines(x, top, text_w, lines)
                 if block[0] == "payee":
-                    self.payee_block(x, top, col_w, block[1], block[2], codes)
+                    self.payee_code(x, top, col_w, block[2], codes)
                 else:
-                    self.agent_block(x, top, col_w, codes[AGENT_LABEL])
-            self.y = top - QR_BOX - 6
+                    self._qr_or_note(x, top, col_w, codes[AGENT_LABEL], "")
+            self.y = top - height - 4
 
     def _block_lines(self, x: float, top: float, width: float, lines: list[tuple[str, bool]]) -> None:
         y = top - 8.5
@@ -624,13 +671,10 @@ class _Document:
             self.w.text(qx + QR_BOX / 2, y, line, 6.5, align="c")
             y -= 8
 
-    def payee_block(self, x: float, top: float, width: float, index: int, payee: Mapping,
-                    codes: dict[str, tuple[int, str]]) -> None:
+    def payee_lines(self, index: int, payee: Mapping, text_w: float) -> list[tuple[str, bool]]:
         path = f"payees[{index}]"
-        text_w = width - QR_BOX
         due = _money(payee.get("amount_due"), f"{path}.amount_due")
-        debt = _money(payee.get("debt"), f"{path}.debt")
-        advance = _money(payee.get("advance"), f"{path}.advance")
+        opening = _money(payee.get("opening"), f"{path}.opening")
         name_lines = _wrap(str(payee.get("name", "—")), True, TEXT, text_w - 6, 2)
         lines = [(line, True) for line in name_lines]
         lines += [
@@ -639,29 +683,36 @@ class _Document:
             (f"Банк: {payee.get('bank_name', '—')}", False),
             (f"БИК {payee.get('bic', '—')}, к/с {payee.get('corr_account', '—')}", False),
             (f"Лицевой счёт: {payee.get('account_number', '—')}", True),
-            (f"К оплате: {due} руб.", True),
         ]
-        if _is_zero(advance):
-            lines.append((f"Долг прошлых периодов: {debt} руб.", False))
-        elif _is_zero(debt):
-            lines.append((f"Аванс: {advance} руб.", False))
+        persons = payee.get("persons")
+        if persons is not None:  # the count this payee charged for (the header's may differ)
+            lines.append((f"Проживает: {persons} чел.", False))
+        lines.append((f"К оплате: {due} руб.", True))
+        # the balance at the start of the period, a debt or an advance (ПП 354 п.69)
+        if _is_zero(opening):
+            lines.append(("На начало периода: долга и аванса нет", False))
+        elif opening.startswith("-"):
+            lines.append((f"Аванс на начало периода: {opening[1:]} руб.", False))
         else:
-            lines.append((f"Долг прошлых периодов: {debt} руб., аванс: {advance} руб.", False))
+            lines.append((f"Долг на начало периода: {opening} руб.", False))
         lines.append((f"Последняя оплата: {_date(payee.get('last_payment_date'), f'{path}.last_payment_date')}",
                       False))
-        self._block_lines(x, top, text_w, lines)  # at most 10 lines: the height of the code
+        return lines
+
+    def payee_code(self, x: float, top: float, width: float, payee: Mapping,
+                   codes: dict[str, tuple[int, str]]) -> None:
         code = codes.get(payee_label(payee.get("principal_id")))
         if payee.get("qr_mode") == "agent_account":
-            note = "Оплата по QR-коду расчётного центра (по ЕЛС)" if not _is_zero(due) else "Оплата не требуется"
+            due_zero = _is_zero(str(payee.get("amount_due") or "0"))
+            note = "Оплата по QR-коду расчётного центра (по ЕЛС)" if not due_zero else "Оплата не требуется"
         else:
             note = "Оплата не требуется"
         self._qr_or_note(x, top, width, code, note)
 
-    def agent_block(self, x: float, top: float, width: float, code: tuple[int, str]) -> None:
+    def agent_lines(self, text_w: float) -> list[tuple[str, bool]]:
         agent = self.c.get("agent") or {}
         payees = [p for p in self.c.get("payees") or () if p.get("qr_mode") == "agent_account"]
         due = _from_kopecks(sum(_kopecks(_money(p.get("amount_due"), "amount_due")) for p in payees))
-        text_w = width - QR_BOX
         lines = [("Оплата через расчётный центр по ЕЛС", True)]
         lines += [(line, True) for line in _wrap(str(agent.get("name", "—")), True, TEXT, text_w - 6, 1)]
         lines += [
@@ -673,8 +724,7 @@ class _Document:
             (f"К оплате: {due} руб.", True),
             ("За: " + ", ".join(str(p.get("name", "")) for p in payees), False),
         ]
-        self._block_lines(x, top, text_w, lines)
-        self._qr_or_note(x, top, width, code, "")
+        return lines
 
     def calculation(self) -> None:
         self.section("Раздел 3. Расчёт размера платы за содержание и ремонт жилого помещения и коммунальные услуги",
@@ -692,6 +742,9 @@ class _Document:
                 money = {k: _money(line.get(k), f"{lp}.{k}") for k in keys}
                 for k in keys:
                     sub[k] += _kopecks(money[k])
+                if line.get("base_amount") is not None:
+                    self.uplift_rows(line, lp, money)
+                    continue
                 self.row(CALC_COLUMNS, (
                     str(line.get("service", "")), str(line.get("unit", "")), METHODS.get(line.get("method"), ""),
                     _number(line.get("quantity"), f"{lp}.quantity"),
@@ -706,6 +759,27 @@ class _Document:
         self.row(CALC_COLUMNS, ("Всего за расчётный период", "", "", "", "", "",
                                 *(_from_kopecks(grand[k]) for k in keys)), bold=True, shade=True)
         self.end_table()
+
+    def uplift_rows(self, line: Mapping, lp: str, money: dict[str, str]) -> None:
+        """A norm line with the uplift coefficient as two rows (ПП 354 п.69, Приказ № 43/пр): the volume by the
+        norm × tariff = the charge by the norm, and the increase from the coefficient as its own amount. The rows'
+        amounts add up to the line's (``billing_core.tariffs.uplift_split``)."""
+        base = _money(line.get("base_amount"), f"{lp}.base_amount")
+        increase = _money(line.get("uplift_amount"), f"{lp}.uplift_amount")
+        if _kopecks(base) + _kopecks(increase) != _kopecks(money["charged"]):
+            raise RenderError(f"{lp}.uplift_amount", "сумма по нормативу и повышение не равны начисленному")
+        other = _kopecks(money["total"]) - _kopecks(money["charged"])
+        self.row(CALC_COLUMNS, (
+            str(line.get("service", "")), str(line.get("unit", "")), METHODS["norm"],
+            _number(line.get("norm_quantity"), f"{lp}.norm_quantity"),
+            _number(line.get("rate"), f"{lp}.rate", min_places=2), "",
+            base, money["recalculated"], money["benefits"], money["penalties"],
+            _from_kopecks(_kopecks(base) + other),
+        ))
+        self.row(CALC_COLUMNS, (
+            "   повышающий коэффициент", "", "", "", "", _number(line.get("uplift"), f"{lp}.uplift"),
+            increase, "", "", "", increase,
+        ))
 
     def reference(self) -> None:
         payees = list(self.c.get("payees") or ())
@@ -801,6 +875,20 @@ class _Document:
         self.end_page()
         if timings is not None:
             timings["pages"] = timings.get("pages", 0) + self.page
+
+
+_CONTACT_LABELS = (("address", "адрес: "), ("phone", "тел. "), ("email", "e-mail "), ("website", "сайт "),
+                   ("working_hours", "режим работы: "))
+
+
+@lru_cache(maxsize=1024)
+def _contacts_line(values: tuple[str, ...]) -> str:
+    parts = [label + value for (_key, label), value in zip(_CONTACT_LABELS, values, strict=True) if value]
+    return "; ".join(parts) if parts else "контактные данные не указаны"
+
+
+def _contacts_text(contacts: Mapping) -> str:
+    return _contacts_line(tuple(str(contacts.get(key) or "") for key, _label in _CONTACT_LABELS))
 
 
 def _kopecks(text: str) -> int:

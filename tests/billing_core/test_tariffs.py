@@ -19,6 +19,7 @@ from billing_core.tariffs import (
     norm_volume,
     resolve_volume,
     tariff_segments,
+    uplift_split,
 )
 
 D = Decimal
@@ -290,3 +291,28 @@ def test_splitting_a_tariff_at_the_same_rate_changes_nothing(cut_day, volume, ra
     )
     assert split.total == whole.total
     assert len(split.lines) == 2
+
+
+# --- the ЕПД's uplift split (ПП 354 п.69; Приказ Минстроя № 43/пр) --------------------------------------------
+
+
+def test_uplift_split_one_tariff_worked_example():
+    # Cold water without a meter: norm 4.9 m³ × 3 persons = 14.7 m³; coefficient 1.5, so the charge run stores
+    # 22.05 m³ and 22.05 × 45.67 = 1007.0235 → 1007.02 ₽. The document prints:
+    #   14.7 m³ × 45.67 = 671.349 → 671.35 ₽ (half up), and the increase 1007.02 − 671.35 = 335.67 ₽.
+    # Rounding 671.35 × 0.5 = 335.675 on its own would give 335.68 and the rows would not add up to 1007.02.
+    split = uplift_split(charged=Decimal("1007.02"), quantity=Decimal("22.0500"), rate=Decimal("45.67"),
+                         coefficient=Decimal("1.5"))
+    assert (split.norm_volume, split.base, split.increase) == (Decimal("14.7000"), Decimal("671.35"),
+                                                               Decimal("335.67"))
+    assert split.base + split.increase == Decimal("1007.02")
+
+
+def test_uplift_split_tariff_change_inside_the_month_worked_example():
+    # 22.05 m³ (uplifted) in October: 40.00 ₽ for 15 days, 45.00 ₽ for 16 days, charged by days:
+    # 22.05 × (15 × 40 + 16 × 45) / 31 = 22.05 × 1320 / 31 = 938.903… → 938.90 ₽. The printed tariff (45.00) is
+    # not the month's, so the charge by the norm is 938.90 / 1.5 = 625.933… → 625.93 and the increase 312.97.
+    split = uplift_split(charged=Decimal("938.90"), quantity=Decimal("22.0500"), rate=Decimal("45.00"),
+                         coefficient=Decimal("1.5"))
+    assert (split.norm_volume, split.base, split.increase) == (Decimal("14.7000"), Decimal("625.93"),
+                                                               Decimal("312.97"))

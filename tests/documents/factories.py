@@ -32,22 +32,32 @@ def money(value: Decimal) -> str:
 
 def _line(service, unit, method, quantity, rate, *, uplift=None, recalculated="0.00", benefits="0.00",
           penalties="0.00") -> dict:
+    """A line; with ``uplift``, ``quantity`` is the uplifted volume (as the charge run stores it) and the line
+    carries its split: the volume by the norm, its charge at the tariff, and the increase (the rest)."""
     qty = None if quantity is None else Decimal(quantity)
-    base = (qty if qty is not None else Decimal(1)) * Decimal(rate) * (Decimal(uplift) if uplift else 1)
-    charged = base.quantize(KOPECK, rounding=ROUND_HALF_UP)
+    charged = ((qty if qty is not None else Decimal(1)) * Decimal(rate)).quantize(KOPECK, rounding=ROUND_HALF_UP)
     total = charged + Decimal(recalculated) - Decimal(benefits) + Decimal(penalties)
+    split = {"norm_quantity": None, "base_amount": None, "uplift_amount": None}
+    if uplift is not None:
+        norm_qty = (qty / Decimal(uplift)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        base = (norm_qty * Decimal(rate)).quantize(KOPECK, rounding=ROUND_HALF_UP)
+        split = {"norm_quantity": f"{norm_qty:.4f}", "base_amount": money(base), "uplift_amount": money(charged - base)}
     return {
         "service": service, "unit": unit, "method": method,
         "quantity": None if qty is None else f"{qty:.4f}", "rate": f"{Decimal(rate):.6f}",
-        "uplift": None if uplift is None else f"{Decimal(uplift):.3f}",
+        "uplift": None if uplift is None else f"{Decimal(uplift):.3f}", **split,
         "charged": money(charged), "recalculated": recalculated, "benefits": benefits, "penalties": penalties,
         "total": money(total),
     }
 
 
+def _contacts(address: str, phone: str, email: str, website: str, hours: str) -> dict:
+    return {"address": address, "phone": phone, "email": email, "website": website, "working_hours": hours}
+
+
 def _payee(n: int, principal_id: int, name: str, inn9: str, kpp: str, bank: tuple[str, str, str], qr_mode: str,
            account_number: str, opening: str, paid: str, lines: list[dict], *, last_payment_date=None,
-           recalculations=(), meters=(), norms=()) -> dict:
+           recalculations=(), meters=(), norms=(), persons=3, contacts=None) -> dict:
     bank_name, bic, corr = bank
     sums = {key: sum((Decimal(line[key]) for line in lines), Decimal(0))
             for key in ("charged", "recalculated", "benefits", "penalties", "total")}
@@ -56,7 +66,7 @@ def _payee(n: int, principal_id: int, name: str, inn9: str, kpp: str, bank: tupl
         "principal_id": principal_id, "name": name, "inn": inn_with_check_digits(inn9), "kpp": kpp,
         "bank_name": bank_name, "bic": bic, "corr_account": corr,
         "account": account_with_control_key(f"40702810{principal_id:04d}{n:08d}", bic),
-        "account_number": account_number, "qr_mode": qr_mode,
+        "account_number": account_number, "qr_mode": qr_mode, "persons": persons, "contacts": contacts or {},
         "opening": opening, "paid": paid, "charged": money(sums["charged"]),
         "recalculated": money(sums["recalculated"]), "benefits": money(sums["benefits"]),
         "penalties": money(sums["penalties"]), "closing": money(closing),
@@ -99,7 +109,7 @@ def sample_content(n: int = 0, *, lines_per_payee: int | None = None) -> dict:
     ]
     water_lines = [
         _line("Холодное водоснабжение", "м³", "meter", f"{cold_cur - cold_prev:.4f}", "45.120000"),
-        _line("Водоотведение", "м³", "average", "7.0000", "38.770000", uplift="1.500"),
+        _line("Водоотведение", "м³", "norm", "10.5000", "38.770000", uplift="1.500"),  # 7 m³ by the norm × 1.5
     ]
     if lines_per_payee:
         for lines in (uk_lines, heat_lines, water_lines):
@@ -114,6 +124,8 @@ def sample_content(n: int = 0, *, lines_per_payee: int | None = None) -> dict:
         recalculations=[{"service": "Текущий ремонт", "reason": "Некачественное оказание услуги",
                          "comment": "Акт №17 от 05.10.2026: не выполнена уборка подъезда", "amount": "-124.37"}],
         norms=[{"service": "ХВС на содержание общего имущества", "value": "0.0300", "unit": "м³/м²"}],
+        contacts=_contacts("150000, г. Ярославль, ул. Свободы, д. 10", "+7 (4852) 58-12-34", "info@sever-uk.example",
+                           "sever-uk.example", "пн–чт 8:00–17:00, пт 8:00–16:00"),
     )
     heat_total = sum(Decimal(line["total"]) for line in heat_lines)
     heat = _payee(
@@ -124,6 +136,8 @@ def sample_content(n: int = 0, *, lines_per_payee: int | None = None) -> dict:
         meters=[{"service": "Горячее водоснабжение", "serial": f"ГВ-{400000 + n}", "zone": 1,
                  "previous": f"{hot_prev:.4f}", "current": f"{hot_cur:.4f}"}],
         norms=[{"service": "Отопление", "value": "0.0235", "unit": "Гкал/м²"}],
+        contacts=_contacts("150003, г. Ярославль, ул. Победы, д. 37", "+7 (4852) 40-50-60", "abonent@gts.example",
+                           "gts.example", "пн–пт 8:00–17:00"),
     )
     water_total = sum(Decimal(line["total"]) for line in water_lines)
     water = _payee(
@@ -134,6 +148,9 @@ def sample_content(n: int = 0, *, lines_per_payee: int | None = None) -> dict:
         meters=[{"service": "Холодное водоснабжение", "serial": f"ХВ-{900000 + n}", "zone": 1,
                  "previous": f"{cold_prev:.4f}", "current": f"{cold_cur:.4f}"}],
         norms=[{"service": "Водоотведение", "value": "7.0000", "unit": "м³/чел."}],
+        persons=2 if n % 5 == 0 else 3,  # every fifth household: the water utility charges for fewer people
+        contacts=_contacts("150040, г. Ярославль, ул. Чкалова, д. 2", "+7 (4852) 78-00-00", "", "vodokanal.example",
+                           "пн–пт 8:00–17:00, обед 12:00–12:48"),
     )
     payees = [uk, heat, water]
     totals = {key: money(sum((Decimal(p[key]) for p in payees), Decimal(0)))
@@ -149,10 +166,12 @@ def sample_content(n: int = 0, *, lines_per_payee: int | None = None) -> dict:
         "payer": "Иванов Иван Иванович",
         "address": f"150000, Ярославская обл., г. Ярославль, ул. Свободы, д. 12, кв. {n % 200 + 1}",
         "area": "54.30",
-        "persons": 3,
+        "persons": 3 if len({p["persons"] for p in payees}) == 1 else None,
         "agent": {"name": "АО «Единый расчётный центр»", "inn": inn_with_check_digits("760100321"),
                   "kpp": "760101001", "bank_name": "ПАО Сбербанк", "bic": SBER_BIC,
-                  "account": account_with_control_key(f"40702810{n:012d}", SBER_BIC), "corr_account": SBER_CORR},
+                  "account": account_with_control_key(f"40702810{n:012d}", SBER_BIC), "corr_account": SBER_CORR,
+                  "contacts": _contacts("150000, г. Ярославль, ул. Комсомольская, д. 4", "8 800 000-00-00",
+                                        "erc@erc.example", "erc.example", "пн–пт 8:00–19:00, сб 9:00–15:00")},
         "payees": payees,
         "installments": [],
         "totals": totals,

@@ -168,6 +168,9 @@ def _issues(run) -> set[tuple[str, str, str]]:
 def test_one_document_with_three_payees_whose_figures_are_their_balances(household):
     principals, accounts = household["principals"], household["accounts"]
     _post(*principals.values())
+    Principal.objects.filter(pk=principals["b"].pk).update(
+        address="150003, г. Ярославль, ул. Победы, д. 37", phone="+7 (4852) 40-50-60", email="abonent@gts.example",
+        website="gts.example", working_hours="пн–пт 8:00–17:00")
 
     run = _assemble()
 
@@ -184,7 +187,9 @@ def test_one_document_with_three_payees_whose_figures_are_their_balances(househo
     agent = Principal.objects.get(kind="agent")
     assert content["agent"] == {"name": agent.short_name, "inn": agent.inn, "kpp": agent.kpp,
                                 "bank_name": agent.bank_name, "bic": agent.bic,
-                                "account": agent.settlement_account, "corr_account": agent.correspondent_account}
+                                "account": agent.settlement_account, "corr_account": agent.correspondent_account,
+                                "contacts": {"address": agent.address, "phone": agent.phone, "email": agent.email,
+                                             "website": agent.website, "working_hours": agent.working_hours}}
 
     payees = {p["principal_id"]: p for p in content["payees"]}
     assert list(payees) == sorted(p.pk for p in principals.values())
@@ -225,6 +230,16 @@ def test_one_document_with_three_payees_whose_figures_are_their_balances(househo
                                                      "zone": 1, "previous": "106.5000", "current": "110.7000"}]
     b_hot = {line["service"]: line for line in payees[principals["b"].pk]["lines"]}["Горячее водоснабжение"]
     assert (b_hot["method"], b_hot["uplift"], b_hot["quantity"]) == ("norm", "1.500", "16.2000")  # 3.6 × 3 × 1.5
+    # the ЕПД's split (ПП 354 п.69): 10.8 m³ by the norm × 200.00 = 2160.00, and the coefficient's increase
+    # 3240.00 − 2160.00 = 1080.00 (= 2160.00 × 0.5), printed as its own amount
+    assert (b_hot["charged"], b_hot["norm_quantity"], b_hot["base_amount"], b_hot["uplift_amount"]) == (
+        "3240.00", "10.8000", "2160.00", "1080.00")
+    assert a_lines["Холодное водоснабжение"]["base_amount"] is None  # metered: no coefficient, no split
+    # each block: the persons that payee charged for, and the executor's contacts (ПП 354 п.69 «а»)
+    assert {key: payees[p.pk]["persons"] for key, p in principals.items()} == {"a": 3, "b": 3, "c": 3}
+    assert payees[principals["b"].pk]["contacts"] == {
+        "address": "150003, г. Ярославль, ул. Победы, д. 37", "phone": "+7 (4852) 40-50-60",
+        "email": "abonent@gts.example", "website": "gts.example", "working_hours": "пн–пт 8:00–17:00"}
     assert {"service": "Горячее водоснабжение", "value": "3.6", "unit": "м³/чел."} in payees[principals["b"].pk][
         "norms"]
 
@@ -389,3 +404,16 @@ def test_two_accounts_of_one_principal_in_one_household_are_named_and_left_out(h
     home = Epd.objects.get(unified_account=household["home"], month=OCT)
     assert {p["principal_id"] for p in home.content["payees"]} == {principals["b"].pk, principals["c"].pk}
     assert Epd.objects.filter(unified_account=household["neighbour"], month=OCT).exists()
+
+
+def test_the_header_counts_persons_only_when_every_payee_charged_for_the_same(household):
+    # ПП 354 п.69: each payee charges for the persons it knows; C counts 2 where A and B count 3, so the header
+    # names no single figure (it used to print the largest, 3) and each block carries its own.
+    principals, accounts = household["principals"], household["accounts"]
+    with tenant_context(principals["c"]):
+        Occupancy.objects.filter(account=accounts["c"]).update(living=2, registered=2)
+    _post(*principals.values())
+    _assemble()
+    content = Epd.objects.get(unified_account=household["home"], month=OCT).content
+    assert content["persons"] is None
+    assert {p["account_number"]: p["persons"] for p in content["payees"]} == {"A-5": 3, "B-5": 3, "C-5": 2}

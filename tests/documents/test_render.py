@@ -124,14 +124,17 @@ def test_text_layer_carries_every_amount(sample):
     for payee in content["payees"]:
         assert f"К оплате: {_ru(payee['amount_due'])} руб." in text
         assert f"Лицевой счёт: {payee['account_number']}" in text
-        if Decimal(payee["advance"]) > 0:
-            assert f"Аванс: {_ru(payee['advance'])} руб." in text
-        else:
-            assert f"Долг прошлых периодов: {_ru(payee['debt'])} руб." in text
+        opening = Decimal(payee["opening"])
+        if opening > 0:
+            assert f"Долг на начало периода: {_ru(payee['opening'])} руб." in text
+        elif opening < 0:
+            assert f"Аванс на начало периода: {_ru(str(-opening))} руб." in text
+        assert f"Проживает: {payee['persons']} чел." in text
         sub = {k: Decimal(0) for k in ("charged", "recalculated", "benefits", "penalties", "total")}
         for line in payee["lines"]:
-            row = " ".join(_ru(line[k]) for k in ("charged", "recalculated", "benefits", "penalties", "total"))
-            assert row in text, f"line {line['service']!r} not printed as {row!r}"
+            if line["base_amount"] is None:
+                row = " ".join(_ru(line[k]) for k in ("charged", "recalculated", "benefits", "penalties", "total"))
+                assert row in text, f"line {line['service']!r} not printed as {row!r}"
             for k in sub:
                 sub[k] += Decimal(line[k])
         subtotal = " ".join(_ru(str(sub[k])) for k in sub)
@@ -182,7 +185,11 @@ def test_oversize_document_continues_on_more_pages_inside_the_page_bounds():
     for payee in content["payees"]:
         assert len(payee["lines"]) == 25
         for line in payee["lines"]:
-            assert f"{_ru(line['penalties'])} {_ru(line['total'])}" in joined
+            if line["base_amount"] is None:
+                assert f"{_ru(line['penalties'])} {_ru(line['total'])}" in joined
+            else:  # the charge by the norm and the increase: two rows whose totals add up to the line's
+                assert f"{_ru(line['base_amount'])} {_ru(line['uplift_amount'])}" not in joined
+                assert f"{_ru(line['uplift_amount'])} {_ru(line['uplift_amount'])}" in joined
     assert _ru(content["totals"]["amount_due"]) in joined
     assert sorted(_decoded(_image(pages[0])), key=_key) == sorted(_expected_codes(content), key=_key)
 
@@ -222,3 +229,54 @@ def test_the_cabinet_link_code_is_printed_next_to_the_els(sample):
     # Russian OCR reads the code's Latin letters as their Cyrillic look-alikes, as a person might type them
     flat = normalize(re.sub(r"\s+", "", pytesseract.image_to_string(image, lang="rus")))
     assert normalize(code) in flat, "OCR did not read the link code"
+
+
+def test_uplifted_norm_line_prints_the_norm_volume_and_the_increase_as_its_own_amount():
+    # Worked example (ПП 354 п.69; Приказ № 43/пр): drainage by the norm, 7 m³ (3.5 m³ × 2 persons), no meter,
+    # so the coefficient 1.5 applies; tariff 38.77 ₽/m³. The charge run stores the uplifted volume 10.5 m³ and
+    # the charge 10.5 × 38.77 = 407.085 → 407.09. The document prints 7 m³ × 38.77 = 271.39 (271.39 exactly),
+    # and the increase 407.09 − 271.39 = 135.70 (≈ 271.39 × 0.5 = 135.695) on its own row with the coefficient.
+    content = sample_content(12)
+    line = content["payees"][2]["lines"][1]
+    assert (line["quantity"], line["charged"]) == ("10.5000", "407.09")
+    assert (line["norm_quantity"], line["base_amount"], line["uplift_amount"]) == ("7.0000", "271.39", "135.70")
+    text = _text(_pages(render_epd(content))[0])
+    assert "Водоотведение м³ норм. 7 38,77 271,39 0,00 0,00 0,00 271,39" in text
+    assert "повышающий коэффициент 1,5 135,70 135,70" in text
+    assert "10,5" not in text  # the uplifted volume is not printed: volume × tariff gives the amount
+
+
+def test_an_uplift_split_that_does_not_add_up_is_refused():
+    content = copy.deepcopy(sample_content(12))
+    content["payees"][2]["lines"][1]["uplift_amount"] = "135.69"
+    with pytest.raises(RenderError) as caught:
+        render_epd(content)
+    assert caught.value.field == "payees[2].lines[1].uplift_amount"
+
+
+def test_persons_per_payee_and_the_header_when_payees_differ():
+    # every fifth sample household: the water utility charges for 2 persons, the others for 3
+    content = sample_content(15)
+    assert [p["persons"] for p in content["payees"]] == [3, 3, 2] and content["persons"] is None
+    text = _text(_pages(render_epd(content))[0])
+    assert "Проживает: по получателям — в разделе 2" in text
+    assert text.count("Проживает: 3 чел.") == 2 and text.count("Проживает: 2 чел.") == 1
+    same = sample_content(16)  # every payee charged for 3: the header says so
+    assert same["persons"] == 3
+    assert "м² Проживает: 3 чел." in re.sub(r" +", " ", _text(_pages(render_epd(same))[0]))
+
+
+def test_executors_contacts_and_an_opening_advance_are_printed():
+    content = copy.deepcopy(sample_content(17))
+    water = content["payees"][2]
+    water["opening"] = "-250.00"  # paid ahead last month: an advance at the start of the period
+    flat = re.sub(r"\s+", " ", _text(_pages(render_epd(content))[0]))
+    assert "Аванс на начало периода: 250,00 руб." in flat
+    assert "Контакты исполнителей услуг:" in flat
+    for payee in content["payees"]:
+        contacts = payee["contacts"]
+        for value in (contacts["address"], contacts["phone"], contacts["website"], contacts["working_hours"]):
+            assert value in flat, value
+        if contacts["email"]:
+            assert f"e-mail {contacts['email']}" in flat
+    assert "Долг (+) / аванс (−) на начало" in flat
