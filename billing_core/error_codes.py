@@ -23,6 +23,10 @@ class ErrorCode(StrEnum):
     THROTTLED = "THROTTLED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     CSRF_FAILED = "CSRF_FAILED"
+    # separation of duties: the person who proposed a requisites change or built a payout cannot confirm it
+    FOUR_EYES = "FOUR_EYES"
+    REQUISITES_CHANGE_PENDING = "REQUISITES_CHANGE_PENDING"
+    REQUISITES_CHANGE_STATUS = "REQUISITES_CHANGE_STATUS"
     # request guards
     QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"

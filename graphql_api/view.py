@@ -193,6 +193,7 @@ class GatewayView(View):
             return {"errors": [format_error(e) for e in refused_input]}
 
         request.mutation_error_codes = []
+        request.audit_parties = []
         options = {
             "context_value": request,
             "variable_values": variables,
@@ -255,4 +256,5 @@ class GatewayView(View):
             succeeded=not failed,
             error_codes=codes,
             client_ip=request.META.get("REMOTE_ADDR"),
+            parties=list(getattr(request, "audit_parties", ())) if not failed else [],
         )

@@ -204,3 +204,53 @@ class AgencyContract(models.Model):
                     errors[field] = exc
         if errors:
             raise ValidationError(errors)
+
+
+class RequisitesChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Ожидает подтверждения")
+    CONFIRMED = "confirmed", _("Подтверждена")
+    REJECTED = "rejected", _("Отклонена")
+
+
+class RequisitesChange(models.Model):
+    """A proposed change of a payee's bank requisites: the principal's own (``contract`` empty) or an agency
+    contract's payout account. It takes effect only when a different person with the approver role confirms it
+    (tenants.requisites_changes); until then the old requisites stay in force. ``before`` keeps what was
+    replaced, so the change can be read later as it was decided."""
+
+    principal = models.ForeignKey(Principal, on_delete=models.PROTECT, related_name="requisites_changes")
+    contract = models.ForeignKey(AgencyContract, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="requisites_changes")
+    bank_name = models.CharField(_("банк"), max_length=200)
+    bic = models.CharField(_("БИК"), max_length=9)
+    account = models.CharField(_("расчётный счёт"), max_length=20)
+    correspondent_account = models.CharField(_("корреспондентский счёт"), max_length=20)
+    before = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=RequisitesChangeStatus.choices,
+                              default=RequisitesChangeStatus.PENDING)
+    proposed_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("комментарий"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("смена банковских реквизитов")
+        verbose_name_plural = _("смены банковских реквизитов")
+        constraints = [
+            # one pending change per payee: the principal's own requisites, and each contract's payout account
+            models.UniqueConstraint(fields=["principal"], condition=Q(status="pending", contract__isnull=True),
+                                    name="requisites_change_one_pending_principal"),
+            models.UniqueConstraint(fields=["contract"], condition=Q(status="pending", contract__isnull=False),
+                                    name="requisites_change_one_pending_contract"),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="requisites_change_decided"),
+            # four eyes, kept by the database too: whoever proposed a change never confirms it
+            models.CheckConstraint(condition=~Q(status="confirmed") | ~Q(decided_by=F("proposed_by")),
+                                   name="requisites_change_four_eyes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_id}/{self.contract_id or '-'} {self.status}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
 from tenants.models import CONTACT_FIELDS, AgencyContract, Domain, Principal
+from tenants.requisites_changes import CONTRACT_BANK_FIELDS, PRINCIPAL_BANK_FIELDS, requisites_change_propose
 
 _SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 _RESERVED_SCHEMAS = {"public", "information_schema", settings.TENANT_BASE_SCHEMA}
@@ -85,13 +86,28 @@ def principal_create(*, schema_name: str, subdomain: str, **fields) -> Principal
     return principal
 
 
-def principal_update(*, principal: Principal, **fields) -> Principal:
+def _bank_split(fields: dict, bank_fields: dict[str, str]) -> tuple[dict, dict]:
+    """(the other fields, the bank fields given keyed by the change's names)."""
+    names = {name: key for key, name in bank_fields.items()}
+    bank = {names[k]: v for k, v in fields.items() if k in names}
+    return {k: v for k, v in fields.items() if k not in names}, bank
+
+
+@transaction.atomic
+def principal_update(*, principal: Principal, proposed_by=None, **fields) -> Principal:
+    """Names, codes and the active flag. Bank requisites are never written here: they change by four eyes
+    (``tenants.requisites_changes``); given with ``proposed_by``, they are proposed by that person."""
+    fields, bank = _bank_split(fields, PRINCIPAL_BANK_FIELDS)
+    if bank and proposed_by is None:
+        raise TypeError(f"{sorted(bank)}: bank requisites change through requisites_change_propose")
     for key, value in fields.items():
         if key not in PRINCIPAL_FIELDS and key not in CONTACT_FIELDS and key != "is_active":
             raise TypeError(f"unknown field {key}")
         setattr(principal, key, value)
     _full_clean(principal, exclude=["schema_name"])
     principal.save()
+    if bank:
+        requisites_change_propose(principal=principal, user=proposed_by, **bank)
     return principal
 
 
@@ -100,9 +116,18 @@ def agency_contract_create(
     *, principal: Principal, number: str, signed_on: date, valid_from: date, valid_to: date | None,
     fee_rate: Decimal, fee_min: Decimal | None, fee_max: Decimal | None, services: list[str],
     payout_schedule: str, qr_mode: str, payout_bank_name: str | None = None, payout_bic: str | None = None,
-    payout_account: str | None = None, payout_correspondent_account: str | None = None,
+    payout_account: str | None = None, payout_correspondent_account: str | None = None, proposed_by=None,
 ) -> AgencyContract:
-    """A contract; the payout account defaults to the principal's own requisites."""
+    """A contract; the payout account defaults to the principal's own requisites.
+
+    ``proposed_by`` (every request of a person passes it): the contract opens on the principal's confirmed
+    requisites, and a payout account that differs from them is proposed by that person, to take effect when an
+    approver confirms it (``tenants.requisites_changes``). Without it (the demo, setup code) the given payout
+    account applies at once, as for a new principal's own requisites."""
+    own = {"bank_name": payout_bank_name, "bic": payout_bic, "account": payout_account,
+           "correspondent_account": payout_correspondent_account}
+    if proposed_by is not None:
+        payout_bank_name = payout_bic = payout_account = payout_correspondent_account = None
     contract = AgencyContract(
         principal=principal, number=number, signed_on=signed_on, valid_from=valid_from, valid_to=valid_to,
         fee_rate=fee_rate, fee_min=fee_min, fee_max=fee_max, services=sorted(set(services)),
@@ -114,11 +139,18 @@ def agency_contract_create(
     )
     _full_clean(contract)
     contract.save()
+    if proposed_by is not None and any(own.values()):
+        requisites_change_propose(principal=principal, contract=contract, user=proposed_by, **own)
     return contract
 
 
 @transaction.atomic
-def agency_contract_update(*, contract: AgencyContract, **fields) -> AgencyContract:
+def agency_contract_update(*, contract: AgencyContract, proposed_by=None, **fields) -> AgencyContract:
+    """Terms, dates and schedule. The payout account is never written here: it changes by four eyes
+    (``tenants.requisites_changes``); given with ``proposed_by``, it is proposed by that person."""
+    fields, bank = _bank_split(fields, CONTRACT_BANK_FIELDS)
+    if bank and proposed_by is None:
+        raise TypeError(f"{sorted(bank)}: the payout account changes through requisites_change_propose")
     contract = AgencyContract.objects.select_for_update().get(pk=contract.pk)
     for key, value in fields.items():
         if key == "services":
@@ -126,4 +158,6 @@ def agency_contract_update(*, contract: AgencyContract, **fields) -> AgencyContr
         setattr(contract, key, value)
     _full_clean(contract)
     contract.save()
+    if bank:
+        requisites_change_propose(principal=contract.principal, contract=contract, user=proposed_by, **bank)
     return contract

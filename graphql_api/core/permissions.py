@@ -49,3 +49,26 @@ def require_principal_perm(info, perm: str):
     if not actor.has_perm(perm):
         raise ApiError(ErrorCode.PERMISSION_DENIED, _("Недостаточно прав для этой операции."))
     return actor, actor.principal
+
+
+def require_agent_perm(info, perm: str):
+    """Agent staff on the agent's host whose role carries ``perm`` (identity.permissions.AGENT_ROLE_PERMS)."""
+    actor = require_agent_staff(info)
+    if not actor.has_agent_perm(perm):
+        raise ApiError(ErrorCode.PERMISSION_DENIED, agent_perm_refusal(perm))
+    return actor
+
+
+def agent_perm_refusal(perm: str) -> str:
+    from identity.permissions import AgentPerm
+
+    if perm == AgentPerm.PAYOUTS_APPROVE:
+        return _("Утверждать перечисления может только контролёр или администратор агента.")
+    if perm == AgentPerm.REQUISITES_CONFIRM:
+        return _("Подтверждать смену реквизитов может только контролёр или администратор агента.")
+    return _("Недостаточно прав для этой операции.")
+
+
+def audit_parties_add(info, *parties: dict) -> None:
+    """The people of a four-eyes step, for the request's audit row (written only if the write commits)."""
+    info.context.audit_parties.extend(parties)

@@ -14,7 +14,7 @@ from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import PageInfo, connection_type, decode_cursor, encode_cursor, resolve_connection
-from graphql_api.core.permissions import require_agent_staff
+from graphql_api.core.permissions import audit_parties_add, require_agent_perm, require_agent_staff
 from graphql_api.identity.schema import _int_id
 from graphql_api.payments.types import (
     LINK_SECONDS,
@@ -34,6 +34,8 @@ from graphql_api.payments.types import (
     _value,
     exact_money,
 )
+from identity.permissions import AgentPerm
+from identity.services import audit_party
 from payments import payouts as payout_services
 from payments import queue as queue_services
 from payments import services as payment_services
@@ -63,7 +65,8 @@ def _ids(values, field: str) -> list[int]:
 
 
 def payout_rows(ids) -> list[Payout]:
-    return list(Payout.objects.select_related("principal").filter(pk__in=list(ids)).order_by("pk"))
+    return list(Payout.objects.select_related("principal", "built_by", "approved_by").filter(pk__in=list(ids))
+                .order_by("pk"))
 
 
 class Queries(graphene.ObjectType):
@@ -166,7 +169,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_payouts(root, info, business_day=None, status=None, principal_id=None, first=None, after=None):
         require_agent_staff(info)
-        qs = Payout.objects.select_related("principal")
+        qs = Payout.objects.select_related("principal", "built_by", "approved_by")
         if business_day:
             qs = qs.filter(business_day=business_day)
         if status:
@@ -322,8 +325,10 @@ class PayoutsBuild(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, business_day):
-        actor = require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.PAYOUTS_BUILD)
         report = payout_services.payouts_build(business_day=business_day, user=actor.user)
+        if report.built_now and report.payout_ids:
+            audit_parties_add(info, audit_party("builder", actor.user, payouts=report.payout_ids))
         return cls(build=PayoutBuildNode(
             business_day=report.business_day, covers_from=report.covers_from, covers_to=report.covers_to,
             built_now=report.built_now, payouts=payout_rows(report.payout_ids), gross=report.gross, fee=report.fee,
@@ -331,7 +336,8 @@ class PayoutsBuild(BaseMutation):
 
 
 class PayoutApprove(BaseMutation):
-    """created → approved for every payout given, or for none (agent staff)."""
+    """created → approved for every payout given, or for none: an approver or the agent's admin, never the person
+    who built the payout (payouts the 07:00 schedule built may be approved by any approver)."""
 
     payouts = graphene.List(graphene.NonNull(PayoutNode))
 
@@ -340,11 +346,19 @@ class PayoutApprove(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, ids):
-        actor = require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.PAYOUTS_APPROVE)
         if not ids:
             raise ValidationError({"ids": ValidationError(_("Укажите перечисления."), code=ErrorCode.REQUIRED)})
         approved = payout_services.payouts_approve(payout_ids=_ids(ids, "ids"), user=actor.user)
-        return cls(payouts=payout_rows(p.pk for p in approved))
+        rows = payout_rows(p.pk for p in approved)
+        now = [p for p in rows if p.approved_by_id == actor.user.pk]
+        builders: dict[int | None, list[int]] = {}
+        for p in now:
+            builders.setdefault(p.built_by_id, []).append(p.pk)
+        audit_parties_add(info, *(audit_party("builder", next(p.built_by for p in now if p.built_by_id == who),
+                                              payouts=pks) for who, pks in builders.items()),
+                          audit_party("approver", actor.user, payouts=[p.pk for p in now]))
+        return cls(payouts=rows)
 
 
 class PayoutsExport(BaseMutation):
@@ -363,7 +377,7 @@ class PayoutsExport(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, business_day=None, payout_ids=None):
-        actor = require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.PAYOUTS_EXPORT)
         ids = _ids(payout_ids, "payout_ids") if payout_ids is not None else None
         result = payout_services.payouts_export(business_day=business_day, payout_ids=ids, user=actor.user)
         url = None

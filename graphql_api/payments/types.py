@@ -214,6 +214,12 @@ def payout_register_url(payout, fmt: str) -> str | None:
     return storage.download_url(key, filename, seconds=LINK_SECONDS)
 
 
+def _agent_view(info) -> bool:
+    """The agent's back office: agent staff on the agent's host (principals see no names of the agent's staff)."""
+    actor = info.context.actor
+    return actor.is_agent_staff and actor.principal is None
+
+
 class PayoutNode(graphene.ObjectType):
     """One principal's transfer for one working day: its allocations less the agent's fee."""
 
@@ -238,8 +244,35 @@ class PayoutNode(graphene.ObjectType):
     confirmed_at = graphene.DateTime()
     register_xlsx_url = graphene.String(description="A short-lived link to the register of covered payments (XLSX).")
     register_csv_url = graphene.String(description="The same register as CSV (UTF-8, ';', decimal comma).")
+    built_by_schedule = graphene.Boolean(required=True, description="Built by the 07:00 schedule (no human builder).")
+    built_by_name = graphene.String(description="Who built it (agent staff only; null for the schedule).")
+    approved_by_name = graphene.String(description="Who approved it (agent staff only).")
+    approval_refusal = graphene.String(
+        description="Agent staff: why the caller may not approve it — not an approver, or its builder (four eyes); "
+                    "null when the caller may.")
 
     resolve_principal_name = staticmethod(lambda p, info: p.principal.short_name)
+    resolve_built_by_schedule = staticmethod(lambda p, info: p.built_by_id is None)
+
+    @staticmethod
+    def resolve_built_by_name(payout, info):
+        if not _agent_view(info) or payout.built_by_id is None:
+            return None
+        return payout.built_by.full_name or payout.built_by.email
+
+    @staticmethod
+    def resolve_approved_by_name(payout, info):
+        if not _agent_view(info) or payout.approved_by_id is None:
+            return None
+        return payout.approved_by.full_name or payout.approved_by.email
+
+    @staticmethod
+    def resolve_approval_refusal(payout, info):
+        if not _agent_view(info) or _value(payout.status) != PayoutStatus.CREATED:
+            return None
+        from payments.payouts import payout_approval_refusal
+
+        return payout_approval_refusal(payout, info.context.actor.user)
     resolve_status = staticmethod(lambda p, info: _value(p.status))
     resolve_register_xlsx_url = staticmethod(lambda p, info: payout_register_url(p, "xlsx"))
     resolve_register_csv_url = staticmethod(lambda p, info: payout_register_url(p, "csv"))

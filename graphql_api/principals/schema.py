@@ -2,10 +2,18 @@ import graphene
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from billing_core.error_codes import ErrorCode
+from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection
-from graphql_api.core.permissions import require_agent_staff, require_principal_perm
+from graphql_api.core.permissions import (
+    audit_parties_add,
+    require_agent_perm,
+    require_agent_staff,
+    require_principal_perm,
+)
 from graphql_api.identity.schema import _int_id
 from graphql_api.principals.types import (
     AgencyContractNode,
@@ -13,15 +21,18 @@ from graphql_api.principals.types import (
     PrincipalKindEnum,
     PrincipalNode,
     QrModeEnum,
+    RequisitesChangeNode,
+    RequisitesChangeStatusEnum,
     RequisitesInput,
     RuleTableAgeNode,
     ServiceKindEnum,
     WorkspaceSettingsNode,
 )
-from identity.permissions import Perm
+from identity.permissions import AgentPerm, Perm
+from identity.services import audit_party
 from regulations.selectors import rule_tables_age
-from tenants import services
-from tenants.models import AgencyContract, Principal, PrincipalKind
+from tenants import requisites_changes, services
+from tenants.models import AgencyContract, Principal, PrincipalKind, RequisitesChange
 from tenants.workspace import services as workspace_services
 from tenants.workspace.models import WorkspaceSettings
 
@@ -46,6 +57,12 @@ class Queries(graphene.ObjectType):
     agency_contracts = graphene.List(
         graphene.NonNull(AgencyContractNode), required=True, principal_id=graphene.ID(required=True),
         description="A principal's contracts (agent staff).",
+    )
+    requisites_changes = graphene.List(
+        graphene.NonNull(RequisitesChangeNode), required=True, status=RequisitesChangeStatusEnum(),
+        principal_id=graphene.ID(), first=graphene.Int(description="At most 100 (default 100), newest first."),
+        description="Proposed changes of payees' bank requisites, newest first: pending ones wait for a different "
+                    "person with the approver role (agent staff).",
     )
     current_principal = graphene.Field(PrincipalNode, description="The principal whose host this is.")
     workspace_settings = graphene.Field(WorkspaceSettingsNode, required=True)
@@ -82,6 +99,15 @@ class Queries(graphene.ObjectType):
     def resolve_agency_contracts(root, info, principal_id):
         require_agent_staff(info)
         return AgencyContract.objects.filter(principal_id=_int_id(principal_id)).order_by("valid_from", "pk")
+
+    @staticmethod
+    def resolve_requisites_changes(root, info, status=None, principal_id=None, first=None):
+        require_agent_staff(info)
+        size = 100 if first is None else max(0, min(first, 100))
+        qs = requisites_changes.requisites_change_list(
+            status=_value(status) if status else None,
+            principal_id=_int_id(principal_id) if principal_id is not None else None)
+        return list(qs[:size])
 
     @staticmethod
     def resolve_current_principal(root, info):
@@ -128,8 +154,30 @@ class PrincipalUpdateInput(graphene.InputObjectType):
     is_active = graphene.Boolean()
 
 
+def _pending_id(principal, contract=None) -> int | None:
+    change = requisites_changes.requisites_change_pending(principal=principal, contract=contract)
+    return change.pk if change is not None else None
+
+
+def _proposed(info, *, principal, contract=None, before: int | None = None):
+    """The payee's pending change (for the payload); one this call made is recorded with its proposer."""
+    change = requisites_changes.requisites_change_pending(principal=principal, contract=contract)
+    if change is not None and change.pk != before:
+        audit_parties_add(info, audit_party("proposer", change.proposed_by, requisites_change=change.pk,
+                                            principal=principal.pk, contract=contract.pk if contract else None))
+    return change
+
+
+REQUISITES_NOTE = ("Bank fields are not applied here: they are proposed, and take effect when a different person with "
+                   "the approver role confirms them (requisitesChangeConfirm); the payload's requisitesChange is the "
+                   "pending change.")
+
+
 class PrincipalUpdate(BaseMutation):
+    __doc__ = "Change a principal's names, codes or status (agent staff). " + REQUISITES_NOTE
+
     principal = graphene.Field(PrincipalNode)
+    requisites_change = graphene.Field(RequisitesChangeNode)
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -137,10 +185,12 @@ class PrincipalUpdate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
         principal = _principals().get(pk=_int_id(id))
         fields = {k: v for k, v in input.items() if v is not None}
-        return cls(principal=services.principal_update(principal=principal, **fields))
+        before = _pending_id(principal)
+        principal = services.principal_update(principal=principal, proposed_by=actor.user, **fields)
+        return cls(principal=principal, requisites_change=_proposed(info, principal=principal, before=before))
 
 
 class AgencyContractInput(graphene.InputObjectType):
@@ -171,7 +221,12 @@ def _contract_fields(input) -> dict:
 
 
 class AgencyContractCreate(BaseMutation):
+    __doc__ = ("A contract on the principal's confirmed requisites (agent staff). A payout account that differs from "
+               "them is proposed, not applied: it takes effect when a different person with the approver role "
+               "confirms it.")
+
     agency_contract = graphene.Field(AgencyContractNode)
+    requisites_change = graphene.Field(RequisitesChangeNode)
 
     class Arguments:
         principal_id = graphene.ID(required=True)
@@ -179,12 +234,13 @@ class AgencyContractCreate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, principal_id, input):
-        require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
         principal = _principals().get(pk=_int_id(principal_id))
         data = _contract_fields(input)
         for key in ("valid_to", "fee_min", "fee_max"):
             data.setdefault(key, None)
-        return cls(agency_contract=services.agency_contract_create(principal=principal, **data))
+        contract = services.agency_contract_create(principal=principal, proposed_by=actor.user, **data)
+        return cls(agency_contract=contract, requisites_change=_proposed(info, principal=principal, contract=contract))
 
 
 class AgencyContractUpdateInput(graphene.InputObjectType):
@@ -202,7 +258,10 @@ class AgencyContractUpdateInput(graphene.InputObjectType):
 
 
 class AgencyContractUpdate(BaseMutation):
+    __doc__ = "Change a contract's terms (agent staff). " + REQUISITES_NOTE
+
     agency_contract = graphene.Field(AgencyContractNode)
+    requisites_change = graphene.Field(RequisitesChangeNode)
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -210,10 +269,62 @@ class AgencyContractUpdate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        require_agent_staff(info)
+        actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
         contract = AgencyContract.objects.get(pk=_int_id(id))
         fields = {k: v for k, v in _contract_fields(input).items() if v is not None}
-        return cls(agency_contract=services.agency_contract_update(contract=contract, **fields))
+        before = _pending_id(contract.principal, contract)
+        contract = services.agency_contract_update(contract=contract, proposed_by=actor.user, **fields)
+        return cls(agency_contract=contract,
+                   requisites_change=_proposed(info, principal=contract.principal, contract=contract, before=before))
+
+
+class RequisitesChangeConfirm(BaseMutation):
+    """Confirm a pending requisites change: the new requisites take effect now. Only an approver or the agent's
+    admin, and never the person who proposed it."""
+
+    requisites_change = graphene.Field(RequisitesChangeNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id):
+        actor = require_agent_perm(info, AgentPerm.REQUISITES_CONFIRM)
+        change = requisites_changes.requisites_change_confirm(change_id=_int_id(id), user=actor.user)
+        audit_parties_add(info, audit_party("proposer", change.proposed_by, requisites_change=change.pk),
+                          audit_party("approver", actor.user, requisites_change=change.pk))
+        return cls(requisites_change=_change_row(change.pk))
+
+
+class RequisitesChangeReject(BaseMutation):
+    """Reject a pending requisites change (an approver or the agent's admin), or withdraw one's own proposal: the
+    old requisites stay in force."""
+
+    requisites_change = graphene.Field(RequisitesChangeNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        note = graphene.String(description="Why (kept with the change).")
+
+    @classmethod
+    def perform(cls, root, info, id, note=None):
+        actor = require_agent_staff(info)
+        pk = _int_id(id)
+        if not actor.has_agent_perm(AgentPerm.REQUISITES_CONFIRM) and not RequisitesChange.objects.filter(
+                pk=pk, proposed_by=actor.user).exists():
+            raise ApiError(ErrorCode.PERMISSION_DENIED, _("Отклонить смену реквизитов может контролёр, администратор "
+                                                          "агента или тот, кто её предложил."))
+        change = requisites_changes.requisites_change_reject(change_id=pk, user=actor.user, note=note or "")
+        role = "proposer" if change.proposed_by_id == actor.user.pk else "rejecter"
+        parties = [audit_party("proposer", change.proposed_by, requisites_change=change.pk)]
+        if role == "rejecter":
+            parties.append(audit_party("rejecter", actor.user, requisites_change=change.pk))
+        audit_parties_add(info, *parties)
+        return cls(requisites_change=_change_row(change.pk))
+
+
+def _change_row(pk: int) -> RequisitesChange:
+    return requisites_changes.requisites_change_list().get(pk=pk)
 
 
 class WorkspaceSettingsInput(graphene.InputObjectType):
@@ -243,4 +354,6 @@ class Mutations(graphene.ObjectType):
     principal_update = PrincipalUpdate.Field()
     agency_contract_create = AgencyContractCreate.Field()
     agency_contract_update = AgencyContractUpdate.Field()
+    requisites_change_confirm = RequisitesChangeConfirm.Field()
+    requisites_change_reject = RequisitesChangeReject.Field()
     workspace_settings_update = WorkspaceSettingsUpdate.Field()

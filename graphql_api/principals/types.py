@@ -1,7 +1,8 @@
 import graphene
 
 from billing_core.service_kinds import ServiceKind
-from tenants.models import PayoutSchedule, PrincipalKind, QrMode
+from tenants.models import PayoutSchedule, PrincipalKind, QrMode, RequisitesChangeStatus
+from tenants.requisites_changes import confirm_refusal, reject_allowed
 from tenants.services import PRINCIPAL_FIELDS
 
 
@@ -94,3 +95,70 @@ class RuleTableAgeNode(graphene.ObjectType):
     days_past = graphene.Int(required=True, description="Days from the last entry to the date; negative: ahead.")
     stale_days = graphene.Int(required=True, description="RULES_STALE_DAYS.")
     stale = graphene.Boolean(required=True, description="More than staleDays past: a decision may be missing.")
+
+
+RequisitesChangeStatusEnum = _enum("RequisitesChangeStatus", RequisitesChangeStatus)
+
+
+class BankRequisitesNode(graphene.ObjectType):
+    class Meta:
+        name = "BankRequisites"
+
+    bank_name = graphene.String(required=True)
+    bic = graphene.String(required=True)
+    account = graphene.String(required=True, description="The settlement (or payout) account.")
+    correspondent_account = graphene.String(required=True)
+
+
+def _person(user) -> str | None:
+    return (user.full_name or user.email) if user is not None else None
+
+
+class RequisitesChangeNode(graphene.ObjectType):
+    class Meta:
+        name = "RequisitesChange"
+        description = ("A proposed change of a payee's bank requisites (the principal's own, or a contract's payout "
+                       "account). It takes effect only when a different person with the approver role confirms it; "
+                       "until then the old requisites stay in force.")
+
+    id = graphene.ID(required=True)
+    principal_id = graphene.ID(required=True)
+    principal_name = graphene.String(required=True)
+    contract_id = graphene.ID(description="Empty: the principal's own requisites.")
+    contract_number = graphene.String()
+    proposed = graphene.Field(BankRequisitesNode, required=True)
+    before = graphene.Field(BankRequisitesNode, required=True, description="The requisites in force when proposed.")
+    status = graphene.Field(RequisitesChangeStatusEnum, required=True)
+    proposed_by_name = graphene.String(required=True)
+    proposed_at = graphene.DateTime(required=True)
+    decided_by_name = graphene.String()
+    decided_at = graphene.DateTime()
+    note = graphene.String(required=True)
+    confirm_refusal = graphene.String(description="Why the caller may not confirm it (null: the caller may).")
+    can_reject = graphene.Boolean(required=True, description="The caller may reject it: an approver or the agent's "
+                                                             "admin, or its proposer (a withdrawal).")
+
+    resolve_principal_name = staticmethod(lambda c, info: c.principal.short_name)
+    resolve_contract_number = staticmethod(lambda c, info: c.contract.number if c.contract_id else None)
+    resolve_status = staticmethod(lambda c, info: c.status)
+    resolve_proposed_by_name = staticmethod(lambda c, info: _person(c.proposed_by))
+    resolve_decided_by_name = staticmethod(lambda c, info: _person(c.decided_by))
+
+    @staticmethod
+    def resolve_proposed(change, info):
+        return BankRequisitesNode(bank_name=change.bank_name, bic=change.bic, account=change.account,
+                                  correspondent_account=change.correspondent_account)
+
+    @staticmethod
+    def resolve_before(change, info):
+        before = change.before or {}
+        return BankRequisitesNode(**{k: before.get(k, "") for k in ("bank_name", "bic", "account",
+                                                                    "correspondent_account")})
+
+    @staticmethod
+    def resolve_can_reject(change, info):
+        return reject_allowed(change, info.context.actor.user)
+
+    @staticmethod
+    def resolve_confirm_refusal(change, info):
+        return confirm_refusal(change, info.context.actor.user)

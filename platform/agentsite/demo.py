@@ -160,6 +160,8 @@ def demo_seed() -> dict:
     agent_tenant_ensure()
     _user("admin@erc.demo", "Администратор ЕРЦ", agent_role=AgentRole.ADMIN, is_staff=True, is_superuser=True)
     _user("operator@erc.demo", "Оператор ЕРЦ", agent_role=AgentRole.OPERATOR)
+    # the controller: approves the payouts the operator builds and confirms requisites changes (four eyes)
+    _user("approver@erc.demo", "Контролёр ЕРЦ", agent_role=AgentRole.APPROVER)
     calendar = demo_loaded_calendar()
 
     principals = []

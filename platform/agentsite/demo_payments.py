@@ -4,8 +4,9 @@ On the calendar's ``pay_day`` (``agentsite.demo_dates``: the working day before 
 load day) the agent takes a few payments at its own cash desk (operator@erc.demo), and a Sberbank registry
 (``sber_standard``) of some sixty households arrives; a resident pays the ЕПД by card when a Stripe server is
 configured (``STRIPE_API_BASE``: the demo stack's local fake Stripe). The day is allocated set-based, the payouts
-of the next working day (``payout_day``, not after the load day) are built, approved by the operator and exported
-(the 1C file and the registers in storage), and the day is reconciled.
+of the next working day (``payout_day``, not after the load day) are built by the operator, approved by the
+controller (approver@erc.demo: four eyes, the builder never approves) and exported by the operator (the 1C file
+and the registers in storage), and the day is reconciled.
 
 Idempotent: the cash receipts are keyed by (desk, receipt number), the registry by its file name and
 content, the card payment by the resident's succeeded online payment, the allocation by the payments'
@@ -225,7 +226,7 @@ def _allocate(days: list[date]) -> dict:
     return result
 
 
-def _payouts(operator: User, day: DemoPaymentsDay) -> None:
+def _payouts(operator: User, approver: User, day: DemoPaymentsDay) -> None:
     payout_day = day.payout_day
     if timezone.localdate() < payout_day:
         day.notes.append(f"Перечисления за {payout_day:%d.%m.%Y} не сформированы: этот день ещё не наступил.")
@@ -239,7 +240,7 @@ def _payouts(operator: User, day: DemoPaymentsDay) -> None:
     fresh = list(Payout.objects.filter(pk__in=report.payout_ids, status=PayoutStatus.CREATED)
                  .values_list("pk", flat=True))
     if fresh:
-        payouts_approve(payout_ids=fresh, user=operator)
+        payouts_approve(payout_ids=fresh, user=approver)
     if Payout.objects.filter(pk__in=report.payout_ids, status=PayoutStatus.APPROVED).exists():
         payouts_export(business_day=payout_day, user=operator)
     rows = list(Payout.objects.filter(pk__in=report.payout_ids).select_related("principal").order_by("pk"))
@@ -275,7 +276,7 @@ def demo_payments_seed(calendar: DemoCalendar) -> DemoPaymentsDay:
     card = _card(day)
     days = sorted({calendar.pay_day, *([card.paid_on] if card is not None else [])})
     day.allocation = _allocate(days)
-    _payouts(operator, day)
+    _payouts(operator, User.objects.get(email="approver@erc.demo"), day)
     day.reconciliation = [_reconcile(d) for d in days]
     totals = Payment.objects.filter(paid_on__in=days).values("channel").annotate(total=Sum("amount"))
     day.allocation["by_channel"] = {row["channel"]: row["total"] for row in totals}

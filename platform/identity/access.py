@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
 from identity.models import ApiKey, PrincipalMembership, User
-from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, AgentRole, PrincipalRole
+from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, AgentRole, PrincipalRole, agent_can
 
 API_KEY_SCHEME = "zk"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -49,6 +49,9 @@ class Actor:
     @property
     def is_agent_admin(self) -> bool:
         return self.user is not None and self.user.agent_role == AgentRole.ADMIN
+
+    def has_agent_perm(self, perm: str) -> bool:
+        return agent_can(self.user, perm)
 
     @property
     def is_resident(self) -> bool:
@@ -107,7 +110,7 @@ def actor_for_request(*, principal, user: User | None, api_key_plain: str | None
         return Actor(principal=None, user=user, perms=ALL_PERMS if user.is_agent_staff else frozenset())
     if user.agent_role == AgentRole.ADMIN:
         return Actor(principal=principal, user=user, perms=ALL_PERMS)
-    if user.agent_role == AgentRole.OPERATOR:
+    if user.agent_role in (AgentRole.OPERATOR, AgentRole.APPROVER):
         return Actor(principal=principal, user=user, perms=AGENT_OPERATOR_PERMS)
     membership = PrincipalMembership.objects.filter(user=user, principal=principal, is_active=True).first()
     if membership is None:

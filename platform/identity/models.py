@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from identity.permissions import AgentRole, Perm, PrincipalRole
+from identity.permissions import AGENT_STAFF_ROLES, AgentRole, Perm, PrincipalRole
 
 
 class UserManager(BaseUserManager):
@@ -52,7 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_agent_staff(self) -> bool:
-        return self.agent_role in (AgentRole.ADMIN, AgentRole.OPERATOR)
+        return self.agent_role in AGENT_STAFF_ROLES
 
 
 class PrincipalMembership(models.Model):
@@ -121,6 +121,9 @@ class AuditLog(models.Model):
     # the write's arguments, secrets masked: per root field for a mutation (graphql_api.core.audit)
     variables = models.JSONField(default=dict)
     succeeded = models.BooleanField()
+    # A four-eyes step names both people: [{"role": "proposer"|"builder"|"approver"|…, "user_id", "email",
+    # "full_name", "object": "…"}], written by the mutation (graphql_api.core.permissions.audit_parties_add).
+    parties = models.JSONField(default=list)
     error_codes = ArrayField(models.CharField(max_length=64), default=list)
     client_ip = models.GenericIPAddressField(null=True)
 

@@ -1,4 +1,4 @@
-"""What principal staff and API keys may do. Codes are stored; labels are shown."""
+"""What principal staff, API keys and agent staff may do. Codes are stored; labels are shown."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,14 +22,49 @@ class Perm(models.TextChoices):
 
 
 ALL_PERMS: frozenset[str] = frozenset(Perm.values)
-# Agent operators work inside every principal, but do not manage the principal's own people and keys.
+# Agent operators and approvers work inside every principal, but do not manage the principal's own people and keys.
 AGENT_OPERATOR_PERMS: frozenset[str] = ALL_PERMS - {Perm.USERS_MANAGE, Perm.API_KEYS_MANAGE}
 
 
 class AgentRole(models.TextChoices):
     NONE = "", _("—")
     ADMIN = "admin", _("Администратор агента")
+    # The approver (controller) does the operator's work and, besides, decides what moves money or bank details:
+    # approving payouts and confirming requisites changes, never their own (the four-eyes rule, see below).
+    APPROVER = "approver", _("Контролёр агента")
     OPERATOR = "operator", _("Оператор агента")
+
+
+class AgentPerm(models.TextChoices):
+    """What agent staff may do in the agent's own books (on the agent's host)."""
+
+    BACK_OFFICE = "agent.back_office", _("Работа в бэк-офисе агента")
+    REQUISITES_PROPOSE = "agent.requisites.propose", _("Предложение смены банковских реквизитов получателя")
+    REQUISITES_CONFIRM = "agent.requisites.confirm", _("Подтверждение смены банковских реквизитов (второй сотрудник)")
+    PAYOUTS_BUILD = "agent.payouts.build", _("Формирование перечислений")
+    PAYOUTS_APPROVE = "agent.payouts.approve", _("Утверждение перечислений (второй сотрудник)")
+    PAYOUTS_EXPORT = "agent.payouts.export", _("Выгрузка перечислений в банк")
+
+
+# The permission map of agent roles. Separation of duties: the operator proposes and builds, an approver (or the
+# admin) confirms and approves; the four-eyes rule itself (never one's own proposal or build) is checked on the
+# objects, in tenants.requisites_changes and payments.payouts, and by database constraints.
+_DECIDE = frozenset({AgentPerm.REQUISITES_CONFIRM, AgentPerm.PAYOUTS_APPROVE})
+AGENT_ROLE_PERMS: dict[str, frozenset[str]] = {
+    AgentRole.ADMIN: frozenset(AgentPerm.values),
+    AgentRole.APPROVER: frozenset(AgentPerm.values),
+    AgentRole.OPERATOR: frozenset(AgentPerm.values) - _DECIDE,
+}
+AGENT_STAFF_ROLES: frozenset[str] = frozenset(AGENT_ROLE_PERMS)
+
+
+def agent_perms(agent_role: str | None) -> frozenset[str]:
+    return AGENT_ROLE_PERMS.get(agent_role or "", frozenset())
+
+
+def agent_can(user, perm: str) -> bool:
+    """Whether ``user`` (or None) is agent staff whose role carries ``perm``."""
+    return user is not None and perm in agent_perms(getattr(user, "agent_role", None))
 
 
 class PrincipalRole(models.TextChoices):

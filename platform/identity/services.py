@@ -154,10 +154,11 @@ def api_key_revoke(*, api_key: ApiKey, revoked_by: User | None) -> ApiKey:
 
 def audit_record(
     *, actor, schema_name: str, operation: str, fields: list[str], variables: dict | None, succeeded: bool,
-    error_codes: list[str], client_ip: str | None,
+    error_codes: list[str], client_ip: str | None, parties: list[dict] | None = None,
 ) -> AuditLog:
     """``variables``: what the write was asked to do, secrets already masked by the caller (for a mutation, its
-    effective arguments per root field, ``graphql_api.core.audit``; for an upload, the file's name and layout)."""
+    effective arguments per root field, ``graphql_api.core.audit``; for an upload, the file's name and layout).
+    ``parties``: the people of a four-eyes step, each with their part (``audit_party``)."""
     return AuditLog.objects.create(
         actor_user=actor.user,
         actor_api_key=actor.api_key,
@@ -169,4 +170,12 @@ def audit_record(
         succeeded=succeeded,
         error_codes=error_codes,
         client_ip=client_ip,
+        parties=parties or [],
     )
+
+
+def audit_party(role: str, user, **extra) -> dict:
+    """One person of a four-eyes step for ``AuditLog.parties``: ``user`` None is the schedule (no human)."""
+    if user is None:
+        return {"role": role, "user_id": None, "email": "", "full_name": "", "schedule": True, **extra}
+    return {"role": role, "user_id": user.pk, "email": user.email, "full_name": user.full_name, **extra}

@@ -183,6 +183,8 @@ class Payout(models.Model):
     net = models.DecimalField(_("к перечислению"), max_digits=16, decimal_places=2)
     status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.CREATED)
     order_number = models.PositiveIntegerField(_("номер платёжного поручения"), null=True, blank=True)
+    # Who built it: empty when the 07:00 schedule did (no human). Four eyes: whoever built a payout never approves it.
+    built_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     approved_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
@@ -206,6 +208,8 @@ class Payout(models.Model):
             models.UniqueConstraint(ExtractYear("order_date"), "order_number", name="payout_order_number_year_unique"),
             models.CheckConstraint(condition=Q(order_number__isnull=True) | Q(order_date__isnull=False),
                                    name="payout_order_number_dated"),
+            models.CheckConstraint(condition=Q(built_by__isnull=True) | Q(approved_by__isnull=True)
+                                   | ~Q(approved_by=models.F("built_by")), name="payout_four_eyes"),
         ]
 
     def __str__(self) -> str:

@@ -28,8 +28,15 @@ function. A principal without a contract in force on D is reported and not paid 
 a principal on a weekly schedule is paid on the first working day of the ISO week; a zero or
 negative sum makes no payout (a negative one waits to be netted against later money).
 
-Status: created → approved (an agent operator) → exported (the 1C file and the registers are
-written) → confirmed (matched against the bank statement). A payout whose fee takes the whole sum
+Status: created → approved (an approver or the agent's admin) → exported (the 1C file and the registers are
+written) → confirmed (matched against the bank statement).
+
+Four eyes. A payout remembers who built it (``built_by``; empty when the 07:00 schedule built it). Whoever built a
+payout cannot approve it: another person whose role may approve (``AgentPerm.PAYOUTS_APPROVE``: an approver or the
+admin) must; the operator approves nothing. Payouts are never edited after the build (their sums come from the
+allocations attached in the build's one transaction), so the builder is the only person who shaped one; the
+schedule's payouts have no human builder and any approver may approve them. The database keeps the rule too
+(``payout_four_eyes``). A payout whose fee takes the whole sum
 (a minimum fee above the money collected) has nothing to send: it gets no payment order and is
 confirmed at export.
 
@@ -69,6 +76,7 @@ from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import BankParty, PaymentOrder, format_amount, payment_orders_write, statement_read
 from billing_core.tabular import spreadsheet_row, spreadsheet_text
 from documents import storage
+from identity.permissions import AgentPerm, agent_can
 from payments.models import Channel, Payout, PayoutRun, PayoutStatus
 from payments.services import CASH, FEE, agent_ledger_ensure, agent_principal, payable_account
 from payments.statements import statement_outgoing
@@ -194,17 +202,18 @@ def payouts_build(*, business_day: date, user=None) -> BuildReport:
             chosen.append((principal_id, split.amount, split.fee, split.net, min(oldest, window_from)))
 
     ids: list[int] = []
+    builder_id = user.pk if getattr(user, "pk", None) else None
     if chosen:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO payments_payout (principal_id, business_day, covers_from, covers_to, gross, fee, net, "
-                "status, order_number, approved_by_id, approved_at, exported_at, confirmed_at, created_at, "
-                "order_date, payee_account, orders_file_key, register_xlsx_key, register_csv_key) "
-                "SELECT p, %s, f, %s, g, fe, n, %s, NULL, NULL, NULL, NULL, NULL, now(), NULL, '', '', '', '' "
+                "status, order_number, built_by_id, approved_by_id, approved_at, exported_at, confirmed_at, "
+                "created_at, order_date, payee_account, orders_file_key, register_xlsx_key, register_csv_key) "
+                "SELECT p, %s, f, %s, g, fe, n, %s, NULL, %s, NULL, NULL, NULL, NULL, now(), NULL, '', '', '', '' "
                 "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::date[]) "
                 "AS t(p, g, fe, n, f) RETURNING id",
-                [business_day, window_to, PayoutStatus.CREATED, [c[0] for c in chosen], [c[1] for c in chosen],
-                 [c[2] for c in chosen], [c[3] for c in chosen], [c[4] for c in chosen]],
+                [business_day, window_to, PayoutStatus.CREATED, builder_id, [c[0] for c in chosen],
+                 [c[1] for c in chosen], [c[2] for c in chosen], [c[3] for c in chosen], [c[4] for c in chosen]],
             )
             ids = sorted(row[0] for row in cursor.fetchall())
             cursor.execute(
@@ -237,16 +246,32 @@ def payouts_build(*, business_day: date, user=None) -> BuildReport:
 
 
 def _operator_check(user) -> None:
-    if user is None or not getattr(user, "is_agent_staff", False):
-        raise _error("user", _("Утверждать и выгружать перечисления может только сотрудник агента."),
+    if not agent_can(user, AgentPerm.PAYOUTS_EXPORT):
+        raise _error("user", _("Выгружать перечисления может только сотрудник агента."),
                      ErrorCode.PERMISSION_DENIED)
+
+
+def _approver_check(user) -> None:
+    if not agent_can(user, AgentPerm.PAYOUTS_APPROVE):
+        raise _error("user", _("Утверждать перечисления может только контролёр или администратор агента."),
+                     ErrorCode.PERMISSION_DENIED)
+
+
+def payout_approval_refusal(payout: Payout, user) -> str | None:
+    """Why ``user`` may not approve ``payout`` (a sentence for the page), or None."""
+    if not agent_can(user, AgentPerm.PAYOUTS_APPROVE):
+        return _g("Утверждать перечисления может только контролёр или администратор агента.")
+    if payout.built_by_id is not None and payout.built_by_id == user.pk:
+        return _g("Вы сформировали это перечисление: утвердить его должен другой сотрудник — контролёр или "
+                  "администратор агента.")
+    return None
 
 
 @transaction.atomic
 def payouts_approve(*, payout_ids: Sequence[int], user) -> list[Payout]:
     """created → approved, for every payout given, or for none: a payout in another status (other than
-    already approved, which is left as it is) refuses the whole call."""
-    _operator_check(user)
+    already approved, which is left as it is) refuses the whole call, and so does one the caller built."""
+    _approver_check(user)
     payouts = list(Payout.objects.select_for_update().filter(pk__in=list(payout_ids)).order_by("pk"))
     missing = sorted(set(payout_ids) - {p.pk for p in payouts})
     if missing:
@@ -256,6 +281,11 @@ def payouts_approve(*, payout_ids: Sequence[int], user) -> list[Payout]:
     if wrong:
         raise _error("payout_ids", _("Утвердить можно только сформированные перечисления; уже выгружены: %(ids)s."),
                      ErrorCode.PAYOUT_STATUS, ids=", ".join(str(p.pk) for p in wrong))
+    own = [p.pk for p in payouts if p.status == PayoutStatus.CREATED and p.built_by_id == user.pk]
+    if own:
+        raise _error("payout_ids", _("Вы сформировали перечисления %(ids)s: утвердить их должен другой сотрудник — "
+                                     "контролёр или администратор агента."), ErrorCode.FOUR_EYES,
+                     ids=", ".join(map(str, own)))
     fresh = [p.pk for p in payouts if p.status == PayoutStatus.CREATED]
     if fresh:
         Payout.objects.filter(pk__in=fresh).update(status=PayoutStatus.APPROVED, approved_by=user,
@@ -264,7 +294,7 @@ def payouts_approve(*, payout_ids: Sequence[int], user) -> list[Payout]:
 
 
 def payout_approve(*, payout_id: int, user) -> Payout:
-    """An operator approves one payout (created → approved); approving it again changes nothing."""
+    """An approver approves one payout (created → approved); approving it again changes nothing."""
     return payouts_approve(payout_ids=[payout_id], user=user)[0]
 
 

@@ -114,6 +114,7 @@ def test_payouts_for_200_principals(settings, tmp_path):
     assert_test_database()
     settings.MEDIA_ROOT = tmp_path / "media"
     operator = factories.user(agent_role="operator")
+    approver = factories.user(agent_role="approver")
     started = time.perf_counter()
     principals = _principals()
     _money([p.pk for p in principals])
@@ -126,7 +127,7 @@ def test_payouts_for_200_principals(settings, tmp_path):
         t_build = time.perf_counter() - t0
     ids = report.payout_ids
     t0 = time.perf_counter()
-    payouts_approve(payout_ids=ids, user=operator)
+    payouts_approve(payout_ids=ids, user=approver)
     t_approve = time.perf_counter() - t0
     with CaptureQueriesContext(connection) as export_queries:
         t0 = time.perf_counter()

@@ -1,9 +1,10 @@
 """The agent's back office in Chromium, as operator@erc.demo: a small Sberbank registry uploaded (one line for a
 known household, one for an account nobody has) shows its counts and leaves the unknown payment in the operator's
 queue; the known payment is allocated from the queue page; the payouts of the next working day, which carry it, are
-built by the schedule's 07:00 run (that day is ahead of the real clock), then approved and exported through the
-page, and the 1C file and the registers it links download and read back; the demo day reconciles with no
-differences; the ЕПД run's progress is shown."""
+built by the schedule's 07:00 run (that day is ahead of the real clock); the operator may not approve them (the page
+disables approval and says why), the approver (approver@erc.demo) signs in and approves them, and the operator
+exports them through the page; the 1C file and the registers it links download and read back; the demo day
+reconciles with no differences; the ЕПД run's progress is shown."""
 
 import csv
 import io
@@ -21,6 +22,7 @@ from agentsite.demo import DEMO_PASSWORD
 from billing_core.onec_exchange import statement_read
 
 OPERATOR = "operator@erc.demo"
+APPROVER = "approver@erc.demo"  # four eyes: approves the payouts; the operator cannot
 UNKNOWN_ACCOUNT = "5550001111"
 # the known household's payment: large enough that every principal's share is above the contracts' minimum fee
 # (500 ₽ a payout), so each payout has money to send and gets a payment order in the 1C file
@@ -38,9 +40,9 @@ KNOWN_ELS = """async () => {
 }"""
 
 
-def sign_in(page, base: str) -> None:
+def sign_in(page, base: str, email: str = OPERATOR) -> None:
     page.goto(base + "/")
-    page.get_by_label("Электронная почта").fill(OPERATOR)
+    page.get_by_label("Электронная почта").fill(email)
     page.get_by_label("Пароль").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Войти").click()
     expect(page.get_by_role("navigation", name="Главное меню")).to_be_visible()
@@ -167,19 +169,47 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
     assert set(shares) <= {principal for _id, _name, principal, *_rest in payouts}
     assert all(net > 0 and status == "created" for *_head, net, status in payouts), payouts
 
-    # approved and exported through the page
+    # four eyes: the operator may not approve them, and the page says why
     page.reload()
     pick_date(page, "Рабочий день", day)
     count = len(payouts)
     expect(table.get_by_text("создано", exact=True)).to_have_count(count)
+    expect(table.get_by_text("Сформировано по расписанию")).to_have_count(count)
     page.shot("office-payouts-built")
     approve_all = page.get_by_role("button", name="Утвердить все")
     export = page.get_by_role("button", name="Выгрузить в 1С")
     expect(export).to_be_disabled()
+    expect(approve_all).to_be_disabled()
+    expect(page.get_by_text("Утверждать перечисления может только контролёр или администратор агента.",
+                            exact=True)).to_be_visible()
+    row_buttons = table.get_by_role("button", name=re.compile("^Утвердить: "))
+    expect(row_buttons).to_have_count(count)
+    for i in range(count):
+        expect(row_buttons.nth(i)).to_be_disabled()
+
+    # the approver signs in and approves them through the page
+    page.context.clear_cookies()
+    sign_in(page, live.public, APPROVER)
+    open_menu(page, "Перечисления")
+    pick_date(page, "Рабочий день", day)
+    expect(table.get_by_text("создано", exact=True)).to_have_count(count)
+    expect(approve_all).to_be_enabled()
     approve_all.click()
     expect(table.get_by_text("утверждено", exact=True)).to_have_count(count)
     expect(table.get_by_text("создано", exact=True)).to_have_count(0)
+    expect(table.get_by_text("Утвердил(а): Контролёр ЕРЦ")).to_have_count(count)
     expect(approve_all).to_be_disabled()
+    page.shot("office-payouts-approved")
+    approvers = db_rows(live, "SELECT DISTINCT u.email, p.built_by_id FROM payments_payout p JOIN identity_user u "
+                              "ON u.id = p.approved_by_id WHERE p.business_day = %s", [day])
+    assert approvers == [(APPROVER, None)], approvers
+
+    # and the operator exports them through the page
+    page.context.clear_cookies()
+    sign_in(page, live.public)
+    open_menu(page, "Перечисления")
+    pick_date(page, "Рабочий день", day)
+    expect(table.get_by_text("утверждено", exact=True)).to_have_count(count)
     export.click()
     expect(table.get_by_text("выгружено", exact=True)).to_have_count(count)
     expect(table.get_by_text("утверждено", exact=True)).to_have_count(0)

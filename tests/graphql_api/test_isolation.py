@@ -432,6 +432,13 @@ PAYOUTS_EXPORT = (
     "mutation($ids: [ID!]) { payoutsExport(payoutIds: $ids) { ordersCount ordersFileUrl payouts { id status } "
     "errors { field code } } }"
 )
+REQUISITES_CHANGES = "{ requisitesChanges { id principalId status proposed { account } } }"
+REQUISITES_CHANGE_CONFIRM = (
+    "mutation($id: ID!) { requisitesChangeConfirm(id: $id) { requisitesChange { id status } errors { field code } } }"
+)
+REQUISITES_CHANGE_REJECT = (
+    "mutation($id: ID!) { requisitesChangeReject(id: $id) { requisitesChange { id status } errors { field code } } }"
+)
 OWN_RECEIPT_RECORD = (
     "mutation($account: String!, $amount: Decimal!, $day: Date!, $doc: String!) { ownReceiptRecord("
     "accountNumber: $account, amount: $amount, paidOn: $day, documentNumber: $doc) "
@@ -440,6 +447,19 @@ OWN_RECEIPT_RECORD = (
 PAYMENTS_DAY = "2026-11-25"
 B_PAYOUT_GROSS = "98765.43"  # add to b_markers(): B's payout, never on A's host
 B_RECEIPT_COMMENT = "Поступление Б (изоляция)"
+
+
+def isolation_b_requisites_change(w) -> str:
+    """A pending change of B's own bank account, proposed by B's admin (the services would refuse anyone but agent
+    staff; the row is written directly, as the rest of this world is)."""
+    from tenants.models import RequisitesChange
+    from tenants.requisites_changes import requisites_of
+
+    change, _created = RequisitesChange.objects.get_or_create(
+        principal=w.b, contract=None, status="pending", defaults={
+            **requisites_of(w.b), "account": factories.requisites(9901)["settlement_account"],
+            "before": requisites_of(w.b), "proposed_by": w.b_admin})
+    return str(change.pk)
 
 
 def isolation_b_payout(w) -> str:
@@ -906,6 +926,12 @@ CASES: dict[str, Case] = {
     "payoutsBuild": Case(PAYOUTS_BUILD, lambda w: {"day": "2026-11-26"}, "PERMISSION_DENIED"),
     "payoutApprove": Case(PAYOUT_APPROVE, lambda w: {"ids": [isolation_b_payout(w)]}, "PERMISSION_DENIED"),
     "payoutsExport": Case(PAYOUTS_EXPORT, lambda w: {"ids": [isolation_b_payout(w)]}, "PERMISSION_DENIED"),
+    "requisitesChanges": Case(REQUISITES_CHANGES, lambda w: isolation_b_requisites_change(w) and {},
+                              "PERMISSION_DENIED"),
+    "requisitesChangeConfirm": Case(REQUISITES_CHANGE_CONFIRM, lambda w: {"id": isolation_b_requisites_change(w)},
+                                    "PERMISSION_DENIED"),
+    "requisitesChangeReject": Case(REQUISITES_CHANGE_REJECT, lambda w: {"id": isolation_b_requisites_change(w)},
+                                   "PERMISSION_DENIED"),
     # B's account number is not in A's schema: A cannot post a receipt onto it
     "ownReceiptRecord": Case(
         OWN_RECEIPT_RECORD, lambda w: billing_account_id("principal_b") and {

@@ -84,6 +84,7 @@ def world(homes, principal_a, principal_b, settings, tmp_path):
     contract(principal_a, rate="1.5")
     contract(principal_b, rate="2.25")
     return {"a": principal_a, "b": principal_b, "operator": factories.user(agent_role="operator"),
+            "approver": factories.user(agent_role="approver", full_name="Контролёр"),
             "agent": Principal.objects.get(schema_name="public")}
 
 
@@ -174,8 +175,17 @@ def test_the_whole_day_through_the_api(world, tenants, gql):
     assert rebuilt["builtNow"] is False and Payout.objects.count() == 2
 
     ids = [p["id"] for p in payouts.values()]
-    approved = agent(APPROVE, {"ids": ids})["data"]["payoutApprove"]
+    # four eyes: the operator who built them may not approve; an approver does, and the audit row names both
+    refused = agent(APPROVE, {"ids": ids})
+    assert error_codes(refused) == ["PERMISSION_DENIED"] and refused["data"] == {"payoutApprove": None}
+    assert set(Payout.objects.values_list("status", flat=True)) == {"created"}
+    approved = gql(tenants.public_host, user=world["approver"])(APPROVE, {"ids": ids})["data"]["payoutApprove"]
     assert approved["errors"] == [] and {p["status"] for p in approved["payouts"]} == {"APPROVED"}
+    assert set(Payout.objects.values_list("built_by", "approved_by")) == {(operator.pk, world["approver"].pk)}
+    audit = AuditLog.objects.filter(fields=["payoutApprove"], succeeded=True).get()
+    assert audit.actor_user == world["approver"]
+    assert [(p["role"], p["user_id"], sorted(p["payouts"])) for p in audit.parties] == [
+        ("builder", operator.pk, sorted(map(int, ids))), ("approver", world["approver"].pk, sorted(map(int, ids)))]
 
     exported = agent(EXPORT, {"day": business_day.isoformat()})["data"]["payoutsExport"]
     assert exported["errors"] == [] and exported["ordersCount"] == 2

@@ -90,6 +90,9 @@ from tests.graphql_api.test_isolation import (
     REPORT_JOB,
     REPORT_JOBS,
     REPORT_REQUEST,
+    REQUISITES_CHANGE_CONFIRM,
+    REQUISITES_CHANGE_REJECT,
+    REQUISITES_CHANGES,
     RESIDENT_CHANGE_REQUEST_CREATE,
     RESIDENT_CHANGE_REQUESTS,
     RESIDENT_DOCUMENT,
@@ -460,6 +463,20 @@ def _payout_status(principal_of, day: date, status: str):
     return read
 
 
+def _requisites_change(t: Targets):
+    """B's pending (or, once decided, latest) change of its own account, proposed by A's admin, so never by the
+    caller (the services would refuse anyone but agent staff; the row is written directly)."""
+    from tenants.models import RequisitesChange
+    from tenants.requisites_changes import requisites_of
+
+    change = RequisitesChange.objects.filter(principal=t.b, contract=None).order_by("-pk").first()
+    if change is None:
+        change = RequisitesChange.objects.create(
+            principal=t.b, contract=None, **{**requisites_of(t.b), "account": factories.requisites(9902)[
+                "settlement_account"]}, before=requisites_of(t.b), proposed_by=t.a_admin)
+    return change
+
+
 # --- appeals and reports (graphql_api/appeals, graphql_api/reports) ----------------------------------------------
 
 MATRIX_APPEAL = "Обращение матрицы"
@@ -802,6 +819,12 @@ OPS: dict[str, Op] = {
         PAYOUTS_EXPORT, None, lambda t: {"ids": [str(_payout(t.b, date(2026, 11, 19), "approved").pk)]},
         _payout_status(lambda t: t.b, date(2026, 11, 19), "approved"), "exported",
     ),
+    # four eyes on bank requisites: a pending change of B's own account, proposed by someone else
+    "requisitesChanges": Op(REQUISITES_CHANGES, None, lambda t: _requisites_change(t) and {}, lambda t: None, None),
+    "requisitesChangeConfirm": Op(REQUISITES_CHANGE_CONFIRM, None, lambda t: {"id": str(_requisites_change(t).pk)},
+                                  lambda t: _requisites_change(t).status, "confirmed"),
+    "requisitesChangeReject": Op(REQUISITES_CHANGE_REJECT, None, lambda t: {"id": str(_requisites_change(t).pk)},
+                                 lambda t: _requisites_change(t).status, "rejected"),
     # payments: what a principal sees and enters
     "principalPayouts": Op(PRINCIPAL_PAYOUTS, Perm.PAYMENTS_VIEW, lambda t: _payout(t.a, date(2026, 11, 18)) and {},
                            lambda t: None, None),
@@ -862,6 +885,8 @@ OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout", "resi
 PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm not in (None, RESIDENT) and name not in APPEAL_OPS)
 AGENT_OPS = sorted(name for name, op in OPS.items() if op.perm is None)
 RESIDENT_OPS = sorted(name for name, op in OPS.items() if op.perm == RESIDENT)
+# agent ops only an approver or the agent's admin may call (identity.permissions.AGENT_ROLE_PERMS)
+APPROVER_OPS = {"payoutApprove", "requisitesChangeConfirm", "requisitesChangeReject"}
 
 
 # --- actors ------------------------------------------------------------------------------------------------
@@ -898,6 +923,8 @@ def client_for(actor: str, host: str, op: Op, t: Targets, gql):
         return gql(host, user=factories.user(agent_role="operator"))
     if actor == "agent_admin":
         return gql(host, user=factories.user(agent_role="admin"))
+    if actor == "agent_approver":
+        return gql(host, user=factories.user(agent_role="approver"))
     raise AssertionError(actor)
 
 
@@ -930,7 +957,10 @@ def _agent_cases():
         yield name, "principal_admin", "a", "PERMISSION_DENIED"
         yield name, "staff_without_perm", "a", "PERMISSION_DENIED"  # a principal's staff with every permission
         yield name, "key_with_all_perms", "a", "PERMISSION_DENIED"
-        yield name, "agent_operator", "public", OK
+        # separation of duties: what moves money or bank details is decided by an approver (or the admin), never
+        # by the operator
+        yield name, "agent_operator", "public", "PERMISSION_DENIED" if name in APPROVER_OPS else OK
+        yield name, "agent_approver", "public", OK
         yield name, "agent_admin", "public", OK
 
 

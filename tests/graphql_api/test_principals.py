@@ -24,10 +24,17 @@ UPDATE = """
 mutation($id: ID!, $input: PrincipalUpdateInput!) {
   principalUpdate(id: $id, input: $input) {
     principal { FIELDS }
+    requisitesChange { id status proposed { bankName bic account correspondentAccount } }
     errors { field code message }
   }
 }
 """.replace("FIELDS", PRINCIPAL_FIELDS)
+
+CONFIRM = """
+mutation($id: ID!) {
+  requisitesChangeConfirm(id: $id) { requisitesChange { id status } errors { field code message } }
+}
+"""
 
 CONTRACT_FIELDS = """
 id principalId number signedOn validFrom validTo feeRate feeMin feeMax services payoutSchedule qrMode
@@ -38,6 +45,7 @@ CONTRACT_CREATE = """
 mutation($principalId: ID!, $input: AgencyContractInput!) {
   agencyContractCreate(principalId: $principalId, input: $input) {
     agencyContract { FIELDS }
+    requisitesChange { id status proposed { bankName bic account correspondentAccount } }
     errors { field code message }
   }
 }
@@ -105,6 +113,12 @@ def field_errors(payload: dict, mutation: str) -> list[tuple[str | None, str]]:
 @pytest.fixture
 def admin_gql(gql, tenants):
     return gql(tenants.public_host, user=factories.user(agent_role="admin"))
+
+
+@pytest.fixture
+def approver_gql(gql, tenants):
+    """A second person, the controller: confirms what the admin proposes (four eyes)."""
+    return gql(tenants.public_host, user=factories.user(agent_role="approver"))
 
 
 @pytest.fixture
@@ -260,7 +274,7 @@ def test_duplicate_inn_and_kpp_is_unique(admin_gql, principal_a):
 # --- principalUpdate -----------------------------------------------------------------------
 
 
-def test_principal_update(admin_gql, created):
+def test_principal_update(admin_gql, approver_gql, created):
     new_account = factories.requisites(4199)["settlement_account"]
     payload = admin_gql(
         UPDATE,
@@ -273,8 +287,17 @@ def test_principal_update(admin_gql, created):
     principal = payload["data"]["principalUpdate"]["principal"]
     assert principal["shortName"] == "УК «Новая»"
     assert principal["kpp"] == "7701AB001"
-    assert principal["settlementAccount"] == new_account
+    # the bank account is proposed, not applied: the old one stays in force until another approver confirms
+    assert principal["settlementAccount"] == created["settlementAccount"]
+    change = payload["data"]["principalUpdate"]["requisitesChange"]
+    assert (change["status"], change["proposed"]["account"]) == ("PENDING", new_account)
     assert principal["inn"] == created["inn"]  # untouched
+    row = Principal.objects.get(pk=created["id"])
+    old_account = created["settlementAccount"]
+    assert (row.short_name, row.kpp, row.settlement_account) == ("УК «Новая»", "7701AB001", old_account)
+
+    confirmed = approver_gql(CONFIRM, {"id": change["id"]})["data"]["requisitesChangeConfirm"]
+    assert confirmed["errors"] == [] and confirmed["requisitesChange"]["status"] == "CONFIRMED"
     row = Principal.objects.get(pk=created["id"])
     assert (row.short_name, row.kpp, row.settlement_account) == ("УК «Новая»", "7701AB001", new_account)
 
@@ -340,7 +363,7 @@ def test_agency_contract_defaults_to_the_principals_requisites(admin_gql, princi
     assert str(row.fee_rate) == "1.2500"
 
 
-def test_agency_contract_with_its_own_payout_account(admin_gql, principal_a):
+def test_agency_contract_with_its_own_payout_account(admin_gql, approver_gql, principal_a):
     from billing_core.requisites import account_with_control_key
 
     bic, corr = "044525974", "30101810145250000974"
@@ -351,11 +374,22 @@ def test_agency_contract_with_its_own_payout_account(admin_gql, principal_a):
     )
     assert field_errors(payload, "agencyContractCreate") == []
     contract = payload["data"]["agencyContractCreate"]["agencyContract"]
+    # the contract opens on the principal's confirmed requisites; its own payout account waits for an approver
     assert (contract["payoutBic"], contract["payoutAccount"], contract["payoutCorrespondentAccount"]) == (
-        bic, account, corr,
+        principal_a.bic, principal_a.settlement_account, principal_a.correspondent_account,
     )
+    change = payload["data"]["agencyContractCreate"]["requisitesChange"]
+    assert change["status"] == "PENDING"
+    assert change["proposed"] == {"bankName": "АО «ТБанк»", "bic": bic, "account": account,
+                                  "correspondentAccount": corr}
     assert contract["validTo"] is None
     assert contract["qrMode"] == "AGENT_ACCOUNT"
+
+    assert approver_gql(CONFIRM, {"id": change["id"]})["data"]["requisitesChangeConfirm"]["errors"] == []
+    row = AgencyContract.objects.get(pk=contract["id"])
+    assert (row.payout_bank_name, row.payout_bic, row.payout_account, row.payout_correspondent_account) == (
+        "АО «ТБанк»", bic, account, corr,
+    )
 
 
 def test_agency_contract_payout_account_must_match_the_bic(admin_gql, principal_a):

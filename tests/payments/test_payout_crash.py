@@ -113,7 +113,8 @@ def _world(n_payments: int) -> dict:
             Leg(UNALLOCATED, payment.amount, f"payment:{payment.pk}"),
             *(Leg(payable_account(pid), -amount, f"payment:{payment.pk}") for pid, amount in shares.items())])
         Payment.objects.filter(pk=payment.pk).update(status="allocated")
-    return {"a": a, "b": b, "operator": factories.user(agent_role="operator")}
+    return {"a": a, "b": b, "operator": factories.user(agent_role="operator"),
+            "approver": factories.user(agent_role="approver")}
 
 
 @pytest.fixture
@@ -264,7 +265,7 @@ def test_a_killed_build_and_a_killed_export_are_repaired_by_running_again(commit
     assert PayoutRun.objects.count() == 1 and not Allocation.objects.filter(allocated_on=MON, payout__isnull=True)
 
     # 2. the export, killed after numbering its orders, writing its files and marking the payouts, while posting
-    own(payouts_approve, payout_ids=[p.pk for p in payouts.values()], user=world["operator"])
+    own(payouts_approve, payout_ids=[p.pk for p in payouts.values()], user=world["approver"])
     # An uncommitted posting under the first payout's key: the export's postings (ON CONFLICT on the key) wait for
     # it, with every order numbered, every file written and the payouts marked, uncommitted. (A row lock on a ledger
     # account would not do: Django's foreign keys are checked at COMMIT, and a COMMIT already sent completes.)

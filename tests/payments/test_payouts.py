@@ -84,7 +84,8 @@ def world(homes, principal_a, principal_b, settings, tmp_path):
                 (principal_b, "L-MY-B", "400.00", [_line("cold", "200.00"), _line("drain", "100.00")])])
     _epd(other, [(principal_a, "L-NB-A", "1000.00", [_line("cold", "1000.00")])])
     return {"mine": mine, "other": other, "a": principal_a, "b": principal_b,
-            "operator": factories.user(agent_role="operator"), "agent": Principal.objects.get(schema_name="public")}
+            "operator": factories.user(agent_role="operator"), "approver": factories.user(agent_role="approver"),
+            "agent": Principal.objects.get(schema_name="public")}
 
 
 def contract(principal, *, rate="1.5", fee_min=None, fee_max=None, valid_from=date(2025, 1, 1), schedule="daily",
@@ -354,7 +355,7 @@ def test_approve_export_and_confirm_with_the_files_read_back(world):
     assert code_of(not_staff) == ErrorCode.PERMISSION_DENIED and code_of(not_approved) == ErrorCode.PAYOUT_STATUS
 
     for p in payouts:
-        payout_approve(payout_id=p.pk, user=operator)
+        payout_approve(payout_id=p.pk, user=world["approver"])
     cash_before = account_balance(code=CASH)
     result = payouts_export(business_day=MON, user=operator)
     exported = list(Payout.objects.filter(business_day=MON).order_by("pk"))
@@ -454,7 +455,7 @@ def test_a_statement_missing_an_order_reports_it_and_a_broken_file_is_refused(wo
     _built(world)
     operator, agent = world["operator"], world["agent"]
     ids = list(Payout.objects.filter(business_day=MON).order_by("pk").values_list("pk", flat=True))
-    payouts_approve(payout_ids=ids, user=operator)
+    payouts_approve(payout_ids=ids, user=world["approver"])
     payouts_export(payout_ids=ids, user=operator)
     first, second = Payout.objects.filter(pk__in=ids).order_by("pk")
     day = timezone.localdate()
@@ -475,7 +476,7 @@ def test_a_payout_the_fee_takes_whole_gets_no_order_and_is_settled_at_export(wor
     pay(world["other"], "300.00", MON)
     payouts_build(business_day=TUE)
     payout = Payout.objects.get(business_day=TUE)
-    payout_approve(payout_id=payout.pk, user=world["operator"])
+    payout_approve(payout_id=payout.pk, user=world["approver"])
 
     result = payouts_export(business_day=TUE, user=world["operator"])
     payout.refresh_from_db()
@@ -490,7 +491,7 @@ def test_a_payout_the_fee_takes_whole_gets_no_order_and_is_settled_at_export(wor
 def test_export_by_ids_is_all_or_nothing(world):
     _built(world)
     first, second = Payout.objects.filter(business_day=MON).order_by("pk")
-    payout_approve(payout_id=first.pk, user=world["operator"])
+    payout_approve(payout_id=first.pk, user=world["approver"])
 
     with pytest.raises(ValidationError) as refused:
         payouts_export(payout_ids=[first.pk, second.pk], user=world["operator"])

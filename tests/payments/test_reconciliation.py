@@ -33,7 +33,7 @@ def _normal_week(world) -> list[Payout]:
         pay(world["mine"], amount, day)
         pay(world["other"], amount, day, channel="cash_desk")
     ids = payouts_build(business_day=MON).payout_ids
-    payouts_approve(payout_ids=ids, user=world["operator"])
+    payouts_approve(payout_ids=ids, user=world["approver"])
     payouts_export(payout_ids=ids, user=world["operator"])
     return list(Payout.objects.filter(pk__in=ids).order_by("pk"))
 

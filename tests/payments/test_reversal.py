@@ -168,7 +168,7 @@ def test_a_refund_after_payout_is_recovered_from_the_next_payout(world):
     contract(b)
     refunded = pay(world["mine"], "1000.00", FRI)
     monday = payouts_build(business_day=MON)
-    payouts_approve(payout_ids=monday.payout_ids, user=world["operator"])
+    payouts_approve(payout_ids=monday.payout_ids, user=world["approver"])
     payouts_export(payout_ids=monday.payout_ids, user=world["operator"])
     paid_out = net_by_line(refunded)
 

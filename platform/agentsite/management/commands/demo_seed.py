@@ -37,6 +37,7 @@ class Command(BaseCommand):
             domain = Domain.objects.filter(tenant=principal, is_primary=True).first()
             out.write(f"  {principal.short_name}: http://{domain.domain}:{port}/graphql")
         out.write(f"Логины (пароль {DEMO_PASSWORD}):")
-        out.write("  admin@erc.demo — администратор агента; operator@erc.demo — оператор агента")
+        out.write("  admin@erc.demo — администратор агента; operator@erc.demo — оператор агента;")
+        out.write("  approver@erc.demo — контролёр агента (утверждает перечисления, подтверждает смену реквизитов)")
         out.write("  admin@uk-demo.demo, staff@uk-demo.demo — УК; admin@heat-demo.demo — теплоснабжение;")
         out.write("  admin@water-demo.demo — водоканал; resident1@mail.demo … resident10@mail.demo — жители")

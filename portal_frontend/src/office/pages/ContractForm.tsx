@@ -16,6 +16,7 @@ const CreateMutation = graphql(`
     agencyContractCreate(principalId: $principalId, input: $input) {
       errors { field message code }
       agencyContract { id }
+      requisitesChange { id }
     }
   }
 `);
@@ -25,6 +26,7 @@ const UpdateMutation = graphql(`
     agencyContractUpdate(id: $id, input: $input) {
       errors { field message code }
       agencyContract { id }
+      requisitesChange { id }
     }
   }
 `);
@@ -80,8 +82,8 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
   const [form] = Form.useForm<FormValues>();
   const [error, setError] = useState<string | null>(null);
   const { message } = App.useApp();
-  const create = useGqlMutation(CreateMutation, ["OfficePrincipal"]);
-  const update = useGqlMutation(UpdateMutation, ["OfficePrincipal"]);
+  const create = useGqlMutation(CreateMutation, ["OfficePrincipal", "OfficeRequisitesChanges"]);
+  const update = useGqlMutation(UpdateMutation, ["OfficePrincipal", "OfficeRequisitesChanges"]);
 
   useEffect(() => {
     if (!open) return;
@@ -119,17 +121,21 @@ export function ContractFormModal({ open, onClose, principalId, contract }: Prop
       payoutCorrespondentAccount: blank(v.payoutCorrespondentAccount),
     };
     try {
+      let pending: boolean;
       if (contract) {
-        payload(await update.mutateAsync({ id: contract.id, input: common }));
+        pending = Boolean(payload(await update.mutateAsync({ id: contract.id, input: common })).requisitesChange);
       } else {
-        payload(
+        const created = payload(
           await create.mutateAsync({
             principalId,
             input: { ...common, number: v.number, signedOn: day(v.signedOn)!, validFrom: day(v.validFrom)!, feeRate: common.feeRate },
           }),
         );
+        pending = Boolean(created.requisitesChange);
       }
-      message.success(t("contractForm.saved"));
+      // a new payout account takes effect only when another person, an approver, confirms it
+      if (pending) message.info(t("contractForm.savedPending"));
+      else message.success(t("contractForm.saved"));
       onClose();
     } catch (exc) {
       setError(applyErrors(form, exc));

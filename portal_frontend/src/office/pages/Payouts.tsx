@@ -1,6 +1,6 @@
 // «Перечисления»: a business day's payouts built, approved, exported to 1C, and confirmed by the bank's statement.
 import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, DatePicker, Form, List, Space, Statistic, Table, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Card, DatePicker, Form, List, Space, Statistic, Table, Tag, Tooltip, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useQuery } from "@tanstack/react-query";
@@ -22,6 +22,7 @@ const PayoutsQuery = graphql(`
       nodes {
         id principalName businessDay coversFrom coversTo gross fee net status orderNumber orderDate
         payeeAccount approvedAt exportedAt confirmedAt registerXlsxUrl registerCsvUrl
+        builtBySchedule builtByName approvedByName approvalRefusal
       }
     }
   }
@@ -126,6 +127,11 @@ export default function PayoutsPage() {
   const exportDay = useGqlMutation(ExportMutation, ["OfficePayouts"]);
   const rows = payouts.data ?? [];
   const created = rows.filter((p) => p.status === "CREATED");
+  // four eyes: the server says, per payout, why this person may not approve it (its builder, or not an approver)
+  const approvable = created.filter((p) => !p.approvalRefusal);
+  // none of the day's payouts is this person's to approve: one banner says why, instead of every row
+  const refusals = [...new Set(created.map((p) => p.approvalRefusal).filter(Boolean))];
+  const noneApprovable = created.length > 0 && !approvable.length;
   const approved = rows.filter((p) => p.status === "APPROVED");
   // the day's totals, exact in kopecks
   const totals = { gross: 0, fee: 0, net: 0 };
@@ -196,9 +202,11 @@ export default function PayoutsPage() {
               <Button type="primary" onClick={doBuild} loading={build.isPending} disabled={!businessDay}>
                 {t("payouts.build")}
               </Button>
-              <Button onClick={() => doApprove(created.map((p) => p.id))} loading={approve.isPending} disabled={!created.length}>
-                {t("payouts.approveAll")}
-              </Button>
+              <Tooltip title={noneApprovable ? (refusals.length === 1 ? refusals[0] : t("payouts.approveNone")) : undefined}>
+                <Button onClick={() => doApprove(approvable.map((p) => p.id))} loading={approve.isPending} disabled={!approvable.length}>
+                  {t("payouts.approveAll")}
+                </Button>
+              </Tooltip>
               <Button onClick={doExport} loading={exportDay.isPending} disabled={!approved.length}>
                 {t("payouts.export")}
               </Button>
@@ -208,6 +216,14 @@ export default function PayoutsPage() {
       </Card>
       <ErrorBanner message={error} onClose={() => setError(null)} />
       {built && <Alert type="success" showIcon title={built} style={{ marginBottom: 16 }} role="status" />}
+      {canManage && noneApprovable && (
+        <Alert
+          type="info"
+          showIcon
+          title={refusals.length === 1 ? refusals[0] : t("payouts.approveNone")}
+          style={{ marginBottom: 16 }}
+        />
+      )}
       {skipped.length > 0 && (
         <Alert
           type="warning"
@@ -273,6 +289,14 @@ export default function PayoutsPage() {
                     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                       {formatDateTime(p.confirmedAt ?? p.exportedAt ?? p.approvedAt)}
                     </Typography.Text>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {p.builtBySchedule ? t("payouts.builtBySchedule") : t("payouts.builtBy", { name: p.builtByName ?? "—" })}
+                    </Typography.Text>
+                    {p.approvedByName && (
+                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                        {t("payouts.approvedBy", { name: p.approvedByName })}
+                      </Typography.Text>
+                    )}
                   </Space>
                 ),
               },
@@ -292,11 +316,25 @@ export default function PayoutsPage() {
                     {
                       title: t("common.actions"),
                       key: "actions",
-                      render: (_: unknown, p: { id: string; status: string; principalName: string }) =>
+                      render: (_: unknown, p: Payout) =>
                         p.status === "CREATED" ? (
-                          <Button size="small" onClick={() => doApprove([p.id])} aria-label={t("payouts.approveLabel", { name: p.principalName })}>
-                            {t("payouts.approve")}
-                          </Button>
+                          <Space orientation="vertical" size={0}>
+                            <Tooltip title={p.approvalRefusal ?? undefined}>
+                              <Button
+                                size="small"
+                                onClick={() => doApprove([p.id])}
+                                disabled={Boolean(p.approvalRefusal)}
+                                aria-label={t("payouts.approveLabel", { name: p.principalName })}
+                              >
+                                {t("payouts.approve")}
+                              </Button>
+                            </Tooltip>
+                            {p.approvalRefusal && !noneApprovable && (
+                              <Typography.Text type="secondary" style={{ fontSize: 12, maxWidth: 260, display: "inline-block" }}>
+                                {p.approvalRefusal}
+                              </Typography.Text>
+                            )}
+                          </Space>
                         ) : null,
                     },
                   ]

@@ -13,6 +13,7 @@ import { labelOf } from "../../shared/labels";
 import { PageTitle, PAYOUT_SCHEDULE, PRINCIPAL_KIND, QR_MODE, SERVICE_KIND } from "../common";
 import { ContractFormModal, type ContractValues } from "./ContractForm";
 import { PrincipalFormModal } from "./PrincipalForm";
+import { PendingRequisitesChanges } from "./RequisitesChanges";
 
 const PrincipalQuery = graphql(`
   query OfficePrincipal($id: ID!) {
@@ -61,6 +62,7 @@ export default function PrincipalCardPage() {
             >
               {p.shortName}
             </PageTitle>
+            <PendingRequisitesChanges principalId={p.id} />
             <Card title={t("principalCard.requisites")} style={{ marginBottom: 16 }}>
               <Descriptions
                 column={{ xs: 1, md: 2 }}

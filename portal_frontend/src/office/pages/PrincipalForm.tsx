@@ -27,6 +27,7 @@ const UpdateMutation = graphql(`
     principalUpdate(id: $id, input: $input) {
       errors { field message code }
       principal { id }
+      requisitesChange { id }
     }
   }
 `);
@@ -67,7 +68,7 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const create = useGqlMutation(CreateMutation, ["OfficePrincipals"]);
-  const update = useGqlMutation(UpdateMutation, ["OfficePrincipals", "OfficePrincipal"]);
+  const update = useGqlMutation(UpdateMutation, ["OfficePrincipals", "OfficePrincipal", "OfficeRequisitesChanges"]);
   const editing = Boolean(principal);
 
   useEffect(() => {
@@ -98,8 +99,10 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
           correspondentAccount: values.correspondentAccount as string,
           isActive: values.isActive as boolean,
         };
-        payload(await update.mutateAsync({ id: principal.id, input }));
-        message.success(t("principalForm.saved"));
+        const result = payload(await update.mutateAsync({ id: principal.id, input }));
+        // bank requisites take effect only when another person, an approver, confirms them
+        if (result.requisitesChange) message.info(t("principalForm.savedPending"));
+        else message.success(t("principalForm.saved"));
         onClose();
       } else {
         const result = payload(await create.mutateAsync({ input: values as unknown as PrincipalCreateInput }));

@@ -13,6 +13,7 @@ import { useCan } from "../../shared/auth";
 import { labelOf, optionsOf } from "../../shared/labels";
 import { PageTitle, PRINCIPAL_KIND } from "../common";
 import { PrincipalFormModal } from "./PrincipalForm";
+import { PendingRequisitesNotice } from "./RequisitesChanges";
 
 export const PrincipalsQuery = graphql(`
   query OfficePrincipals($first: Int, $after: String, $search: String, $kind: PrincipalKind) {
@@ -47,6 +48,7 @@ export default function PrincipalsPage() {
       >
         {t("principals.title")}
       </PageTitle>
+      <PendingRequisitesNotice />
       <Space wrap style={{ marginBottom: 16 }}>
         <Input.Search
           aria-label={t("principals.searchLabel")}
