@@ -174,6 +174,9 @@ CABINET_LINK_WINDOW_SECONDS = int(os.environ.get("CABINET_LINK_WINDOW_SECONDS", 
 # Days past a rule table's last entry (the last key-rate decision, the end of a penalty cap) after which a penalty
 # calculation is marked stale and the back office asks staff to update the table (billing_core.rules).
 RULES_STALE_DAYS = int(os.environ.get("RULES_STALE_DAYS", "60"))
+# A payout not exported by this time (HH:MM, TIME_ZONE) on its legal deadline day (ПП 253 п.6: the working day after
+# the money arrived) is flagged at risk: the bank may not execute an order sent later the same day (payments.deadlines).
+PAYOUT_EXPORT_CUTOFF = os.environ.get("PAYOUT_EXPORT_CUTOFF", "15:00")
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]

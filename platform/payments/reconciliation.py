@@ -31,6 +31,9 @@ The report has three parts:
    of ``agent.cash``, ``agent.unallocated``, ``agent.fee`` and each ``agent.payable:<principal>``
    against the same rules over all days up to it. Ledger operations of other kinds (card refunds, returns
    to the payer) are taken as posted and listed, since no operational table holds their amounts by day.
+4. **Deadlines** (ПП 253 п.6, ``payments.deadlines``): the payouts due on the day that are late or at risk, and
+   those due earlier still not exported at the end of the day, each with its deadline and days late. They
+   are not money differences, so ``ok`` does not depend on them.
 
 Everything is a handful of set-based queries whatever the day's volume; pending payments are listed
 up to ``LIST_LIMIT`` with their total count.
@@ -41,13 +44,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks
+from payments.deadlines import payouts_flagged_for_day
 from payments.models import PaymentStatus, PayoutRun, PayoutStatus
 from payments.services import CASH, FEE, UNALLOCATED
 
@@ -112,6 +116,8 @@ class DayReconciliation:
     paid_out_fee: Decimal = ZERO  # and of their fees
     not_paid_out: Decimal = ZERO
     payouts: list[dict] = field(default_factory=list)
+    # payouts due on the day and late or at risk, and earlier ones still not exported (payments.deadlines)
+    late_payouts: list[dict] = field(default_factory=list)
     ledger_day: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # account → expected/actual turnover
     ledger_balance: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # account → expected/actual
     equations: list[Equation] = field(default_factory=list)
@@ -423,10 +429,23 @@ def _ledger(day: date, report: DayReconciliation) -> None:
                 "code": code, "d": f"{day:%d.%m.%Y}", "e": expected, "a": actual}))
 
 
-def reconciliation_day(*, day: date) -> DayReconciliation:
-    """The reconciliation report of one day (read-only; a handful of set-based queries)."""
+def _deadlines(day: date, report: DayReconciliation, now: datetime | None) -> None:
+    for p in payouts_flagged_for_day(day=day, now=now):
+        info = p.deadline_info
+        report.late_payouts.append({
+            "payout_id": p.pk, "principal_id": p.principal_id, "principal_name": p.principal.short_name,
+            "business_day": p.business_day, "covers_from": p.covers_from, "deadline": info.deadline,
+            "state": info.state, "days_late": info.days_late, "status": p.status, "order_date": p.order_date,
+            "net": p.net,
+        })
+
+
+def reconciliation_day(*, day: date, now: datetime | None = None) -> DayReconciliation:
+    """The reconciliation report of one day (read-only; a handful of set-based queries). ``now`` (default: now)
+    is the moment the payouts' deadline states are judged at."""
     report = DayReconciliation(day=day)
     _intake(day, report)
     _allocations(day, report)
     _ledger(day, report)
+    _deadlines(day, report, now)
     return report

@@ -119,6 +119,26 @@ def next_working_day(day: date) -> date:
     return _nearest_working_day(day, 1)
 
 
+def next_working_days(days) -> dict[date, date]:
+    """``next_working_day`` of each of ``days`` in one query (a list of payouts, one deadline each)."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    table = connection.ops.quote_name(CalendarDay._meta.db_table)
+    sql = (
+        "SELECT d.day, (SELECT g.ts::date FROM generate_series(d.day + 1, d.day + %(n)s, '1 day'::interval) AS g(ts) "  # noqa: S608
+        f"LEFT JOIN {table} AS c ON c.date = g.ts::date WHERE {_WORKING_SQL} ORDER BY g.ts LIMIT 1) "
+        "FROM unnest(%(days)s::date[]) AS d(day)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"days": days, "n": CALENDAR_SEARCH_DAYS})
+        found = dict(cursor.fetchall())
+    for day, nearest in found.items():
+        if nearest is None:  # as next_working_day says it
+            next_working_day(day)
+    return found
+
+
 def previous_working_day(day: date) -> date:
     """The last working day strictly before ``day`` (one query): whose allocations a payout on ``day`` covers."""
     return _nearest_working_day(day, -1)
