@@ -37,6 +37,12 @@ class Service(models.Model):
     norm_basis = models.CharField(_("норматив"), max_length=8, choices=NormBasis.choices, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The common-property charge (СОИ) of a resource: the charge run bills it by the house's collective meter or
+    # by the СОИ norm (this service's Norm, per m² of common area), distributed by area (HouseCommonProperty).
+    common_property_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("коммунальный ресурс на содержание общего имущества"),
+    )
 
     class Meta:
         verbose_name = _("услуга")
@@ -212,6 +218,9 @@ class VolumeMethod(models.TextChoices):
     AVERAGE = "average", _("по среднему")
     NORM = "norm", _("по нормативу")
     FIXED = "fixed", _("площадь, люди или помещение")
+    # drainage without its own meter: the premise's cold and hot water volumes, at least one by a meter
+    # (ПП 354 п.42, формула 4 прил.2); see tenants.billing.charge_run
+    SUM = "sum", _("сумма объёмов ХВС и ГВС")
 
 
 class Charge(models.Model):
@@ -412,3 +421,60 @@ class AccountBenefit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}/{self.category_id} × {self.beneficiaries} с {self.valid_from}"
+
+
+# --- common property (СОИ) ---------------------------------------------------------------------------------------
+# Appended as one block; the rule is in tenants.billing.charge_run (ПП 354 п.44, формулы 11 и 15 прил.2).
+
+
+class HouseCommonProperty(models.Model):
+    """What this principal knows of a house for the common-property charge (СОИ)."""
+
+    house = models.OneToOneField("registry.House", on_delete=models.PROTECT, related_name="+")
+    common_area = models.DecimalField(_("площадь помещений общего имущества, м²"), max_digits=12, decimal_places=2)
+    premises_area = models.DecimalField(
+        _("площадь всех жилых и нежилых помещений, м²"), max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text=_("пусто — сумма площадей помещений дома в реестре"),
+    )
+    above_norm_decided = models.BooleanField(
+        _("решение общего собрания о распределении сверхнормативного объёма"), default=False,
+        help_text=_("без решения объём по общедомовому прибору ограничен нормативом (ПП 354 п.44)"),
+    )
+
+    class Meta:
+        verbose_name = _("общее имущество дома")
+        constraints = [
+            models.CheckConstraint(condition=Q(common_area__gte=0), name="house_common_area_nonnegative"),
+            models.CheckConstraint(condition=Q(premises_area__isnull=True) | Q(premises_area__gt=0),
+                                   name="house_premises_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id}: {self.common_area} м²"
+
+
+class HouseCommonVolume(models.Model):
+    """Per period, house and СОИ service: the figures behind every premise's СОИ line (written by the charge run).
+
+    ``collective_volume`` is the collective meter's consumption (empty without a working, read meter),
+    ``premises_volume`` the premises' volumes of the resource, ``norm_volume`` the СОИ norm × the common area,
+    ``common_volume`` the house's volume distributed by area over ``total_area``.
+    """
+
+    period = models.ForeignKey(BillingPeriod, on_delete=models.CASCADE, related_name="+")
+    house = models.ForeignKey("registry.House", on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    collective_volume = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    premises_volume = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    norm_volume = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    common_volume = models.DecimalField(max_digits=16, decimal_places=4)
+    total_area = models.DecimalField(max_digits=12, decimal_places=2)
+    method = models.CharField(max_length=8, choices=VolumeMethod.choices)
+
+    class Meta:
+        verbose_name = _("объём на содержание общего имущества")
+        constraints = [models.UniqueConstraint(fields=["period", "house", "service"],
+                                               name="house_common_volume_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.house_id}/{self.service_id}: {self.common_volume}"

@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from billing_core import house_volumes
 from billing_core import tariffs as reference
 from tenants.billing.charge_run import charge_run
 from tenants.billing.scale import scale_data_drop, scale_data_generate
@@ -134,7 +135,9 @@ def _recompute(schema: str, account_ids: list[int]) -> dict:
             occupancy = Occupancy.objects.get(account=account)
             persons = occupancy.living or occupancy.registered
             meters = {m.service_id: m for m in Meter.objects.filter(account=account)}
-            for service in services.values():
+            water = {}  # kind → (volume without the uplift, method), for drainage (ПП 354 п.42)
+            # drainage last: its volume is the sum of the cold and hot water volumes when one is by a meter
+            for service in sorted(services.values(), key=lambda s: s.kind == "drainage"):
                 uplift, method = Decimal(1), "fixed"
                 volume = None
                 if service.tariff_kind in ("per_unit", "two_component_hot_water"):
@@ -148,6 +151,14 @@ def _recompute(schema: str, account_ids: list[int]) -> dict:
                     )
                     if meter is None:
                         uplift = norm.uplift_coefficient
+                    water[service.kind] = (volume, method)
+                    if service.kind == "drainage" and any(
+                            str(water.get(k, (None, None))[1]) == "meter" for k in ("cold_water", "hot_water")):
+                        by_kind = {s.kind: norms[s.pk].value for s in services.values() if s.pk in norms}
+                        volume, method = house_volumes.drainage_volume(
+                            cold=water["cold_water"][0], hot=water["hot_water"][0],
+                            cold_norm=by_kind["cold_water"], hot_norm=by_kind["hot_water"], basis=persons,
+                        ), "sum"
                 result = reference.charge_amount(
                     tariffs=tariffs[service.pk], period_start=MONTH, period_end=MONTH_END, volume=volume,
                     area=account.charge_area, persons=persons, uplift_coefficient=uplift,

@@ -81,6 +81,7 @@ export const VOLUME_METHOD: Record<string, PortalKey> = {
   AVERAGE: "volumeMethod.average",
   NORM: "volumeMethod.norm",
   FIXED: "volumeMethod.fixed",
+  SUM: "volumeMethod.sum",
 };
 
 export const PERIOD_STATUS: Record<string, PortalKey> = {
