@@ -33,6 +33,20 @@ Poor quality, interruptions (ПП 354 section IX, Приложение 1) [law f
 * the charge is reduced by ``percent_per_hour`` (default 0.15 % per hour for both [check]) per
   hour over the limit, at most to zero:
   −to_money(min(charge, charge × percent_per_hour × hours / 100)).
+
+Poor quality of heating, the temperature in the premise (ПП 354 прил.1 п.15) [law for the norm and the rate]:
+
+* the norm is at least +18 °C in a living room, +20 °C in a corner room; in regions whose coldest five-day
+  period is −31 °C or colder, +20 °C and +22 °C (``cold_region``);
+* at night (0:00–5:00) the temperature may be up to 3 °C below the norm; in the daytime no drop is allowed;
+* for each hour of deviation in the period, the period's heating charge is reduced by 0.15 % for each degree of
+  deviation: −to_money(min(charge, charge × 0.15 × Σ(hours × degrees) / 100));
+* a night hour within the allowance is no deviation; one below it counts its degrees from the norm, not from the
+  allowed bound [check: the text says «за каждый градус отклонения температуры» without naming the base];
+* only full hours and full degrees count, per measured interval (as for interruptions) [check];
+* hours of an interruption of heating (п.14) are not counted here (п.14's note: from the start of an interruption
+  п.15 does not apply) — the caller leaves them out; a temperature above the norm (allowed up to +4 °C) is not
+  handled here.
 """
 
 from __future__ import annotations
@@ -69,6 +83,14 @@ ABSENCE_APPLICATION_DAYS = 30
 DEFAULT_PERCENT_PER_HOUR = Decimal("0.15")
 
 _PRECISION = 60
+
+# ПП 354 прил.1 п.15: the normative air temperature in a living room, its corner-room and cold-region raises, and
+# the night allowance (0:00–5:00)
+HEATING_NORM_TEMPERATURE = Decimal(18)
+CORNER_ROOM_RAISE = Decimal(2)
+COLD_REGION_RAISE = Decimal(2)
+NIGHT_ALLOWANCE = Decimal(3)
+DEFAULT_PERCENT_PER_DEGREE_HOUR = Decimal("0.15")
 
 
 class RecalculationReason(StrEnum):
@@ -248,3 +270,67 @@ def interruption_recalculation(
     }
     return Recalculation(reason=RecalculationReason.POOR_QUALITY, amount=amount, reason_text=str(text),
                          hours=hours)
+
+
+@dataclass(frozen=True)
+class TemperatureDeviation:
+    """One measured interval: its length in hours, the air temperature in the premise, and whether it lies in the
+    night (0:00–5:00), when up to 3 °C below the norm is allowed."""
+
+    hours: Decimal | int
+    temperature: Decimal | int
+    night: bool = False
+
+
+def heating_norm_temperature(*, corner_room: bool = False, cold_region: bool = False) -> Decimal:
+    return (HEATING_NORM_TEMPERATURE + (CORNER_ROOM_RAISE if corner_room else 0)
+            + (COLD_REGION_RAISE if cold_region else 0))
+
+
+def temperature_degree_hours(deviations: Sequence[TemperatureDeviation], *, norm: Decimal) -> int:
+    """Σ full hours × full degrees below ``norm`` over the intervals that deviate."""
+    total = 0
+    for deviation in deviations:
+        hours = _decimal(deviation.hours, "hours")
+        temperature = _decimal(deviation.temperature, "temperature")
+        if hours < 0:
+            raise ValidationError(_("Продолжительность отклонения не может быть отрицательной."),
+                                  code=ErrorCode.INVALID)
+        bound = norm - (NIGHT_ALLOWANCE if deviation.night else 0)
+        if temperature >= bound:
+            continue  # within the norm, or within the night allowance
+        total += int(hours) * int(norm - temperature)  # int() truncates: full hours, full degrees
+    return total
+
+
+def temperature_recalculation(
+    *,
+    service: ServiceKind,
+    charge: Decimal,
+    deviations: Sequence[TemperatureDeviation],
+    corner_room: bool = False,
+    cold_region: bool = False,
+    percent_per_degree_hour: Decimal = DEFAULT_PERCENT_PER_DEGREE_HOUR,
+) -> Recalculation:
+    """Reduction of the heating ``charge`` for the period's hours with the air temperature below the norm."""
+    service = ServiceKind(service)
+    if service != ServiceKind.HEATING:
+        raise ValidationError(
+            _("Перерасчёт за температуру воздуха в помещении производится только по отоплению, не по услуге "
+              "«%(service)s»."),
+            code=QUALITY_SERVICE,
+            params={"service": service.label},
+        )
+    norm = heating_norm_temperature(corner_room=corner_room, cold_region=cold_region)
+    degree_hours = temperature_degree_hours(deviations, norm=norm)
+    base = _decimal(charge, "charge")
+    pct = _decimal(percent_per_degree_hour, "percent_per_degree_hour")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        amount = _reduction(min(base, base * pct * degree_hours / 100))
+    text = _("Температура воздуха в помещении ниже нормативной +%(norm)s °C (ПП РФ №354, приложение 1, п.15): "
+             "%(dh)s град.·ч × %(pct)s %% за час на градус.") % {
+        "norm": norm, "dh": degree_hours, "pct": str(pct).replace(".", ","),
+    }
+    return Recalculation(reason=RecalculationReason.POOR_QUALITY, amount=amount, reason_text=str(text),
+                         hours=degree_hours)

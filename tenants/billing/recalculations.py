@@ -86,6 +86,25 @@ def recalculation_quality_create(
 
 
 @transaction.atomic
+def recalculation_temperature_create(
+    *, account: PersonalAccount, service: Service, corrected_month: date, deviations: list,
+    corner_room: bool = False, cold_region: bool = False, user=None,
+) -> Recalculation:
+    """Heating below the normative air temperature (ПП 354 прил.1 п.15); ``deviations`` are
+    ``billing_core.recalculations.TemperatureDeviation`` (or dicts of its fields), hours of an interruption left
+    out."""
+    charge = _charge_of(account, service, corrected_month)
+    result = rules.temperature_recalculation(
+        service=service.kind, charge=charge.amount,
+        deviations=[d if isinstance(d, rules.TemperatureDeviation) else rules.TemperatureDeviation(**d)
+                    for d in deviations],
+        corner_room=corner_room, cold_region=cold_region,
+    )
+    return _book(account=account, service=service, corrected_month=corrected_month, amount=result.amount,
+                 reason=RecalculationReason.POOR_QUALITY, comment=str(result.reason_text), user=user)
+
+
+@transaction.atomic
 def recalculation_manual_create(
     *, account: PersonalAccount, service: Service, corrected_month: date, amount, comment: str, user=None,
 ) -> Recalculation:

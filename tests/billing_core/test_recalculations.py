@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from billing_core.recalculations import (
     InterruptionLimits,
     RecalculationReason,
+    TemperatureDeviation,
     absence_recalculation,
     hours_over_limit,
     interruption_recalculation,
+    temperature_recalculation,
 )
 from billing_core.service_kinds import ServiceKind
 
@@ -176,3 +178,46 @@ def test_interruption_inputs_checked():
     with pytest.raises(ValidationError) as info:
         interruption_recalculation(service=ServiceKind.HOT_WATER, charge=D("100"), interruptions_hours=[-1])
     assert info.value.code == "INVALID"
+
+
+# --- heating below the normative temperature (ПП 354 прил.1 п.15) -------------------------------------------------
+
+def test_temperature_below_the_norm_worked_example():
+    # the heating charge: 54.30 m² × 38.91 ₽/m² = 2 112.813 → 2 112.81
+    # п.15: the norm +18 °C in a living room; at night (0–5 h) down to 3 °C below it is allowed; 0.15 % of the
+    # period's charge for each hour and each degree of deviation
+    deviations = [
+        TemperatureDeviation(hours=30, temperature=16),  # daytime, 18 − 16 = 2 °C × 30 h = 60 degree-hours
+        TemperatureDeviation(hours=5, temperature=16, night=True),  # night, 16 ≥ 18 − 3 = 15: allowed, 0
+        TemperatureDeviation(hours=4, temperature=14, night=True),  # night below 15: 18 − 14 = 4 °C × 4 h = 16
+    ]
+    result = temperature_recalculation(service="heating", charge=Decimal("2112.81"), deviations=deviations)
+    # 76 degree-hours × 0.15 % = 11.4 %; 2 112.81 × 0.114 = 240.86034 → −240.86
+    assert (result.amount, result.hours) == (Decimal("-240.86"), 76)
+    assert "п.15" in result.reason_text and "+18" in result.reason_text
+
+    # a corner room, norm +20 °C: 30 × 4 + 5 × 4 (16 < 17 at night) + 4 × 6 = 164 degree-hours = 24.6 %;
+    # 2 112.81 × 0.246 = 519.75126 → −519.75
+    corner = temperature_recalculation(service="heating", charge=Decimal("2112.81"), deviations=deviations,
+                                       corner_room=True)
+    assert (corner.amount, corner.hours) == (Decimal("-519.75"), 164)
+
+
+def test_temperature_counts_full_hours_and_degrees_and_caps_at_the_charge():
+    # 2.5 h at +16.5 °C: 2 full hours × 1 full degree = 2 degree-hours × 0.15 % × 1000.00 = 3.00
+    small = temperature_recalculation(service="heating", charge=Decimal("1000.00"),
+                                      deviations=[TemperatureDeviation(hours=Decimal("2.5"),
+                                                                       temperature=Decimal("16.5"))])
+    assert small.amount == Decimal("-3.00")
+    # a cold region (coldest five days −31 °C or below): norm +20 °C; 700 h at +10 °C = 7000 degree-hours = 1050 %,
+    # capped at the whole charge
+    cap = temperature_recalculation(service="heating", charge=Decimal("1000.00"), cold_region=True,
+                                    deviations=[TemperatureDeviation(hours=700, temperature=10)])
+    assert cap.amount == Decimal("-1000.00")
+
+
+def test_temperature_only_for_heating():
+    with pytest.raises(ValidationError) as refused:
+        temperature_recalculation(service="hot_water", charge=Decimal("100"),
+                                  deviations=[TemperatureDeviation(hours=5, temperature=10)])
+    assert refused.value.code == "QUALITY_SERVICE"

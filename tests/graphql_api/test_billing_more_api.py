@@ -428,3 +428,29 @@ def test_charge_run_progress_shows_every_principal(tenants, principal_a, princip
 
     assert rows == [{"schemaName": "principal_a", "status": "CALCULATED", "chargeLines": 3},
                     {"schemaName": "principal_b", "status": "OPEN", "chargeLines": 0}]
+
+
+def test_recalculation_of_heating_by_temperature(tenants, principal_a, charged, gql):
+    with tenant_context(principal_a):
+        heating = Service.objects.create(code="heat", kind="heating", name="Отопление", unit="м²",
+                                         tariff_kind="per_area")
+        Tariff.objects.create(service=heating, valid_from=date(2026, 1, 1), rate=D("38.91"))
+        AccountService.objects.create(account=charged["account"], service=heating, valid_from=date(2020, 1, 1))
+        charge_run(month=OCT)  # 60 m² × 38.91 = 2 334.60
+    client = _client(gql, tenants.a_host, principal_a, Perm.CHARGES_RUN)
+    data = {**charged, "heat": heating}
+
+    def recalc(**poor_quality):
+        variables = {"accountId": data["account"].pk, "serviceId": heating.pk, "month": "2026-10-01",
+                     "reason": "POOR_QUALITY", "poorQuality": poor_quality}
+        return client(RECALCULATION_CREATE, variables)["data"]["recalculationCreate"]
+
+    corner = recalc(temperatureDeviations=[{"hours": "10", "temperature": "17"}], cornerRoom=True)
+    both = recalc(interruptionsHours=[30], temperatureDeviations=[{"hours": "1", "temperature": "10"}])
+    neither = recalc()
+
+    # ПП 354 прил.1 п.15, a corner room: norm +20 °C; 10 h × (20 − 17 = 3 °C) = 30 degree-hours × 0.15 % = 4.5 %
+    # of 2 334.60 = 105.057 → −105.06, booked into November
+    assert corner["errors"] == []
+    assert (corner["recalculation"]["amount"], corner["recalculation"]["periodMonth"]) == ("-105.06", "2026-11-01")
+    assert [e["code"] for e in both["errors"]] == ["INVALID"] == [e["code"] for e in neither["errors"]]

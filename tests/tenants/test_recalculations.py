@@ -22,6 +22,7 @@ from tenants.billing.recalculations import (
     recalculation_absence_create,
     recalculation_manual_create,
     recalculation_quality_create,
+    recalculation_temperature_create,
 )
 
 D = Decimal
@@ -92,3 +93,18 @@ def test_manual_needs_a_basis(setup, principal_a):
         recalc = recalculation_manual_create(account=setup["account"], service=setup["cold"], corrected_month=SEPT,
                                              amount=D("-15.5"), comment="Акт сверки №12")
     assert (recalc.period.month, recalc.amount) == (OCT, D("-15.50"))
+
+
+def test_poor_quality_heating_temperature(setup, principal_a):
+    with tenant_context(principal_a):
+        heating = Service.objects.create(code="heat", kind="heating", name="Отопление", unit="м²",
+                                         tariff_kind="per_area")
+        Tariff.objects.create(service=heating, valid_from=date(2026, 1, 1), rate=D("38.91"))
+        AccountService.objects.create(account=setup["account"], service=heating, valid_from=date(2020, 1, 1))
+        charge_run(month=OCT)  # 60 m² × 38.91 = 2 334.60
+        recalc = recalculation_temperature_create(
+            account=setup["account"], service=heating, corrected_month=OCT,
+            deviations=[{"hours": 48, "temperature": 15}, {"hours": 5, "temperature": 14, "night": True}])
+    # ПП 354 прил.1 п.15, norm +18 °C: 48 h × 3 °C + 5 night hours × (18 − 14 = 4 °C, below the 15 °C night bound)
+    # = 144 + 20 = 164 degree-hours × 0.15 % = 24.6 % of 2 334.60 = 574.3116 → −574.31, booked into November
+    assert (recalc.period.month, recalc.amount, recalc.reason) == (date(2026, 11, 1), D("-574.31"), "poor_quality")

@@ -22,9 +22,25 @@ class RecalculationAbsenceInput(graphene.InputObjectType):
     )
 
 
+class TemperatureDeviationInput(graphene.InputObjectType):
+    hours = graphene.Decimal(required=True, description="The interval's length in hours (full hours count).")
+    temperature = graphene.Decimal(required=True, description="The air temperature in the premise, °C.")
+    night = graphene.Boolean(default_value=False, description="Within 0:00–5:00 (3 °C below the norm allowed).")
+
+
 class RecalculationPoorQualityInput(graphene.InputObjectType):
-    interruptions_hours = graphene.List(graphene.NonNull(graphene.Decimal), required=True,
-                                        description="Each interruption's length in hours.")
+    interruptions_hours = graphene.List(
+        graphene.NonNull(graphene.Decimal),
+        description="Each interruption's length in hours (ПП 354 прил.1 п.4, п.14); or give temperatureDeviations.",
+    )
+    temperature_deviations = graphene.List(
+        graphene.NonNull(TemperatureDeviationInput),
+        description="Heating: intervals with the air temperature below the norm (ПП 354 прил.1 п.15), "
+                    "interruption hours left out.",
+    )
+    corner_room = graphene.Boolean(default_value=False, description="Temperature: a corner room (+20 °C norm).")
+    cold_region = graphene.Boolean(
+        default_value=False, description="Temperature: the coldest five-day period is −31 °C or colder (+2 °C).")
 
 
 class RecalculationManualInput(graphene.InputObjectType):
@@ -96,8 +112,18 @@ class RecalculationCreate(BaseMutation):
                 meter_installable=data.meter_installable,
             )
         elif reason == RecalculationReason.POOR_QUALITY:
-            recalculation = recalculations.recalculation_quality_create(
-                **common, interruptions_hours=list(data.interruptions_hours))
+            interruptions, temperature = data.interruptions_hours, data.temperature_deviations
+            if (interruptions is None) == (temperature is None):
+                raise ValidationError({"poor_quality": ValidationError(
+                    _("Укажите либо перерывы, либо отклонения температуры."), code=ErrorCode.INVALID)})
+            if temperature is not None:
+                recalculation = recalculations.recalculation_temperature_create(
+                    **common, deviations=[{"hours": d.hours, "temperature": d.temperature, "night": d.night}
+                                          for d in temperature],
+                    corner_room=data.corner_room, cold_region=data.cold_region)
+            else:
+                recalculation = recalculations.recalculation_quality_create(
+                    **common, interruptions_hours=list(interruptions))
         else:
             recalculation = recalculations.recalculation_manual_create(
                 **common, amount=data.amount, comment=data.comment)
