@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     # identity
     LAST_ADMIN = "LAST_ADMIN"
     UNKNOWN_PERMISSION = "UNKNOWN_PERMISSION"
+    LINK_INVALID = "LINK_INVALID"  # an e-mailed link (invitation, confirmation, reset): unknown, used, expired, revoked
     # ledger
     LEDGER_UNBALANCED = "LEDGER_UNBALANCED"
     # ЕПД run (documents)

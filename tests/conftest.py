@@ -69,6 +69,16 @@ def _public_schema_after_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _throttle_counters_per_test(settings):
+    """Each test starts with no throttle counts (logins, sign-ups and resets from 127.0.0.1 add up over a run).
+    Only the in-process cache is cleared: a shared Redis is never flushed from here."""
+    from identity.throttle import counters
+
+    if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
+        counters().clear()
+
+
 class GraphQLClient:
     """Posts GraphQL to a host, as a browser session or with an API key."""
 

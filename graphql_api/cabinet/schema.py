@@ -131,10 +131,23 @@ class ResidentReadingSubmit(BaseMutation):
         return cls(readings=readings)
 
 
-class ResidentSignUp(BaseMutation):
-    """Create a resident's account and log the session in (anonymous callers on the agent's host)."""
+def _require_public_visitor(info, refusal: str):
+    """Anonymous, on the agent's host, not an API key."""
+    actor = info.context.actor
+    if actor.principal is not None or actor.api_key is not None:
+        raise ApiError(ErrorCode.PERMISSION_DENIED, refusal)
+    if actor.is_authenticated:
+        raise ApiError(ErrorCode.PERMISSION_DENIED, _("Вы уже вошли в систему."))
+    return actor
 
-    me = graphene.Field(Me)
+
+class ResidentSignUp(BaseMutation):
+    """Start a resident's sign-up (anonymous callers on the agent's host): a confirmation link goes to the address.
+
+    ``sent`` is the same whether or not the address is taken (its owner is told by e-mail instead); the account
+    exists once ``residentSignUpConfirm`` is called with the link. Throttled per client and e-mail address."""
+
+    sent = graphene.Boolean()
 
     class Arguments:
         email = graphene.String(required=True)
@@ -143,13 +156,26 @@ class ResidentSignUp(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, email, password, full_name):
+        _require_public_visitor(info, _("Регистрация жителей — только в личном кабинете."))
+        services.resident_sign_up(request=info.context, email=email, password=password, full_name=full_name)
+        return cls(sent=True)
+
+
+class ResidentSignUpConfirm(BaseMutation):
+    """Confirm a sign-up with the e-mailed link and the password chosen at sign-up; the account is made and the
+    session logged in (anonymous callers on the agent's host)."""
+
+    me = graphene.Field(Me)
+
+    class Arguments:
+        token = graphene.String(required=True, description="From the confirmation link.")
+        password = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, token, password):
+        _require_public_visitor(info, _("Регистрация жителей — только в личном кабинете."))
         request = info.context
-        actor = request.actor
-        if actor.principal is not None or actor.api_key is not None:
-            raise ApiError(ErrorCode.PERMISSION_DENIED, _("Регистрация жителей — только в личном кабинете."))
-        if actor.is_authenticated:
-            raise ApiError(ErrorCode.PERMISSION_DENIED, _("Вы уже вошли в систему."))
-        user = services.resident_sign_up(request=request, email=email, password=password, full_name=full_name)
+        user = services.resident_sign_up_confirm(request=request, token=token, password=password)
         request.actor = actor_for_request(principal=None, user=user, api_key_plain=None)
         return cls(me=me_of(request.actor))
 
@@ -258,6 +284,7 @@ class ResidentPaymentConfirm(BaseMutation):
 
 class Mutations(graphene.ObjectType):
     resident_sign_up = ResidentSignUp.Field()
+    resident_sign_up_confirm = ResidentSignUpConfirm.Field()
     resident_link_account = ResidentLinkAccount.Field()
     resident_unlink_account = ResidentUnlinkAccount.Field()
     resident_change_request_create = ResidentChangeRequestCreate.Field()

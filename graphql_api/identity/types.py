@@ -57,3 +57,29 @@ class Me(graphene.ObjectType):
     permissions = graphene.List(
         graphene.NonNull(PermissionEnum), required=True, description="Permissions on this host."
     )
+
+
+class StaffInvitationNode(graphene.ObjectType):
+    """An invitation to this principal's staff that was sent and is neither accepted nor revoked."""
+
+    class Meta:
+        name = "StaffInvitation"
+
+    id = graphene.ID(required=True)
+    email = graphene.String(required=True)
+    role = graphene.Field(PrincipalRoleEnum, required=True)
+    permissions = graphene.List(graphene.NonNull(PermissionEnum), required=True)
+    sent_at = graphene.DateTime(required=True)
+    expires_at = graphene.DateTime(required=True)
+    is_expired = graphene.Boolean(required=True, description="The link no longer works; it can be sent again.")
+
+
+class InvitationLink(graphene.ObjectType):
+    """What the page of an invitation link shows to whoever holds the link."""
+
+    email = graphene.String(required=True)
+    principal_name = graphene.String(required=True)
+    role = graphene.Field(PrincipalRoleEnum, required=True)
+    expires_at = graphene.DateTime(required=True)
+    has_account = graphene.Boolean(
+        required=True, description="The address has an account: accept by signing in with its password.")

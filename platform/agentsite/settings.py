@@ -171,6 +171,16 @@ CABINET_LINK_SECRET = os.environ.get("CABINET_LINK_SECRET", "") or f"cabinet-lin
 CABINET_LINK_MAX_FAILURES = int(os.environ.get("CABINET_LINK_MAX_FAILURES", "5"))
 CABINET_LINK_WINDOW_SECONDS = int(os.environ.get("CABINET_LINK_WINDOW_SECONDS", "900"))
 
+# Links sent by e-mail (identity.invitations, identity.recovery, cabinet sign-up): how long each is valid.
+STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "7"))
+SIGNUP_CONFIRM_HOURS = int(os.environ.get("SIGNUP_CONFIRM_HOURS", "48"))
+PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+# Sign-ups and password-reset requests per client address (and per e-mail address: a mailbox is not flooded) within
+# the window, counted in identity.throttle's global counters.
+ACCOUNT_MAIL_MAX_PER_ADDRESS = int(os.environ.get("ACCOUNT_MAIL_MAX_PER_ADDRESS", "10"))
+ACCOUNT_MAIL_MAX_PER_EMAIL = int(os.environ.get("ACCOUNT_MAIL_MAX_PER_EMAIL", "3"))
+ACCOUNT_MAIL_WINDOW_SECONDS = int(os.environ.get("ACCOUNT_MAIL_WINDOW_SECONDS", "3600"))
+
 # Days past a rule table's last entry (the last key-rate decision, the end of a penalty cap) after which a penalty
 # calculation is marked stale and the back office asks staff to update the table (billing_core.rules).
 RULES_STALE_DAYS = int(os.environ.get("RULES_STALE_DAYS", "60"))
@@ -247,8 +257,12 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# EMAIL_FILE_PATH (without EMAIL_HOST): each message as a file in that folder (the browser tests read links there).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend" if EMAIL_FILE_PATH
+    else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "epd@localhost")
 

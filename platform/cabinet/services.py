@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,8 +22,18 @@ from billing_core.text import name_check, text_check
 from cabinet.link_code import link_code_matches
 from cabinet.models import AccountChangeRequest, ChangeRequestKind, ChangeRequestStatus, ResidentLink
 from documents.models import Epd
-from identity.models import User
-from identity.throttle import failures_counts, failures_record
+from identity.invitations import link_invalid
+from identity.mail import mail_after_commit, moment_text, public_url
+from identity.models import PendingSignUp, User
+from identity.recovery import password_reset_link, throttled
+from identity.throttle import (
+    account_mail_allowed,
+    failures_counts,
+    failures_record,
+    login_failure_record,
+    login_is_throttled,
+)
+from identity.tokens import token_hash, token_new
 from payments.models import Payment
 from registry.models import UnifiedAccount
 from tenants.billing.balances import account_balance_now_sql, household_amount_due
@@ -128,27 +139,70 @@ def _field_error(field: str, message: str, code: ErrorCode) -> ValidationError:
 
 
 @transaction.atomic
-def resident_sign_up(*, request, email: str, password: str, full_name: str) -> User:
-    """A new resident account, logged in on ``request``'s session (the way ``login`` does it)."""
+def resident_sign_up(*, request, email: str, password: str, full_name: str) -> None:
+    """Start a resident's sign-up: the address gets a link, and the account exists once the link is confirmed.
+
+    The answer is the same whether or not the address is taken: a free address gets the confirmation link, a
+    taken one a note to its owner with a password-reset link. Only what the form itself says can be refused (the
+    name, the address's form, a weak password), and too many sign-ups from one client address or to one e-mail
+    address (``identity.throttle.account_mail_allowed``).
+    """
     email = User.objects.normalize_email((email or "").strip()).lower()
     name_check(full_name, field="full_name")  # before the spaces are folded: a tab or a line break is refused too
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise _field_error("full_name", _("Укажите ФИО."), ErrorCode.REQUIRED)
-    if User.objects.filter(email=email).exists():
-        raise _field_error("email", _("Пользователь с таким e-mail уже зарегистрирован."), ErrorCode.UNIQUE)
     candidate = User(email=email, full_name=full_name, is_resident=True)
     candidate.full_clean(exclude=["password"], validate_unique=False)
     try:
         validate_password(password, candidate)
     except ValidationError as exc:
         raise ValidationError({"password": exc.error_list}) from exc
+    if not account_mail_allowed(kind="sign-up", email=email, client_ip=request.META.get("REMOTE_ADDR")):
+        raise throttled()
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        link, reset = password_reset_link(request=request, user=user)
+        mail_after_commit(to=email, template="signup_taken",
+                          context={"link": link, "expires": moment_text(reset.expires_at)})
+        return
+    token, hashed = token_new()
+    pending = PendingSignUp.objects.create(
+        email=email, full_name=full_name, password=make_password(password), token_hash=hashed,
+        expires_at=timezone.now() + timedelta(hours=settings.SIGNUP_CONFIRM_HOURS),
+    )
+    mail_after_commit(to=email, template="signup_confirm", context={
+        "link": public_url(request, f"/signup/confirm/{token}"), "expires": moment_text(pending.expires_at)})
+
+
+@transaction.atomic
+def resident_sign_up_confirm(*, request, token: str, password: str) -> User:
+    """Confirm a sign-up by its e-mailed link and the password chosen at sign-up; the account is made and the
+    session logged in.
+
+    Asking for the password means a link alone does not make an account: someone who signs up with another
+    person's address cannot have that person confirm an account whose password they chose.
+    """
+    pending = (PendingSignUp.objects.select_for_update()
+               .filter(token_hash=token_hash(token), confirmed_at__isnull=True, expires_at__gt=timezone.now())
+               .first())
+    if pending is None:
+        raise link_invalid()
+    client_ip = request.META.get("REMOTE_ADDR")
+    if login_is_throttled(login=pending.email, client_ip=client_ip):
+        raise _field_error("password", _("Слишком много неудачных попыток. Повторите позже."), ErrorCode.THROTTLED)
+    if not check_password(password or "", pending.password):
+        login_failure_record(login=pending.email, client_ip=client_ip)
+        raise _field_error("password", _("Пароль не совпадает с заданным при регистрации."),
+                           ErrorCode.INVALID_CREDENTIALS)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, full_name=full_name, is_resident=True)
-    except IntegrityError:  # the same e-mail signed up concurrently
-        raise _field_error("email", _("Пользователь с таким e-mail уже зарегистрирован."),
-                           ErrorCode.UNIQUE) from None
+            user = User.objects.create_user(email=pending.email, full_name=pending.full_name, is_resident=True)
+    except IntegrityError:  # the address got an account meanwhile (another confirmation)
+        raise link_invalid() from None
+    user.password = pending.password
+    user.save(update_fields=["password"])
+    PendingSignUp.objects.filter(email=pending.email, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return user
 

@@ -138,3 +138,76 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.schema_name} {self.operation or ','.join(self.fields)}"
+
+
+class StaffInvitation(models.Model):
+    """An invitation to a principal's staff, sent by e-mail; the person becomes a member only by accepting it.
+
+    Only a SHA-256 of the link's token is stored (256 random bits: a slow hash adds nothing). A resend makes a new
+    token, so the older link stops working.
+    """
+
+    principal = models.ForeignKey("tenants.Principal", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("роль"), max_length=16, choices=PrincipalRole.choices, default=PrincipalRole.STAFF)
+    permissions = ArrayField(models.CharField(max_length=32, choices=Perm.choices), default=list, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("приглашение сотрудника")
+        constraints = [
+            # one open invitation per address and principal
+            models.UniqueConstraint(fields=["principal", "email"], name="invitation_open_unique",
+                                    condition=Q(accepted_at__isnull=True, revoked_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}@{self.principal_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class PendingSignUp(models.Model):
+    """A resident's sign-up waiting for its e-mail to be confirmed: no account exists until then.
+
+    The password is kept as Django hashes it; the link's token only as a SHA-256.
+    """
+
+    email = models.EmailField(_("e-mail"))
+    full_name = models.CharField(_("ФИО"), max_length=200)
+    password = models.CharField(max_length=128)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("неподтверждённая регистрация")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PasswordReset(models.Model):
+    """A single-use link to set a new password; only a SHA-256 of its token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("сброс пароля")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.created_at:%Y-%m-%d %H:%M}"

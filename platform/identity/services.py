@@ -1,14 +1,14 @@
-"""Writes for identity: login, staff of a principal, API keys, audit records."""
+"""Writes for identity: login, staff of a principal, API keys, audit records.
+
+Invitations to a principal's staff: ``identity.invitations``; password reset: ``identity.recovery``."""
 
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
-from billing_core.text import name_check
 from identity.models import ApiKey, AuditLog, PrincipalMembership, User
 from identity.permissions import ALL_PERMS, PrincipalRole
 from identity.throttle import login_failure_record, login_failures_clear, login_is_throttled
@@ -60,33 +60,6 @@ def session_login(*, request, email: str, password: str, principal) -> User:
 
 def session_logout(*, request) -> None:
     logout(request)
-
-
-@transaction.atomic
-def staff_user_create(
-    *, principal, email: str, full_name: str, role: str, permissions: list[str], password: str | None
-) -> PrincipalMembership:
-    """Add a person to a principal's staff, creating the user if the e-mail is new."""
-    perms = _validate_perms(permissions)
-    name_check(full_name, field="full_name")
-    email = User.objects.normalize_email(email).strip().lower()
-    if role not in PrincipalRole.values:
-        raise ValidationError({"role": ValidationError(_("Неизвестная роль."), code=ErrorCode.INVALID)})
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        candidate = User(email=email, full_name=full_name)
-        candidate.full_clean(exclude=["password"])
-        if password:
-            try:
-                validate_password(password, candidate)
-            except ValidationError as exc:
-                raise ValidationError({"password": exc.error_list}) from exc
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    elif PrincipalMembership.objects.filter(user=user, principal=principal).exists():
-        raise ValidationError(
-            {"email": ValidationError(_("Этот пользователь уже есть у принципала."), code=ErrorCode.UNIQUE)}
-        )
-    return PrincipalMembership.objects.create(user=user, principal=principal, role=role, permissions=perms)
 
 
 def _admins_left_without(membership: PrincipalMembership) -> bool:

@@ -1,6 +1,7 @@
 """Throttling of guesses: failures counted per key (an identity, a client address) in the cache, for a window.
 
-Login uses it per identity and per address; the cabinet's household linking per resident and per address.
+Login uses it per identity and per address; the cabinet's household linking per resident and per address; sign-ups
+and password-reset requests (which send e-mail) per e-mail address and per client address (``account_mail_allowed``).
 
 The counters are global. The default cache prefixes every key with the schema of the request
 (``django_tenants.cache.make_key``), so a counter kept there is per host: a login locked on one principal's host
@@ -81,3 +82,22 @@ def login_failure_record(*, login: str, client_ip: str | None) -> None:
 
 def login_failures_clear(*, login: str) -> None:
     counters().delete(_keys(login, None)[0])
+
+
+def _mail_keys(kind: str, email: str, client_ip: str | None) -> list[str]:
+    identity = hashlib.sha256(login_identity(email).encode("utf-8", "surrogatepass")).hexdigest()
+    return [f"{kind}:ip:{client_ip or '-'}", f"{kind}:acct:{identity}"]
+
+
+def account_mail_allowed(*, kind: str, email: str, client_ip: str | None) -> bool:
+    """Whether one more request that mails an address (a sign-up, a password reset) may go ahead, counting it.
+
+    Counted per client address and per e-mail address whether or not an account exists, so being refused says
+    nothing about the account."""
+    ip_key, email_key = keys = _mail_keys(kind, email, client_ip)
+    counts = failures_counts(keys)
+    if (counts.get(ip_key, 0) >= settings.ACCOUNT_MAIL_MAX_PER_ADDRESS
+            or counts.get(email_key, 0) >= settings.ACCOUNT_MAIL_MAX_PER_EMAIL):
+        return False
+    failures_record(keys, window=settings.ACCOUNT_MAIL_WINDOW_SECONDS)
+    return True

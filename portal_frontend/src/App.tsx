@@ -4,6 +4,8 @@ import { Alert, Result, Spin } from "antd";
 import { lazy, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import { CabinetPublicRoutes } from "./cabinet/public";
+import { InvitationPage } from "./portal/public";
+import { ForgotPasswordPage, ResetPasswordPage } from "./shared/account";
 import { LoginPage, useMe } from "./shared/auth";
 import { config } from "./shared/config";
 import { useTranslation } from "react-i18next";
@@ -72,6 +74,10 @@ export default function App() {
     <BrowserRouter>
       <Routes>
         <Route path="/login" element={<Navigate to="/" replace />} />
+        {/* pages of e-mailed links, whoever is signed in on this host */}
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password/:token" element={<ResetPasswordPage />} />
+        {config.surface === "portal" && <Route path="/invite/:token" element={<InvitationPage />} />}
         <Route
           path="*"
           element={

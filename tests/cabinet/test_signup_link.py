@@ -1,10 +1,14 @@
-"""Residents sign up, log in, and link a household with the code printed on its ЕПД (limited wrong attempts)."""
+"""Residents sign up (the address confirmed by an e-mailed link), log in, and link a household with the code
+printed on its ЕПД (limited wrong attempts)."""
+
+import re
 
 import pytest
 
 from cabinet.link_code import link_code, link_code_matches
 from cabinet.models import ResidentLink
-from identity.models import User
+from identity.models import PendingSignUp, User
+from identity.tokens import token_hash
 from registry.models import UnifiedAccount
 from tests import factories
 from tests.conftest import error_codes
@@ -12,8 +16,13 @@ from tests.conftest import error_codes
 SIGN_UP = (
     "mutation($email: String!, $password: String!, $fullName: String!) "
     "{ residentSignUp(email: $email, password: $password, fullName: $fullName) "
+    "{ sent errors { field code message } } }"
+)
+CONFIRM = (
+    "mutation($t: String!, $p: String!) { residentSignUpConfirm(token: $t, password: $p) "
     "{ me { email fullName isResident isAuthenticated } errors { field code message } } }"
 )
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { me { email } errors { code } } }"
 ME = "query { me { email isResident isAuthenticated } }"
 LINK = (
     "mutation($els: String!, $code: String!) { residentLinkAccount(els: $els, code: $code) "
@@ -37,44 +46,94 @@ def test_link_code_is_stable_short_and_forgiving_about_how_it_is_typed():
     assert link_code("7600000001", secret="another secret") != code
 
 
-def test_sign_up_logs_the_session_in_and_the_password_works_later(tenants, gql):
+def _confirm_token(message) -> str:
+    return re.search(r"https?://\S+/signup/confirm/(\S+)", message.body).group(1)
+
+
+def test_sign_up_confirms_the_address_by_link_then_logs_in_and_the_password_works_later(
+        tenants, gql, mailoutbox, django_capture_on_commit_callbacks):
     # given an anonymous visitor of the cabinet
     client = gql(tenants.public_host)
 
     # when they sign up
-    payload = client(SIGN_UP, {"email": " New.Resident@Mail.Test ", "password": PASSWORD, "fullName": "Петров  Пётр"})
+    with django_capture_on_commit_callbacks(execute=True):
+        payload = client(SIGN_UP, {"email": " New.Resident@Mail.Test ", "password": PASSWORD,
+                                   "fullName": "Петров  Пётр"})
 
-    # then a resident exists, and the same session is logged in as them
-    answer = payload["data"]["residentSignUp"]
-    assert answer["errors"] == []
-    assert answer["me"] == {"email": "new.resident@mail.test", "fullName": "Петров Пётр", "isResident": True,
-                            "isAuthenticated": True}
+    # then no account exists yet, nobody is logged in, and the address got a link to the public host
+    assert payload["data"]["residentSignUp"] == {"sent": True, "errors": []}
+    assert not User.objects.filter(email="new.resident@mail.test").exists()
+    assert client(ME)["data"]["me"]["isAuthenticated"] is False
+    (message,) = mailoutbox
+    assert message.to == ["new.resident@mail.test"] and "Подтвердите регистрацию" in message.subject
+    assert "http://localhost/signup/confirm/" in message.body
+    token = _confirm_token(message)
+    assert PendingSignUp.objects.filter(token_hash=token_hash(token)).exists()
+    assert PASSWORD not in PendingSignUp.objects.get().password
+    login = gql(tenants.public_host)(LOGIN, {"e": "new.resident@mail.test", "p": PASSWORD})
+    assert login["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+
+    # when they open the link with a wrong password, then with theirs, then once more
+    wrong = client(CONFIRM, {"t": token, "p": "not-my-password-7"})["data"]["residentSignUpConfirm"]
+    confirmed = client(CONFIRM, {"t": token, "p": PASSWORD})["data"]["residentSignUpConfirm"]
+    again = gql(tenants.public_host)(CONFIRM, {"t": token, "p": PASSWORD})["data"]["residentSignUpConfirm"]
+
+    # then the account is made and this session is logged in; the link works once
+    assert [(e["field"], e["code"]) for e in wrong["errors"]] == [("password", "INVALID_CREDENTIALS")]
+    assert confirmed["errors"] == []
+    assert confirmed["me"] == {"email": "new.resident@mail.test", "fullName": "Петров Пётр", "isResident": True,
+                               "isAuthenticated": True}
+    assert [e["code"] for e in again["errors"]] == ["LINK_INVALID"]
     user = User.objects.get(email="new.resident@mail.test")
     assert (user.is_resident, user.agent_role, user.memberships.count()) == (True, "", 0)
     assert client(ME)["data"]["me"] == {"email": "new.resident@mail.test", "isResident": True,
                                         "isAuthenticated": True}
     assert client(HOUSEHOLDS)["data"]["residentHouseholds"] == []
     # and a fresh session can log in with the password
-    login = gql(tenants.public_host)(
-        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { me { email } errors { code } } }",
-        {"e": "new.resident@mail.test", "p": PASSWORD})
+    login = gql(tenants.public_host)(LOGIN, {"e": "new.resident@mail.test", "p": PASSWORD})
     assert login["data"]["login"] == {"me": {"email": "new.resident@mail.test"}, "errors": []}
 
 
-def test_sign_up_refuses_a_weak_password_in_russian_and_a_taken_email(tenants, gql):
-    factories.user("taken@mail.test")
+def test_a_taken_address_gets_the_same_answer_and_its_owner_a_reset_link(
+        tenants, gql, mailoutbox, django_capture_on_commit_callbacks):
+    owner = factories.user("taken@mail.test", is_resident=True)
     client = gql(tenants.public_host)
 
-    weak = client(SIGN_UP, {"email": "weak@mail.test", "password": "12345", "fullName": "Слабый"})
-    taken = client(SIGN_UP, {"email": "TAKEN@mail.test", "password": PASSWORD, "fullName": "Второй"})
+    with django_capture_on_commit_callbacks(execute=True):
+        weak = client(SIGN_UP, {"email": "weak@mail.test", "password": "12345", "fullName": "Слабый"})
+        taken = client(SIGN_UP, {"email": "TAKEN@mail.test", "password": PASSWORD, "fullName": "Второй"})
+        free = client(SIGN_UP, {"email": "free@mail.test", "password": PASSWORD, "fullName": "Третий"})
 
     weak_errors = weak["data"]["residentSignUp"]["errors"]
     assert {e["field"] for e in weak_errors} == {"password"} and weak_errors
     assert all(any("а" <= ch.lower() <= "я" for ch in e["message"]) for e in weak_errors), weak_errors
-    assert [(e["field"], e["code"]) for e in taken["data"]["residentSignUp"]["errors"]] == [("email", "UNIQUE")]
+    assert taken["data"]["residentSignUp"] == free["data"]["residentSignUp"] == {"sent": True, "errors": []}
     assert not User.objects.filter(email="weak@mail.test").exists()
-    assert User.objects.filter(email="taken@mail.test").count() == 1
+    owner.refresh_from_db()
+    assert owner.full_name == "Тест" and owner.check_password(factories.PASSWORD)
     assert client(ME)["data"]["me"]["isAuthenticated"] is False
+    notice = next(m for m in mailoutbox if m.to == ["taken@mail.test"])
+    assert "Попытка регистрации" in notice.subject and "http://localhost/reset-password/" in notice.body
+    assert "/signup/confirm/" not in notice.body
+    assert not PendingSignUp.objects.filter(email="taken@mail.test").exists()
+
+
+def test_sign_ups_are_throttled_per_client_address(settings, tenants, gql, mailoutbox,
+                                                   django_capture_on_commit_callbacks):
+    settings.ACCOUNT_MAIL_MAX_PER_ADDRESS = 3
+    factories.user("owner@mail.test", is_resident=True)
+    client = gql(tenants.public_host)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [client(SIGN_UP, {"email": email, "password": PASSWORD, "fullName": "Житель"})
+                   for email in ("one@mail.test", "owner@mail.test", "two@mail.test", "three@mail.test")]
+        other_address = client(SIGN_UP, {"email": "four@mail.test", "password": PASSWORD, "fullName": "Житель"},
+                               REMOTE_ADDR="10.1.2.3")
+
+    assert [a["data"]["residentSignUp"]["sent"] for a in answers] == [True, True, True, None]
+    assert [e["code"] for e in answers[3]["data"]["residentSignUp"]["errors"]] == ["THROTTLED"]
+    assert other_address["data"]["residentSignUp"]["sent"] is True
+    assert len(mailoutbox) == 4
 
 
 def test_sign_up_is_refused_on_a_principals_host_to_keys_and_to_logged_in_users(principal_a, tenants, gql):

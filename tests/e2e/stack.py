@@ -188,6 +188,30 @@ class LiveStack:
                   "print(next_working_day(built) if built and built >= day else day)")
         return date.fromisoformat(self.manage_output("shell", "-c", script).strip().splitlines()[-1])
 
+    def mail_link(self, to: str, path: str, timeout: float = 30.0) -> str:
+        """The link to ``path`` (e.g. ``/signup/confirm/``) in the newest message the stack mailed to ``to``: the
+        stack's e-mail goes to files in ``EMAIL_FILE_PATH`` (Django's filebased backend), one per connection."""
+        import email
+        import re
+
+        folder = Path(self.env["EMAIL_FILE_PATH"])
+        pattern = re.compile(r"https?://[^\s]+" + re.escape(path) + r"[^\s]+")
+        deadline = time.monotonic() + timeout
+        while True:
+            found = []
+            for file in sorted(folder.glob("*.log"), key=lambda f: f.stat().st_mtime):
+                for raw in file.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                    message = email.message_from_bytes(raw.strip())
+                    if to not in (message.get("To") or ""):
+                        continue
+                    body = message.get_payload(decode=True) or b""
+                    found += pattern.findall(body.decode(message.get_content_charset() or "utf-8"))
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message to {to} with a link to {path} in {folder}")
+            time.sleep(0.3)
+
     def check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
@@ -226,13 +250,13 @@ def stack_start(*, database_url: str, broker_url: str, state_dir: Path, frontend
     ds = devstack()
     logs = state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for sub in ("broker/queue", "broker/processed", "broker/control", "results", "media"):
+    for sub in ("broker/queue", "broker/processed", "broker/control", "results", "media", "mail"):
         (state_dir / sub).mkdir(parents=True, exist_ok=True)
     port = ds.free_port()
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV and not k.startswith("PYTEST_")}
     env.update(APP_ENV="development", PUBLIC_HOST="localhost", DATABASE_URL=database_url,
                CELERY_BROKER_URL=broker_url, APP_STATE_DIR=str(state_dir), FRONTEND_DIST=str(frontend_dist),
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", EMAIL_FILE_PATH=str(state_dir / "mail"))  # read by LiveStack.mail_link
     # The stack makes its own secret key in its state folder, as any installation does; only the key of the codes
     # printed on the ЕПД is the test run's, so a test can compute the code of a household (cabinet.link_code).
     env["CABINET_LINK_SECRET"] = settings.CABINET_LINK_SECRET

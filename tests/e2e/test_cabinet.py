@@ -124,6 +124,14 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
     page.get_by_label("Пароль").fill(RESIDENT_PASSWORD)
     page.get_by_label("ФИО").fill("Тестов Тест Тестович")
     page.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_text("Проверьте почту")).to_be_visible()
+
+    # --- confirm the address by the e-mailed link, with the password chosen at sign-up ---
+    link = live.mail_link(email, "/signup/confirm/")
+    assert link.startswith(live.public + "/signup/confirm/"), link
+    page.goto(link)
+    page.get_by_label("Пароль").fill(RESIDENT_PASSWORD)
+    page.get_by_role("button", name="Подтвердить и войти").click()
     expect(page.get_by_role("heading", name="Мои счета")).to_be_visible()
 
     # --- link the household: a wrong code first, then the one printed on the ЕПД ---

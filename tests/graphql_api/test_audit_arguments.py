@@ -4,10 +4,10 @@ import importlib
 import json
 
 import pytest
-from graphql import GraphQLInputObjectType, get_named_type
+from graphql import GraphQLInputObjectType, build_schema, get_named_type, parse
 
 from graphql_api.api import schema
-from graphql_api.core.audit import MASK, NOT_SECRET, is_secret
+from graphql_api.core.audit import MASK, NOT_SECRET, is_secret, mutation_arguments
 from identity.models import AuditLog
 from identity.permissions import Perm, PrincipalRole
 from identity.throttle import counters
@@ -55,21 +55,42 @@ def test_inline_arguments_are_recorded_and_inline_secrets_masked(tenants, princi
     _nowhere(SECRET)
 
 
-def test_secrets_in_nested_inputs_are_masked_inline_or_in_a_variable(tenants, principal_a, gql):
-    client = gql(tenants.a_host, api_key=factories.api_key(principal_a, [Perm.USERS_MANAGE, Perm.USERS_VIEW]))
-    query = "mutation($in: StaffUserCreateInput!) { staffUserCreate(input: $in) { errors { code } } }"
-    whole = {"email": "new1@a.test", "fullName": "Новый Один", "role": "STAFF", "permissions": ["USERS_VIEW"],
-             "password": SECRET}
+def test_secrets_in_nested_inputs_are_masked_inline_or_in_a_variable():
+    nested = build_schema("""
+        input Credentials { email: String! password: String }
+        input Invite { email: String! people: [Credentials!] }
+        type Query { ok: Boolean }
+        type Mutation { invite(input: Invite!): Boolean }
+    """)
+    document = parse('mutation($pw: String, $in: Invite!) { a: invite(input: {email: "x@a.test", people: '
+                     '[{email: "y@a.test", password: $pw}]}) b: invite(input: $in) }')
+    variables = {"pw": SECRET, "in": {"email": "z@a.test", "people": [{"email": "w@a.test", "password": SECRET}]}}
 
-    client(query, {"in": whole})
-    first = _last("staffUserCreate").variables
-    client('mutation($pw: String) { staffUserCreate(input: {email: "new2@a.test", fullName: "Новый Два", '
-           "role: STAFF, permissions: [], password: $pw}) { errors { code } } }", {"pw": SECRET})
-    second = _last("staffUserCreate").variables
+    fields, recorded = mutation_arguments(nested, document, document.definitions[0], variables)
 
-    assert first == {"staffUserCreate": {"input": {**whole, "password": MASK}}}
-    assert second == {"staffUserCreate": {"input": {
-        "email": "new2@a.test", "fullName": "Новый Два", "role": "STAFF", "permissions": [], "password": MASK}}}
+    assert fields == ["invite", "invite"]
+    assert recorded == {
+        "a": {"input": {"email": "x@a.test", "people": [{"email": "y@a.test", "password": MASK}]}},
+        "b": {"input": {"email": "z@a.test", "people": [{"email": "w@a.test", "password": MASK}]}},
+    }
+
+
+def test_invitation_and_reset_secrets_are_masked(tenants, principal_a, gql):
+    client = gql(tenants.a_host)
+
+    inline = f'password: "{SECRET}", fullName: "Новый"'
+    client(f"mutation($t: String!) {{ staffInvitationAccept(token: $t, {inline}) {{ errors {{ code }} }} }}",
+           {"t": SECRET + "-token"})
+    gql(tenants.public_host)("mutation($x: String!) { passwordResetComplete(token: $x, newPassword: $x) "
+                             "{ errors { code } } }", {"x": SECRET})
+    gql(tenants.public_host)("mutation($x: String!) { residentSignUpConfirm(token: $x, password: $x) "
+                             "{ errors { code } } }", {"x": SECRET})
+
+    assert _last("staffInvitationAccept").variables == {
+        "staffInvitationAccept": {"token": MASK, "password": MASK, "fullName": "Новый"}}
+    assert _last("passwordResetComplete").variables == {
+        "passwordResetComplete": {"token": MASK, "newPassword": MASK}}
+    assert _last("residentSignUpConfirm").variables == {"residentSignUpConfirm": {"token": MASK, "password": MASK}}
     _nowhere(SECRET)
 
 
@@ -146,7 +167,10 @@ def test_every_argument_that_looks_like_a_secret_is_masked_or_declared_harmless(
     assert doubtful == [], "mark these in graphql_api.core.audit (SECRET_NAMES) or list them in NOT_SECRET"
     secrets = {(owner, name) for owner, name in _mutation_inputs() if is_secret(name)}
     assert {("login", "password"), ("residentSignUp", "password"), ("residentLinkAccount", "code"),
-            ("residentPaymentConfirm", "cardToken"), ("StaffUserCreateInput", "password")} <= secrets
+            ("residentPaymentConfirm", "cardToken"), ("staffInvitationAccept", "password"),
+            ("staffInvitationAccept", "token"), ("passwordResetComplete", "token"),
+            ("passwordResetComplete", "newPassword"), ("residentSignUpConfirm", "token"),
+            ("residentSignUpConfirm", "password")} <= secrets
 
 
 def test_migration_masks_the_secrets_stored_before(db):

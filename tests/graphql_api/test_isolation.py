@@ -49,10 +49,46 @@ LOGIN = (
     "{ me { email isAuthenticated } errors { field code } } }"
 )
 LOGOUT = "mutation { logout { ok errors { field code } } }"
-STAFF_USER_CREATE = (
-    "mutation($input: StaffUserCreateInput!) { staffUserCreate(input: $input) "
-    "{ membership { id email fullName role permissions } errors { field code } } }"
+STAFF_INVITATION_SEND = (
+    "mutation($input: StaffInvitationInput!) { staffInvitationSend(input: $input) "
+    "{ invitation { id email role permissions sentAt expiresAt isExpired } errors { field code } } }"
 )
+STAFF_INVITATIONS = "query { staffInvitations { id email role permissions sentAt expiresAt } }"
+STAFF_INVITATION = "query($token: String!) { staffInvitation(token: $token) { email principalName hasAccount } }"
+STAFF_INVITATION_RESEND = (
+    "mutation($id: ID!) { staffInvitationResend(id: $id) { invitation { id email } errors { field code } } }"
+)
+STAFF_INVITATION_REVOKE = (
+    "mutation($id: ID!) { staffInvitationRevoke(id: $id) { invitation { id email } errors { field code } } }"
+)
+STAFF_INVITATION_ACCEPT = (
+    "mutation($token: String!, $password: String!, $fullName: String) { staffInvitationAccept(token: $token, "
+    "password: $password, fullName: $fullName) { me { email principalRole } errors { field code } } }"
+)
+PASSWORD_RESET_REQUEST = (
+    "mutation($email: String!) { passwordResetRequest(email: $email) { ok errors { field code } } }"
+)
+PASSWORD_RESET_COMPLETE = (
+    "mutation($token: String!, $p: String!) { passwordResetComplete(token: $token, newPassword: $p) "
+    "{ ok errors { field code } } }"
+)
+B_INVITATION_TOKEN = "b-invitation-token-for-isolation-0123456789abcdef"
+
+
+def isolation_b_invitation(w) -> str:
+    """B's open invitation (to an address among B's markers), whose link token is B_INVITATION_TOKEN."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from identity.models import StaffInvitation
+    from identity.tokens import token_hash
+
+    invitation, _created = StaffInvitation.objects.get_or_create(
+        token_hash=token_hash(B_INVITATION_TOKEN), defaults={
+            "principal": w.b, "email": w.b_staff.email, "role": "admin", "invited_by": w.b_admin,
+            "expires_at": timezone.now() + timedelta(days=1)})
+    return str(invitation.pk)
 MEMBERSHIP_UPDATE = (
     "mutation($id: ID!, $input: MembershipUpdateInput!) { membershipUpdate(id: $id, input: $input) "
     "{ membership { id role permissions isActive } errors { field code } } }"
@@ -514,7 +550,11 @@ RESIDENT_CHANGE_REQUESTS = "query { residentChangeRequests { " + CHANGE_REQUEST_
 CHANGE_REQUESTS = "query { changeRequests { " + CHANGE_REQUEST_FIELDS + " } }"
 RESIDENT_SIGN_UP = (
     "mutation($email: String!, $password: String!, $fullName: String!) { residentSignUp(email: $email, "
-    "password: $password, fullName: $fullName) { me { email } errors { field code } } }"
+    "password: $password, fullName: $fullName) { sent errors { field code } } }"
+)
+RESIDENT_SIGN_UP_CONFIRM = (
+    "mutation($token: String!, $password: String!) { residentSignUpConfirm(token: $token, password: $password) "
+    "{ me { email } errors { field code } } }"
 )
 RESIDENT_LINK_ACCOUNT = (
     "mutation($els: String!, $code: String!) { residentLinkAccount(els: $els, code: $code) "
@@ -789,13 +829,26 @@ CASES: dict[str, Case] = {
     # mutations
     "login": Case(LOGIN, lambda w: {"email": w.b_admin.email, "password": factories.PASSWORD}, "FOREIGN_PRINCIPAL"),
     "logout": Case(LOGOUT, lambda w: {}, "OK"),
-    # an existing e-mail (B's admin) may be added to A's staff, but B's user and membership stay as they were
-    "staffUserCreate": Case(
-        STAFF_USER_CREATE,
-        lambda w: {"input": {"email": w.b_admin.email, "fullName": "Подменённое имя", "role": "ADMIN",
-                             "permissions": ["USERS_MANAGE"], "password": "taken-over-password-77"}},
-        "OK",
+    # an existing e-mail (B's admin) may be invited to A's staff: the same answer as for any address, and B's user
+    # and membership stay as they were (nothing happens until that person accepts)
+    "staffInvitationSend": Case(
+        STAFF_INVITATION_SEND,
+        lambda w: {"input": {"email": w.b_admin.email, "role": "ADMIN", "permissions": ["USERS_MANAGE"]}}, "OK",
     ),
+    "staffInvitations": Case(STAFF_INVITATIONS, lambda w: isolation_b_invitation(w) and {}, "OK"),
+    "staffInvitation": Case(
+        STAFF_INVITATION, lambda w: isolation_b_invitation(w) and {"token": B_INVITATION_TOKEN}, "LINK_INVALID"),
+    "staffInvitationResend": Case(STAFF_INVITATION_RESEND, lambda w: {"id": isolation_b_invitation(w)}, "NOT_FOUND"),
+    "staffInvitationRevoke": Case(STAFF_INVITATION_REVOKE, lambda w: {"id": isolation_b_invitation(w)}, "NOT_FOUND"),
+    "staffInvitationAccept": Case(
+        STAFF_INVITATION_ACCEPT,
+        lambda w: isolation_b_invitation(w) and {"token": B_INVITATION_TOKEN, "password": factories.PASSWORD},
+        "LINK_INVALID",
+    ),
+    "passwordResetRequest": Case(PASSWORD_RESET_REQUEST, lambda w: {"email": w.b_admin.email}, "OK"),
+    "passwordResetComplete": Case(
+        PASSWORD_RESET_COMPLETE, lambda w: {"token": "not-a-reset-token", "p": "isolated-password-2026"},
+        "LINK_INVALID"),
     "membershipUpdate": Case(MEMBERSHIP_UPDATE, _b_membership_demote, "NOT_FOUND"),
     "apiKeyCreate": Case(API_KEY_CREATE, lambda w: {"name": "изоляция", "permissions": ["SETTINGS_VIEW"]}, "OK"),
     "apiKeyRevoke": Case(API_KEY_REVOKE, lambda w: {"id": str(w.b_key.pk)}, "NOT_FOUND"),
@@ -948,6 +1001,9 @@ CASES: dict[str, Case] = {
     "residentSignUp": Case(
         RESIDENT_SIGN_UP, lambda w: {"email": "signup@a.iso", "password": "isolated-password-2026",
                                      "fullName": "Житель"}, "PERMISSION_DENIED"),
+    "residentSignUpConfirm": Case(
+        RESIDENT_SIGN_UP_CONFIRM, lambda w: {"token": "not-a-sign-up-token", "password": "isolated-password-2026"},
+        "PERMISSION_DENIED"),
     "residentLinkAccount": Case(RESIDENT_LINK_ACCOUNT, lambda w: {"els": "7600077002", "code": "AAAA-AAAA"},
                                 "PERMISSION_DENIED"),
     "residentUnlinkAccount": Case(RESIDENT_UNLINK_ACCOUNT, lambda w: {"els": "7600077002"}, "PERMISSION_DENIED"),
@@ -1098,27 +1154,25 @@ def test_b_membership_cannot_be_changed_from_a(world, tenants, gql):
     assert on_b["data"]["me"]["principalRole"] == "ADMIN"
 
 
-def test_adding_b_user_to_a_does_not_touch_b_user_or_membership(world, tenants, gql):
+def test_inviting_b_user_to_a_does_not_touch_b_user_or_membership(world, tenants, gql):
     # given A's admin and the e-mail of B's admin
     client = gql(tenants.a_host, user=world.a_admin)
     b_membership = world.membership(world.b_admin, world.b)
-    password_before = User.objects.get(pk=world.b_admin.pk).password
+    user_before = User.objects.filter(pk=world.b_admin.pk).values("password", "full_name", "is_active").get()
 
-    # when A adds that e-mail to its staff with a password and a name of its own
-    payload = client(STAFF_USER_CREATE, CASES["staffUserCreate"].variables(world))
+    # when A invites that e-mail to its staff as an admin
+    payload = client(STAFF_INVITATION_SEND, CASES["staffInvitationSend"].variables(world))
 
-    # then A has a new membership, but the user's password, name and B membership are unchanged
-    assert payload["data"]["staffUserCreate"]["errors"] == []
-    user = User.objects.get(pk=world.b_admin.pk)
-    assert user.password == password_before
-    assert user.check_password(factories.PASSWORD)
-    assert not user.check_password("taken-over-password-77")
-    assert user.full_name == world.b_admin.full_name
+    # then the answer holds only what A typed, A has no member with it, and B's user and membership are unchanged
+    answer = payload["data"]["staffInvitationSend"]
+    assert answer["errors"] == []
+    assert set(answer["invitation"]) == {"id", "email", "role", "permissions", "sentAt", "expiresAt", "isExpired"}
+    assert not PrincipalMembership.objects.filter(user=world.b_admin, principal=world.a).exists()
+    assert User.objects.filter(pk=world.b_admin.pk).values("password", "full_name", "is_active").get() == user_before
     b_membership_now = PrincipalMembership.objects.get(pk=b_membership.pk)
     assert (b_membership_now.role, b_membership_now.permissions, b_membership_now.is_active) == (
         b_membership.role, b_membership.permissions, b_membership.is_active,
     )
-    assert PrincipalMembership.objects.filter(user=user).count() == 2
 
 
 def test_key_created_on_a_belongs_to_a_and_is_refused_on_b(world, tenants, gql):

@@ -13,8 +13,9 @@ from django_tenants.utils import schema_context
 
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
-from identity.models import ApiKey, PrincipalMembership, User
+from identity.models import ApiKey, PrincipalMembership, StaffInvitation, User
 from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
+from identity.tokens import token_hash
 from tenants.billing.models import BillingPeriod, Tariff
 from tenants.models import AgencyContract, Principal
 from tenants.services import agency_contract_create
@@ -109,7 +110,10 @@ from tests.graphql_api.test_isolation import (
     RESIDENT_UNLINK_ACCOUNT,
     RULE_TABLES,
     SERVICES,
-    STAFF_USER_CREATE,
+    STAFF_INVITATION_RESEND,
+    STAFF_INVITATION_REVOKE,
+    STAFF_INVITATION_SEND,
+    STAFF_INVITATIONS,
     TARIFF_CREATE,
     USERS,
     WORKSPACE_SETTINGS,
@@ -601,6 +605,22 @@ def _change_request_status(t: Targets) -> str:
     return AccountChangeRequest.objects.get(pk=_change_request(t)).status
 
 
+A_INVITATION_TOKEN = "a-invitation-token-for-the-matrix-0123456789"
+
+
+def _a_invitation(t: Targets):
+    """A's open invitation to a staff role without permissions (anyone with users.manage may resend it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation, _created = StaffInvitation.objects.get_or_create(
+        principal=t.a, email="invited@a.matrix",
+        defaults={"token_hash": token_hash(A_INVITATION_TOKEN), "role": "staff", "permissions": [],
+                  "expires_at": timezone.now() + timedelta(days=1)})
+    return invitation
+
+
 def _confirm_variables(t: Targets) -> dict:
     """The linked resident's started card payment and a card token, as the browser sends them."""
     from payments.online import online_payment_start
@@ -641,13 +661,22 @@ OPS: dict[str, Op] = {
         API_KEY_REVOKE, Perm.API_KEYS_MANAGE, lambda t: {"id": str(t.target_key.pk)},
         lambda t: ApiKey.objects.get(pk=t.target_key.pk).revoked_at is not None, True,
     ),
-    "staffUserCreate": Op(
-        STAFF_USER_CREATE, Perm.USERS_MANAGE,
-        lambda t: {"input": {"email": NEW_STAFF_EMAIL, "fullName": "Новый сотрудник", "role": "STAFF",
-                             "permissions": []}},
-        lambda t: list(PrincipalMembership.objects.filter(principal=t.a, user__email=NEW_STAFF_EMAIL)
+    "staffInvitationSend": Op(
+        STAFF_INVITATION_SEND, Perm.USERS_MANAGE,
+        lambda t: {"input": {"email": NEW_STAFF_EMAIL, "role": "STAFF", "permissions": []}},
+        lambda t: list(StaffInvitation.objects.filter(principal=t.a, email=NEW_STAFF_EMAIL)
                        .values_list("role", "permissions")),
         [("staff", [])],
+    ),
+    "staffInvitations": Op(STAFF_INVITATIONS, Perm.USERS_VIEW, lambda t: _a_invitation(t) and {}, lambda t: None,
+                           None),
+    "staffInvitationResend": Op(
+        STAFF_INVITATION_RESEND, Perm.USERS_MANAGE, lambda t: {"id": str(_a_invitation(t).pk)},
+        lambda t: _a_invitation(t).token_hash == token_hash(A_INVITATION_TOKEN), False,
+    ),
+    "staffInvitationRevoke": Op(
+        STAFF_INVITATION_REVOKE, Perm.USERS_MANAGE, lambda t: {"id": str(_a_invitation(t).pk)},
+        lambda t: _a_invitation(t).revoked_at is not None, True,
     ),
     "membershipUpdate": Op(
         MEMBERSHIP_UPDATE, Perm.USERS_MANAGE,
@@ -880,7 +909,10 @@ OPS.update({
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.
 # residentSignUp is for anonymous callers on the agent's host (like login); tests/cabinet/test_signup_link.py checks
 # that principals' hosts, keys and logged-in users are refused.
-OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout", "residentSignUp"}
+# residentSignUpConfirm, staffInvitation(Accept) and passwordReset* are open too: the e-mailed link is the credential
+# (tests/identity, tests/cabinet/test_signup_link.py).
+OPEN_FIELDS = {"me", "permissions", "currentPrincipal", "login", "logout", "residentSignUp", "residentSignUpConfirm",
+               "staffInvitation", "staffInvitationAccept", "passwordResetRequest", "passwordResetComplete"}
 
 PRINCIPAL_OPS = sorted(name for name, op in OPS.items() if op.perm not in (None, RESIDENT) and name not in APPEAL_OPS)
 AGENT_OPS = sorted(name for name, op in OPS.items() if op.perm is None)
@@ -1211,17 +1243,16 @@ def test_users_manage_cannot_promote_self_to_admin(principal_a, tenants, gql):
     assert (membership.role, membership.permissions) == (PrincipalRole.STAFF, ["users.manage"])
 
 
-def test_users_manage_cannot_create_staff_with_permissions_it_lacks(principal_a, tenants, gql):
+def test_users_manage_cannot_invite_staff_with_permissions_it_lacks(principal_a, tenants, gql):
     # given a staff member holding users.manage only
     client = gql(tenants.a_host, user=factories.staff(principal_a, permissions=[Perm.USERS_MANAGE]))
 
-    # when they create a user with api_keys.manage and a password they know
-    payload = client(STAFF_USER_CREATE, {"input": {
-        "email": "sock-puppet@a.matrix", "fullName": "Подставной", "role": "STAFF",
-        "permissions": ["API_KEYS_MANAGE"], "password": "puppet-password-2026",
-    }})
+    # when they invite an address of their own with api_keys.manage
+    payload = client(STAFF_INVITATION_SEND, {"input": {
+        "email": "sock-puppet@a.matrix", "role": "STAFF", "permissions": ["API_KEYS_MANAGE"]}})
 
-    # then it is refused and no such user exists
-    assert codes(payload, "staffUserCreate") == ["PERMISSION_DENIED"]
+    # then it is refused and no invitation or user exists
+    assert codes(payload, "staffInvitationSend") == ["PERMISSION_DENIED"]
+    assert not StaffInvitation.objects.filter(email="sock-puppet@a.matrix").exists()
     assert not User.objects.filter(email="sock-puppet@a.matrix").exists()
 

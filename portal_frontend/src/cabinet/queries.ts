@@ -27,6 +27,15 @@ export const SignUpMutation = graphql(`
   mutation CabinetSignUp($email: String!, $password: String!, $fullName: String!) {
     residentSignUp(email: $email, password: $password, fullName: $fullName) {
       errors { field message code }
+      sent
+    }
+  }
+`);
+
+export const SignUpConfirmMutation = graphql(`
+  mutation CabinetSignUpConfirm($token: String!, $password: String!) {
+    residentSignUpConfirm(token: $token, password: $password) {
+      errors { field message code }
       me { email fullName isAuthenticated isResident }
     }
   }

@@ -99,7 +99,8 @@ export function LoginPage({ footer }: { footer?: ReactNode }) {
           >
             <Input prefix={<MailOutlined />} autoComplete="username" autoFocus />
           </Form.Item>
-          <Form.Item label={t("login.password")} name="password" rules={[{ required: true, message: t("login.passwordRequired") }]}>
+          <Form.Item label={t("login.password")} name="password" rules={[{ required: true, message: t("login.passwordRequired") }]}
+            extra={<a href="/forgot-password">{t("login.forgot")}</a>}>
             <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={login.isPending}>

@@ -1,10 +1,8 @@
-// Sign-up for residents: the session is logged in on success and the cabinet opens.
+// Sign-up for residents: the address gets a confirmation link; the page then says to check the e-mail.
 import { LockOutlined, MailOutlined, UserOutlined } from "@ant-design/icons";
-import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Form, Input, Typography } from "antd";
+import { Alert, Button, Card, Form, Input, Result, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate } from "react-router-dom";
 import { payload } from "../../shared/api";
 import { applyErrors } from "../../shared/forms";
 import { useGqlMutation } from "../../shared/hooks";
@@ -21,19 +19,28 @@ export default function SignUpPage() {
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<string | null>(null);
   const signUp = useGqlMutation(SignUpMutation, ["SharedMe"]);
-  const client = useQueryClient();
-  const navigate = useNavigate();
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
   const submit = async (values: Values) => {
     setError(null);
     try {
-      payload(await signUp.mutateAsync(values));
-      await client.invalidateQueries();
-      navigate("/", { replace: true });
+      payload(await signUp.mutateAsync({ ...values, email: values.email.trim() }));
+      setSentTo(values.email.trim());
     } catch (exc) {
       setError(applyErrors(form, exc));
     }
   };
+
+  if (sentTo) {
+    return (
+      <div style={{ minHeight: "100vh", display: "flex", alignItems: "center", justifyContent: "center", padding: 16 }}>
+        <Card style={{ width: "100%", maxWidth: 420 }}>
+          <Result status="info" title={t("signUp.checkMailTitle")} subTitle={t("signUp.checkMailText", { email: sentTo })}
+            extra={<a href="/">{t("signUp.signIn")}</a>} />
+        </Card>
+      </div>
+    );
+  }
 
   return (
     <div style={{ minHeight: "100vh", display: "flex", alignItems: "center", justifyContent: "center", padding: 16 }}>

@@ -1,10 +1,11 @@
-// «Пользователи» (principal admins): staff memberships, new staff, roles, permissions, blocking.
+// «Пользователи» (principal admins): staff memberships, invitations by e-mail (pending ones resent or revoked),
+// roles, permissions, blocking.
 import { PlusOutlined } from "@ant-design/icons";
-import { Alert, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
-import type { Permission, PortalUsersQuery, PrincipalRole } from "../../gql/graphql";
+import type { Permission, PortalStaffInvitationsQuery, PortalUsersQuery, PrincipalRole } from "../../gql/graphql";
 import { payload } from "../../shared/api";
 import { useCan } from "../../shared/auth";
 import { applyErrors } from "../../shared/forms";
@@ -26,11 +27,35 @@ const UsersQuery = graphql(`
   }
 `);
 
-const CreateMutation = graphql(`
-  mutation PortalStaffUserCreate($input: StaffUserCreateInput!) {
-    staffUserCreate(input: $input) {
+const InviteMutation = graphql(`
+  mutation PortalStaffInvitationSend($input: StaffInvitationInput!) {
+    staffInvitationSend(input: $input) {
       errors { field message code }
-      membership { id }
+      invitation { id }
+    }
+  }
+`);
+
+const InvitationsQuery = graphql(`
+  query PortalStaffInvitations {
+    staffInvitations { id email role permissions sentAt expiresAt isExpired }
+  }
+`);
+
+const ResendMutation = graphql(`
+  mutation PortalStaffInvitationResend($id: ID!) {
+    staffInvitationResend(id: $id) {
+      errors { field message code }
+      invitation { id sentAt expiresAt }
+    }
+  }
+`);
+
+const RevokeMutation = graphql(`
+  mutation PortalStaffInvitationRevoke($id: ID!) {
+    staffInvitationRevoke(id: $id) {
+      errors { field message code }
+      invitation { id }
     }
   }
 `);
@@ -90,15 +115,70 @@ export default function UsersPage() {
         />
         <CursorPager pages={pages} totalCount={data?.totalCount} hasNextPage={data?.pageInfo.hasNextPage} endCursor={data?.pageInfo.endCursor} loading={q.isFetching} />
       </QueryState>
+      <PendingInvitations manage={manage} />
       {editing && <MemberForm member={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
     </Space>
   );
 }
 
+type Invitation = PortalStaffInvitationsQuery["staffInvitations"][number];
+
+function PendingInvitations({ manage }: { manage: boolean }) {
+  const { t } = useTranslation("portal");
+  const { message } = App.useApp();
+  const q = useGql(InvitationsQuery);
+  const resend = useGqlMutation(ResendMutation, ["PortalStaffInvitations"]);
+  const revoke = useGqlMutation(RevokeMutation, ["PortalStaffInvitations"]);
+  const { label } = usePermissionLabels();
+  const act = async (run: () => Promise<Parameters<typeof payload>[0]>, done: string) => {
+    try {
+      payload(await run());
+      void message.success(done);
+    } catch (exc) {
+      void message.error(applyErrors(null, exc) ?? "");
+    }
+  };
+  const rows = q.data?.staffInvitations ?? [];
+  return (
+    <section aria-labelledby="pending-invitations">
+      <Typography.Title level={4} id="pending-invitations">{t("users.pendingTitle")}</Typography.Title>
+      <QueryState loading={q.isLoading} error={q.error} retry={q.refetch}>
+        <Table<Invitation>
+          rowKey="id"
+          size="small"
+          dataSource={rows}
+          pagination={false}
+          scroll={{ x: 800 }}
+          locale={{ emptyText: t("users.noPending") }}
+          columns={[
+            { title: t("users.email"), dataIndex: "email" },
+            { title: t("users.role"), dataIndex: "role", render: (r: string) => labelOf(t, ROLE, r) },
+            { title: t("users.permissions"), dataIndex: "permissions", render: (ps: string[]) => <Space wrap size={4}>{ps.map((p) => <Tag key={p}>{label(p)}</Tag>)}</Space> },
+            { title: t("users.sent"), dataIndex: "sentAt", render: formatDateTime },
+            { title: t("users.expires"), render: (_v, i) => i.isExpired ? <Tag color="red">{t("users.expired")}</Tag> : formatDateTime(i.expiresAt) },
+            ...(manage ? [{
+              title: "", render: (_v: unknown, i: Invitation) => (
+                <Space>
+                  <Button size="small" loading={resend.isPending} aria-label={t("users.resendAria", { email: i.email })}
+                    onClick={() => void act(() => resend.mutateAsync({ id: i.id }), t("users.invitationSent"))}>
+                    {t("users.resend")}
+                  </Button>
+                  <Popconfirm title={t("users.revokeConfirm", { email: i.email })} okText={t("users.revoke")} cancelText={t("users.cancel")}
+                    onConfirm={() => act(() => revoke.mutateAsync({ id: i.id }), t("users.revoked"))}>
+                    <Button size="small" danger aria-label={t("users.revokeAria", { email: i.email })}>{t("users.revoke")}</Button>
+                  </Popconfirm>
+                </Space>
+              ),
+            }] : []),
+          ]}
+        />
+      </QueryState>
+    </section>
+  );
+}
+
 interface Values {
   email: string;
-  fullName: string;
-  password?: string;
   role: PrincipalRole;
   permissions: Permission[];
   isActive: boolean;
@@ -107,7 +187,8 @@ interface Values {
 function MemberForm({ member, onClose }: { member: Member | null; onClose: () => void }) {
   const { t } = useTranslation("portal");
   const [form] = Form.useForm<Values>();
-  const create = useGqlMutation(CreateMutation, ["PortalUsers"]);
+  const { message } = App.useApp();
+  const invite = useGqlMutation(InviteMutation, ["PortalStaffInvitations"]);
   const update = useGqlMutation(UpdateMutation, ["PortalUsers"]);
   const [error, setError] = useState<string | null>(null);
   const submit = async (v: Values) => {
@@ -116,7 +197,8 @@ function MemberForm({ member, onClose }: { member: Member | null; onClose: () =>
       if (member) {
         payload(await update.mutateAsync({ id: member.id, input: { role: v.role, permissions: v.permissions, isActive: v.isActive } }));
       } else {
-        payload(await create.mutateAsync({ input: { email: v.email.trim(), fullName: v.fullName.trim(), role: v.role, permissions: v.permissions, password: v.password || null } }));
+        payload(await invite.mutateAsync({ input: { email: v.email.trim(), role: v.role, permissions: v.permissions } }));
+        void message.success(t("users.invitationSent"));
       }
       onClose();
     } catch (exc) {
@@ -125,19 +207,15 @@ function MemberForm({ member, onClose }: { member: Member | null; onClose: () =>
   };
   return (
     <Modal open width={720} title={member ? t("users.memberTitle", { email: member.email }) : t("users.newMember")} onCancel={onClose}
-      onOk={() => form.submit()} okText={t("users.save")} cancelText={t("users.cancel")} confirmLoading={create.isPending || update.isPending}>
+      onOk={() => form.submit()} okText={member ? t("users.save") : t("users.sendInvitation")} cancelText={t("users.cancel")}
+      confirmLoading={invite.isPending || update.isPending}>
       <Form form={form} layout="vertical" onFinish={submit}
         initialValues={member ? { role: member.role, permissions: member.permissions, isActive: member.isActive } : { role: "STAFF", permissions: ["ACCOUNTS_VIEW"], isActive: true }}>
         {!member && (
           <>
-            <Form.Item label={t("users.email")} name="email" rules={[{ required: true, type: "email", message: t("users.emailRequired") }]}>
+            <Form.Item label={t("users.email")} name="email" rules={[{ required: true, type: "email", message: t("users.emailRequired") }]}
+              extra={t("users.inviteHint")}>
               <Input autoComplete="off" />
-            </Form.Item>
-            <Form.Item label={t("users.fullName")} name="fullName" rules={[{ required: true, message: t("users.fullNameRequired") }]}>
-              <Input />
-            </Form.Item>
-            <Form.Item label={t("users.password")} name="password" extra={t("users.passwordHint")}>
-              <Input.Password autoComplete="new-password" />
             </Form.Item>
           </>
         )}
