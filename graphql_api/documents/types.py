@@ -33,6 +33,13 @@ class EpdLineNode(graphene.ObjectType):
     quantity = graphene.Decimal(resolver=_money_key("quantity"))
     rate = graphene.Decimal(resolver=_money_key("rate"))
     uplift = graphene.Decimal(resolver=_money_key("uplift"), description="Повышающий коэффициент, if applied.")
+    norm_quantity = graphene.Decimal(resolver=_money_key("norm_quantity"),
+                                     description="With an uplift above 1: the volume by the norm, without it.")
+    base_amount = graphene.Decimal(resolver=_money_key("base_amount"),
+                                   description="With an uplift above 1: normQuantity × rate, the charge by the norm.")
+    uplift_amount = graphene.Decimal(resolver=_money_key("uplift_amount"),
+                                     description="With an uplift above 1: what the coefficient adds (charged − "
+                                                 "baseAmount), shown separately on the ЕПД (ПП 354 п.69).")
     charged = graphene.Decimal(required=True, resolver=_money_key("charged"))
     recalculated = graphene.Decimal(required=True, resolver=_money_key("recalculated"))
     benefits = graphene.Decimal(required=True, resolver=_money_key("benefits"))
@@ -79,6 +86,17 @@ class _BalanceAmounts(graphene.ObjectType):
     amount_due = graphene.Decimal(required=True, resolver=_money_key("amount_due"))
 
 
+class EpdContactsNode(graphene.ObjectType):
+    class Meta:
+        name = "EpdContacts"
+
+    address = graphene.String(required=True, resolver=lambda r, i: r.get("address") or "")
+    phone = graphene.String(required=True, resolver=lambda r, i: r.get("phone") or "")
+    email = graphene.String(required=True, resolver=lambda r, i: r.get("email") or "")
+    website = graphene.String(required=True, resolver=lambda r, i: r.get("website") or "")
+    working_hours = graphene.String(required=True, resolver=lambda r, i: r.get("working_hours") or "")
+
+
 class EpdPayeeNode(_BalanceAmounts):
     class Meta:
         name = "EpdPayee"
@@ -99,6 +117,9 @@ class EpdPayeeNode(_BalanceAmounts):
     debt = graphene.Decimal(required=True, resolver=_money_key("debt"), description="Earlier periods' unpaid debt.")
     advance = graphene.Decimal(required=True, resolver=_money_key("advance"))
     last_payment_date = graphene.Date(resolver=lambda root, info: _date(root.get("last_payment_date")))
+    persons = graphene.Int(resolver=_key("persons"), description="The persons this payee charged for.")
+    contacts = graphene.Field(lambda: EpdContactsNode, resolver=lambda r, i: r.get("contacts"),
+                              description="The executor's contacts printed on the ЕПД (ПП 354 п.69 «а»).")
     lines = graphene.List(graphene.NonNull(EpdLineNode), required=True, resolver=lambda r, i: r.get("lines") or [])
     recalculations = graphene.List(
         graphene.NonNull(EpdRecalculationNode), required=True, resolver=lambda r, i: r.get("recalculations") or []

@@ -40,6 +40,7 @@ from payments import payouts as payout_services
 from payments import queue as queue_services
 from payments import services as payment_services
 from payments.bulk_allocation import payments_allocate
+from payments.deadlines import payouts_deadlines_attach
 from payments.models import Allocation, CashShift, Payment, Payout, RegistryImport
 from payments.reconciliation import reconciliation_day
 
@@ -65,8 +66,8 @@ def _ids(values, field: str) -> list[int]:
 
 
 def payout_rows(ids) -> list[Payout]:
-    return list(Payout.objects.select_related("principal", "built_by", "approved_by").filter(pk__in=list(ids))
-                .order_by("pk"))
+    return payouts_deadlines_attach(Payout.objects.select_related("principal", "built_by", "approved_by")
+                                    .filter(pk__in=list(ids)).order_by("pk"))
 
 
 class Queries(graphene.ObjectType):
@@ -176,7 +177,8 @@ class Queries(graphene.ObjectType):
             qs = qs.filter(status=_value(status))
         if principal_id:
             qs = qs.filter(principal_id=_int_id(principal_id))
-        return resolve_connection(PayoutConnection, qs, first=first, after=after, newest_first=True)
+        return resolve_connection(PayoutConnection, qs, first=first, after=after, newest_first=True,
+                                  fetch=payouts_deadlines_attach)
 
     @staticmethod
     def resolve_reconciliation(root, info, day: date):

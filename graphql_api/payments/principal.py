@@ -21,6 +21,7 @@ from graphql_api.payments.types import (
     money,
 )
 from identity.permissions import Perm
+from payments.deadlines import payouts_deadlines_attach
 from payments.payouts import payout_list
 from tenants.receipts.models import Receipt
 from tenants.receipts.services import own_receipt_record
@@ -49,7 +50,8 @@ class Queries(graphene.ObjectType):
         qs = payout_list(principal_id=principal.pk, date_from=date_from, date_to=date_to).select_related("principal")
         if status:
             qs = qs.filter(status=_value(status))
-        return resolve_connection(PrincipalPayoutConnection, qs, first=first, after=after, newest_first=True)
+        return resolve_connection(PrincipalPayoutConnection, qs, first=first, after=after, newest_first=True,
+                                  fetch=payouts_deadlines_attach)
 
     @staticmethod
     def resolve_principal_receipts(root, info, date_from=None, date_to=None, source=None, account_number=None,

@@ -11,6 +11,7 @@ import graphene
 
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.pagination import PageInfo
+from payments.deadlines import DeadlineState, payout_deadline
 from payments.models import Channel, ImportStatus, IntentStatus, PaymentStatus, PayoutStatus
 from tenants.receipts.models import ReceiptSource
 
@@ -31,6 +32,10 @@ PaymentChannelEnum = _enum("PaymentChannel", Channel, "How the money reached the
 PaymentStatusEnum = _enum("PaymentStatus", PaymentStatus, "Where an incoming payment stands.")
 PaymentImportStatusEnum = _enum("PaymentImportStatus", ImportStatus)
 PayoutStatusEnum = _enum("PayoutStatus", PayoutStatus, "created → approved → exported → confirmed.")
+PayoutDeadlineStateEnum = _enum(
+    "PayoutDeadlineState", DeadlineState,
+    "Against the legal deadline (ПП 253 п.6, the working day after the money arrived): ON_TIME (exported by it), "
+    "PENDING (not yet due), AT_RISK (not exported by the cut-off on the deadline day), LATE.")
 ReceiptSourceEnum = _enum("ReceiptSource", ReceiptSource, "Through the agent, or the principal's own receipt.")
 PaymentImportKindEnum = graphene.Enum("PaymentImportKind", [("REGISTRY", "registry"), ("STATEMENT", "statement")],
                                       description="A bank registry, or a 1C client-bank statement.")
@@ -250,6 +255,14 @@ class PayoutNode(graphene.ObjectType):
     approval_refusal = graphene.String(
         description="Agent staff: why the caller may not approve it — not an approver, or its builder (four eyes); "
                     "null when the caller may.")
+    deadline = graphene.Date(required=True, description="The legal deadline: the working day after coversFrom "
+                                                        "(ПП 253 п.6).")
+    deadline_state = graphene.Field(PayoutDeadlineStateEnum, required=True)
+    days_late = graphene.Int(required=True, description="Calendar days past the deadline (0 unless LATE).")
+
+    resolve_deadline = staticmethod(lambda p, info: payout_deadline(p).deadline)
+    resolve_deadline_state = staticmethod(lambda p, info: _value(payout_deadline(p).state))
+    resolve_days_late = staticmethod(lambda p, info: payout_deadline(p).days_late)
 
     resolve_principal_name = staticmethod(lambda p, info: p.principal.short_name)
     resolve_built_by_schedule = staticmethod(lambda p, info: p.built_by_id is None)
@@ -382,6 +395,28 @@ class ReconciliationPayoutNode(graphene.ObjectType):
     resolve_status = staticmethod(lambda p, info: _value(p["status"]))
 
 
+class ReconciliationLatePayoutNode(graphene.ObjectType):
+    class Meta:
+        name = "ReconciliationLatePayout"
+        description = ("A payout due on the day that is late or at risk, or due earlier and still not exported at the "
+                       "day's end (ПП 253 п.6).")
+
+    payout_id = graphene.ID(required=True)
+    principal_id = graphene.ID(required=True)
+    principal_name = graphene.String(required=True)
+    business_day = graphene.Date(required=True)
+    covers_from = graphene.Date(required=True)
+    deadline = graphene.Date(required=True)
+    state = graphene.Field(PayoutDeadlineStateEnum, required=True)
+    days_late = graphene.Int(required=True)
+    status = graphene.Field(PayoutStatusEnum, required=True)
+    order_date = graphene.Date()
+    net = graphene.Decimal(required=True)
+
+    resolve_status = staticmethod(lambda p, info: _value(p["status"]))
+    resolve_state = staticmethod(lambda p, info: _value(p["state"]))
+
+
 def _checks(table: dict) -> list[LedgerCheckNode]:
     return [LedgerCheckNode(account=code, expected=v["expected"], actual=v["actual"])
             for code, v in sorted(table.items())]
@@ -410,6 +445,8 @@ class ReconciliationNode(graphene.ObjectType):
     paid_out_fee = graphene.Decimal(required=True)
     not_paid_out = graphene.Decimal(required=True)
     payouts = graphene.List(graphene.NonNull(ReconciliationPayoutNode), required=True)
+    late_payouts = graphene.List(graphene.NonNull(ReconciliationLatePayoutNode), required=True,
+                                 description="Payouts late or at risk against their legal deadline.")
     ledger_day = graphene.List(graphene.NonNull(LedgerCheckNode), required=True)
     ledger_balance = graphene.List(graphene.NonNull(LedgerCheckNode), required=True)
     equations = graphene.List(graphene.NonNull(ReconciliationEquationNode), required=True)

@@ -122,7 +122,17 @@ class Queries(graphene.ObjectType):
         return WorkspaceSettings.current()
 
 
-class PrincipalCreateInput(RequisitesInput):
+class ContactsInput(graphene.InputObjectType):
+    """The executor's contacts every ЕПД prints (ПП 354 п.69 «а»); an empty string clears one."""
+
+    address = graphene.String()
+    phone = graphene.String()
+    email = graphene.String()
+    website = graphene.String()
+    working_hours = graphene.String()
+
+
+class PrincipalCreateInput(RequisitesInput, ContactsInput):
     kind = PrincipalKindEnum(required=True)
     schema_name = graphene.String(required=True)
     subdomain = graphene.String(required=True, description="The portal answers on <subdomain>.<public host>.")
@@ -143,7 +153,7 @@ class PrincipalCreate(BaseMutation):
         return cls(principal=principal)
 
 
-class PrincipalUpdateInput(graphene.InputObjectType):
+class PrincipalUpdateInput(ContactsInput):
     legal_name = graphene.String()
     short_name = graphene.String()
     kpp = graphene.String()

@@ -39,6 +39,11 @@ class PrincipalNode(graphene.ObjectType):
     domains = graphene.List(graphene.NonNull(graphene.String), required=True)
     is_active = graphene.Boolean(required=True)
     created_at = graphene.DateTime(required=True)
+    address = graphene.String(required=True, description="Адрес (место нахождения): on the ЕПД (ПП 354 п.69 «а»).")
+    phone = graphene.String(required=True, description="Contact phone numbers, printed on the ЕПД.")
+    email = graphene.String(required=True, description="E-mail, printed on the ЕПД.")
+    website = graphene.String(required=True, description="Website, printed on the ЕПД.")
+    working_hours = graphene.String(required=True, description="Режим работы, printed on the ЕПД.")
 
     @staticmethod
     def resolve_domains(principal, info):

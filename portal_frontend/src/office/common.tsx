@@ -1,8 +1,10 @@
 // Shared bits of the back office: label keys of the catalogue, the page title and result alerts.
-import { Alert, Typography } from "antd";
+import { Alert, Space, Tag, Typography } from "antd";
 import type { ParseKeys } from "i18next";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { CursorPager as SharedCursorPager, type CursorPages } from "../shared/CursorPager";
+import { formatDate } from "../shared/format";
 
 /** A key of the office catalogue (src/locales/ru/office.json). */
 export type OfficeKey = ParseKeys<"office">;
@@ -12,6 +14,14 @@ export const PAYOUT_STATUS: Record<string, { label: OfficeKey; color: string }> 
   APPROVED: { label: "payoutStatus.APPROVED", color: "blue" },
   EXPORTED: { label: "payoutStatus.EXPORTED", color: "gold" },
   CONFIRMED: { label: "payoutStatus.CONFIRMED", color: "green" },
+};
+
+// a payout against its legal deadline (ПП 253 п.6: the working day after the money arrived)
+export const PAYOUT_DEADLINE: Record<string, { label: OfficeKey; color: string }> = {
+  ON_TIME: { label: "payoutDeadline.ON_TIME", color: "green" },
+  PENDING: { label: "payoutDeadline.PENDING", color: "default" },
+  AT_RISK: { label: "payoutDeadline.AT_RISK", color: "orange" },
+  LATE: { label: "payoutDeadline.LATE", color: "red" },
 };
 
 export const PAYMENT_STATUS: Record<string, { label: OfficeKey; color: string }> = {
@@ -125,4 +135,19 @@ export function ErrorBanner({ message, onClose }: { message: string | null; onCl
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The legal deadline (ПП 253 п.6) and where the payout stands against it. */
+export function DeadlineCell({ deadline, state, daysLate }: { deadline: string; state: string; daysLate: number }) {
+  const { t } = useTranslation("office");
+  const entry = PAYOUT_DEADLINE[state];
+  return (
+    <Space orientation="vertical" size={0}>
+      <span>{formatDate(deadline)}</span>
+      <Tag color={entry?.color}>
+        {entry ? t(entry.label) : state}
+        {state === "LATE" && daysLate > 0 ? t("payouts.deadline.daysLate", { count: daysLate }) : ""}
+      </Tag>
+    </Space>
+  );
 }

@@ -12,7 +12,7 @@ import { gqlRequest, payload, upload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatDateTime, formatMoney, fromKopecks, toKopecks } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan } from "../common";
+import { DeadlineCell, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan } from "../common";
 
 const PayoutsQuery = graphql(`
   query OfficePayouts($businessDay: Date, $first: Int, $after: String) {
@@ -23,6 +23,7 @@ const PayoutsQuery = graphql(`
         id principalName businessDay coversFrom coversTo gross fee net status orderNumber orderDate
         payeeAccount approvedAt exportedAt confirmedAt registerXlsxUrl registerCsvUrl
         builtBySchedule builtByName approvedByName approvalRefusal
+        deadline deadlineState daysLate
       }
     }
   }
@@ -77,7 +78,7 @@ const ExportMutation = graphql(`
     payoutsExport(businessDay: $businessDay, payoutIds: $payoutIds) {
       errors { field message code }
       ordersCount totalNet ordersFileUrl
-      payouts { id principalName net orderNumber registerXlsxUrl registerCsvUrl }
+      payouts { id principalName net orderNumber registerXlsxUrl registerCsvUrl deadline deadlineState daysLate }
     }
   }
 `);
@@ -86,7 +87,17 @@ interface ExportResult {
   ordersCount?: number | null;
   totalNet?: string | null;
   ordersFileUrl?: string | null;
-  payouts?: { id: string; principalName: string; net: string; orderNumber?: number | null; registerXlsxUrl?: string | null; registerCsvUrl?: string | null }[] | null;
+  payouts?: {
+    id: string;
+    principalName: string;
+    net: string;
+    orderNumber?: number | null;
+    registerXlsxUrl?: string | null;
+    registerCsvUrl?: string | null;
+    deadline: string;
+    deadlineState: string;
+    daysLate: number;
+  }[] | null;
 }
 
 interface ConfirmReport {
@@ -133,6 +144,8 @@ export default function PayoutsPage() {
   const refusals = [...new Set(created.map((p) => p.approvalRefusal).filter(Boolean))];
   const noneApprovable = created.length > 0 && !approvable.length;
   const approved = rows.filter((p) => p.status === "APPROVED");
+  // ПП 253 п.6: late, or still not exported after the cut-off on the deadline day
+  const overdue = rows.filter((p) => p.deadlineState === "LATE" || p.deadlineState === "AT_RISK");
   // the day's totals, exact in kopecks
   const totals = { gross: 0, fee: 0, net: 0 };
   for (const p of rows) {
@@ -184,7 +197,10 @@ export default function PayoutsPage() {
     run(async () => {
       const r = payload(await exportDay.mutateAsync({ businessDay }));
       setExported(r);
-      message.success(t("payouts.exported"));
+      // the orders are dated today: past a payout's deadline the bank gets them late, so say so at once
+      const late = (r.payouts ?? []).filter((p) => p.deadlineState === "LATE");
+      if (late.length) message.warning(t("payouts.deadline.exportedLate", { count: late.length }));
+      else message.success(t("payouts.exported"));
     });
 
   return (
@@ -241,6 +257,15 @@ export default function PayoutsPage() {
           }
         />
       )}
+      {overdue.length > 0 && (
+        <Alert
+          type={overdue.some((p) => p.deadlineState === "LATE") ? "error" : "warning"}
+          showIcon
+          style={{ marginBottom: 16 }}
+          title={t("payouts.deadline.banner", { count: overdue.length })}
+          description={t("payouts.deadline.hint")}
+        />
+      )}
       {exported && <ExportOutcome result={exported} />}
       <Card title={businessDay ? t("payouts.forDay", { day: formatDate(businessDay) }) : t("payouts.title")} style={{ marginBottom: 16 }}>
         <QueryState loading={false} error={latest.error ?? payouts.error} retry={() => payouts.refetch()}>
@@ -254,19 +279,19 @@ export default function PayoutsPage() {
             summary={() =>
               rows.length ? (
                 <Table.Summary.Row>
-                  <Table.Summary.Cell index={0} colSpan={2}>
+                  <Table.Summary.Cell index={0} colSpan={3}>
                     {t("payouts.total")}
                   </Table.Summary.Cell>
-                  <Table.Summary.Cell index={2} align="right">
+                  <Table.Summary.Cell index={3} align="right">
                     {formatMoney(fromKopecks(totals.gross))}
                   </Table.Summary.Cell>
-                  <Table.Summary.Cell index={3} align="right">
+                  <Table.Summary.Cell index={4} align="right">
                     {formatMoney(fromKopecks(totals.fee))}
                   </Table.Summary.Cell>
-                  <Table.Summary.Cell index={4} align="right">
+                  <Table.Summary.Cell index={5} align="right">
                     {formatMoney(fromKopecks(totals.net))}
                   </Table.Summary.Cell>
-                  <Table.Summary.Cell index={5} colSpan={4} />
+                  <Table.Summary.Cell index={6} colSpan={4} />
                 </Table.Summary.Row>
               ) : null
             }
@@ -276,6 +301,11 @@ export default function PayoutsPage() {
                 title: t("payouts.columns.covers"),
                 key: "covers",
                 render: (_, p) => `${formatDate(p.coversFrom)} — ${formatDate(p.coversTo)}`,
+              },
+              {
+                title: t("payouts.columns.deadline"),
+                key: "deadline",
+                render: (_, p) => <DeadlineCell deadline={p.deadline} state={p.deadlineState} daysLate={p.daysLate} />,
               },
               { title: t("payouts.columns.gross"), dataIndex: "gross", align: "right", render: formatMoney },
               { title: t("payouts.columns.fee"), dataIndex: "fee", align: "right", render: formatMoney },

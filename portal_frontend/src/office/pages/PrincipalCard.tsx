@@ -20,6 +20,7 @@ const PrincipalQuery = graphql(`
     principal(id: $id) {
       id legalName shortName inn kpp ogrn bankName bic settlementAccount correspondentAccount
       kind schemaName domains isActive createdAt
+      address phone email website workingHours
     }
     agencyContracts(principalId: $id) {
       id number signedOn validFrom validTo feeRate feeMin feeMax services payoutSchedule qrMode
@@ -96,6 +97,11 @@ export default function PrincipalCardPage() {
                     ),
                   },
                   { key: "created", label: t("principalCard.fields.created"), children: formatDate(p.createdAt) },
+                  { key: "address", label: t("principalCard.fields.address"), children: p.address || "—", span: 2 },
+                  { key: "phone", label: t("principalCard.fields.phone"), children: p.phone || "—" },
+                  { key: "email", label: t("principalCard.fields.email"), children: p.email || "—" },
+                  { key: "website", label: t("principalCard.fields.website"), children: p.website || "—" },
+                  { key: "hours", label: t("principalCard.fields.workingHours"), children: p.workingHours || "—" },
                 ]}
               />
             </Card>

@@ -44,7 +44,15 @@ export interface PrincipalValues {
   settlementAccount: string;
   correspondentAccount: string;
   isActive: boolean;
+  // the executor's contacts every ЕПД prints (ПП 354 п.69 «а»)
+  address: string;
+  phone: string;
+  email: string;
+  website: string;
+  workingHours: string;
 }
+
+const CONTACT_FIELDS = ["address", "phone", "email", "website", "workingHours"] as const;
 
 const digits = (t: TFunction<"office">, count: number | number[], what: string) => ({
   validator: (_: unknown, value?: string) => {
@@ -98,6 +106,7 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
           settlementAccount: values.settlementAccount as string,
           correspondentAccount: values.correspondentAccount as string,
           isActive: values.isActive as boolean,
+          ...Object.fromEntries(CONTACT_FIELDS.map((name) => [name, (values[name] as string | undefined) ?? ""])),
         };
         const result = payload(await update.mutateAsync({ id: principal.id, input }));
         // bank requisites take effect only when another person, an approver, confirms them
@@ -199,6 +208,23 @@ export function PrincipalFormModal({ open, onClose, principal }: Props) {
             </Form.Item>
           </div>
         )}
+        <Form.Item label={t("principalForm.address")} name="address" extra={t("principalForm.contactsHint")}>
+          <Input maxLength={300} />
+        </Form.Item>
+        <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(200px, 1fr))", columnGap: 16 }}>
+          <Form.Item label={t("principalForm.phone")} name="phone">
+            <Input maxLength={100} inputMode="tel" />
+          </Form.Item>
+          <Form.Item label={t("principalForm.email")} name="email" rules={[{ type: "email", message: t("principalForm.emailInvalid") }]}>
+            <Input maxLength={150} inputMode="email" />
+          </Form.Item>
+          <Form.Item label={t("principalForm.website")} name="website">
+            <Input maxLength={150} />
+          </Form.Item>
+        </div>
+        <Form.Item label={t("principalForm.workingHours")} name="workingHours">
+          <Input maxLength={200} placeholder={t("principalForm.workingHoursPlaceholder")} />
+        </Form.Item>
         {editing && (
           <Form.Item label={t("principalForm.active")} name="isActive" valuePropName="checked">
             <Switch />

@@ -8,7 +8,7 @@ import { graphql } from "../../gql";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatMoney, toKopecks } from "../../shared/format";
 import { useGql } from "../../shared/hooks";
-import { CHANNEL, PAYMENT_STATUS, PAYOUT_STATUS, PageTitle, label, type OfficeKey } from "../common";
+import { CHANNEL, DeadlineCell, PAYMENT_STATUS, PAYOUT_STATUS, PageTitle, label, type OfficeKey } from "../common";
 
 const ReconciliationQuery = graphql(`
   query OfficeReconciliation($day: Date!) {
@@ -24,6 +24,7 @@ const ReconciliationQuery = graphql(`
       equations { name left right difference }
       differences { kind ref account expected actual amount message }
       explained { kind ref amount message }
+      latePayouts { payoutId principalName businessDay coversFrom deadline state daysLate status orderDate net }
     }
   }
 `);
@@ -206,6 +207,34 @@ export default function ReconciliationPage() {
                   { title: t("reconciliation.dayGross"), dataIndex: "dayGross", align: "right", render: formatMoney },
                   { title: t("reconciliation.dayFee"), dataIndex: "dayFee", align: "right", render: formatMoney },
                   { title: t("reconciliation.dayNet"), dataIndex: "dayNet", align: "right", render: formatMoney },
+                ]}
+              />
+            </Card>
+            <Card title={t("reconciliation.latePayouts")} style={{ marginBottom: 16 }}>
+              <Table
+                rowKey="payoutId"
+                size="small"
+                pagination={false}
+                dataSource={r.latePayouts}
+                locale={{ emptyText: t("reconciliation.noLatePayouts") }}
+                scroll={{ x: true }}
+                columns={[
+                  { title: t("reconciliation.payoutNumber"), dataIndex: "payoutId" },
+                  { title: t("payouts.columns.principal"), dataIndex: "principalName" },
+                  { title: t("reconciliation.payoutDay"), dataIndex: "businessDay", render: formatDate },
+                  { title: t("reconciliation.moneyOf"), dataIndex: "coversFrom", render: formatDate },
+                  {
+                    title: t("payouts.columns.deadline"),
+                    key: "deadline",
+                    render: (_, p) => <DeadlineCell deadline={p.deadline} state={p.state} daysLate={p.daysLate} />,
+                  },
+                  {
+                    title: t("common.status"),
+                    dataIndex: "status",
+                    render: (s: string) => <Tag color={PAYOUT_STATUS[s]?.color}>{PAYOUT_STATUS[s] ? t(PAYOUT_STATUS[s].label) : s}</Tag>,
+                  },
+                  { title: t("reconciliation.orderDate"), dataIndex: "orderDate", render: (d: string | null) => (d ? formatDate(d) : "—") },
+                  { title: t("payouts.columns.net"), dataIndex: "net", align: "right", render: formatMoney },
                 ]}
               />
             </Card>
