@@ -322,6 +322,25 @@ norms AS (  -- reference data (section 4): the norms in force for the services c
     WHERE c.period_id = %(period)s AND c.method IN ('meter', 'average', 'norm')
     GROUP BY c.account_id
 ),
+common_property AS (  -- СОИ: per common-property line, the house's collective-meter and common volumes
+    SELECT c.account_id,
+           json_agg(json_build_object(
+               'service', sv.name, 'unit', sv.unit, 'method', c.method,
+               'house_volume', hv.collective_volume::numeric(18, 4)::text,
+               'common_volume', hv.common_volume::numeric(18, 4)::text,
+               'premise_volume', c.quantity::numeric(18, 4)::text,
+               'charged', c.amount::numeric(14, 2)::text
+           ) ORDER BY sv.sort_order, sv.id) AS items
+    FROM {s}.billing_charge c
+    JOIN one_acc a ON a.id = c.account_id
+    JOIN {s}.billing_service sv ON sv.id = c.service_id AND sv.common_property_of_id IS NOT NULL
+    JOIN {s}.billing_personalaccount pa ON pa.id = c.account_id
+    JOIN registry_premise pr ON pr.id = pa.premise_id
+    JOIN {s}.billing_housecommonvolume hv
+      ON hv.period_id = c.period_id AND hv.house_id = pr.house_id AND hv.service_id = c.service_id
+    WHERE c.period_id = %(period)s
+    GROUP BY c.account_id
+),
 last_paid AS (  -- the date of the last payment received on the account up to the period's end
     SELECT rc.account_id, MAX(rc.paid_on) AS paid_on
     FROM {s}.receipts_receipt rc
@@ -360,7 +379,8 @@ SELECT %(run)s, %(principal)s, a.unified_account_id, a.number, p.n,
            'lines', COALESCE(l.items, '[]'::json),
            'recalculations', COALESCE(r.items, '[]'::json),
            'meters', COALESCE(m.items, '[]'::json),
-           'norms', COALESCE(n.items, '[]'::json)
+           'norms', COALESCE(n.items, '[]'::json),
+           'common_property', COALESCE(cp.items, '[]'::json)
        )::jsonb
 FROM one_acc a
 JOIN bal ON bal.account_id = a.id
@@ -368,6 +388,7 @@ LEFT JOIN lines l ON l.account_id = a.id
 LEFT JOIN recalcs r ON r.account_id = a.id
 LEFT JOIN meters m ON m.account_id = a.id
 LEFT JOIN norms n ON n.account_id = a.id
+LEFT JOIN common_property cp ON cp.account_id = a.id
 LEFT JOIN persons p ON p.account_id = a.id
 LEFT JOIN last_paid lp ON lp.account_id = a.id
 """

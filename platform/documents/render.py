@@ -67,7 +67,7 @@ SEED = (
 )
 MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
           "ноябрь", "декабрь")
-METHODS = {"meter": "ПУ", "average": "ср.", "norm": "норм.", "fixed": "—"}
+METHODS = {"meter": "ПУ", "average": "ср.", "norm": "норм.", "fixed": "—", "sum": "ХВС+ГВС"}
 
 
 class RenderError(ValueError):
@@ -446,6 +446,10 @@ METER_COLUMNS = (
     ("Услуга", 190.0, "l"), ("Прибор учёта №", 100.0, "l"), ("Зона", 30.0, "c"),
     ("Предыдущие", 75.0, "r"), ("Текущие", 75.0, "r"), ("Расход", 69.1, "r"),
 )
+COMMON_PROPERTY_COLUMNS = (
+    ("Услуга", 170.0, "l"), ("Ед.", 40.0, "c"), ("Объём по ОДПУ (дом)", 85.0, "r"),
+    ("Объём на СОИ (дом)", 85.0, "r"), ("Объём на помещение", 80.0, "r"), ("Начислено, руб.", 79.1, "r"),
+)
 RECALC_COLUMNS = (
     ("Получатель", 120.0, "l"), ("Услуга", 120.0, "l"), ("Основание", 110.0, "l"),
     ("Комментарий", 129.1, "l"), ("Сумма, руб.", 60.0, "r"),
@@ -812,6 +816,27 @@ class _Document:
                 self.w.text(LEFT + 2, self.y - 7, line, TEXT)
                 self.y -= LEAD
 
+    def common_property(self) -> None:
+        """The house's collective-meter volume, its common-property volume and the premise's share and charge
+        (ПП 354 п.44; прил.2 формулы 11, 15); «—» where the house has no collective meter (by norm)."""
+        rows = [(i, n, item) for i, p in enumerate(self.c.get("payees") or ())
+                for n, item in enumerate(p.get("common_property") or ())]
+        if not rows:
+            self.section("Коммунальные ресурсы на содержание общего имущества: не начислялись")
+            return
+        self.section("Коммунальные ресурсы на содержание общего имущества", ROW * 2)
+        self.header_row(COMMON_PROPERTY_COLUMNS)
+        for i, n, item in rows:
+            cp = f"payees[{i}].common_property[{n}]"
+            self.row(COMMON_PROPERTY_COLUMNS, (
+                str(item.get("service", "")), str(item.get("unit", "")),
+                _number(item.get("house_volume"), f"{cp}.house_volume"),
+                _number(item.get("common_volume"), f"{cp}.common_volume"),
+                _number(item.get("premise_volume"), f"{cp}.premise_volume"),
+                _money(item.get("charged"), f"{cp}.charged"),
+            ))
+        self.end_table()
+
     def recalculations(self) -> None:
         rows = [(p, n, r) for p in self.c.get("payees") or () for n, r in enumerate(p.get("recalculations") or ())]
         self.section("Раздел 5. Сведения о перерасчётах (доначисления +, уменьшения −)", ROW * 2)
@@ -869,6 +894,7 @@ class _Document:
         self.payees(codes)
         self.calculation()
         self.reference()
+        self.common_property()
         self.recalculations()
         self.installments()
         self.totals()
