@@ -14,6 +14,7 @@ from registry.models import Premise, PremiseKind, UnifiedAccount
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
+    HouseCommonProperty,
     Meter,
     Norm,
     Occupancy,
@@ -22,6 +23,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.billing.recalculations import recalculation_absence_create
 
 D = Decimal
 
@@ -32,6 +34,9 @@ CATALOGUE = {
          {"rate": D("32.50")}, None, 0),
         ("electricity", "electricity", "Электроснабжение", "кВт·ч", "per_unit", "person",
          {"rate": D("6.43")}, (D("95"), D("1.5")), 0.9),
+        # the common-property share of electricity (СОИ); its norm is per m² of the house's common area
+        ("electricity_soi", "electricity", "Электроэнергия на содержание общего имущества", "кВт·ч", "per_unit",
+         "area", {"rate": D("6.43")}, (D("1.2"), D("1")), 0),
     ],
     "heat_demo": [
         ("heating", "heating", "Отопление", "м²", "per_area", "", {"rate": D("38.91")}, None, 0),
@@ -46,6 +51,10 @@ CATALOGUE = {
          (D("8.4"), D("1")), 0),
     ],
 }
+
+# СОИ service code → the resource whose house volume it shares out (Service.common_property_of)
+COMMON_PROPERTY = {"electricity_soi": "electricity"}
+COMMON_AREA_SHARE = D("0.12")  # the houses' common-property area, as a share of their premises' area
 
 
 SURNAMES = (("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"),
@@ -98,6 +107,10 @@ def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar)
                 Norm.objects.create(service=service, valid_from=calendar.history_from, value=norm[0],
                                     uplift_coefficient=norm[1])
             services.append((service, metered))
+        by_code = {service.code: service for service, _metered in services}
+        for code, resource in COMMON_PROPERTY.items():
+            if code in by_code:
+                Service.objects.filter(pk=by_code[code].pk).update(common_property_of=by_code[resource])
 
         accounts = PersonalAccount.objects.bulk_create([
             PersonalAccount(number=f"{account_prefix}{p.pk:06d}", premise=p, unified_account_id=unified[p.pk],
@@ -132,5 +145,57 @@ def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar)
                 readings.append(Reading(meter=meter, period=calendar.month, value=start + used,
                                         reading_date=day_in_month(calendar.month, 24), source="cabinet"))
         Reading.objects.bulk_create(readings, batch_size=2000)
+        if any(code in by_code for code in COMMON_PROPERTY):
+            _common_property_seed(premises, accounts, by_code, calendar)
         charge_run(month=calendar.month)
+        if "electricity" in by_code:
+            _absence_seed(accounts, by_code["electricity"], calendar)
         return len(accounts)
+
+
+def _common_property_seed(premises, accounts, by_code, calendar: DemoCalendar) -> None:
+    """Every house's common area; the first house with a collective electricity meter read in both months. Its
+    reading is the premises' volumes (as the charge run takes them: the meter's consumption, else 95 kWh × persons)
+    plus 80 % of the СОИ norm's volume, so its СОИ lines go by the meter, under the norm's cap (ПП 354 п.44)."""
+    houses: dict[int, list] = {}
+    for premise, account in zip(premises, accounts, strict=True):
+        houses.setdefault(premise.house_id, []).append((premise, account))
+    for house_id, rows in houses.items():
+        HouseCommonProperty.objects.create(
+            house_id=house_id, common_area=(sum(p.area for p, _a in rows) * COMMON_AREA_SHARE).quantize(D("0.01")))
+    first = min(houses)
+    electricity = by_code["electricity"]
+    ids = [a.pk for _p, a in houses[first]]
+    used = dict(Reading.objects.filter(meter__account_id__in=ids, meter__service=electricity, period=calendar.month)
+                .values_list("meter__account_id", "value"))
+    before = dict(Reading.objects.filter(meter__account_id__in=ids, meter__service=electricity,
+                                         period=calendar.previous_month).values_list("meter__account_id", "value"))
+    persons = dict(Occupancy.objects.filter(account_id__in=ids).values_list("account_id", "living"))
+    premises_volume = sum((used[i] - before[i]) if i in used else D(95) * persons.get(i, 0) for i in ids)
+    common_area = HouseCommonProperty.objects.get(house_id=first).common_area
+    collective = premises_volume + (D("1.2") * common_area * D("0.8")).quantize(D("0.001"))
+    meter = Meter.objects.create(house_id=first, service=electricity, serial="ОДПУ-ЭЭ-1", digit_capacity=7,
+                                 installed_on=date(2022, 1, 1),
+                                 verified_until=calendar.today.replace(day=1) + timedelta(days=4 * 366))
+    start = D("120000")
+    Reading.objects.bulk_create([
+        Reading(meter=meter, period=calendar.previous_month, value=start,
+                reading_date=day_in_month(calendar.previous_month, 25), source="portal"),
+        Reading(meter=meter, period=calendar.month, value=start + collective,
+                reading_date=day_in_month(calendar.month, 25), source="portal"),
+    ])
+
+
+def _absence_seed(accounts, electricity, calendar: DemoCalendar) -> None:
+    """An absence recalculation of electricity (ПП 354 п.86: every utility charged without a meter but heating):
+    the first household without an electricity meter, away from the 3rd to the 17th of the demo month."""
+    metered = set(Meter.objects.filter(service=electricity, account__isnull=False).values_list("account_id", flat=True))
+    living = dict(Occupancy.objects.filter(living__gt=0).values_list("account_id", "living"))
+    account = next((a for a in accounts if a.pk not in metered and a.pk in living), None)
+    if account is None:
+        return
+    recalculation_absence_create(
+        account=account, service=electricity, corrected_month=calendar.month,
+        departure_date=day_in_month(calendar.month, 3), return_date=day_in_month(calendar.month, 17),
+        application_date=day_in_month(calendar.month, 19), absent_persons=1,
+    )

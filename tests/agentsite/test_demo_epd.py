@@ -13,7 +13,13 @@ from agentsite.demo import demo_seed
 from billing_core.epd_qr import parse_payload
 from documents import storage
 from documents.models import Epd
-from tenants.billing.models import Balance, PersonalAccount
+from tenants.billing.models import (
+    Balance,
+    HouseCommonProperty,
+    HouseCommonVolume,
+    PersonalAccount,
+    Recalculation,
+)
 from tenants.models import Principal
 
 pytestmark = pytest.mark.django_db
@@ -60,4 +66,27 @@ def test_a_demo_households_document_shows_three_principals_and_matches_their_bal
                                                                       for p in payees.values())
     text = pdf[0].get_textpage().get_text_range()
     assert epd.content["els"] in text and "ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ" in text
+    every_page = "\n".join(page.get_textpage().get_text_range() for page in pdf)
     pdf.close()
+
+    # issue 13, item 9: the first house has a collective electricity meter; the demo reads it at the premises'
+    # volumes + 80 % of the СОИ norm's volume (1.2 kWh × the common area), so the house's common-property volume
+    # is by the meter (ПП 354 прил.2 формула 11), under the cap of п.44: 0.96 × the common area
+    uk = Principal.objects.get(schema_name="uk_demo")
+    (item,) = payees[uk.pk]["common_property"]
+    assert (item["service"], item["method"]) == ("Электроэнергия на содержание общего имущества", "meter")
+    with tenant_context(uk):
+        account = PersonalAccount.objects.select_related("premise").get(unified_account=epd.unified_account)
+        house = HouseCommonProperty.objects.get(house_id=account.premise.house_id)
+        figures = HouseCommonVolume.objects.get(period__month=epd.month, house_id=house.house_id)
+        absences = Recalculation.objects.filter(reason="temporary_absence", service__code="electricity").count()
+    common = (Decimal("0.96") * house.common_area).quantize(Decimal("0.001"))
+    assert figures.collective_volume - figures.premises_volume == figures.common_volume == common
+    assert Decimal(item["house_volume"]) == figures.collective_volume
+    assert Decimal(item["common_volume"]) == common
+    # the premise's share by area (формула 11): common × S_i / S_all
+    share = (common * account.charge_area / figures.total_area).quantize(Decimal("0.0001"))
+    assert Decimal(item["premise_volume"]) == share
+    assert "Коммунальные ресурсы на содержание общего имущества" in every_page
+    # issue 13, demo: an absence recalculation of electricity (ПП 354 п.86 leaves out only heating)
+    assert absences == 1
