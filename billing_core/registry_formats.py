@@ -19,6 +19,7 @@ Each row carries ``key``, a stable idempotency key for the intake's unique const
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import hashlib
@@ -32,6 +33,7 @@ from types import MappingProxyType
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing_core.error_codes import ErrorCode
 from billing_core.text import excerpt, line_problem
@@ -48,6 +50,56 @@ KEY_FIELDS = ("account", "payment_document_id")  # a row must carry at least one
 _TEXT_FIELDS = ("branch", "cashier", "account", "payment_document_id", "payer_name", "address", "document_id")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SINGLE_BYTE_CYRILLIC = ("cp1251", "windows-1251")
+_RUSSIAN_LETTER = re.compile("[А-Яа-яЁё]")
+_RUSSIAN_PUNCTUATION = frozenset("№«»—–…\u00a0")
+# Russian titles of the fields, for messages that name a field
+FIELD_TITLES = MappingProxyType({
+    "date": gettext_lazy("дата"), "time": gettext_lazy("время"), "branch": gettext_lazy("отделение"),
+    "cashier": gettext_lazy("кассир"), "account": gettext_lazy("лицевой счёт"),
+    "payment_document_id": gettext_lazy("ИПД"), "payer_name": gettext_lazy("ФИО плательщика"),
+    "address": gettext_lazy("адрес"), "period": gettext_lazy("период"), "amount": gettext_lazy("сумма"),
+    "fee": gettext_lazy("комиссия"), "document_id": gettext_lazy("номер операции"),
+})
+
+
+def _c1_passthrough(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """Error handler «registry-c1»: a byte cp1251 leaves undefined (0x98) reads as the C1 control U+0098 and
+    writes back as the same byte, so a line keeps its bytes and can be judged on its own (``utf8_read_as_cp1251``);
+    a C1 control left in a line is refused by ``line_problem``."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "".join(chr(b) for b in exc.object[exc.start:exc.end]), exc.end
+    if isinstance(exc, UnicodeEncodeError):
+        chunk = exc.object[exc.start:exc.end]
+        if all("\x80" <= ch <= "\x9f" for ch in chunk):
+            return bytes(ord(ch) for ch in chunk), exc.end
+    raise exc
+
+
+codecs.register_error("registry-c1", _c1_passthrough)
+
+
+def utf8_read_as_cp1251(text: str) -> str | None:
+    """The Russian text a UTF-8 value stood for when it was read as cp1251, or ``None`` if it is not such mojibake.
+
+    UTF-8 spells each Russian letter as two bytes, D0 or D1 (cp1251 «Р», «С») and a byte 80–BF (in cp1251
+    punctuation and rare letters: «Ђ», «Ѓ», «Ў», «Ё», «ё», «µ»…), so «Сидоров» read as cp1251 is «РЎРёРґРѕСЂРѕРІ».
+    A value is taken as mojibake when its cp1251 bytes are valid UTF-8 and spell at least one Russian letter and
+    no non-ASCII character but Russian letters and common Russian punctuation. Genuine cp1251 Russian («РОССИЯ»,
+    «СЕРГЕЕВ», «ПЕТРОВА ЁЛКА») fails at once: its letters are bytes C0–FF, which UTF-8 never allows after a lead
+    byte; the rare cp1251 pair that is valid UTF-8 («ВЁ», C2 A8) spells a symbol, not a letter.
+    """
+    if text.isascii():
+        return None
+    try:
+        fixed = text.encode("cp1251", errors="registry-c1").decode("utf-8")
+    except UnicodeError:
+        return None
+    if not _RUSSIAN_LETTER.search(fixed):
+        return None
+    if any(not ch.isascii() and not _RUSSIAN_LETTER.fullmatch(ch) and ch not in _RUSSIAN_PUNCTUATION for ch in fixed):
+        return None
+    return fixed
 
 
 @dataclass(frozen=True)
@@ -264,15 +316,17 @@ def _normalised(values: Mapping, amount: Decimal, fee: Decimal) -> dict[str, str
 
 def _decode(data: bytes, layout: RegistryLayout, result: ParsedRegistry) -> str | None:
     encoding = "utf-8-sig" if layout.encoding.replace("_", "-").lower() in ("utf-8", "utf8") else layout.encoding
+    # cp1251 leaves one byte undefined (0x98, the second byte of UTF-8 «И»): it is kept, and the line judged alone
+    errors = "registry-c1" if _single_byte_cyrillic(layout) else "strict"
     try:
-        text = data.decode(encoding)
+        text = data.decode(encoding, errors=errors)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         result.errors.append(RegistryError(line, "", _(
             "Файл не в кодировке %(enc)s: строка %(line)s не читается.") % {"enc": layout.encoding, "line": line},
             ErrorCode.REGISTRY_ENCODING))
         return None
-    if encoding.lower() in ("cp1251", "windows-1251") and not data.isascii():
+    if _single_byte_cyrillic(layout) and not data.isascii():
         # Nearly every byte decodes in cp1251, so a UTF-8 file would come through as mojibake. A Russian
         # UTF-8 file decodes as UTF-8 *with Cyrillic letters*; cp1251 bytes that merely happen to be valid
         # UTF-8 (e.g. "ВЁ", C2 A8) decode to other symbols and are read as cp1251.
@@ -289,6 +343,32 @@ def _decode(data: bytes, layout: RegistryLayout, result: ParsedRegistry) -> str 
                 ErrorCode.REGISTRY_ENCODING))
             return None
     return text.rstrip("\x1a")  # DOS end-of-file mark some bank systems still write
+
+
+def _single_byte_cyrillic(layout: RegistryLayout) -> bool:
+    return layout.encoding.replace("_", "-").lower() in _SINGLE_BYTE_CYRILLIC
+
+
+def _mojibake_errors(line: str, line_no: int, layout: RegistryLayout) -> list[RegistryError]:
+    """A line of a cp1251 file written in UTF-8: an error for each of its values that is mojibake, naming the line
+    and the field (its column number when the layout maps no field to it)."""
+    if line.isascii():
+        return []
+    by_column = {i: name for name, i in layout.columns.items()}
+    found = []
+    for i, cell in enumerate(line.split(layout.separator)):
+        fixed = utf8_read_as_cp1251(cell.strip())
+        if fixed is None:
+            continue
+        reading = layout.readings_from is not None and i >= layout.readings_from
+        name = by_column.get(i) or (f"reading_{(i - layout.readings_from) // 2 + 1}" if reading else f"column_{i}")
+        title = str(FIELD_TITLES[name]) if name in FIELD_TITLES else _("столбец %(n)s") % {"n": i + 1}
+        found.append(RegistryError(line_no, name, _(
+            "Строка %(line)s, поле «%(field)s»: текст в кодировке UTF-8 в файле %(enc)s — «%(v)s» (это «%(fixed)s»). "
+            "Строка не принята; попросите отправителя прислать её в %(enc)s.") % {
+            "line": line_no, "field": title, "enc": layout.encoding, "v": excerpt(cell.strip()),
+            "fixed": excerpt(fixed)}, ErrorCode.REGISTRY_ENCODING))
+    return found
 
 
 def _cells(line: str, layout: RegistryLayout) -> list[str]:
@@ -430,6 +510,11 @@ def parse_registry(data: bytes, layout: RegistryLayout, *, source: str | None = 
     seen_keys: dict[str, int] = {}
     for line_no, line in enumerate(lines, start=1):
         if line_no <= layout.skip_lines or not line.strip():
+            continue
+        garbled = _mojibake_errors(line, line_no, layout) if _single_byte_cyrillic(layout) else []
+        if garbled:  # a UTF-8 line in a cp1251 file: counted, named by field, never read
+            data_lines += 1
+            result.errors.extend(garbled)
             continue
         problem = line_problem(line, line_no)
         if problem is not None:  # the line counts (a totals check would miss it) but is never read

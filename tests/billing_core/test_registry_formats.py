@@ -18,6 +18,7 @@ from billing_core.registry_formats import (
     TotalsSpec,
     parse_money,
     parse_registry,
+    utf8_read_as_cp1251,
 )
 
 # A hand-written Sberbank-shaped registry: (date, time, branch, cashier, account, name, address,
@@ -350,3 +351,63 @@ def test_parser_never_raises_and_names_real_lines(lines, layout):
 def test_parser_never_raises_on_random_bytes(data):
     for layout in PRESETS.values():
         parse_registry(data, layout)
+
+
+# --- a UTF-8 line inside a cp1251 file (issue 13, item 12) ------------------------------------------
+
+
+def _garbled(text: str) -> str:
+    """What a UTF-8 value looks like once read as cp1251 (0x98, undefined in cp1251, kept as U+0098)."""
+    return text.encode("utf-8").decode("cp1251", errors="registry-c1")
+
+
+@pytest.mark.parametrize("name", ["Сидоров", "СИДОРОВ С С", "Иванов Иван Иванович", "Петрова Ёлка", "Щукин-Шмидт",
+                                  "Г ЯРОСЛАВЛЬ, УЛ ЖИЛАЯ, Д 1, КВ 3", "Ли Юн", "ул. Победы, д. 5 «А», кв. № 7"])
+def test_utf8_russian_read_as_cp1251_is_recognised_and_recovered(name):
+    # «Сидоров» in UTF-8 is D0 A1 D0 B8 D0 B4 D0 BE D1 80 D0 BE D0 B2; those bytes read as cp1251 are «РЎРёРґРѕСЂРѕРІ»
+    assert _garbled("Сидоров") == "РЎРёРґРѕСЂРѕРІ"
+    assert utf8_read_as_cp1251(_garbled(name)) == name
+
+
+@pytest.mark.parametrize("text", ["РОССИЯ", "СЕРГЕЕВ", "Сергеев", "Россия", "ПЕТРОВА ЁЛКА", "СЁМИН", "Рябов",
+                                  "Сёмина", "РЁВ", "ВЁ", "Г ЯРОСЛАВЛЬ, УЛ ЖИЛАЯ, Д 1", "Ivanov", "", "№ 5 «А»",
+                                  "Р-н Заволжский", "С/Т «Рассвет»"])
+def test_genuine_cp1251_text_is_not_taken_for_mojibake(text):
+    # genuine cp1251 Russian: letters are bytes C0–FF, which never follow a UTF-8 lead byte; «ВЁ» (C2 A8) is valid
+    # UTF-8 but spells «¨», a symbol, not a Russian letter
+    assert utf8_read_as_cp1251(text) is None
+
+
+def test_a_utf8_line_in_a_cp1251_file_is_refused_by_line_and_field():
+    lines = [sber_line(p) for p in SBER_PAYMENTS]
+    # line 2 came from another system in UTF-8: its name and address are mojibake once the file is read as cp1251
+    data = ("\r\n".join(lines[:1]) + "\r\n").encode("cp1251") + (lines[1] + "\r\n").encode("utf-8") + (
+        "\r\n".join([lines[2], "=3;3 845,68;3 807,22;38,46;4711;01-06-2026"]) + "\r\n").encode("cp1251")
+    parsed = parse_registry(data, SBER_STANDARD)
+
+    assert codes(parsed) == [(2, field, ErrorCode.REGISTRY_ENCODING) for field in ("payer_name", "address")]
+    assert parsed.errors[0].message.startswith("Строка 2, поле «ФИО плательщика»: текст в кодировке UTF-8")
+    assert "(это «ПЕТРОВА ЁЛКА»)" in parsed.errors[0].message
+    assert [r.payer_name for r in parsed.rows] == ["ИВАНОВ ИВАН ИВАНОВИЧ", "СИДОРОВ С С"]  # the others are read
+
+
+def test_a_utf8_line_with_a_byte_cp1251_lacks_is_named_too():
+    # «И» in UTF-8 is D0 98, and 0x98 is undefined in cp1251: the line is still judged alone, not the whole file
+    p = list(SBER_PAYMENTS[0])
+    p[5] = "Ильин И И"
+    data = (sber_line(SBER_PAYMENTS[1]) + "\r\n").encode("cp1251") + (sber_line(p) + "\r\n").encode("utf-8") + (
+        "=2;3 845,67;3 807,21;38,46;4711;01-06-2026\r\n").encode("cp1251")
+    parsed = parse_registry(data, SBER_STANDARD)
+    # the meter codes «ХВС-1» and «ГВС-1» of its readings are garbled as well, each named
+    assert codes(parsed) == [(2, field, ErrorCode.REGISTRY_ENCODING)
+                             for field in ("payer_name", "address", "reading_1", "reading_2")]
+    assert "(это «Ильин И И»)" in parsed.errors[0].message
+    assert parsed.errors[2].message.startswith("Строка 2, поле «столбец 12»")
+    assert [r.line for r in parsed.rows] == [1]
+
+
+def test_a_stray_undefined_byte_is_a_line_error():
+    data = sber_file().replace("ИВАНОВ".encode("cp1251"), b"\x98" + "ВАНОВ".encode("cp1251"))
+    parsed = parse_registry(data, SBER_STANDARD)
+    assert codes(parsed) == [(1, "", ErrorCode.REGISTRY_VALUE)]
+    assert [r.line for r in parsed.rows] == [2, 3]
