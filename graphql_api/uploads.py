@@ -15,9 +15,10 @@ header each import reads.
 
 For agent staff (their session, on any host; the public one is theirs):
 `POST /uploads/payment-registry` (`file`, `layout`: a preset of billing_core.registry_formats such as
-sber_standard) and `POST /uploads/bank-statement` (`file`: a 1C client-bank statement) post the file's
-payments whole or refuse it whole, and answer with the import (`paymentImports` in GraphQL): its status,
-counts and every error by line and field. The same file twice posts nothing. A large registry may be sent
+sber_standard; `mode`: validate, all_or_nothing — the default — or good_rows, as payments.registry_import
+says) and `POST /uploads/bank-statement` (`file`: a 1C client-bank statement, posted whole or refused whole)
+answer with the import (`paymentImports` in GraphQL): its status, mode, counts and every error by line and
+field. The same file twice posts nothing. A large registry may be sent
 with `background=1`: it is stored and posted by a worker, and the answer is the queued import, whose
 `phase` and outcome `paymentImports` shows.
 `POST /uploads/payout-confirmation` (`file`: the bank's 1C statement of the agent's account) confirms the
@@ -75,7 +76,7 @@ def _payment_import_json(imp) -> dict:
     summary = imp.summary or {}
     return {
         "id": imp.pk, "kind": imp.kind, "layout": imp.layout, "filename": imp.filename, "status": imp.status,
-        "phase": imp.phase,
+        "phase": imp.phase, "mode": imp.mode, "rowsRejected": summary.get("rejected", 0),
         "rowsTotal": imp.rows_total, "rowsPosted": imp.rows_posted, "amountTotal": str(imp.amount_total),
         "amountPosted": str(imp.amount_posted), "matched": summary.get("matched", 0),
         "ambiguous": summary.get("ambiguous", 0), "unmatched": summary.get("unmatched", 0),
@@ -105,14 +106,15 @@ def _agent_upload(kind: str, data: bytes, filename: str, request) -> dict:
     user = request.actor.user
     if kind == "payment-registry":
         layout = request.POST.get("layout", "").strip()
+        mode = request.POST.get("mode", "").strip() or "all_or_nothing"
         if not layout:
             raise ValidationError({"layout": ValidationError(_("Укажите формат реестра."), code=ErrorCode.REQUIRED)})
         if request.POST.get("background", "") in ("1", "true"):
             from payments.tasks import registry_import_enqueue
 
-            imp = registry_import_enqueue(data=data, filename=filename, layout_name=layout, user=user)
+            imp = registry_import_enqueue(data=data, filename=filename, layout_name=layout, user=user, mode=mode)
         else:
-            imp = registry_import(data=data, filename=filename, layout_name=layout, user=user)
+            imp = registry_import(data=data, filename=filename, layout_name=layout, user=user, mode=mode)
         return _payment_import_json(imp)
     if kind == "bank-statement":
         return _payment_import_json(statement_import(data=data, filename=filename, user=user))

@@ -95,6 +95,7 @@ class PaymentImportNode(graphene.ObjectType):
     filename = graphene.String(required=True)
     status = graphene.Field(PaymentImportStatusEnum, required=True)
     phase = graphene.String(required=True, description="Progress of a staged import: queued, parsing, posting, done.")
+    mode = graphene.String(required=True, description="validate, all_or_nothing or good_rows (a registry's upload).")
     rows_total = graphene.Int(required=True)
     rows_posted = graphene.Int(required=True, description="Rows posted now (rows recorded before are not).")
     amount_total = graphene.Decimal(required=True)
@@ -103,6 +104,7 @@ class PaymentImportNode(graphene.ObjectType):
     ambiguous = graphene.Int(required=True)
     unmatched = graphene.Int(required=True)
     duplicates = graphene.Int(required=True, description="Rows already recorded by another file or channel.")
+    rows_rejected = graphene.Int(required=True, description="Bad lines not posted (listed in errors).")
     errors = graphene.List(graphene.NonNull(PaymentImportErrorNode), required=True)
     created_at = graphene.DateTime(required=True)
     finished_at = graphene.DateTime()
@@ -113,6 +115,7 @@ class PaymentImportNode(graphene.ObjectType):
     resolve_ambiguous = staticmethod(lambda imp, info: (imp.summary or {}).get("ambiguous", 0))
     resolve_unmatched = staticmethod(lambda imp, info: (imp.summary or {}).get("unmatched", 0))
     resolve_duplicates = staticmethod(lambda imp, info: (imp.summary or {}).get("duplicates", 0))
+    resolve_rows_rejected = staticmethod(lambda imp, info: (imp.summary or {}).get("rejected", 0))
 
     @staticmethod
     def resolve_errors(imp, info):

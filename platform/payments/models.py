@@ -84,6 +84,15 @@ class ImportStatus(models.TextChoices):
     STAGED = "staged", _("загружен, проверяется")
     POSTED = "posted", _("проведён")
     REJECTED = "rejected", _("отклонён")
+    VALIDATED = "validated", _("проверен, не проведён")
+
+
+class ImportMode(models.TextChoices):
+    """What an upload does with its file (the same three modes as a principal's imports)."""
+
+    VALIDATE = "validate", _("Только проверить")
+    ALL_OR_NOTHING = "all_or_nothing", _("Провести всё или ничего")
+    GOOD_ROWS = "good_rows", _("Провести верные строки")
 
 
 class RegistryImport(models.Model):
@@ -94,6 +103,7 @@ class RegistryImport(models.Model):
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.STAGED)
+    mode = models.CharField(_("режим"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_posted = models.PositiveIntegerField(default=0)
     amount_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)

@@ -5,8 +5,13 @@
 1. The file's SHA-256 names the import (``RegistryImport.sha256`` is unique): the same file again
    returns the import already made and posts nothing. An import left ``staged`` by a crash is
    run again; a rejected one is run again only with another layout (it posted nothing).
-2. The file is parsed (``parse_registry``). Any error rejects the whole file: every error is kept
-   on the import with its line, field, message and code, and nothing is posted.
+2. The file is parsed (``parse_registry``) and its ``mode`` says what follows, like a principal's imports
+   (``tenants.billing.imports``). ``validate``: nothing is posted; the import is ``validated`` with every error
+   (the same file sent later in a posting mode is read again). ``all_or_nothing`` (the default): any error
+   rejects the whole file, every error kept with its line, field, message and code, and nothing is posted.
+   ``good_rows``: the readable lines are posted and each bad line is listed on the posted import; an error of
+   the file as a whole (its encoding, a missing or contradicting totals line, no payment at all) still rejects
+   it whole. Either way a line is posted whole or not at all, and never half of a file's good lines.
 3. Otherwise, in one database transaction: the rows are copied (COPY) into a temporary staging
    table; matched set-based, in ``payment_match``'s order (ЕЛС, then ИПД, then one principal's
    personal account number, several households → ambiguous); inserted into ``payments_payment``
@@ -36,7 +41,7 @@ from django.utils.translation import gettext as _
 from billing_core.error_codes import ErrorCode
 from billing_core.registry_formats import PRESETS, ParsedRegistry, RegistryLayout, parse_registry
 from ledger.services import Leg, transaction_post
-from payments.models import Channel, ImportStatus, RegistryImport
+from payments.models import Channel, ImportMode, ImportStatus, RegistryImport
 from payments.services import CASH, UNALLOCATED, agent_ledger_ensure
 from tenants.schemas import CHUNK, active_principals
 
@@ -73,12 +78,19 @@ def layout_get(layout_name: str) -> RegistryLayout:
     return layout
 
 
+def mode_check(mode: str) -> str:
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": ValidationError(_("Неизвестный режим загрузки."), code=ErrorCode.INVALID)})
+    return mode
+
+
 def import_row_ensure(*, kind: str, layout: str, filename: str, sha256: str, user=None,
-                      file_key: str = "", phase: str = "") -> tuple[RegistryImport, bool]:
+                      file_key: str = "", phase: str = "",
+                      mode: str = ImportMode.ALL_OR_NOTHING) -> tuple[RegistryImport, bool]:
     """The import of this file: created once per content (a concurrent twin gets the same row)."""
     imp, created = RegistryImport.objects.get_or_create(sha256=sha256, defaults={
         "kind": kind, "layout": layout, "filename": filename[:255], "created_by": user, "file_key": file_key,
-        "phase": phase})
+        "phase": phase, "mode": mode})
     return imp, created
 
 
@@ -106,26 +118,31 @@ def _refused_by_queue(imp: RegistryImport) -> bool:
 
 
 def registry_import_ensure(*, data: bytes, filename: str, layout: RegistryLayout, user=None, file_key: str = "",
-                           phase: str = "", sha256: str = "") -> RegistryImport:
-    """The import of this registry file in this layout: found or created, and a rejection in another layout reset.
+                           phase: str = "", sha256: str = "", mode: str = ImportMode.ALL_OR_NOTHING) -> RegistryImport:
+    """The import of this registry file in this layout and mode: found or created, and a finished one that posted
+    nothing reset when asked otherwise.
 
-    A file refused in another layout posted nothing, so it is staged again in this one (its errors dropped);
-    so is one the broker refused to queue (``queue_refused``).
+    A file refused in another layout or mode, or only validated, posted nothing, so it is staged again (its errors
+    dropped); so is one the broker refused to queue (``queue_refused``). A posted file stays posted.
     The background path passes the file's storage ``file_key`` (kept on a row that has none) and ``phase``
     (``queued``: set on a new row and on a reset one); ``sha256`` saves hashing ``data`` again.
     """
+    mode_check(mode)
     imp, _created = import_row_ensure(kind="registry", layout=layout.name, filename=filename,
-                                      sha256=sha256 or file_sha256(data), user=user, file_key=file_key, phase=phase)
+                                      sha256=sha256 or file_sha256(data), user=user, file_key=file_key, phase=phase,
+                                      mode=mode)
     row = RegistryImport.objects.filter(pk=imp.pk)
     changes: dict = {}
     if file_key and not imp.file_key:
         changes["file_key"] = file_key
-    if imp.status == ImportStatus.REJECTED and imp.kind == "registry" and (
-        imp.layout != layout.name or _refused_by_queue(imp)
+    if imp.status in (ImportStatus.REJECTED, ImportStatus.VALIDATED) and imp.kind == "registry" and (
+        imp.layout != layout.name or imp.mode != mode or _refused_by_queue(imp)
     ):
-        # the file was refused in another layout, or never queued, and posted nothing: read it again
-        row = row.filter(status=ImportStatus.REJECTED)
-        changes.update(status=ImportStatus.STAGED, layout=layout.name, errors=[], finished_at=None)
+        # the file was refused or validated in another layout or mode, or never queued, and posted nothing: read it
+        # again
+        row = row.filter(status=imp.status)
+        changes.update(status=ImportStatus.STAGED, layout=layout.name, mode=mode, errors=[], summary={},
+                       finished_at=None)
         if phase:
             changes["phase"] = phase
     if changes:
@@ -134,9 +151,10 @@ def registry_import_ensure(*, data: bytes, filename: str, layout: RegistryLayout
     return imp
 
 
-def registry_import(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
-    """Import a bank registry file now (see the module docstring); returns its ``RegistryImport``."""
-    imp = registry_import_ensure(data=data, filename=filename, layout=layout_get(layout_name), user=user)
+def registry_import(*, data: bytes, filename: str, layout_name: str, user=None,
+                    mode: str = ImportMode.ALL_OR_NOTHING) -> RegistryImport:
+    """Import a bank registry file now in ``mode`` (see the module docstring); returns its ``RegistryImport``."""
+    imp = registry_import_ensure(data=data, filename=filename, layout=layout_get(layout_name), user=user, mode=mode)
     return registry_import_run(import_id=imp.pk, data=data)
 
 
@@ -161,12 +179,31 @@ def registry_import_run(*, import_id: int, data: bytes | None = None, timings: d
     parsed = parse_registry(data, layout, source=layout.name)
     if timings is not None:
         timings["parse"] = time.perf_counter() - started
-    if not parsed.ok:
-        return reject(imp.pk, [e.as_dict() for e in parsed.errors], rows_total=len(parsed.rows))
+    errors = [e.as_dict() for e in parsed.errors]
+    bad_lines = {e.line for e in parsed.errors if not _whole_file(e)}
+    if imp.mode == ImportMode.VALIDATE:
+        return _validated(imp.pk, errors, good=len(parsed.rows), bad=len(bad_lines))
+    if not parsed.ok and (imp.mode != ImportMode.GOOD_ROWS or any(_whole_file(e) for e in parsed.errors)
+                          or not parsed.rows):
+        return reject(imp.pk, errors, rows_total=len(parsed.rows))
     phase_set(imp.pk, Phase.POSTING)
     return post_staged(import_id=imp.pk, channel=Channel.BANK_REGISTRY, source=layout.name,
-                       rows=registry_rows(parsed), rows_total=len(parsed.rows), amount_total=parsed.amount_sum,
-                       timings=timings)
+                       rows=registry_rows(parsed), rows_total=len(parsed.rows) + len(bad_lines),
+                       amount_total=parsed.amount_sum, timings=timings, errors=errors, rejected=len(bad_lines))
+
+
+def _whole_file(error) -> bool:
+    """An error of the file as a whole (no line, or its totals line), which no choice of lines can mend."""
+    return error.line is None or error.field.startswith("totals") or error.code in (
+        ErrorCode.REGISTRY_TOTALS_MISSING, ErrorCode.REGISTRY_TOTALS_MISMATCH, ErrorCode.REGISTRY_AFTER_TOTALS)
+
+
+def _validated(import_id: int, errors: list[dict], *, good: int, bad: int) -> RegistryImport:
+    """A file only checked: its errors are kept, nothing is posted."""
+    RegistryImport.objects.filter(pk=import_id, status=ImportStatus.STAGED).update(
+        status=ImportStatus.VALIDATED, errors=errors, rows_total=good + bad, phase=Phase.DONE,
+        summary={"good": good, "rejected": bad}, finished_at=timezone.now())
+    return RegistryImport.objects.get(pk=import_id)
 
 
 def registry_rows(parsed: ParsedRegistry):
@@ -297,8 +334,11 @@ def insert_payments(cursor, *, channel: str, source: str, import_id: int) -> dic
 
 
 def post_staged(*, import_id: int, channel: str, source: str, rows, rows_total: int,
-                amount_total: Decimal, timings: dict | None = None) -> RegistryImport:
-    """Stage, match, insert and post in one transaction; the import row is locked throughout."""
+                amount_total: Decimal, timings: dict | None = None, errors: list[dict] | None = None,
+                rejected: int = 0) -> RegistryImport:
+    """Stage, match, insert and post in one transaction; the import row is locked throughout.
+
+    ``errors`` and ``rejected``: the bad lines of a file posted in ``good_rows`` mode, kept on the import."""
     timings = {} if timings is None else timings
     clock = [time.perf_counter()]
 
@@ -336,8 +376,10 @@ def post_staged(*, import_id: int, channel: str, source: str, rows, rows_total: 
         imp.amount_total = amount_total
         imp.amount_posted = amount
         imp.summary = {status: by_status.get(status, (0,))[0] for status in ("matched", "ambiguous", "unmatched")}
-        imp.summary["duplicates"] = rows_total - posted
-        imp.errors = []
+        imp.summary["duplicates"] = rows_total - rejected - posted
+        if rejected:
+            imp.summary["rejected"] = rejected
+        imp.errors = errors or []
         imp.finished_at = timezone.now()
         imp.save(update_fields=["status", "phase", "rows_total", "rows_posted", "amount_total", "amount_posted",
                                 "summary", "errors", "finished_at"])

@@ -13,11 +13,12 @@ from celery import shared_task
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name
 
-from payments.models import ImportStatus, RegistryImport
+from payments.models import ImportMode, ImportStatus, RegistryImport
 from payments.registry_import import (
     Phase,
     file_sha256,
     layout_get,
+    mode_check,
     queue_refused,
     registry_import_ensure,
     registry_import_run,
@@ -31,13 +32,15 @@ def registry_import_task(import_id: int) -> dict:
     return {"id": imp.pk, "status": imp.status, "rows_posted": imp.rows_posted, "errors": len(imp.errors)}
 
 
-def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, user=None) -> RegistryImport:
+def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, user=None,
+                            mode: str = ImportMode.ALL_OR_NOTHING) -> RegistryImport:
     """Store the file and queue its import; the same file again returns its import (queued again if unfinished,
     or if it was rejected in another layout or because the broker refused it: ``registry_import_ensure``).
     A refused send rejects the import with the reason (``queue_refused``), which the caller reads back."""
     from documents import storage
 
     layout = layout_get(layout_name)
+    mode_check(mode)
     with transaction.atomic():
         # one enqueue of a file at a time: its object is stored once
         sha256 = file_sha256(data)
@@ -47,7 +50,7 @@ def registry_import_enqueue(*, data: bytes, filename: str, layout_name: str, use
             key = storage.new_key("registry", ext="txt")
             storage.put(key, data, "text/plain")
         imp = registry_import_ensure(data=data, filename=filename, layout=layout, user=user, file_key=key,
-                                     phase=Phase.QUEUED, sha256=sha256)
+                                     phase=Phase.QUEUED, sha256=sha256, mode=mode)
         if imp.status == ImportStatus.STAGED:
             import_id = imp.pk
             enqueue_on_commit(registry_import_task, import_id, schema=get_public_schema_name(),

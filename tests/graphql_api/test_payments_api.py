@@ -403,3 +403,27 @@ def test_a_large_registry_can_be_posted_in_the_background(world, tenants, gql):
     seen = gql(tenants.public_host, user=operator)(IMPORTS)["data"]["paymentImports"]["nodes"]
     assert [(n["id"], n["status"], n["rowsPosted"]) for n in seen] == [(str(queued["id"]), "POSTED", len(ROWS))]
     assert Payment.objects.aggregate(s=Sum("amount"))["s"] == sum(paid(a) for _n, _r, a in ROWS)
+
+
+def test_registry_upload_modes(world, tenants):
+    """The registry upload offers the principal uploads' three modes; a bad line is named by line and field."""
+    operator = world["operator"]
+    lines = [sber_line(n, ref, amount, day=SBER_DAY) for n, ref, amount in ROWS]
+    data = sber_file(lines).replace(lines[0].encode("cp1251"), lines[0].encode("utf-8"))  # line 1 in UTF-8
+    cash_before = account_balance(code=CASH)
+
+    checked = upload(operator, "payment-registry", data, "r.txt", layout="sber_standard", mode="validate").json()
+    assert (checked["status"], checked["mode"], checked["rowsRejected"]) == ("validated", "validate", 1)
+    assert [(e["line"], e["field"]) for e in checked["errors"]] == [(1, "payer_name"), (1, "address")]
+    whole = upload(operator, "payment-registry", data, "r.txt", layout="sber_standard", mode="all_or_nothing").json()
+    assert whole["status"] == "rejected"
+    assert Payment.objects.count() == 0 and account_balance(code=CASH) == cash_before
+
+    posted = upload(operator, "payment-registry", data, "r.txt", layout="sber_standard", mode="good_rows").json()
+    total = paid(ROWS[1][2]) + paid(ROWS[2][2])  # 250,50 + 123,45
+    assert (posted["status"], posted["rowsPosted"], D(posted["amountPosted"])) == ("posted", 2, total)
+    assert (posted["rowsRejected"], [e["line"] for e in posted["errors"]]) == (1, [1, 1])
+    assert account_balance(code=CASH) == cash_before + total
+
+    refused = upload(operator, "payment-registry", registry(ROWS), "x.txt", layout="sber_standard", mode="x")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "mode"

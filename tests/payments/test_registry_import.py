@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from billing_core.error_codes import ErrorCode
@@ -179,3 +180,84 @@ def test_generic_csv_with_an_ipd_column(world):
     assert (by_id["g-1"].unified_account_id, by_id["g-1"].epd_id) == (neighbour.pk,
                                                                       world["docs"][neighbour.number].pk)
     assert by_id["g-2"].unified_account_id == world["mine"].pk
+
+
+# --- modes (issue 13, item 12): validate, all or nothing, good rows ----------------------------------------------
+
+
+def _file_with_a_utf8_line() -> bytes:
+    """GOOD's five lines in cp1251 with line 3 sent in UTF-8 (its payer «СИДОРОВ С С» arrives as mojibake)."""
+    lines = [sber_line(n, ref, amount, name="СИДОРОВ С С" if n == 3 else "ИВАНОВ ИВАН") for n, ref, amount in GOOD]
+    good = sber_file(lines)
+    cp_line = lines[2].encode("cp1251")
+    return good.replace(cp_line, lines[2].encode("utf-8"))
+
+
+def _nothing_posted(before):
+    assert (Payment.objects.count(), LedgerTransaction.objects.count(), account_balance(code=CASH)) == before
+
+
+def _state():
+    return Payment.objects.count(), LedgerTransaction.objects.count(), account_balance(code=CASH)
+
+
+def test_all_or_nothing_posts_nothing_when_one_line_is_utf8(world):
+    before = _state()
+    imp = registry_import(data=_file_with_a_utf8_line(), filename="mixed.txt", layout_name="sber_standard",
+                          mode="all_or_nothing")
+    assert imp.status == ImportStatus.REJECTED and imp.mode == "all_or_nothing"
+    assert [(e["line"], e["field"], e["code"]) for e in imp.errors] == [
+        (3, "payer_name", ErrorCode.REGISTRY_ENCODING), (3, "address", ErrorCode.REGISTRY_ENCODING)]
+    assert imp.errors[0]["message"].startswith("Строка 3, поле «ФИО плательщика»: текст в кодировке UTF-8")
+    assert "(это «СИДОРОВ С С»)" in imp.errors[0]["message"]
+    _nothing_posted(before)
+
+
+def test_validate_posts_nothing_and_reports_then_good_rows_posts_the_good_lines(world):
+    data = _file_with_a_utf8_line()
+    before = _state()
+    checked = registry_import(data=data, filename="mixed.txt", layout_name="sber_standard", mode="validate")
+    assert checked.status == ImportStatus.VALIDATED
+    assert [(e["line"], e["field"]) for e in checked.errors] == [(3, "payer_name"), (3, "address")]
+    assert (checked.rows_total, checked.summary) == (5, {"good": 4, "rejected": 1})
+    _nothing_posted(before)
+
+    # the same file in good-rows mode: read again; lines 1, 2, 4 and 5 posted, line 3 listed, not posted
+    imp = registry_import(data=data, filename="mixed.txt", layout_name="sber_standard", mode="good_rows")
+    assert imp.pk == checked.pk and imp.status == ImportStatus.POSTED and imp.mode == "good_rows"
+    good = [(ref, paid(amount)) for n, ref, amount in GOOD if n != 3]
+    total = sum(amount for _ref, amount in good)  # 1500,00 + 200,50 + 10,00 + 1,01 = 1711,51
+    assert total == D("1711.51")
+    assert sorted(Payment.objects.filter(registry_import=imp).values_list("payer_ref", "amount")) == sorted(good)
+    assert (imp.rows_total, imp.rows_posted, imp.amount_posted) == (5, 4, total)
+    assert (imp.summary["rejected"], imp.summary["duplicates"]) == (1, 0)
+    assert [(e["line"], e["field"]) for e in imp.errors] == [(3, "payer_name"), (3, "address")]
+    assert not any("Р" in p.payer_name and "Ў" in p.payer_name for p in Payment.objects.all())  # no mojibake stored
+    assert account_balance(code=CASH) == before[2] + total
+    assert account_balance(code=UNALLOCATED) == -total
+
+    # and again: nothing more
+    again = registry_import(data=data, filename="mixed.txt", layout_name="sber_standard", mode="good_rows")
+    assert again.pk == imp.pk and Payment.objects.count() == 4
+
+
+def test_good_rows_still_refuses_a_file_whose_totals_contradict_it(world):
+    lines = [sber_line(n, ref, amount) for n, ref, amount in GOOD]
+    lines[1] = lines[1].replace("200,50", "200,5x")
+    before = _state()
+    imp = registry_import(data=sber_file(lines, count=4), filename="bad-count.txt", layout_name="sber_standard",
+                          mode="good_rows")
+    assert imp.status == ImportStatus.REJECTED
+    assert {(e["line"], e["field"]) for e in imp.errors} == {(2, "amount"), (6, "totals.count")}
+    _nothing_posted(before)
+
+
+def test_an_unknown_mode_is_refused(world):
+    with pytest.raises(ValidationError) as exc:
+        registry_import(data=_good_file(), filename="r.txt", layout_name="sber_standard", mode="some")
+    assert "mode" in exc.value.message_dict
+    assert not RegistryImport.objects.exists()
+
+
+def paid(text: str) -> D:
+    return D(text.replace(",", "."))

@@ -47,9 +47,11 @@ export const IMPORT_STATUS: Record<string, { label: OfficeKey; color: string }> 
   STAGED: { label: "importStatus.STAGED", color: "processing" },
   POSTED: { label: "importStatus.POSTED", color: "green" },
   REJECTED: { label: "importStatus.REJECTED", color: "red" },
+  VALIDATED: { label: "importStatus.VALIDATED", color: "blue" },
   staged: { label: "importStatus.STAGED", color: "processing" },
   posted: { label: "importStatus.POSTED", color: "green" },
   rejected: { label: "importStatus.REJECTED", color: "red" },
+  validated: { label: "importStatus.VALIDATED", color: "blue" },
 };
 
 export const IMPORT_PHASE: Record<string, OfficeKey> = {

@@ -1,6 +1,6 @@
 // «Реестры платежей»: upload a bank registry or a 1C statement, follow a background import, read the history.
 import { InboxOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Checkbox, Form, Progress, Select, Space, Table, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Card, Checkbox, Form, Progress, Radio, Select, Space, Table, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -23,7 +23,7 @@ const ImportsQuery = graphql(`
       pageInfo { hasNextPage endCursor }
       nodes {
         id kind layout filename status phase rowsTotal rowsPosted amountTotal amountPosted
-        matched ambiguous unmatched duplicates createdAt finishedAt
+        matched ambiguous unmatched duplicates rowsRejected mode createdAt finishedAt
         errors { line field message code }
       }
     }
@@ -34,6 +34,13 @@ const ImportsQuery = graphql(`
 const LAYOUTS: { value: string; label: OfficeKey }[] = [
   { value: "sber_standard", label: "imports.layouts.sber_standard" },
   { value: "generic_csv_utf8", label: "imports.layouts.generic_csv_utf8" },
+];
+
+/** A registry upload's modes (payments.models.ImportMode), as a principal's uploads offer them. */
+const MODES: { value: string; label: OfficeKey }[] = [
+  { value: "validate", label: "imports.modes.validate" },
+  { value: "all_or_nothing", label: "imports.modes.all_or_nothing" },
+  { value: "good_rows", label: "imports.modes.good_rows" },
 ];
 
 interface ImportResult {
@@ -49,6 +56,7 @@ interface ImportResult {
   ambiguous: number;
   unmatched: number;
   duplicates: number;
+  rowsRejected?: number;
   errors: ImportError[];
 }
 
@@ -212,7 +220,7 @@ function UploadCard(props: {
   const [fieldErrors, setFieldErrors] = useState<ImportError[]>([]);
   const id = `office-upload-${props.kind}`;
 
-  const submit = async (values: { layout?: string; background?: boolean }) => {
+  const submit = async (values: { layout?: string; background?: boolean; mode?: string }) => {
     const file = files[0]?.originFileObj;
     if (!file) {
       setError(t("imports.chooseFile"));
@@ -223,6 +231,7 @@ function UploadCard(props: {
     setPercent(0);
     const fields: Record<string, string> = {};
     if (props.withLayout) fields.layout = values.layout ?? "";
+    if (props.withLayout) fields.mode = values.mode ?? "all_or_nothing";
     if (values.background) fields.background = "1";
     try {
       const result = await upload<ImportResult>(props.kind, file, fields, setPercent);
@@ -230,6 +239,7 @@ function UploadCard(props: {
       setFiles([]);
       if (result.status === "posted") message.success(t("imports.posted", { filename: result.filename }));
       else if (result.status === "rejected") message.error(t("imports.rejected", { filename: result.filename }));
+      else if (result.status === "validated") message.info(t("imports.validated", { filename: result.filename }));
       else message.info(t("imports.queued", { filename: result.filename }));
     } catch (exc) {
       if (exc instanceof MutationError) {
@@ -249,7 +259,7 @@ function UploadCard(props: {
     <Card title={props.title}>
       <ErrorBanner message={error} onClose={() => setError(null)} />
       {fieldErrors.length > 0 && <ErrorsTable errors={fieldErrors} />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ layout: "sber_standard", background: false }}>
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ layout: "sber_standard", background: false, mode: "all_or_nothing" }}>
         {props.withLayout && (
           <Form.Item label={t("imports.layout")} name="layout" rules={[{ required: true, message: t("imports.layoutRequired") }]}>
             <Select options={LAYOUTS.map((l) => ({ value: l.value, label: t(l.label) }))} />
@@ -270,6 +280,19 @@ function UploadCard(props: {
           </Upload.Dragger>
         </Form.Item>
         {props.withLayout && (
+          <Form.Item label={t("imports.mode")} name="mode">
+            <Radio.Group aria-label={t("imports.mode")}>
+              <Space orientation="vertical">
+                {MODES.map((m) => (
+                  <Radio key={m.value} value={m.value}>
+                    {t(m.label)}
+                  </Radio>
+                ))}
+              </Space>
+            </Radio.Group>
+          </Form.Item>
+        )}
+        {props.withLayout && (
           <Form.Item name="background" valuePropName="checked">
             <Checkbox>{t("imports.background")}</Checkbox>
           </Form.Item>
@@ -287,7 +310,7 @@ function UploadCard(props: {
 export function ImportOutcome({ result }: { result: ImportResult }) {
   const { t } = useTranslation("office");
   const status = result.status.toLowerCase();
-  const type = status === "posted" ? "success" : status === "rejected" ? "error" : "info";
+  const type = status === "posted" ? (result.rowsRejected ? "warning" : "success") : status === "rejected" ? "error" : "info";
   return (
     <Alert
       type={type}
@@ -314,6 +337,7 @@ export function ImportOutcome({ result }: { result: ImportResult }) {
             <Tag color="red">{t("imports.outcome.unmatched", { value: result.unmatched })}</Tag>
             <Tag>{t("imports.outcome.duplicates", { value: result.duplicates })}</Tag>
             <Tag color={result.errors.length ? "red" : undefined}>{t("imports.outcome.errors", { value: result.errors.length })}</Tag>
+            {!!result.rowsRejected && <Tag color="red">{t("imports.outcome.rejectedRows", { value: result.rowsRejected })}</Tag>}
           </Space>
           {result.errors.length > 0 && <ErrorsTable errors={result.errors} />}
         </Space>
