@@ -5,6 +5,7 @@ selector of ``payments``; files arrive through ``/uploads/<kind>`` (graphql_api.
 from datetime import date
 
 import graphene
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -43,8 +44,26 @@ from payments.bulk_allocation import payments_allocate
 from payments.deadlines import payouts_deadlines_attach
 from payments.models import Allocation, CashShift, Payment, Payout, RegistryImport
 from payments.reconciliation import reconciliation_day
+from regulations.selectors import calendar_coverage
 
 PaymentImportConnection = connection_type(PaymentImportNode, "PaymentImportConnection")
+
+
+class CalendarCoverageNode(graphene.ObjectType):
+    """How far the loaded production calendar reaches (regulations.selectors.calendar_coverage)."""
+
+    class Meta:
+        name = "CalendarCoverage"
+
+    today = graphene.Date(required=True)
+    last_year = graphene.Int(description="The last year loaded; null: no calendar at all.")
+    last_day = graphene.Date(description="31 December of that year.")
+    days_left = graphene.Int(required=True, description="Days after today still covered.")
+    warn = graphene.Boolean(required=True, description="Within CALENDAR_WARN_DAYS of the end (or past it).")
+    warn_days = graphene.Int(required=True)
+    message = graphene.String(required=True)
+
+    resolve_warn_days = staticmethod(lambda c, info: settings.CALENDAR_WARN_DAYS)
 PaymentConnection = connection_type(PaymentNode, "PaymentConnection")
 CashShiftConnection = connection_type(CashShiftNode, "CashShiftConnection")
 PayoutConnection = connection_type(PayoutNode, "PayoutConnection")
@@ -105,6 +124,16 @@ class Queries(graphene.ObjectType):
         ReconciliationNode, required=True, day=graphene.Date(required=True),
         description="The day's reconciliation with every difference named (agent staff).",
     )
+    calendar_coverage = graphene.Field(
+        CalendarCoverageNode, required=True,
+        description="The production calendar's last loaded day and the days left, with a warning within "
+                    "CALENDAR_WARN_DAYS (agent staff).",
+    )
+
+    @staticmethod
+    def resolve_calendar_coverage(root, info):
+        require_agent_staff(info)
+        return calendar_coverage()
 
     @staticmethod
     def resolve_payment_imports(root, info, kind=None, status=None, first=None, after=None):

@@ -187,6 +187,8 @@ RULES_STALE_DAYS = int(os.environ.get("RULES_STALE_DAYS", "60"))
 # A payout not exported by this time (HH:MM, TIME_ZONE) on its legal deadline day (ПП 253 п.6: the working day after
 # the money arrived) is flagged at risk: the bank may not execute an order sent later the same day (payments.deadlines).
 PAYOUT_EXPORT_CUTOFF = os.environ.get("PAYOUT_EXPORT_CUTOFF", "15:00")
+# The back office warns this many days (or fewer) before the loaded production calendar ends (regulations.selectors).
+CALENDAR_WARN_DAYS = int(os.environ.get("CALENDAR_WARN_DAYS", "60"))
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]

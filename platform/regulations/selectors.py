@@ -1,10 +1,13 @@
 """Rule tables read from the database into billing_core's types."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
@@ -152,6 +155,46 @@ def working_days_between(start: date, end: date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "stop": end, "step": "1 day"})
         return cursor.fetchone()[0]
+
+
+@dataclass(frozen=True)
+class CalendarCoverage:
+    """How far the loaded production calendar reaches from ``today``; ``warn`` within ``CALENDAR_WARN_DAYS``."""
+
+    today: date
+    last_year: int | None  # the last year with rows; None: no calendar at all
+    last_day: date | None  # 31 December of that year
+    days_left: int  # days after today still covered (0 when none is)
+    warn: bool
+    message: str
+
+
+def calendar_coverage(today: date | None = None, *, warn_days: int | None = None) -> CalendarCoverage:
+    """The production calendar's reach, for the back office's warning (one query).
+
+    Payouts are dated by working days (ПП 253 п.6), and a year without its decree's rows cannot be planned
+    (``calendar_year_loaded``), so staff are told at least ``CALENDAR_WARN_DAYS`` days before the last loaded
+    year ends that the next year's calendar is due. A year counts as loaded to its 31 December."""
+    today = today or timezone.localdate()
+    warn_days = settings.CALENDAR_WARN_DAYS if warn_days is None else warn_days
+    last = CalendarDay.objects.aggregate(last=Max("date"))["last"]
+    if last is None:
+        return CalendarCoverage(today, None, None, 0, True, str(_(
+            "Производственный календарь не загружен: перечисления принципалам нельзя запланировать. "
+            "Загрузите календарь по постановлению Правительства о переносе выходных дней.")))
+    last_day = date(last.year, 12, 31)
+    days_left = max((last_day - today).days, 0)
+    if last_day < today:
+        message = _("Производственный календарь закончился %(last)s: перечисления за дни после этой даты не "
+                    "формируются. Загрузите календарь на %(next)s год по постановлению Правительства.")
+    elif days_left <= warn_days:
+        message = _("Производственный календарь загружен по %(last)s, осталось дней: %(days)s. Загрузите календарь "
+                    "на %(next)s год по постановлению Правительства, иначе перечисления за дни после %(last)s не "
+                    "сформировать.")
+    else:
+        message = _("Производственный календарь загружен по %(last)s, осталось дней: %(days)s.")
+    text = str(message) % {"last": f"{last_day:%d.%m.%Y}", "days": days_left, "next": last_day.year + 1}
+    return CalendarCoverage(today, last_day.year, last_day, days_left, days_left <= warn_days, text)
 
 
 def calendar_year_loaded(year: int) -> bool:

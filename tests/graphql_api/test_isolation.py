@@ -420,6 +420,7 @@ def isolation_epd_run(w) -> str:
 
 # --- payments back office and the principals' payment views (graphql_api/payments) ------------------------------
 
+CALENDAR_COVERAGE = "query { calendarCoverage { lastYear daysLeft warn message } }"
 PAYMENT_IMPORTS = "query { paymentImports { totalCount nodes { id filename status errors { line field code } } } }"
 PAYMENT_QUEUE = "query { paymentQueue { totalCount nodes { id amount payerRef status } } }"
 PAYMENTS = (
@@ -958,6 +959,7 @@ CASES: dict[str, Case] = {
     # payments: the back office is the agent's (a principal's key or admin is refused outright, B's rows or not);
     # a principal sees its own payouts (public rows filtered by its id) and receipts (its own schema)
     "paymentImports": Case(PAYMENT_IMPORTS, lambda w: {}, "PERMISSION_DENIED"),
+    "calendarCoverage": Case(CALENDAR_COVERAGE, lambda w: {}, "PERMISSION_DENIED"),
     "paymentQueue": Case(PAYMENT_QUEUE, lambda w: isolation_b_payment(w) and {}, "PERMISSION_DENIED"),
     "payments": Case(PAYMENTS, lambda w: {"search": B_ACCOUNT_NUMBER} if isolation_b_payment(w) else {},
                      "PERMISSION_DENIED"),

@@ -427,3 +427,17 @@ def test_registry_upload_modes(world, tenants):
 
     refused = upload(operator, "payment-registry", registry(ROWS), "x.txt", layout="sber_standard", mode="x")
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "mode"
+
+
+def test_calendar_coverage_for_agent_staff_on_a_fixed_day(world, tenants, gql, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 7))
+    agent = gql(tenants.public_host, user=world["operator"])
+    body = agent("{ calendarCoverage { today lastYear lastDay daysLeft warn warnDays message } }")
+    coverage = body["data"]["calendarCoverage"]
+    # 31.12.2026 − 07.12.2026 = 24 days ≤ 60
+    assert {k: coverage[k] for k in ("today", "lastYear", "lastDay", "daysLeft", "warn", "warnDays")} == {
+        "today": "2026-12-07", "lastYear": 2026, "lastDay": "2026-12-31", "daysLeft": 24, "warn": True,
+        "warnDays": 60}
+    assert "31.12.2026" in coverage["message"] and "2027" in coverage["message"]

@@ -41,6 +41,7 @@ from tests.graphql_api.test_isolation import (
     BENEFIT_CATEGORIES,
     BENEFIT_CATEGORY_CREATE,
     BILLING_PERIODS,
+    CALENDAR_COVERAGE,
     CASH_RECEIPT_RECORD,
     CASH_SHIFT_CLOSE,
     CASH_SHIFT_OPEN,
@@ -820,6 +821,7 @@ OPS: dict[str, Op] = {
     "cashShifts": Op(CASH_SHIFTS, None, lambda t: {}, lambda t: None, None),
     "payouts": Op(PAYOUTS, None, lambda t: {}, lambda t: None, None),
     "reconciliation": Op(RECONCILIATION, None, lambda t: {"day": PAYMENTS_DAY}, lambda t: None, None),
+    "calendarCoverage": Op(CALENDAR_COVERAGE, None, lambda t: {}, lambda t: None, None),
     "paymentResolve": Op(
         PAYMENT_RESOLVE, None, lambda t: {"id": str(_payment("resolve").pk), "els": _household(MATRIX_ELS).number},
         _payment_state("resolve"), ("matched", MATRIX_ELS),

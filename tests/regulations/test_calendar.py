@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from billing_core.error_codes import ErrorCode
 from regulations.models import WORKING_DAY_KINDS, CalendarDay, CalendarDayKind
 from regulations.selectors import (
+    calendar_coverage,
     calendar_year_loaded,
     is_working_day,
     next_working_day,
@@ -143,3 +144,36 @@ def test_seed_sources_and_confidence():
     assert "1466" in jan9.source
     assert CalendarDay.objects.get(date=date(2026, 1, 1)).confidence == "law"
     assert not CalendarDay.objects.exclude(kind__in=[k.value for k in CalendarDayKind]).exists()
+
+
+# --- the warning before the loaded calendar runs out (issue 13, item 11) -------------------------------------------
+
+
+def test_coverage_warns_within_sixty_days_of_the_last_loaded_day(settings):
+    settings.CALENDAR_WARN_DAYS = 60
+    assert CalendarDay.objects.filter(date__year=2026).exists()  # the 2026 decree is loaded by the migrations
+    assert not CalendarDay.objects.filter(date__year__gt=2026).exists()  # 2027 is not (its decree is unverified)
+
+    # 07.12.2026: 31.12.2026 − 07.12.2026 = 24 days left, within 60: warned
+    now = calendar_coverage(date(2026, 12, 7))
+    assert (now.last_year, now.last_day, now.days_left, now.warn) == (2026, date(2026, 12, 31), 24, True)
+    assert now.message.startswith("Производственный календарь загружен по 31.12.2026, осталось дней: 24.")
+    assert "на 2027 год" in now.message
+    # 01.11.2026 is exactly 60 days before 31.12.2026 (30 in November + 30 in December): warned; 31.10 is 61: not
+    assert (calendar_coverage(date(2026, 11, 1)).days_left, calendar_coverage(date(2026, 11, 1)).warn) == (60, True)
+    quiet = calendar_coverage(date(2026, 10, 31))
+    assert (quiet.days_left, quiet.warn) == (61, False) and "Загрузите" not in quiet.message
+    # past the end: nothing left, warned that payouts cannot be built
+    late = calendar_coverage(date(2027, 1, 11))
+    assert (late.days_left, late.warn) == (0, True) and late.message.startswith(
+        "Производственный календарь закончился 31.12.2026")
+    # the setting moves the threshold
+    settings.CALENDAR_WARN_DAYS = 10
+    assert calendar_coverage(date(2026, 12, 7)).warn is False
+
+
+def test_coverage_without_any_calendar_warns():
+    CalendarDay.objects.all().delete()
+    empty = calendar_coverage(date(2026, 12, 7))
+    assert (empty.last_year, empty.days_left, empty.warn) == (None, 0, True)
+    assert empty.message.startswith("Производственный календарь не загружен")

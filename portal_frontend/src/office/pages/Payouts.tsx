@@ -13,6 +13,7 @@ import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatDateTime, formatMoney, fromKopecks, toKopecks } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { DeadlineCell, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan } from "../common";
+import { CalendarWarning } from "../CalendarWarning";
 
 const PayoutsQuery = graphql(`
   query OfficePayouts($businessDay: Date, $first: Int, $after: String) {
@@ -206,6 +207,7 @@ export default function PayoutsPage() {
   return (
     <>
       <PageTitle>{t("payouts.title")}</PageTitle>
+      <CalendarWarning />
       <Card style={{ marginBottom: 16 }}>
         <Space wrap align="end">
           <Form layout="inline">

@@ -11,6 +11,7 @@ import { useGql, useGqlMutation } from "../../shared/hooks";
 import { useCan } from "../../shared/auth";
 import { ErrorBanner, PageTitle, errorText, type OfficeKey } from "../common";
 import { EpdRunPanel } from "./EpdRun";
+import { CalendarWarning } from "../CalendarWarning";
 
 const ProgressQuery = graphql(`
   query OfficeChargeRunProgress($month: Date!) {
@@ -97,6 +98,7 @@ export default function PeriodsPage() {
   return (
     <>
       <PageTitle>{t("periods.title")}</PageTitle>
+      <CalendarWarning />
       <RuleTablesNotice />
       <Form layout="inline" style={{ marginBottom: 16 }}>
         <Form.Item label={t("periods.month")} htmlFor="office-period-month">
