@@ -15,6 +15,16 @@ import { CursorPager, useCursorPages } from "../../shared/CursorPager";
 import { PERIOD_STATUS, READING_SOURCE, RECEIPT_SOURCE, VOLUME_METHOD } from "../labels";
 import { labelOf } from "../../shared/labels";
 
+const AccountPenaltyQuery = graphql(`
+  query PortalAccountPenalty($accountId: ID!) {
+    penaltyStatement(accountId: $accountId) {
+      calculationDate total unallocated paymentDayAccrues paymentDayRule stale
+      ruleTables { name lastChange source confidence daysPast staleDays stale }
+      rows { period debt dateFrom dateTo days band rate formula amount note }
+    }
+  }
+`);
+
 const AccountCardQuery = graphql(`
   query PortalAccountCard($id: ID!) {
     account(id: $id) {
@@ -64,6 +74,7 @@ export default function AccountCardPage() {
   const { id = "" } = useParams();
   const q = useGql(AccountCardQuery, { id });
   const card = q.data?.account;
+  const canCharges = useCan("CHARGES_VIEW");
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <Link to="/accounts">
@@ -81,6 +92,9 @@ export default function AccountCardPage() {
                 { key: "charges", label: t("accountCard.tabs.charges"), children: <Charges card={card} /> },
                 { key: "payments", label: t("accountCard.tabs.payments"), children: <Receipts accountNumber={card.account.number} /> },
                 { key: "meters", label: t("accountCard.tabs.meters"), children: <Meters card={card} /> },
+                ...(canCharges
+                  ? [{ key: "penalty", label: t("accountCard.tabs.penalty"), children: <Penalty accountId={card.account.id} /> }]
+                  : []),
                 {
                   key: "documents",
                   label: t("accountCard.tabs.documents"),
@@ -158,6 +172,59 @@ function Charges({ card }: { card: Card }) {
         { title: t("accountCard.charges.charged"), dataIndex: "total", align: "right", render: formatMoney },
       ]}
     />
+  );
+}
+
+/** «Расчёт пеней» (ЖК РФ ст.155 ч.14) with the settings it was made under: the payment-day rule, the rule
+ * tables (key rate, caps) and their age; moratoria and caps show on the rows they touch. */
+function Penalty({ accountId }: { accountId: string }) {
+  const { t } = useTranslation("portal");
+  const q = useGql(AccountPenaltyQuery, { accountId });
+  const s = q.data?.penaltyStatement;
+  return (
+    <QueryState loading={q.isLoading} error={q.error} retry={q.refetch} empty={false}>
+      {s && (
+        <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+          <Typography.Title level={4} style={{ margin: 0 }}>
+            {t("accountCard.penalty.title", { date: formatDate(s.calculationDate) })}
+          </Typography.Title>
+          <Descriptions size="small" column={1} bordered>
+            <Descriptions.Item label={t("accountCard.penalty.paymentDay")}>
+              <Tag color={s.paymentDayAccrues ? "blue" : "default"}>
+                {s.paymentDayAccrues ? t("accountCard.penalty.paymentDayAccrues") : t("accountCard.penalty.paymentDayFree")}
+              </Tag>
+              {s.paymentDayRule}
+            </Descriptions.Item>
+            {s.ruleTables.map((r) => (
+              <Descriptions.Item key={r.name} label={r.name}>
+                {t("accountCard.penalty.tableAge", { date: formatDate(r.lastChange), days: r.daysPast, source: r.source })}{" "}
+                {r.stale && <Tag color="orange">{t("accountCard.penalty.stale", { limit: r.staleDays })}</Tag>}
+              </Descriptions.Item>
+            ))}
+            <Descriptions.Item label={t("accountCard.penalty.total")}>{formatMoney(s.total)}</Descriptions.Item>
+          </Descriptions>
+          <Table
+            rowKey={(r) => `${r.period}-${r.dateFrom}`}
+            size="small"
+            pagination={s.rows.length > 20 ? { pageSize: 20 } : false}
+            dataSource={s.rows}
+            locale={{ emptyText: t("accountCard.penalty.empty") }}
+            columns={[
+              { title: t("accountCard.penalty.period"), dataIndex: "period", render: formatMonth },
+              { title: t("accountCard.penalty.debt"), dataIndex: "debt", align: "right", render: formatMoney },
+              {
+                title: t("accountCard.penalty.dates"),
+                render: (_v, r) => `${formatDate(r.dateFrom)} – ${formatDate(r.dateTo)} (${r.days})`,
+              },
+              { title: t("accountCard.penalty.band"), dataIndex: "band" },
+              { title: t("accountCard.penalty.rate"), dataIndex: "rate", align: "right", render: (v: string | null) => v ?? "—" },
+              { title: t("accountCard.penalty.amount"), dataIndex: "amount", align: "right", render: formatMoney },
+              { title: t("accountCard.penalty.note"), dataIndex: "note" },
+            ]}
+          />
+        </Space>
+      )}
+    </QueryState>
   );
 }
 
