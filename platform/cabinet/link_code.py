@@ -2,9 +2,10 @@
 
 The code is an HMAC of the ЕЛС under ``CABINET_LINK_SECRET``, shown as eight characters grouped
 ``XXXX-XXXX``. The alphabet has digits 2–9 and only the Latin letters that look the same as Cyrillic ones
-(А В С Е Н К М Р Т Х), so a code typed on a Russian keyboard still matches, and nothing on paper is ambiguous
-(no 0/O, 1/I, Z/7). 18 symbols over 8 places are about 33 bits; wrong codes are limited per user
-(``cabinet.services``), so that is plenty. Nothing is stored: the code is derived again when checked.
+(А В С Е Н К М Р Т Х), so a code typed on a Russian keyboard still matches (the Cyrillic З and б are taken for
+the digits 3 and 6 they look like), and nothing on paper is ambiguous (no 0/O, 1/I, Z/7). 18 symbols over 8
+places are about 33 bits; wrong codes are limited per user (``cabinet.services``), so that is plenty. Nothing is
+stored: the code is derived again when checked.
 """
 
 import hashlib
@@ -31,13 +32,16 @@ def link_code(els: str, *, secret: str | None = None) -> str:
     return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
 
-# Latin letters of the alphabet that a Russian keyboard types as Cyrillic look-alikes: read as the Latin ones.
-_CYRILLIC_LOOKALIKES = str.maketrans("АВСЕНКМРТХ", "ABCEHKMPTX")
+# Latin letters of the alphabet that a Russian keyboard types as Cyrillic look-alikes: read as the Latin ones; and
+# the digits 3 and 6, which on paper look like the Cyrillic З and б (a resident on a Russian keyboard types either).
+_CYRILLIC_LOOKALIKES = str.maketrans("АВСЕНКМРТХЗ", "ABCEHKMPTX3")
+_LOWERCASE_LOOKALIKES = str.maketrans("б", "6")  # before upper-casing: Б does not look like 6
 
 
 def normalize(code: str) -> str:
     """What people type: any case, with or without the dash or spaces, Cyrillic look-alikes as Latin."""
-    return "".join(ch for ch in (code or "").upper().translate(_CYRILLIC_LOOKALIKES) if ch not in "- \t")
+    typed = (code or "").translate(_LOWERCASE_LOOKALIKES).upper().translate(_CYRILLIC_LOOKALIKES)
+    return "".join(ch for ch in typed if ch not in "- \t")
 
 
 def link_code_matches(els: str, code: str, *, secret: str | None = None) -> bool:

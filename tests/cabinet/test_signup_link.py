@@ -46,6 +46,18 @@ def test_link_code_is_stable_short_and_forgiving_about_how_it_is_typed():
     assert link_code("7600000001", secret="another secret") != code
 
 
+def test_link_code_digits_typed_as_their_cyrillic_look_alikes_match():
+    # on paper 3 looks like З and 6 like б: a resident reading «9ЗКА-2Рб» off the ЕПД may type the Cyrillic letters
+    els = next(e for e in (f"76000000{n:02d}" for n in range(1, 100))
+               if "3" in link_code(e, secret="s") and "6" in link_code(e, secret="s"))
+    code = link_code(els, secret="s")
+    typed = code.replace("3", "З").replace("6", "б")
+    assert typed != code and link_code_matches(els, typed, secret="s")
+    assert link_code_matches(els, typed.lower(), secret="s")
+    # Б (the capital) does not look like 6, and Э is not 9: those are not taken for digits
+    assert not link_code_matches(els, code.replace("6", "Б"), secret="s")
+
+
 def _confirm_token(message) -> str:
     return re.search(r"https?://\S+/signup/confirm/(\S+)", message.body).group(1)
 

@@ -217,18 +217,23 @@ def test_bad_content_names_the_field(path, value, field):
     assert caught.value.field == field
 
 
-def test_the_cabinet_link_code_is_printed_next_to_the_els(sample):
-    # the code a resident types to link the household in the cabinet: derived from the ЕЛС, readable on paper
-    from cabinet.link_code import link_code
+@pytest.mark.parametrize("secret", ["installation-one", "installation-two", "installation-three"])
+def test_the_cabinet_link_code_is_printed_next_to_the_els(secret, settings):
+    # the code a resident types to link the household in the cabinet: derived from the ЕЛС under the installation's
+    # own secret (so it differs between installations: three secrets here), readable on paper whatever it is
+    from cabinet.link_code import link_code, normalize
 
-    content, pages, image = sample["content"], sample["pages"], sample["image"]
+    settings.CABINET_LINK_SECRET = secret
+    content = sample_content(11)
+    pages = _pages(render_epd(content))
     code = link_code(content["els"])
     assert f"Код для подключения в личном кабинете: {code}" in _text(pages[0])
-    from cabinet.link_code import normalize
 
-    # Russian OCR reads the code's Latin letters as their Cyrillic look-alikes, as a person might type them
-    flat = normalize(re.sub(r"\s+", "", pytesseract.image_to_string(image, lang="rus")))
-    assert normalize(code) in flat, "OCR did not read the link code"
+    # the page read back as an image: the code is Latin letters and digits on a Russian page, so the OCR reads both
+    # scripts (a Russian-only model takes 3, 4 and 9 for З, А and Э); Latin letters read as their Cyrillic
+    # look-alikes are what a person might type, and the code accepts them
+    flat = normalize(re.sub(r"\s+", "", pytesseract.image_to_string(_image(pages[0]), lang="rus+eng")))
+    assert normalize(code) in flat, f"OCR did not read the link code {code}"
 
 
 def test_uplifted_norm_line_prints_the_norm_volume_and_the_increase_as_its_own_amount():
