@@ -2,6 +2,7 @@
 import { Card, Descriptions, Grid, List, Table } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { ScrollRegion } from "../shared/ScrollRegion";
 
 export interface Column<T> {
   key: string;
@@ -51,18 +52,21 @@ export function ResponsiveTable<T>({ rows, columns, rowKey, cardTitle, caption, 
       />
     );
   }
+  // a table wider than the page scrolls sideways inside a region the keyboard can focus (WCAG 2.1.1)
   return (
-    <Table<T>
-      aria-label={caption}
-      size="small"
-      loading={loading}
-      dataSource={rows}
-      rowKey={rowKey}
-      pagination={false}
-      locale={{ emptyText: emptyText ?? t("common.noData") }}
-      columns={columns.map((c) => ({ key: c.key, title: c.title, align: c.align, render: (_: unknown, row: T) => c.render(row) }))}
-      footer={summary ? () => summary : undefined}
-      scroll={{ x: "max-content" }}
-    />
+    <ScrollRegion label={caption ?? t("common.table")}>
+      <Table<T>
+        aria-label={caption}
+        size="small"
+        loading={loading}
+        dataSource={rows}
+        rowKey={rowKey}
+        pagination={false}
+        locale={{ emptyText: emptyText ?? t("common.noData") }}
+        columns={columns.map((c) => ({ key: c.key, title: c.title, align: c.align, render: (_: unknown, row: T) => c.render(row) }))}
+        footer={summary ? () => summary : undefined}
+        style={{ minWidth: "max-content" }}
+      />
+    </ScrollRegion>
   );
 }
