@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from agentsite.demo import DEMO_PASSWORD
 from cabinet.link_code import link_code
+from tests.e2e import stack as e2e
 
 PRINCIPAL = "uk-demo"
 PRINCIPAL_SCHEMA = "uk_demo"
@@ -73,15 +74,6 @@ class Api:
     """GraphQL from a page of its own browser context (Chromium resolves *.localhost; Playwright's request
     client does not), with the session cookie and the CSRF token as the front end sends them."""
 
-    FETCH = """async ([query, variables]) => {
-        await fetch("/auth/csrf", {credentials: "same-origin"});
-        const token = (document.cookie.match(/(?:^|;\\s*)csrftoken=([^;]+)/) || [])[1] || "";
-        const response = await fetch("/graphql", {method: "POST", credentials: "same-origin",
-            headers: {"Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(token)},
-            body: JSON.stringify({query, variables})});
-        return await response.json();
-    }"""
-
     def __init__(self, browser, base: str, email: str):
         self.context = browser.new_context()
         self.page = self.context.new_page()
@@ -91,7 +83,7 @@ class Api:
         assert result["data"]["login"]["errors"] == [], result
 
     def q(self, query: str, **variables):
-        body = self.page.evaluate(self.FETCH, [query, variables])
+        body = e2e.page_graphql(self.page, query, **variables)
         assert not body.get("errors"), body
         return body
 

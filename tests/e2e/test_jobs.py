@@ -22,6 +22,7 @@ import requests
 from playwright.sync_api import expect
 
 from agentsite.demo import DEMO_PASSWORD
+from tests.e2e.test_office import open_menu, sign_in
 
 OPERATOR = "operator@erc.demo"
 PRINCIPAL_ADMIN = "admin@uk-demo.demo"
@@ -220,19 +221,6 @@ def test_an_appeal_answer_is_saved_and_the_resident_is_told(live):
 
 
 # --- from the UI ------------------------------------------------------------------------------------------------------
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("navigation", name="Главное меню")).to_be_visible()
-
-
-def open_menu(page, label: str) -> None:
-    page.get_by_role("navigation", name="Главное меню").get_by_role("menuitem", name=label).click()
-    expect(page.get_by_role("heading", name=label, level=2)).to_be_visible()
 
 
 def test_back_office_runs_the_charges_of_all_principals_from_the_page(page, live):
