@@ -64,3 +64,30 @@ def test_the_checks_see_a_literal_and_skip_comments():
               'const c = "http://x"; // ещё\n')
     lines = _without_comments(sample).splitlines()
     assert [n for n, line in enumerate(lines, 1) if CYRILLIC.search(line)] == [4]
+
+
+def _label_map(path: Path, name: str) -> dict[str, str]:
+    """A ``export const NAME: Record<string, Key> = { value: "key", … }`` map of a labels file, as written."""
+    block = re.search(rf"export const {name}\b[^=]*=\s*\{{(?P<body>.*?)\}};", path.read_text(), re.DOTALL)
+    assert block, f"{name} not found in {path}"
+    return dict(re.findall(r'(\w+):\s*"([\w.]+)"', block.group("body")))
+
+
+def _catalogue_text(namespace: str, key: str) -> str | None:
+    node = json.loads((ROOT / "locales" / "ru" / f"{namespace}.json").read_text())
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def test_every_volume_method_of_a_charge_has_a_russian_label_in_the_portal_and_the_cabinet():
+    # a charge line's method comes from tenants.billing.models.VolumeMethod; a value without a label was shown raw
+    # (the drainage lines' "sum" on the cabinet's ЕПД page)
+    from tenants.billing.models import VolumeMethod
+
+    cabinet = _label_map(ROOT / "cabinet" / "common.tsx", "METHODS")
+    portal = _label_map(ROOT / "portal" / "labels.ts", "VOLUME_METHOD")
+    for method in VolumeMethod.values:
+        cabinet_key, portal_key = cabinet.get(method), portal.get(method.upper())
+        assert cabinet_key and CYRILLIC.search(_catalogue_text("cabinet", cabinet_key) or ""), method
+        assert portal_key and CYRILLIC.search(_catalogue_text("portal", portal_key) or ""), method

@@ -109,4 +109,5 @@ export const METHODS: Record<string, CabinetKey> = {
   average: "method.average",
   norm: "method.norm",
   fixed: "method.fixed",
+  sum: "method.sum",
 };
