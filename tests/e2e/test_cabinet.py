@@ -77,7 +77,10 @@ class Api:
     def __init__(self, browser, base: str, email: str):
         self.context = browser.new_context()
         self.page = self.context.new_page()
-        self.page.goto(base + "/health")
+        # the CSRF cookie is set by the page itself before anything else asks for it: on a page without one,
+        # Chromium's own /favicon.ico request (answered by the front end, which sets a cookie of its own) raced the
+        # helper's /auth/csrf, and the token read from the cookie jar no longer matched the cookie sent
+        self.page.goto(base + "/auth/csrf")
         result = self.q("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { errors { message } } }",
                         e=email, p=DEMO_PASSWORD)
         assert result["data"]["login"]["errors"] == [], result
