@@ -130,6 +130,14 @@ def _reduction(value: Decimal) -> Decimal:
     return -to_money(value) + 0
 
 
+def _percent_reduction(charge: Decimal, percent: Decimal, units: int) -> Decimal:
+    """Minus ``percent`` of ``charge`` per unit (an hour, a degree-hour), at most the whole charge, rounded once."""
+    base = _decimal(charge, "charge")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return _reduction(min(base, base * percent * units / 100))
+
+
 def _fmt(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
@@ -259,11 +267,8 @@ def interruption_recalculation(
             )
         limits = INTERRUPTION_LIMITS[service]
     hours = hours_over_limit(interruptions_hours, limits)
-    base = _decimal(charge, "charge")
     pct = _decimal(percent_per_hour, "percent_per_hour")
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        amount = _reduction(min(base, base * pct * hours / 100))
+    amount = _percent_reduction(charge, pct, hours)
     text = _("Перерывы в предоставлении услуги «%(service)s» сверх допустимых (ПП РФ №354, приложение 1): "
              "%(hours)s ч превышения × %(pct)s %% за час.") % {
         "service": service.label, "hours": hours, "pct": str(pct).replace(".", ","),
@@ -323,11 +328,8 @@ def temperature_recalculation(
         )
     norm = heating_norm_temperature(corner_room=corner_room, cold_region=cold_region)
     degree_hours = temperature_degree_hours(deviations, norm=norm)
-    base = _decimal(charge, "charge")
     pct = _decimal(percent_per_degree_hour, "percent_per_degree_hour")
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        amount = _reduction(min(base, base * pct * degree_hours / 100))
+    amount = _percent_reduction(charge, pct, degree_hours)
     text = _("Температура воздуха в помещении ниже нормативной +%(norm)s °C (ПП РФ №354, приложение 1, п.15): "
              "%(dh)s град.·ч × %(pct)s %% за час на градус.") % {
         "norm": norm, "dh": degree_hours, "pct": str(pct).replace(".", ","),
