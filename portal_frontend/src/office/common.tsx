@@ -135,6 +135,16 @@ export function ErrorBanner({ message, onClose }: { message: string | null; onCl
   );
 }
 
+/** Runs an action of a page, showing its failure through ``setError`` (cleared first) instead of throwing. */
+export async function runShowingError(setError: (text: string | null) => void, action: () => Promise<void>) {
+  setError(null);
+  try {
+    await action();
+  } catch (exc) {
+    setError(errorText(exc));
+  }
+}
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -12,7 +12,7 @@ import { gqlRequest, payload, upload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatDateTime, formatMoney, fromKopecks, toKopecks } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { DeadlineCell, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, useCan } from "../common";
+import { DeadlineCell, ErrorBanner, PAYOUT_STATUS, PageTitle, errorText, runShowingError, useCan } from "../common";
 import { CalendarWarning } from "../CalendarWarning";
 
 const PayoutsQuery = graphql(`
@@ -163,14 +163,7 @@ export default function PayoutsPage() {
     setError(null);
   };
 
-  const run = async (action: () => Promise<void>) => {
-    setError(null);
-    try {
-      await action();
-    } catch (exc) {
-      setError(errorText(exc));
-    }
-  };
+  const run = (action: () => Promise<void>) => runShowingError(setError, action);
 
   const doBuild = () =>
     run(async () => {

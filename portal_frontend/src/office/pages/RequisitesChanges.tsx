@@ -10,7 +10,7 @@ import type { OfficeRequisitesChangesQuery } from "../../gql/graphql";
 import { payload } from "../../shared/api";
 import { formatDateTime } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
-import { ErrorBanner, errorText } from "../common";
+import { ErrorBanner, runShowingError } from "../common";
 
 export const RequisitesChangesQuery = graphql(`
   query OfficeRequisitesChanges($principalId: ID) {
@@ -91,14 +91,7 @@ function ChangeItem({ change }: { change: Change }) {
     ? t("requisitesChanges.ofContract", { number: change.contractNumber })
     : t("requisitesChanges.ofPrincipal");
 
-  const run = async (action: () => Promise<void>) => {
-    setError(null);
-    try {
-      await action();
-    } catch (exc) {
-      setError(errorText(exc));
-    }
-  };
+  const run = (action: () => Promise<void>) => runShowingError(setError, action);
   const doConfirm = () =>
     run(async () => {
       payload(await confirm.mutateAsync({ id: change.id }));
