@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in (root, root / "platform"):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.site.settings")
     # Printing the schema never connects to the database, but the settings insist on a URL.
     os.environ.setdefault("DATABASE_URL", "postgres://unused@127.0.0.1:5432/unused")
     import django

@@ -36,12 +36,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from agency.identity.permissions import Perm
+from agency.identity.services import audit_record
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import errors_from_validation
 from graphql_api.core.permissions import agent_staff_refusal
 from graphql_api.view import authenticate, error_response
-from identity.permissions import Perm
-from identity.services import audit_record
 from tenants.billing.imports import opening_balances_import
 from tenants.billing.readings import readings_import
 from tenants.receipts.own_import import own_receipts_import, own_receipts_template
@@ -99,9 +99,9 @@ def _confirm_json(report) -> dict:
 
 def _agent_upload(kind: str, data: bytes, filename: str, request) -> dict:
     """Run one of the agent's intake services on the file; a ValidationError propagates."""
-    from payments.payouts import payouts_confirm
-    from payments.registry_import import registry_import
-    from payments.statements import statement_import
+    from agency.payments.payouts import payouts_confirm
+    from agency.payments.registry_import import registry_import
+    from agency.payments.statements import statement_import
 
     user = request.actor.user
     if kind == "payment-registry":
@@ -110,7 +110,7 @@ def _agent_upload(kind: str, data: bytes, filename: str, request) -> dict:
         if not layout:
             raise ValidationError({"layout": ValidationError(_("Укажите формат реестра."), code=ErrorCode.REQUIRED)})
         if request.POST.get("background", "") in ("1", "true"):
-            from payments.tasks import registry_import_enqueue
+            from agency.payments.tasks import registry_import_enqueue
 
             imp = registry_import_enqueue(data=data, filename=filename, layout_name=layout, user=user, mode=mode)
         else:

@@ -23,6 +23,8 @@ from graphene_django.views import GraphQLView
 from graphql import ExecutionResult, GraphQLError, execute, get_operation_ast
 from graphql.language import OperationType
 
+from agency.identity.access import AccessRefused, actor_for_request
+from agency.identity.services import audit_record
 from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
 from graphql_api.core.audit import mutation_arguments
@@ -31,8 +33,6 @@ from graphql_api.core.documents import documents
 from graphql_api.core.execution import GatewayExecutionContext
 from graphql_api.core.suggestions import without_suggestions
 from graphql_api.core.validation import variables_refused
-from identity.access import AccessRefused, actor_for_request
-from identity.services import audit_record
 from tenants.enqueue import QueueFailure, queue_failures_collected
 
 log = logging.getLogger(__name__)

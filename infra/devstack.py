@@ -182,7 +182,7 @@ def web_workers() -> int:
 def web_command(port: int, *, host: str = "0.0.0.0") -> list[str]:  # noqa: S104 — as runserver did: the LAN may try it
     """The web server of the run command and of the browser tests' live stack: gunicorn with the image's options
     (infra/Dockerfile), static files through WhiteNoise. DEBUG follows the settings: off unless DJANGO_DEBUG=1."""
-    command = [PY, "-m", "gunicorn", "agentsite.wsgi:application",
+    command = [PY, "-m", "gunicorn", "agency.site.wsgi:application",
                "--pythonpath", f"{ROOT},{ROOT / 'platform'}",
                "--bind", f"{host}:{port}",
                "--workers", str(web_workers()),
@@ -199,7 +199,7 @@ def web_command(port: int, *, host: str = "0.0.0.0") -> list[str]:  # noqa: S104
 
 def celery_command(*args: str) -> list[str]:
     """A Celery program of the application (worker, beat) with args."""
-    return [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite", *args]
+    return [PY, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agency.site", *args]
 
 
 def web_ready(port: int, host: str = "localhost") -> bool:

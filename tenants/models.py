@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
@@ -228,9 +229,9 @@ class RequisitesChange(models.Model):
     before = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=RequisitesChangeStatus.choices,
                               default=RequisitesChangeStatus.PENDING)
-    proposed_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, null=True, blank=True,
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("комментарий"), max_length=500, blank=True)

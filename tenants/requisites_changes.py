@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agency.identity.permissions import AgentPerm, agent_can
 from billing_core.error_codes import ErrorCode
-from identity.permissions import AgentPerm, agent_can
 from tenants.models import AgencyContract, Principal, RequisitesChange, RequisitesChangeStatus
 
 # the change's fields → the target's model fields

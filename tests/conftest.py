@@ -27,7 +27,7 @@ class Tenants:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from agentsite.demo import agent_tenant_ensure
+    from agency.site.demo import agent_tenant_ensure
     from tenants.provisioning import template_schema_ensure
     from tenants.services import principal_create
 
@@ -73,7 +73,7 @@ def _public_schema_after_test():
 def _throttle_counters_per_test(settings):
     """Each test starts with no throttle counts (logins, sign-ups and resets from 127.0.0.1 add up over a run).
     Only the in-process cache is cleared: a shared Redis is never flushed from here."""
-    from identity.throttle import counters
+    from agency.identity.throttle import counters
 
     if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
         counters().clear()
@@ -120,8 +120,8 @@ def homes(principal_a, principal_b):
     """A resident linked to their household's ЕЛС, with meters at A and B; a neighbour's household at both."""
     from decimal import Decimal
 
-    from cabinet.models import ResidentLink
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
+    from tenants.residents.models import ResidentLink
 
     house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Жилая", house_number="1")
     mine_premise = Premise.objects.create(house=house, number="1", area=Decimal("40"))

@@ -3,10 +3,10 @@
 import itertools
 from datetime import date
 
+from agency.identity.models import PrincipalMembership, User
+from agency.identity.permissions import PrincipalRole
+from agency.identity.services import api_key_create
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
-from identity.models import PrincipalMembership, User
-from identity.permissions import PrincipalRole
-from identity.services import api_key_create
 
 BIC = "044525225"
 CORR = "30101810400000000225"

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from identity.permissions import Perm
+from agency.identity.permissions import Perm
 from tests.conftest import GraphQLClient
 from tests.tenants.test_enqueue import _principal_a, _reset_pools, _staff, committed
 from tests.test_celery_worker import _log_tail, _stop, worker_database_url
@@ -55,7 +55,7 @@ def _reachable(url: str) -> str | None:
 def on_broker(tmp_path, monkeypatch):
     """``on_broker(kind)``: the web side's Celery app sends to that broker, on a queue of its own, and a worker
     consumes that queue; both stop when the test ends."""
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "task_default_queue")}
     started: list[subprocess.Popen] = []
@@ -84,7 +84,7 @@ def on_broker(tmp_path, monkeypatch):
                    CELERY_RESULT_BACKEND=f"file://{state / 'results'}", PYTHONUNBUFFERED="1",
                    PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "platform"), env.get("PYTHONPATH", "")]))
         log_path = tmp_path / f"worker-{kind}.log"
-        cmd = [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite", "worker",
+        cmd = [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agency.site", "worker",
                "--pool", "solo", "--loglevel", "INFO", "-Q", queue, "--hostname", f"{queue}@%h",
                "--without-mingle", "--without-gossip", "--without-heartbeat"]
         with open(log_path, "wb") as log:
@@ -107,7 +107,7 @@ def on_broker(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kind", list(BROKERS))
 def test_a_job_queued_from_a_request_finishes_on_every_broker(on_broker, kind):
-    from reports.models import ReportJob
+    from agency.reports.models import ReportJob
 
     on_broker(kind)
 

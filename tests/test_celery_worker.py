@@ -74,7 +74,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, tmp_path_factory):
     """A worker subprocess on the test database; stopped before the test database is dropped."""
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
         pytest.skip("the filesystem broker has no broadcast, so the worker cannot be pinged; set CELERY_BROKER_URL")
@@ -87,7 +87,7 @@ def celery_worker(django_db_setup, tmp_path_factory):
     )
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     cmd = [
-        sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite",
+        sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agency.site",
         "worker", "--pool", "solo", "--loglevel", "INFO", "--hostname", nodename, "--without-mingle",
         "--without-gossip",
     ]
@@ -110,7 +110,7 @@ def _run(task):
 
 
 def test_heartbeat_runs_on_the_worker(worker):
-    from agentsite.tasks import heartbeat
+    from agency.site.tasks import heartbeat
 
     assert _run(heartbeat) == "ok"
 
@@ -137,7 +137,7 @@ def test_task_sent_from_public_runs_in_public(worker):
 
 
 def test_the_worker_registered_the_workspace_task(worker):
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     nodename = worker.args[worker.args.index("--hostname") + 1]
     registered = app.control.inspect(destination=[nodename], timeout=5)

@@ -10,9 +10,10 @@ Anything outside the caller's scope is not found, exactly like an id that does n
 import graphene
 from django.utils.translation import gettext as _
 
-from appeals import services
-from appeals.models import Appeal
-from appeals.selectors import appeal_list
+from agency.appeals import services
+from agency.appeals.models import Appeal
+from agency.appeals.selectors import appeal_list
+from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.appeals.types import AppealConnection, AppealNode, AppealStatusEnum
 from graphql_api.core.errors import ApiError
@@ -20,7 +21,6 @@ from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import resolve_connection
 from graphql_api.core.permissions import require_authenticated
 from graphql_api.identity.schema import _int_id
-from identity.permissions import Perm
 
 
 def appeal_scope(info) -> dict:

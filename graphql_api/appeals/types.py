@@ -2,7 +2,7 @@
 
 import graphene
 
-from appeals.models import AppealStatus
+from agency.appeals.models import AppealStatus
 from graphql_api.core.pagination import connection_type
 
 AppealStatusEnum = graphene.Enum("AppealStatus", [(c.name, c.value) for c in AppealStatus])

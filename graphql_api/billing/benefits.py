@@ -9,16 +9,16 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
 from graphql_api.identity.schema import _int_id
 from graphql_api.principals.types import ServiceKindEnum
-from identity.permissions import Perm
-from registry.models import House
 from tenants.billing import benefits, readings
 from tenants.billing.models import AccountBenefit, BenefitCategory, PersonalAccount, Service
+from tenants.registry.models import House
 
 
 class BenefitCategoryNode(graphene.ObjectType):

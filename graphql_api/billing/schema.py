@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.billing import benefits
 from graphql_api.billing.mutations import (
@@ -36,7 +37,6 @@ from graphql_api.core.errors import ApiError
 from graphql_api.core.pagination import resolve_connection
 from graphql_api.core.permissions import require_agent_staff, require_principal_perm
 from graphql_api.identity.schema import _int_id
-from identity.permissions import Perm
 from tenants.billing import fanout, selectors
 from tenants.billing.models import ImportBatch, ImportKind, PersonalAccount, Recalculation
 from tenants.billing.penalties import penalty_statement

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 import graphene
 
+from agency.identity.permissions import Perm
 from graphql_api.core.pagination import connection_type
 from graphql_api.core.permissions import require_principal_perm
 from graphql_api.principals.types import RuleTableAgeNode, ServiceKindEnum
-from identity.permissions import Perm
-from registry.models import House, PremiseKind
 from tenants.billing import selectors
 from tenants.billing.models import (
     ImportKind,
@@ -27,6 +26,7 @@ from tenants.billing.models import (
     TariffKind,
     VolumeMethod,
 )
+from tenants.registry.models import House, PremiseKind
 
 
 def _enum(name: str, choices, description: str = ""):

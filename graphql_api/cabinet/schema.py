@@ -11,8 +11,11 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from agency.cabinet import services
+from agency.identity.access import actor_for_request
+from agency.identity.permissions import Perm
+from agency.payments import online
 from billing_core.error_codes import ErrorCode
-from cabinet import services
 from graphql_api.billing.mutations.readings import meter_field_renamed, zone_values
 from graphql_api.billing.types import MeterReadingNode, ZoneValue
 from graphql_api.cabinet.types import (
@@ -28,9 +31,6 @@ from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_authenticated, require_principal_perm
 from graphql_api.identity.schema import _int_id, me_of
 from graphql_api.identity.types import Me
-from identity.access import actor_for_request
-from identity.permissions import Perm
-from payments import online
 
 
 def require_resident(info):

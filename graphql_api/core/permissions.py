@@ -60,7 +60,7 @@ def require_agent_perm(info, perm: str):
 
 
 def agent_perm_refusal(perm: str) -> str:
-    from identity.permissions import AgentPerm
+    from agency.identity.permissions import AgentPerm
 
     if perm == AgentPerm.PAYOUTS_APPROVE:
         return _("Утверждать перечисления может только контролёр или администратор агента.")

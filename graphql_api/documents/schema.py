@@ -12,10 +12,10 @@ from datetime import date
 import graphene
 from django.utils.translation import gettext as _
 
+from agency.documents.models import Epd, EpdPayee, EpdRun, RunIssue
+from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from billing_core.periods import require_month_start
-from cabinet.models import ResidentLink
-from documents.models import Epd, EpdPayee, EpdRun, RunIssue
 from graphql_api.cabinet.schema import require_resident
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
@@ -28,7 +28,7 @@ from graphql_api.documents.types import (
     PrincipalEpdBlockNode,
 )
 from graphql_api.identity.schema import _int_id
-from identity.permissions import Perm
+from tenants.residents.models import ResidentLink
 
 LINK_SECONDS = 300
 
@@ -41,7 +41,7 @@ def download_url(epd: Epd) -> str | None:
     """A short-lived link to the document's PDF; the storage key itself is never shown."""
     if not epd.pdf_key:
         return None
-    from documents import storage
+    from agency.documents import storage
 
     filename = f"ЕПД_{epd.content.get('els', '')}_{epd.month:%m.%Y}.pdf"
     return storage.download_url(epd.pdf_key, filename, seconds=LINK_SECONDS)
@@ -172,7 +172,7 @@ class EpdRunStart(BaseMutation):
     @classmethod
     def perform(cls, root, info, month, include_unposted=False):
         actor = require_agent_staff(info)
-        from documents import services
+        from agency.documents import services
 
         run = services.epd_run_start(month=require_month_start(month), user=actor.user,
                                      include_unposted=include_unposted)
@@ -193,7 +193,7 @@ class EpdReissue(BaseMutation):
     @classmethod
     def perform(cls, root, info, els, month, include_unposted=False):
         actor = require_agent_staff(info)
-        from documents import services
+        from agency.documents import services
 
         run, document = services.epd_reissue(els=els, month=require_month_start(month), user=actor.user,
                                              include_unposted=include_unposted)

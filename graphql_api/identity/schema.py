@@ -1,6 +1,10 @@
 import graphene
 from django.utils.translation import gettext as _
 
+from agency.identity import invitations, recovery, services
+from agency.identity.access import actor_for_request
+from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation
+from agency.identity.permissions import ALL_PERMS, Perm, PrincipalRole
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
@@ -16,10 +20,6 @@ from graphql_api.identity.types import (
     PrincipalRoleEnum,
     StaffInvitationNode,
 )
-from identity import invitations, recovery, services
-from identity.access import actor_for_request
-from identity.models import ApiKey, PrincipalMembership, StaffInvitation
-from identity.permissions import ALL_PERMS, Perm, PrincipalRole
 
 MembershipConnection = connection_type(Membership, "MembershipConnection")
 

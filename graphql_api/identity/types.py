@@ -1,6 +1,6 @@
 import graphene
 
-from identity.permissions import AgentRole, Perm, PrincipalRole
+from agency.identity.permissions import AgentRole, Perm, PrincipalRole
 
 PermissionEnum = graphene.Enum(
     "Permission", [(p.name, p.value) for p in Perm], description="What principal staff and API keys may do."

@@ -11,6 +11,15 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import AgentPerm
+from agency.identity.services import audit_party
+from agency.payments import payouts as payout_services
+from agency.payments import queue as queue_services
+from agency.payments import services as payment_services
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.deadlines import payouts_deadlines_attach
+from agency.payments.models import Allocation, CashShift, Payment, Payout, RegistryImport
+from agency.payments.reconciliation import reconciliation_day
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
@@ -35,16 +44,7 @@ from graphql_api.payments.types import (
     _value,
     exact_money,
 )
-from identity.permissions import AgentPerm
-from identity.services import audit_party
-from payments import payouts as payout_services
-from payments import queue as queue_services
-from payments import services as payment_services
-from payments.bulk_allocation import payments_allocate
-from payments.deadlines import payouts_deadlines_attach
-from payments.models import Allocation, CashShift, Payment, Payout, RegistryImport
-from payments.reconciliation import reconciliation_day
-from regulations.selectors import calendar_coverage
+from tenants.regulations.selectors import calendar_coverage
 
 PaymentImportConnection = connection_type(PaymentImportNode, "PaymentImportConnection")
 
@@ -413,7 +413,7 @@ class PayoutsExport(BaseMutation):
         result = payout_services.payouts_export(business_day=business_day, payout_ids=ids, user=actor.user)
         url = None
         if result.orders_file_key:
-            from documents import storage
+            from agency.documents import storage
 
             url = storage.download_url(result.orders_file_key, f"payouts_{timezone.localdate():%Y%m%d}.txt",
                                        seconds=LINK_SECONDS)

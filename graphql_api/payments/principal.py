@@ -7,6 +7,9 @@ even reachable; payouts live in public and are always filtered by the host's pri
 import graphene
 from django.db.models import Sum
 
+from agency.identity.permissions import Perm
+from agency.payments.deadlines import payouts_deadlines_attach
+from agency.payments.payouts import payout_list
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, page, resolve_connection
 from graphql_api.core.permissions import require_principal_perm
@@ -20,9 +23,6 @@ from graphql_api.payments.types import (
     exact_money,
     money,
 )
-from identity.permissions import Perm
-from payments.deadlines import payouts_deadlines_attach
-from payments.payouts import payout_list
 from tenants.receipts.models import Receipt
 from tenants.receipts.services import own_receipt_record
 

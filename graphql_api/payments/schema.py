@@ -9,13 +9,13 @@
 import graphene
 from django.core.exceptions import ValidationError
 
+from agency.payments import online
 from billing_core.error_codes import ErrorCode
 from graphql_api.cabinet.schema import require_resident
 from graphql_api.core.errors import ApiError, errors_from_validation
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.payments import back_office, principal
 from graphql_api.payments.types import OnlinePaymentNode
-from payments import online
 
 
 class ResidentQueries(graphene.ObjectType):

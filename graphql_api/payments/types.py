@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import graphene
 
+from agency.payments.deadlines import DeadlineState, payout_deadline
+from agency.payments.models import Channel, ImportStatus, IntentStatus, PaymentStatus, PayoutStatus
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.pagination import PageInfo
-from payments.deadlines import DeadlineState, payout_deadline
-from payments.models import Channel, ImportStatus, IntentStatus, PaymentStatus, PayoutStatus
 from tenants.receipts.models import ReceiptSource
 
 LINK_SECONDS = 300
@@ -216,7 +216,7 @@ def payout_register_url(payout, fmt: str) -> str | None:
     key = getattr(payout, f"register_{fmt}_key", "")
     if not key:
         return None
-    from documents import storage
+    from agency.documents import storage
 
     filename = f"reestr_{payout.business_day:%Y%m%d}_{payout.order_number or payout.pk}.{fmt}"
     return storage.download_url(key, filename, seconds=LINK_SECONDS)
@@ -286,7 +286,7 @@ class PayoutNode(graphene.ObjectType):
     def resolve_approval_refusal(payout, info):
         if not _agent_view(info) or _value(payout.status) != PayoutStatus.CREATED:
             return None
-        from payments.payouts import payout_approval_refusal
+        from agency.payments.payouts import payout_approval_refusal
 
         return payout_approval_refusal(payout, info.context.actor.user)
     resolve_status = staticmethod(lambda p, info: _value(p.status))

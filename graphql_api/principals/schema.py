@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import AgentPerm, Perm
+from agency.identity.services import audit_party
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
@@ -28,11 +30,9 @@ from graphql_api.principals.types import (
     ServiceKindEnum,
     WorkspaceSettingsNode,
 )
-from identity.permissions import AgentPerm, Perm
-from identity.services import audit_party
-from regulations.selectors import rule_tables_age
 from tenants import requisites_changes, services
 from tenants.models import AgencyContract, Principal, PrincipalKind, RequisitesChange
+from tenants.regulations.selectors import rule_tables_age
 from tenants.workspace import services as workspace_services
 from tenants.workspace.models import WorkspaceSettings
 

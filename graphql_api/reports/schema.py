@@ -8,6 +8,10 @@ import graphene
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import Perm
+from agency.reports.dashboard import MONTHS_MAX, principal_dashboard
+from agency.reports.models import ReportJob
+from agency.reports.services import report_download_url, report_request
 from billing_core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
@@ -19,10 +23,6 @@ from graphql_api.reports.types import (
     ReportJobNode,
     ReportKindEnum,
 )
-from identity.permissions import Perm
-from reports.dashboard import MONTHS_MAX, principal_dashboard
-from reports.models import ReportJob
-from reports.services import report_download_url, report_request
 
 JOBS_MAX = 100
 

@@ -2,7 +2,7 @@
 
 import graphene
 
-from reports.models import ReportDelivery, ReportKind, ReportStatus
+from agency.reports.models import ReportDelivery, ReportKind, ReportStatus
 
 
 def _enum(name: str, choices):

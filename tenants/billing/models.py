@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeOperators
 from django.db import models
@@ -264,7 +265,7 @@ class Recalculation(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("минус — уменьшение"))
     reason = models.CharField(max_length=24, choices=RecalculationReason.choices)
     comment = models.CharField(_("основание"), max_length=500)
-    created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,7 +342,7 @@ class ImportBatch(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_loaded = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
-    created_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

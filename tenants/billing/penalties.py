@@ -6,9 +6,9 @@ from django.conf import settings as django_settings
 from django.db.models import Sum
 
 from billing_core.penalties import PenaltyStatement, PeriodDebt, calculate_penalties, payments_net
-from regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.billing.models import Balance, PersonalAccount
 from tenants.receipts.models import Receipt
+from tenants.regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.workspace.models import WorkspaceSettings
 
 

@@ -40,10 +40,10 @@ from django.db import connection, transaction
 from billing_core.penalties import BAND_130, BAND_300, Payment, PeriodDebt, calculate_penalties
 from billing_core.periods import month_bounds
 from billing_core.rules import PenaltyRules
-from regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.billing.benefits import locked_draft_period
 from tenants.billing.models import BillingPeriod
 from tenants.receipts.models import Receipt
+from tenants.regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.workspace.models import WorkspaceSettings
 
 _DIVISOR = {BAND_300: 300, BAND_130: 130}

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from billing_core import readings as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.tabular import RowError
-from registry.models import House
 from tenants.billing.imports import run_import
 from tenants.billing.models import BillingPeriod, ImportBatch, ImportKind, Meter, PeriodStatus, Reading
+from tenants.registry.models import House
 from tenants.workspace.models import HouseReadingWindow, WorkspaceSettings
 
 # Our meters number their zones 1..3; the rules name them.

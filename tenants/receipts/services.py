@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
 from billing_core.money import to_money
-from ledger.models import AccountKind
-from ledger.services import Leg, ledger_account_ensure, transaction_post
 from tenants.billing.models import PersonalAccount, Service
+from tenants.ledger.models import AccountKind
+from tenants.ledger.services import Leg, ledger_account_ensure, transaction_post
 from tenants.receipts.models import Receipt, ReceiptSource
 
 OWN_CASH = "own.cash"

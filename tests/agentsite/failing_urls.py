@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from agentsite.urls import handler400, handler403, handler404, handler500
-from agentsite.urls import urlpatterns as site_urlpatterns
+from agency.site.urls import handler400, handler403, handler404, handler500
+from agency.site.urls import urlpatterns as site_urlpatterns
 
 SECRET_MARK = "internal-detail-that-must-not-leak"
 

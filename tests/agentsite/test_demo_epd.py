@@ -9,10 +9,10 @@ import zxingcpp
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
-from agentsite.demo import demo_seed
+from agency.documents import storage
+from agency.documents.models import Epd
+from agency.site.demo import demo_seed
 from billing_core.epd_qr import parse_payload
-from documents import storage
-from documents.models import Epd
 from tenants.billing.models import (
     Balance,
     HouseCommonProperty,

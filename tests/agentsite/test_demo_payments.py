@@ -10,19 +10,19 @@ import openpyxl
 import pytest
 from django.db.models import Count, Q, Sum
 
-from agentsite.demo import PRINCIPALS, demo_seed
-from agentsite.demo_payments import UNKNOWN_ACCOUNT, demo_payments_seed, registry_file
+from agency.documents import storage
+from agency.documents.models import Epd
+from agency.payments.models import Allocation, Channel, OnlinePayment, Payment, PaymentStatus, Payout, PayoutStatus
+from agency.payments.payouts import agent_principal, contracts_in_force
+from agency.payments.reconciliation import reconciliation_day
+from agency.site.demo import PRINCIPALS, demo_seed
+from agency.site.demo_payments import UNKNOWN_ACCOUNT, demo_payments_seed, registry_file
 from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import statement_read
 from billing_core.registry_formats import PRESETS, parse_registry
-from cabinet.models import ResidentLink
-from documents import storage
-from documents.models import Epd
-from ledger.models import LedgerTransaction
-from payments.models import Allocation, Channel, OnlinePayment, Payment, PaymentStatus, Payout, PayoutStatus
-from payments.payouts import agent_principal, contracts_in_force
-from payments.reconciliation import reconciliation_day
+from tenants.ledger.models import LedgerTransaction
 from tenants.models import Principal
+from tenants.residents.models import ResidentLink
 from tests.payments.conftest import localstripe_ensure
 
 pytestmark = pytest.mark.django_db

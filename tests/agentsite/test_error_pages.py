@@ -1,4 +1,4 @@
-"""Errors answer with the Russian pages of agentsite.views: an unknown host is a 404 (never Django's 400 for a host
+"""Errors answer with the Russian pages of agency.site.views: an unknown host is a 404 (never Django's 400 for a host
 outside ALLOWED_HOSTS), a failing view a 500, and neither shows settings, a traceback or the exception; the API
 answers in its JSON error shape, also with DEBUG on."""
 

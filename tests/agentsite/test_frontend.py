@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from agentsite import frontend
+from agency.site import frontend
 
 INDEX = (
     '<!doctype html><html lang="ru"><head><meta charset="UTF-8" />'

@@ -1,5 +1,5 @@
 """Each installation makes its own secret key on first start and keeps it in its state directory; every process of
-the installation reads the same key; there is no fixed key to fall back on (agentsite.secret_key)."""
+the installation reads the same key; there is no fixed key to fall back on (agency.site.secret_key)."""
 
 import os
 import re
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from agentsite.secret_key import FILENAME, installation_secret_key
+from agency.site.secret_key import FILENAME, installation_secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_PROBE = ("import sys; sys.path[:0] = ['.', 'platform']; from django.conf import settings; "
@@ -21,7 +21,7 @@ RACE = """
 import sys, time
 sys.path[:0] = ['platform']
 from pathlib import Path
-from agentsite.secret_key import installation_secret_key
+from agency.site.secret_key import installation_secret_key
 start = float(sys.argv[2])
 while time.time() < start:
     pass
@@ -31,7 +31,7 @@ print(installation_secret_key(Path(sys.argv[1])))
 
 def _settings_keys(state_dir: Path, **extra) -> list[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "CABINET_LINK_SECRET"}}
-    env.update(DJANGO_SETTINGS_MODULE="agentsite.settings", APP_ENV="development", APP_STATE_DIR=str(state_dir),
+    env.update(DJANGO_SETTINGS_MODULE="agency.site.settings", APP_ENV="development", APP_STATE_DIR=str(state_dir),
                **extra)
     done = subprocess.run([sys.executable, "-c", SETTINGS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

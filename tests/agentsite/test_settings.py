@@ -16,7 +16,7 @@ PROBE = (
 
 def _settings_in(env_overrides: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
-    env.update({"DJANGO_SETTINGS_MODULE": "agentsite.settings", **env_overrides})
+    env.update({"DJANGO_SETTINGS_MODULE": "agency.site.settings", **env_overrides})
     return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
 
 

@@ -5,9 +5,9 @@ import re
 import pytest
 from django.db import connection
 
-from appeals.models import Appeal, AppealMessage
-from appeals.services import appeal_answer_notify
-from identity.permissions import Perm
+from agency.appeals.models import Appeal, AppealMessage
+from agency.appeals.services import appeal_answer_notify
+from agency.identity.permissions import Perm
 from tests import factories
 from tests.conftest import error_codes
 
@@ -29,8 +29,8 @@ CLOSE = "mutation($id: ID!) { appealClose(id: $id) { appeal { id status } errors
 @pytest.fixture
 def home(principal_a):
     """A resident linked to a household served by A (not by B); a neighbour linked to another one."""
-    from cabinet.models import ResidentLink
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
+    from tenants.residents.models import ResidentLink
 
     house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Обращений",
                                  house_number="2")
@@ -123,7 +123,7 @@ def test_isolation_between_principals_the_agent_and_residents(home, principal_a,
 
 def test_staff_answer_tells_the_resident_by_email_once(home, principal_a, tenants, gql, mailoutbox,
                                                        django_capture_on_commit_callbacks):
-    from appeals.tasks import appeal_answer_notify_task
+    from agency.appeals.tasks import appeal_answer_notify_task
 
     app = appeal_answer_notify_task.app
     previous = app.conf.task_always_eager

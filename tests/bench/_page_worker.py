@@ -66,7 +66,7 @@ class CountingApp:
 
 def worker_main(listener: socket.socket, db_name: str, records) -> None:
     """A worker process: Django on the test database, a threaded WSGI server on the shared socket."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.site.settings")
     from django.conf import settings
 
     settings.DATABASES["default"]["NAME"] = db_name  # before the first connection is made

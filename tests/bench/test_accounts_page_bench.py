@@ -216,7 +216,7 @@ def check_page(payload: dict, status: int, *, size: int, after_pk: int | None, t
 @pytest.fixture(scope="module")
 def env(django_db_setup, django_db_blocker):
     """Committed data, an API key and a running HTTP server; torn down whatever happens."""
-    from identity.services import api_key_create
+    from agency.identity.services import api_key_create
     from tenants.billing.charge_run import charge_run, period_post
     from tenants.models import Domain
 

@@ -22,8 +22,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from documents import assembly
-from documents.models import Epd, EpdRun, RunIssue
+from agency.documents import assembly
+from agency.documents.models import Epd, EpdRun, RunIssue
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.scale import (
     scale_data_drop,

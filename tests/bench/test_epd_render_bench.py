@@ -23,8 +23,8 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
+from agency.documents.render import QR_DATA_MASK_DEFAULT, _qr_path, render_batch, render_epd
 from billing_core.epd_qr import document_qr_payloads, parse_payload
-from documents.render import QR_DATA_MASK_DEFAULT, _qr_path, render_batch, render_epd
 from tests.bench._util import bench
 from tests.documents.factories import sample_content
 

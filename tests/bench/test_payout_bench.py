@@ -21,15 +21,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agency.documents import storage
+from agency.payments.models import Allocation, Payout, PayoutStatus
+from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
+from agency.payments.reconciliation import reconciliation_day
+from agency.payments.services import agent_ledger_ensure
 from billing_core.onec_exchange import statement_read
 from billing_core.requisites import account_with_control_key
-from documents import storage
-from payments.models import Allocation, Payout, PayoutStatus
-from payments.payouts import payouts_approve, payouts_build, payouts_export
-from payments.reconciliation import reconciliation_day
-from payments.services import agent_ledger_ensure
-from registry.models import House, Premise, UnifiedAccount
 from tenants.models import AgencyContract, Principal
+from tenants.registry.models import House, Premise, UnifiedAccount
 from tests import factories
 from tests.bench._util import assert_test_database, bench, verdict
 

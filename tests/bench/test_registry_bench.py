@@ -29,9 +29,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from ledger.services import trial_balance
-from payments.bulk_allocation import payments_allocate
-from payments.models import Allocation, Payment, RegistryImport
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation, Payment, RegistryImport
 from tenants.billing.scale import (
     SERVICES,
     scale_data_drop,
@@ -39,6 +38,7 @@ from tenants.billing.scale import (
     scale_unified_accounts_drop,
     scale_unified_accounts_link,
 )
+from tenants.ledger.services import trial_balance
 from tests.bench._util import assert_test_database, bench, verdict
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
@@ -141,7 +141,7 @@ def _cleanup() -> None:
 
 
 def _documents(schemas: list[tuple[int, str]]) -> int:
-    from documents.models import EpdRun
+    from agency.documents.models import EpdRun
 
     run = EpdRun.objects.create(month=MONTH)
     codes = [s[0] for s in SERVICES][:LINES]
@@ -206,7 +206,7 @@ def test_registry_import_and_allocation_end_to_end(prepared, django_db_blocker):
     with django_db_blocker.unblock():
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        from payments import registry_import as intake
+        from agency.payments import registry_import as intake
 
         layout = intake.layout_get("sber_standard")
         imp, _ = intake.import_row_ensure(kind="registry", layout=layout.name, filename="bench-registry.txt",

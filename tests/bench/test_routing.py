@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 REQUESTS = 500
 WARMUP = 20
 QUERY = "{ currentPrincipal { schemaName } workspaceSettings { paymentDueDay } }"
-ROUTING = "agentsite.middleware.PrincipalRoutingMiddleware"
+ROUTING = "agency.site.middleware.PrincipalRoutingMiddleware"
 
 
 class FixedTenantMiddleware:

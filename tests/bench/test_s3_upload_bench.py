@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.test import override_settings
 
-from documents import storage
+from agency.documents import storage
 from tests.bench._util import bench
 
 pytestmark = pytest.mark.bench

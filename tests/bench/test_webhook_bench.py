@@ -34,9 +34,9 @@ import pytest
 from django.core.servers.basehttp import WSGIServer, get_internal_wsgi_application
 from django.db import connections
 
-from ledger.models import LedgerTransaction
-from payments.models import EventStatus, GatewayEvent, IntentStatus, OnlinePayment, Payment
-from payments.online import online_payment_start
+from agency.payments.models import EventStatus, GatewayEvent, IntentStatus, OnlinePayment, Payment
+from agency.payments.online import online_payment_start
+from tenants.ledger.models import LedgerTransaction
 from tests.bench._util import bench, verdict
 from tests.payments.conftest import (
     WEBHOOK_SECRET,

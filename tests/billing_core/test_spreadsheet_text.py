@@ -29,7 +29,7 @@ def test_characters_xml_forbids_are_dropped():
 
 
 def test_report_xlsx_writes_a_formula_as_a_text_cell_and_amounts_as_numbers():
-    from reports.builders import MONEY_COL, TEXT, Column, Report, report_xlsx
+    from agency.reports.builders import MONEY_COL, TEXT, Column, Report, report_xlsx
 
     report = Report("Отчёт", [Column("ЛС", 10), Column("Плательщик", 20, TEXT), Column("Сумма", 10, MONEY_COL)],
                      iter([("001", FORMULAS[0], Decimal("-15.00")), ("002", "\x07Петров", Decimal("3"))]))
@@ -47,7 +47,7 @@ def _register_rows():
 
 
 def test_payout_register_csv_neutralises_texts_and_keeps_negative_amounts():
-    from payments.payouts import register_csv
+    from agency.payments.payouts import register_csv
 
     text = register_csv(_register_rows(), Decimal("-100.00")).decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(text), delimiter=";"))[1]
@@ -56,7 +56,7 @@ def test_payout_register_csv_neutralises_texts_and_keeps_negative_amounts():
 
 
 def test_payout_register_xlsx_neutralises_texts_and_keeps_negative_amounts():
-    from payments.payouts import register_xlsx
+    from agency.payments.payouts import register_xlsx
 
     sheet = load_workbook(io.BytesIO(register_xlsx(_register_rows(), Decimal("-100.00"), title="Реестр"))).active
     assert [sheet.cell(3, c).value for c in (3, 4, 5, 7)] == ["'=1+1", "'-7", "'" + FORMULAS[0], "'@svc"]

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import AccountChangeRequest
 from tenants.billing.models import Occupancy, PersonalAccount
 from tenants.billing.selectors import persons_subquery
+from tenants.residents.models import AccountChangeRequest
 from tests import factories
 from tests.conftest import error_codes
 

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from cabinet.services import resident_history
-from documents.models import Epd, EpdRun
-from payments.models import Payment
-from registry.models import UnifiedAccount
+from agency.cabinet.services import resident_history
+from agency.documents.models import Epd, EpdRun
+from agency.payments.models import Payment
 from tenants.billing.models import Charge, Occupancy, PersonalAccount
+from tenants.registry.models import UnifiedAccount
 from tests import factories
 from tests.cabinet.history_data import months_from, post_months
 from tests.conftest import error_codes

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.services import ZoneReading, resident_meters, resident_reading_submit
+from agency.cabinet.services import ZoneReading, resident_meters, resident_reading_submit
 from tenants.billing.models import Meter, Reading
 from tenants.billing.readings import house_reading_window_set
 from tenants.workspace.models import WorkspaceSettings

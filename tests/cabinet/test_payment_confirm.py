@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from payments.models import IntentStatus, OnlinePayment, Payment
+from agency.payments.models import IntentStatus, OnlinePayment, Payment
 from tests import factories
 from tests.payments.conftest import localstripe, world_make  # noqa: F401 - the fixture is used by name
 

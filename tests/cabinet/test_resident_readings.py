@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.services import resident_meters, resident_reading_submit
+from agency.cabinet.services import resident_meters, resident_reading_submit
 from tenants.billing.models import Reading
 from tests import factories
 

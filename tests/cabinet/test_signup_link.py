@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from cabinet.link_code import link_code, link_code_matches
-from cabinet.models import ResidentLink
-from identity.models import PendingSignUp, User
-from identity.tokens import token_hash
-from registry.models import UnifiedAccount
+from agency.identity.models import PendingSignUp, User
+from agency.identity.tokens import token_hash
+from tenants.registry.models import UnifiedAccount
+from tenants.residents.link_code import link_code, link_code_matches
+from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.conftest import error_codes
 

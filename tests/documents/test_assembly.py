@@ -13,9 +13,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from documents import assembly
-from documents.models import Epd, EpdPayee, EpdRun, RunIssue
-from registry.models import House, Premise, UnifiedAccount
+from agency.documents import assembly
+from agency.documents.models import Epd, EpdPayee, EpdRun, RunIssue
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
     AccountService,
@@ -30,6 +29,7 @@ from tenants.billing.models import (
 )
 from tenants.billing.recalculations import recalculation_manual_create
 from tenants.models import AgencyContract, Principal
+from tenants.registry.models import House, Premise, UnifiedAccount
 from tenants.schemas import active_principals
 from tests import factories
 

@@ -17,10 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 
-from documents import storage
-from documents.delivery import deliveries_create, delivery_ids_to_send, delivery_send
-from documents.delivery_tasks import deliveries_enqueue_task, delivery_send_task
-from documents.models import DeliveryStatus, Epd, EpdDelivery, EpdRun
+from agency.documents import storage
+from agency.documents.delivery import deliveries_create, delivery_ids_to_send, delivery_send
+from agency.documents.delivery_tasks import deliveries_enqueue_task, delivery_send_task
+from agency.documents.models import DeliveryStatus, Epd, EpdDelivery, EpdRun
 from tests import factories
 
 MONTH = date(2026, 10, 1)
@@ -88,7 +88,7 @@ def smtp_down():
 
 
 def household(number: str, flat: str):
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
 
     house, _ = House.objects.get_or_create(region="Ярославская обл.", city="Ярославль", street="ул. Свободы",
                                            house_number="12")
@@ -97,7 +97,7 @@ def household(number: str, flat: str):
 
 
 def subscribe(user, unified, e_receipts: bool = True):
-    from cabinet.models import ResidentLink
+    from tenants.residents.models import ResidentLink
 
     return ResidentLink.objects.create(user=user, unified_account=unified, e_receipts=e_receipts)
 
@@ -178,7 +178,7 @@ def test_deliveries_are_created_for_current_documents_and_subscribed_residents_o
 
     # again: nothing new; after Bob subscribes, only his
     assert deliveries_create(run) == 0
-    from cabinet.models import ResidentLink
+    from tenants.residents.models import ResidentLink
 
     ResidentLink.objects.filter(user=bob).update(e_receipts=True)
     assert deliveries_create(run.pk) == 1
@@ -300,7 +300,7 @@ def test_a_pdf_missing_from_storage_or_a_superseded_version_fails_without_email(
 
 
 def test_enqueue_sends_every_pending_delivery_of_the_run(run, s3, sink, make_pdf, django_capture_on_commit_callbacks):
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     households = [household(f"76000004{n:02d}", str(40 + n)) for n in range(3)]
     residents = [factories.user(is_resident=True) for _ in households]

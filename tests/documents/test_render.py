@@ -15,8 +15,8 @@ import pytesseract
 import pytest
 import zxingcpp
 
+from agency.documents.render import RenderError, render_batch, render_epd
 from billing_core.epd_qr import parse_payload
-from documents.render import RenderError, render_batch, render_epd
 from tests.documents.factories import sample_content
 
 DPI = 300
@@ -221,7 +221,7 @@ def test_bad_content_names_the_field(path, value, field):
 def test_the_cabinet_link_code_is_printed_next_to_the_els(secret, settings):
     # the code a resident types to link the household in the cabinet: derived from the ЕЛС under the installation's
     # own secret (so it differs between installations: three secrets here), readable on paper whatever it is
-    from cabinet.link_code import link_code, normalize
+    from tenants.residents.link_code import link_code, normalize
 
     settings.CABINET_LINK_SECRET = secret
     content = sample_content(11)

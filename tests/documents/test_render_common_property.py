@@ -3,7 +3,7 @@ volume and the premise's share and charge, as the assembly gathers them (ПП 35
 
 import pypdfium2 as pdfium
 
-from documents.render import render_epd
+from agency.documents.render import render_epd
 from tests.documents.factories import sample_content
 
 

@@ -13,13 +13,13 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from cabinet.models import ResidentLink
-from documents import render, services, storage, tasks
-from documents.models import Epd, EpdDelivery, EpdRun
-from registry.models import House, Premise, UnifiedAccount
+from agency.documents import render, services, storage, tasks
+from agency.documents.models import Epd, EpdDelivery, EpdRun
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import AccountService, Occupancy, PersonalAccount, Service, Tariff
 from tenants.billing.recalculations import recalculation_manual_create
+from tenants.registry.models import House, Premise, UnifiedAccount
+from tenants.residents.models import ResidentLink
 from tenants.schemas import active_principals
 from tests import factories, test_celery_worker
 from tests.documents import test_assembly as shared

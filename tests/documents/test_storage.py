@@ -1,4 +1,4 @@
-"""documents.storage: S3 through boto3 against a loopback S3 server, and the local-disk default."""
+"""agency.documents.storage: S3 through boto3 against a loopback S3 server, and the local-disk default."""
 
 import base64
 import re
@@ -12,7 +12,7 @@ import pytest
 from django.core import signing
 from django.test import Client, override_settings
 
-from documents import storage
+from agency.documents import storage
 
 FILENAME = "ЕПД_7600000001_10.2026.pdf"
 

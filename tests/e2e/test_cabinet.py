@@ -12,8 +12,8 @@ from decimal import Decimal
 import psycopg
 from playwright.sync_api import expect
 
-from agentsite.demo import DEMO_PASSWORD
-from cabinet.link_code import link_code
+from agency.site.demo import DEMO_PASSWORD
+from tenants.residents.link_code import link_code
 from tests.e2e import stack as e2e
 
 PRINCIPAL = "uk-demo"

@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
-from registry.models import House, Premise, PremiseKind
+from agency.identity.permissions import Perm
 from tenants.billing.models import AccountService, Balance, BillingPeriod, Occupancy, PeriodStatus, PersonalAccount
 from tenants.billing.models import Service as BillingService
+from tenants.registry.models import House, Premise, PremiseKind
 from tests import factories
 
 NODE = ("id number payerName address houseId houseAddress premiseId premiseNumber chargeArea ownershipShare "

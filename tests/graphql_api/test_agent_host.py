@@ -4,8 +4,8 @@ principal's schema."""
 
 from django_tenants.utils import schema_context
 
-from ledger.models import LedgerLeg, LedgerTransaction
-from payments.models import Payment, RegistryImport
+from agency.payments.models import Payment, RegistryImport
+from tenants.ledger.models import LedgerLeg, LedgerTransaction
 from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api import test_payments_api

@@ -6,11 +6,11 @@ import json
 import pytest
 from graphql import GraphQLInputObjectType, build_schema, get_named_type, parse
 
+from agency.identity.models import AuditLog
+from agency.identity.permissions import Perm, PrincipalRole
+from agency.identity.throttle import counters
 from graphql_api.api import schema
 from graphql_api.core.audit import MASK, NOT_SECRET, is_secret, mutation_arguments
-from identity.models import AuditLog
-from identity.permissions import Perm, PrincipalRole
-from identity.throttle import counters
 from tests import factories
 
 SECRET = "s3cret-Пароль-that-must-not-be-logged"

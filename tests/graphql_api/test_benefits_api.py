@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from identity.permissions import Perm
+from agency.identity.permissions import Perm
 from tenants.billing.models import AccountBenefit, BenefitCategory
 from tenants.workspace.models import HouseReadingWindow
 from tests import factories

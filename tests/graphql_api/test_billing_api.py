@@ -9,8 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm, PrincipalRole
-from registry.models import House, Premise
+from agency.identity.permissions import Perm, PrincipalRole
 from tenants.billing import services as billing_services
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
@@ -25,6 +24,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.registry.models import House, Premise
 from tests import factories
 from tests.conftest import error_codes
 

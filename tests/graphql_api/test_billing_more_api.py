@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
-from registry.models import House, Premise
+from agency.identity.permissions import Perm
 from tenants.billing import fanout
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
@@ -30,6 +29,7 @@ from tenants.billing.models import (
 )
 from tenants.billing.penalties import penalty_statement
 from tenants.billing.readings import readings_import
+from tenants.registry.models import House, Premise
 from tenants.workspace.models import WorkspaceSettings
 from tests import factories
 from tests.conftest import error_codes

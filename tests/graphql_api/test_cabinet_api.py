@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from cabinet.models import ResidentLink
-from identity.permissions import PrincipalRole
-from registry.models import UnifiedAccount
+from agency.identity.permissions import PrincipalRole
 from tenants.billing.models import Reading
+from tenants.registry.models import UnifiedAccount
+from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.conftest import error_codes
 

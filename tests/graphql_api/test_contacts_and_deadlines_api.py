@@ -6,8 +6,8 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from payments.models import Payout, PayoutStatus
-from payments.payouts import payouts_build
+from agency.payments.models import Payout, PayoutStatus
+from agency.payments.payouts import payouts_build
 from tenants.models import Principal
 from tests import factories
 from tests.payments.test_payouts import FRI, MON, SAT, THU, TUE, contract, pay, world  # noqa: F401

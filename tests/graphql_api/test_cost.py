@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings as django_settings
 from graphql import DocumentNode, OperationDefinitionNode, build_schema, parse, validate
 
+from agency.identity.permissions import Perm
 from graphql_api.api import schema
 from graphql_api.core.cost import operation_cost
-from identity.permissions import Perm
 from tests import factories
 from tests.conftest import error_codes
 

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from cabinet.models import ResidentLink
-from documents import storage
-from documents.models import Epd, RunIssue
-from identity.permissions import AgentRole, Perm
+from agency.documents import storage
+from agency.documents.models import Epd, RunIssue
+from agency.identity.permissions import AgentRole, Perm
+from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.graphql_api.test_isolation import (
     EPD_RUN_ISSUES,

@@ -5,9 +5,9 @@ them; every step's audit row names both people."""
 import pytest
 from django.db import IntegrityError, transaction
 
-from identity.models import AuditLog
-from payments.models import Payout, PayoutStatus
-from payments.payouts import payouts_approve, payouts_build, payouts_export
+from agency.identity.models import AuditLog
+from agency.payments.models import Payout, PayoutStatus
+from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
 from tenants.models import AgencyContract, Principal, RequisitesChange
 from tests import factories
 from tests.conftest import error_codes

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from identity.models import ApiKey, AuditLog
-from identity.permissions import Perm, PrincipalRole
+from agency.identity.models import ApiKey, AuditLog
+from agency.identity.permissions import Perm, PrincipalRole
 from tests import factories
 from tests.conftest import error_codes
 

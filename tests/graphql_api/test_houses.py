@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from identity.permissions import Perm
-from registry.models import House, Premise
+from agency.identity.permissions import Perm
 from tenants.billing.models import PersonalAccount
+from tenants.registry.models import House, Premise
 from tests import factories
 from tests.conftest import error_codes
 

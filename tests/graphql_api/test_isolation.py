@@ -20,10 +20,10 @@ from typing import NamedTuple
 import pytest
 from django.db import connection
 
+from agency.identity.models import ApiKey, PrincipalMembership, User
+from agency.identity.permissions import ALL_PERMS, Perm, PrincipalRole
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
-from identity.models import ApiKey, PrincipalMembership, User
-from identity.permissions import ALL_PERMS, Perm, PrincipalRole
 from tenants.models import AgencyContract, Domain, Principal
 from tenants.services import agency_contract_create
 from tests import factories
@@ -81,8 +81,8 @@ def isolation_b_invitation(w) -> str:
 
     from django.utils import timezone
 
-    from identity.models import StaffInvitation
-    from identity.tokens import token_hash
+    from agency.identity.models import StaffInvitation
+    from agency.identity.tokens import token_hash
 
     invitation, _created = StaffInvitation.objects.get_or_create(
         token_hash=token_hash(B_INVITATION_TOKEN), defaults={
@@ -155,8 +155,8 @@ def billing_account_id(schema_name: str) -> str:
 
     from django_tenants.utils import schema_context
 
-    from registry.models import House, Premise
     from tenants.billing.models import PersonalAccount
+    from tenants.registry.models import House, Premise
 
     house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль",
                                                   street="улица Изоляции", house_number="1")
@@ -179,8 +179,8 @@ def billing_house_account(schema_name: str, street: str, number: str) -> str:
 
     from django_tenants.utils import schema_context
 
-    from registry.models import House, Premise
     from tenants.billing.models import PersonalAccount
+    from tenants.registry.models import House, Premise
 
     house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street=street,
                                                   house_number="7")
@@ -339,7 +339,7 @@ def billing_account_benefit_id(schema_name: str) -> str:
 
 def registry_house_id(street: str) -> str:
     """A house of the shared registry (every principal may set its own window for it)."""
-    from registry.models import House
+    from tenants.registry.models import House
 
     house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street=street,
                                                   house_number="1")
@@ -380,8 +380,8 @@ def epd_document(els: str, blocks: dict) -> str:
     from datetime import date
     from decimal import Decimal
 
-    from documents.models import Epd, EpdPayee, EpdRun
-    from registry.models import House, Premise, UnifiedAccount
+    from agency.documents.models import Epd, EpdPayee, EpdRun
+    from tenants.registry.models import House, Premise, UnifiedAccount
 
     house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица ЕПД",
                                            house_number="5")
@@ -413,7 +413,7 @@ def isolation_epd(w) -> str:
 
 
 def isolation_epd_run(w) -> str:
-    from documents.models import Epd
+    from agency.documents.models import Epd
 
     return str(Epd.objects.get(pk=isolation_epd(w)).run_id)
 
@@ -504,7 +504,7 @@ def isolation_b_payout(w) -> str:
     from datetime import date
     from decimal import Decimal
 
-    from payments.models import Payout
+    from agency.payments.models import Payout
 
     payout, _created = Payout.objects.get_or_create(
         principal=w.b, business_day=date(2026, 11, 26), defaults={
@@ -533,7 +533,7 @@ def isolation_b_payment(w) -> str:
     """A payment naming B's account number (queued: the account belongs to no household)."""
     from datetime import date
 
-    from payments.services import payment_record
+    from agency.payments.services import payment_record
 
     payment, _created = payment_record(channel="bank_registry", source="iso", external_id="iso-b", amount="44.44",
                                        paid_on=date(2026, 11, 25), payer_ref=B_ACCOUNT_NUMBER)
@@ -579,8 +579,8 @@ RESIDENT_PAYMENT_CONFIRM = (
 
 def isolation_b_change_request(w) -> str:
     """A resident's request to B about B's isolation account (its number is B's marker)."""
-    from cabinet.models import AccountChangeRequest
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
+    from tenants.residents.models import AccountChangeRequest
 
     billing_account_id("principal_b")
     house, _created = House.objects.get_or_create(region="Ярославская область", city="Ярославль",
@@ -622,7 +622,7 @@ REPORT_REQUEST = (
 
 def isolation_b_appeal(w) -> str:
     """An appeal addressed to B (its name is B's marker: A's answers must never show it)."""
-    from appeals.models import Appeal, AppealMessage
+    from agency.appeals.models import Appeal, AppealMessage
 
     appeal, created = Appeal.objects.get_or_create(number="О-ИЗОЛ-Б", defaults={
         "subject": "Обращение к Б", "principal": w.b, "author_name": "Житель Б"})
@@ -633,7 +633,7 @@ def isolation_b_appeal(w) -> str:
 
 def isolation_b_report_job(w) -> str:
     """A finished report job of B's admin."""
-    from reports.models import ReportJob
+    from agency.reports.models import ReportJob
 
     job, _created = ReportJob.objects.get_or_create(principal=w.b, kind="debtors", defaults={
         "requested_by": w.b_admin, "status": "done", "storage_key": "reports/2026/11/iso-b.xlsx",
@@ -1339,7 +1339,7 @@ def test_principal_payouts_and_receipts_on_a_never_show_b(world, tenants, gql):
 
     from django_tenants.utils import schema_context
 
-    from payments.models import Payout
+    from agency.payments.models import Payout
     from tenants.receipts.models import Receipt
 
     b_payout = isolation_b_payout(world)

@@ -72,7 +72,7 @@ def _requests():
 
 @pytest.fixture
 def callers(principal_a, homes, tenants):
-    from identity.permissions import PrincipalRole
+    from agency.identity.permissions import PrincipalRole
 
     return {
         "agent staff": (tenants.public_host, factories.user(agent_role="admin")),

@@ -11,10 +11,10 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from documents.models import EpdRun
-from identity.permissions import Perm
-from payments.models import CashShift, Payout, RegistryImport
-from payments.services import payment_record
+from agency.documents.models import EpdRun
+from agency.identity.permissions import Perm
+from agency.payments.models import CashShift, Payout, RegistryImport
+from agency.payments.services import payment_record
 from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api.test_isolation import billing_account_id

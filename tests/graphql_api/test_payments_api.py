@@ -17,16 +17,16 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
+from agency.identity.models import AuditLog
+from agency.identity.permissions import Perm
+from agency.payments.models import Allocation, Payment, PaymentStatus, Payout, RegistryImport
+from agency.payments.services import CASH, payment_record
 from billing_core.onec_exchange import statement_read
-from identity.models import AuditLog
-from identity.permissions import Perm
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance
-from payments.models import Allocation, Payment, PaymentStatus, Payout, RegistryImport
-from payments.services import CASH, payment_record
-from registry.models import UnifiedAccount
-from regulations.selectors import next_working_day
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance
 from tenants.models import Principal
+from tenants.registry.models import UnifiedAccount
+from tenants.regulations.selectors import next_working_day
 from tests import factories
 from tests.conftest import error_codes
 from tests.payments.test_payouts import _epd, _line, bank_statement, contract
@@ -389,7 +389,7 @@ def test_a_bank_statement_upload_posts_its_incoming_payments_once(world, tenants
 
 
 def test_a_large_registry_can_be_posted_in_the_background(world, tenants, gql):
-    from payments.tasks import registry_import_task
+    from agency.payments.tasks import registry_import_task
 
     operator = world["operator"]
     queued = upload(operator, "payment-registry", registry(ROWS), "big.txt", layout="sber_standard",

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
-from regulations.models import KeyRate
+from agency.identity.permissions import Perm
 from tenants.receipts.services import own_receipt_record
+from tenants.regulations.models import KeyRate
 from tests import factories
 from tests.conftest import error_codes
 from tests.tenants.penalty_factories import january_debt

@@ -11,11 +11,11 @@ from typing import NamedTuple
 import pytest
 from django_tenants.utils import schema_context
 
+from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation, User
+from agency.identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
+from agency.identity.tokens import token_hash
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
-from identity.models import ApiKey, PrincipalMembership, StaffInvitation, User
-from identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
-from identity.tokens import token_hash
 from tenants.billing.models import BillingPeriod, Tariff
 from tenants.models import AgencyContract, Principal
 from tenants.services import agency_contract_create
@@ -238,9 +238,9 @@ def _a_recalculations(t: Targets) -> list:
 
 def _resident_home(t: Targets) -> dict:
     """A household served by A, with a meter, linked to the matrix's resident when that user exists."""
-    from cabinet.models import ResidentLink
-    from registry.models import House, Premise, UnifiedAccount
     from tenants.billing.models import Meter, PersonalAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
+    from tenants.residents.models import ResidentLink
 
     house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица Матрицы",
                                            house_number="3")
@@ -275,7 +275,7 @@ def _resident_payment(t: Targets) -> dict:
 
 
 def _resident_online_payments(t: Targets) -> list:
-    from payments.models import OnlinePayment
+    from agency.payments.models import OnlinePayment
 
     return list(OnlinePayment.objects.filter(unified_account__number=RESIDENT_ELS).values_list("amount", "status"))
 
@@ -287,26 +287,26 @@ def _resident_epd(t: Targets) -> str:
 
 
 def _epd_run_id(t: Targets) -> str:
-    from documents.models import Epd
+    from agency.documents.models import Epd
 
     return str(Epd.objects.get(pk=_resident_epd(t)).run_id)
 
 
 def _epd_runs(t: Targets) -> list:
-    from documents.models import EpdRun
+    from agency.documents.models import EpdRun
 
     return list(EpdRun.objects.filter(unified_account__isnull=True, month=date(2026, 11, 1))
                 .values_list("month", "status"))
 
 
 def _epd_reissue_runs(t: Targets) -> list:
-    from documents.models import EpdRun
+    from agency.documents.models import EpdRun
 
     return list(EpdRun.objects.filter(unified_account__number=RESIDENT_ELS).values_list("month", flat=True))
 
 
 def _e_receipts(t: Targets) -> list:
-    from cabinet.models import ResidentLink
+    from tenants.residents.models import ResidentLink
 
     return list(ResidentLink.objects.filter(user__email=RESIDENT_EMAIL).values_list("e_receipts", flat=True))
 
@@ -343,7 +343,7 @@ CLEARED_STREET = "улица Очистки"
 
 def _a_window_to_clear(t: Targets) -> list:
     """A's window on a house: created the first time (with the house), so a success has something to clear."""
-    from registry.models import House
+    from tenants.registry.models import House
     from tenants.workspace.models import HouseReadingWindow
 
     if not House.objects.filter(street=CLEARED_STREET).exists():
@@ -370,7 +370,7 @@ def _media(request, tmp_path):
 
 
 def _household(number: str):
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
 
     house, _c = House.objects.get_or_create(region="Ярославская область", city="Ярославль", street="улица Платежей",
                                            house_number="8")
@@ -382,7 +382,7 @@ def _household(number: str):
 
 def _payment(external_id: str, **extra):
     """A payment of the matrix (recorded once per id): queued unless a household is given."""
-    from payments.services import payment_record
+    from agency.payments.services import payment_record
 
     payment, _c = payment_record(channel="bank_registry", source="matrix", external_id=external_id, amount="77.77",
                                  paid_on=MATRIX_DAY, payer_ref="NOBODY-MATRIX", **extra)
@@ -391,7 +391,7 @@ def _payment(external_id: str, **extra):
 
 def _payment_state(external_id: str, **extra):
     def read(t: Targets):
-        from payments.models import Payment
+        from agency.payments.models import Payment
 
         _payment(external_id, **extra)
         return Payment.objects.filter(source="matrix", external_id=external_id).values_list(
@@ -411,7 +411,7 @@ def _allocatable(t: Targets) -> dict:
 def _caller_shift(desk: str) -> str:
     """The newest user's open shift at ``desk`` when that user is agent staff (the caller of the case);
     otherwise an id nobody has (the call is refused before it is read)."""
-    from payments.services import cash_shift_open
+    from agency.payments.services import cash_shift_open
 
     caller = User.objects.order_by("-pk").first()
     if caller is None or not caller.is_agent_staff:
@@ -420,20 +420,20 @@ def _caller_shift(desk: str) -> str:
 
 
 def _desk_receipts(t: Targets) -> list:
-    from payments.models import Payment
+    from agency.payments.models import Payment
 
     return list(Payment.objects.filter(source=f"desk:{DESK_RECEIPTS}").values_list("external_id", "amount"))
 
 
 def _closed_shifts(t: Targets) -> list:
-    from payments.models import CashShift
+    from agency.payments.models import CashShift
 
     return list(CashShift.objects.filter(desk=DESK_CLOSE, closed_at__isnull=False).values_list("receipts_count",
                                                                                               flat=True))
 
 
 def _open_shifts(t: Targets) -> list:
-    from payments.models import CashShift
+    from agency.payments.models import CashShift
 
     return list(CashShift.objects.filter(desk="МАТРИЦА").values_list("desk", "closed_at"))
 
@@ -445,13 +445,13 @@ def _build_day() -> date:
 
 
 def _built(t: Targets) -> bool:
-    from payments.models import PayoutRun
+    from agency.payments.models import PayoutRun
 
     return PayoutRun.objects.filter(business_day=_build_day()).exists()
 
 
 def _payout(principal, day: date, status: str = "created"):
-    from payments.models import Payout
+    from agency.payments.models import Payout
 
     payout, _c = Payout.objects.get_or_create(principal=principal, business_day=day, defaults={
         "covers_from": day, "covers_to": day, "gross": Decimal("100.00"), "fee": Decimal("1.25"),
@@ -461,7 +461,7 @@ def _payout(principal, day: date, status: str = "created"):
 
 def _payout_status(principal_of, day: date, status: str):
     def read(t: Targets):
-        from payments.models import Payout
+        from agency.payments.models import Payout
 
         return Payout.objects.get(pk=_payout(principal_of(t), day, status).pk).status
 
@@ -491,7 +491,7 @@ APPEAL_OPS = {"appeals", "appeal", "appealCreate", "appealReply", "appealClose"}
 def _caller_appeal(t: Targets) -> str:
     """The appeal the case's caller may act on, made on the first look: the newest user's own when a resident,
     the agent's when an agent admin (the matrix calls them on the agent's host), A's otherwise."""
-    from appeals.models import Appeal, AppealMessage
+    from agency.appeals.models import Appeal, AppealMessage
 
     caller = User.objects.order_by("-pk").first()
     if caller.is_resident:
@@ -510,7 +510,7 @@ def _caller_appeal(t: Targets) -> str:
 
 def _appeals_with(subject: str, **filters):
     def read(t: Targets) -> list:
-        from appeals.models import Appeal
+        from agency.appeals.models import Appeal
 
         return list(Appeal.objects.filter(subject=subject, **filters).values_list("subject", flat=True))
 
@@ -518,20 +518,20 @@ def _appeals_with(subject: str, **filters):
 
 
 def _appeal_messages(t: Targets) -> int:
-    from appeals.models import AppealMessage
+    from agency.appeals.models import AppealMessage
 
     return AppealMessage.objects.filter(text="Ответ матрицы").count()
 
 
 def _a_report_job(t: Targets) -> str:
-    from reports.models import ReportJob
+    from agency.reports.models import ReportJob
 
     job, _c = ReportJob.objects.get_or_create(principal=t.a, kind="debtors", requested_by=t.a_admin)
     return str(job.pk)
 
 
 def _a_report_jobs(t: Targets) -> list:
-    from reports.models import ReportJob
+    from agency.reports.models import ReportJob
 
     return list(ReportJob.objects.filter(principal=t.a).values_list("kind", "status"))
 
@@ -549,9 +549,9 @@ CHANGE_COMMENT = "Заявка из матрицы"
 
 
 def _link_variables(t: Targets) -> dict:
-    from cabinet.link_code import link_code
-    from registry.models import UnifiedAccount
     from tenants.billing.models import PersonalAccount
+    from tenants.registry.models import UnifiedAccount
+    from tenants.residents.link_code import link_code
 
     _resident_home(t)
     premise = UnifiedAccount.objects.get(number=RESIDENT_ELS).premise
@@ -569,7 +569,7 @@ _HOMES_MADE: set[int] = set()  # the matrix worlds (by their admin's id) whose r
 
 def _links_to(els: str, *, home: bool = False):
     def read(t: Targets) -> list:
-        from cabinet.models import ResidentLink
+        from tenants.residents.models import ResidentLink
 
         if home and t.a_admin.pk not in _HOMES_MADE:  # the link to remove exists before the call, only then
             _HOMES_MADE.add(t.a_admin.pk)
@@ -581,7 +581,7 @@ def _links_to(els: str, *, home: bool = False):
 
 
 def _change_requests_made(t: Targets) -> list:
-    from cabinet.models import AccountChangeRequest
+    from tenants.residents.models import AccountChangeRequest
 
     return list(AccountChangeRequest.objects.filter(comment=CHANGE_COMMENT)
                 .values_list("kind", "comment", "account_number"))
@@ -589,8 +589,8 @@ def _change_requests_made(t: Targets) -> list:
 
 def _change_request(t: Targets) -> str:
     """A resident's request to A about A's isolation account (made once)."""
-    from cabinet.models import AccountChangeRequest
-    from registry.models import UnifiedAccount
+    from tenants.registry.models import UnifiedAccount
+    from tenants.residents.models import AccountChangeRequest
 
     _resident_home(t)
     # the asker is an existing user: a refusal is checked by comparing the users before and after
@@ -601,7 +601,7 @@ def _change_request(t: Targets) -> str:
 
 
 def _change_request_status(t: Targets) -> str:
-    from cabinet.models import AccountChangeRequest
+    from tenants.residents.models import AccountChangeRequest
 
     return AccountChangeRequest.objects.get(pk=_change_request(t)).status
 
@@ -624,7 +624,7 @@ def _a_invitation(t: Targets):
 
 def _confirm_variables(t: Targets) -> dict:
     """The linked resident's started card payment and a card token, as the browser sends them."""
-    from payments.online import online_payment_start
+    from agency.payments.online import online_payment_start
     from tests.payments.conftest import localstripe_ensure
 
     server = localstripe_ensure()
@@ -640,7 +640,7 @@ def _confirm_variables(t: Targets) -> dict:
 
 def _confirmed_intent(t: Targets) -> str | None:
     """The gateway's status of the linked resident's card payment (None: no payment started)."""
-    from payments.models import OnlinePayment
+    from agency.payments.models import OnlinePayment
     from tests.payments.conftest import localstripe_ensure
 
     online = OnlinePayment.objects.filter(user__email=RESIDENT_EMAIL).order_by("-pk").first()

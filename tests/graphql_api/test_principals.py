@@ -171,7 +171,7 @@ def test_principal_create_makes_schema_domain_and_settings(admin_gql, gql, creat
         assert cursor.fetchall() == [(15,)]
 
     # the new domain answers, for a member of the new principal
-    from identity.permissions import PrincipalRole
+    from agency.identity.permissions import PrincipalRole
 
     member = factories.staff(principal, role=PrincipalRole.ADMIN)
     payload = gql("p-test-4101.localhost", user=member)(

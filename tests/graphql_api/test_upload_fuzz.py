@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from agency.identity.permissions import Perm
 from billing_core.registry_formats import PRESETS
-from identity.permissions import Perm
 from tests import factories
 
 READINGS = "Заводской номер;Зона;Показание;Дата\nF-1;1;12,5;01.03.2026\nF-2;1;3;02.03.2026\n"
@@ -172,7 +172,7 @@ def test_each_bad_file_of_the_issue_is_named_by_line_and_nothing_is_applied(case
 
 @pytest.mark.parametrize("layout", list(PRESETS))
 def test_a_registry_line_with_a_nul_or_a_huge_field_is_named_and_nothing_is_posted(layout, senders):
-    from payments.models import Payment
+    from agency.payments.models import Payment
 
     base = REGISTRY[layout]
     for bad in (base.replace(b"OP-1", b"OP\x00-1"), base.replace(b"OP-1", b"9" * BIG)):

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
-from registry.models import House, Premise
+from agency.identity.permissions import Perm
 from tenants.billing.models import Meter, PersonalAccount, Reading, Service
+from tenants.registry.models import House, Premise
 from tenants.workspace.models import WorkspaceSettings
 from tests import factories
 

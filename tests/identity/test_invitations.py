@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from identity.models import AuditLog, PrincipalMembership, StaffInvitation, User
-from identity.permissions import Perm, PrincipalRole
-from identity.tokens import token_hash
+from agency.identity.models import AuditLog, PrincipalMembership, StaffInvitation, User
+from agency.identity.permissions import Perm, PrincipalRole
+from agency.identity.tokens import token_hash
 from tests import factories
 from tests.conftest import error_codes
 

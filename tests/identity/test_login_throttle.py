@@ -3,8 +3,8 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from identity.permissions import PrincipalRole
-from identity.throttle import counters, login_failure_record, login_identity, login_is_throttled
+from agency.identity.permissions import PrincipalRole
+from agency.identity.throttle import counters, login_failure_record, login_identity, login_is_throttled
 from tests import factories
 
 LOGIN = (

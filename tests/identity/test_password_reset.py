@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from identity.models import PasswordReset
-from identity.permissions import AgentRole, PrincipalRole
-from identity.tokens import token_hash
+from agency.identity.models import PasswordReset
+from agency.identity.permissions import AgentRole, PrincipalRole
+from agency.identity.tokens import token_hash
 from tests import factories
 
 REQUEST = "mutation($e: String!) { passwordResetRequest(email: $e) { ok errors { field code message } } }"

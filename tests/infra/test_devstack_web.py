@@ -10,7 +10,7 @@ def test_web_command_is_gunicorn_with_the_images_options(monkeypatch):
     ds = e2e.devstack()
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
     command = ds.web_command(8123)
-    assert command[:4] == [ds.PY, "-m", "gunicorn", "agentsite.wsgi:application"]
+    assert command[:4] == [ds.PY, "-m", "gunicorn", "agency.site.wsgi:application"]
     options = dict(zip(command[4::2], command[5::2], strict=False))
     assert options["--bind"] == "0.0.0.0:8123"
     assert options["--workers"] == "5"

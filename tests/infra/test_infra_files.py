@@ -99,8 +99,8 @@ def test_compose_migrate_is_one_shot(services):
 
 
 def test_compose_celery_commands(services):
-    assert services["worker"]["command"][:4] == ["celery", "-A", "agentsite", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "agentsite", "beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "agency.site", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "agency.site", "beat"]
 
 
 def test_compose_healthchecks(services):
@@ -158,7 +158,7 @@ def test_dockerfile_runs_as_non_root():
 def test_dockerfile_environment():
     env = " ".join(a for k, a in dockerfile_instructions() if k == "ENV")
     assert "PYTHONPATH=/app:/app/platform" in env
-    assert "DJANGO_SETTINGS_MODULE=agentsite.settings" in env
+    assert "DJANGO_SETTINGS_MODULE=agency.site.settings" in env
     assert "APP_ENV=production" in env
 
 

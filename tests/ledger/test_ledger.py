@@ -10,8 +10,8 @@ from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.models import LedgerLeg, LedgerTransaction
-from ledger.services import (
+from tenants.ledger.models import LedgerLeg, LedgerTransaction
+from tenants.ledger.services import (
     Leg,
     account_balance,
     ledger_account_ensure,

@@ -241,9 +241,9 @@ def _delete_after(marks: dict[str, int]) -> None:
 
 def world_make(n: int, *, total_due: str = "1500.50") -> World:
     """A household with a current ЕПД and its linked resident, written committed (the DB must be unblocked)."""
-    from cabinet.models import ResidentLink
-    from documents.models import Epd, EpdRun
-    from registry.models import House, Premise, UnifiedAccount
+    from agency.documents.models import Epd, EpdRun
+    from tenants.registry.models import House, Premise, UnifiedAccount
+    from tenants.residents.models import ResidentLink
     from tests import factories
 
     house = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Платёжная",

@@ -7,14 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.payments.allocation import HELD, RECEIVABLE, payment_allocate
+from agency.payments.models import Allocation, PaymentStatus
+from agency.payments.services import UNALLOCATED, payable_account, payment_record
 from billing_core.allocation import allocate
-from documents.models import Epd, EpdPayee, EpdRun
-from ledger.services import account_balance, trial_balance
-from payments.allocation import HELD, RECEIVABLE, payment_allocate
-from payments.models import Allocation, PaymentStatus
-from payments.services import UNALLOCATED, payable_account, payment_record
-from registry.models import UnifiedAccount
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

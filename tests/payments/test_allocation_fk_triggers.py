@@ -14,14 +14,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, ProtectedError
 from django_tenants.utils import schema_context
 
-from documents.models import Epd, EpdPayee, EpdRun
-from payments.bulk_allocation import payments_allocate
-from payments.models import Allocation, Payment, PaymentStatus
-from payments.services import payment_record
-from registry.models import UnifiedAccount
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation, Payment, PaymentStatus
+from agency.payments.services import payment_record
 from tenants.billing.models import PersonalAccount, Service
 from tenants.models import Principal
 from tenants.receipts.models import Receipt
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

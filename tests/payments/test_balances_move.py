@@ -18,23 +18,23 @@ from django.db.models import Sum
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from cabinet.services import resident_households
-from documents import assembly
-from documents.models import Epd, EpdPayee, EpdRun
-from identity.permissions import Perm
-from payments.allocation import payment_allocate
-from payments.models import Payment, PaymentStatus
-from payments.online import online_payment_start
-from payments.registry_import import registry_import
-from payments.services import cash_receipt_record, cash_shift_open
-from payments.statements import statement_import
-from registry.models import UnifiedAccount
-from reports.builders import accounts_report, debtors_report
+from agency.cabinet.services import resident_households
+from agency.documents import assembly
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.identity.permissions import Perm
+from agency.payments.allocation import payment_allocate
+from agency.payments.models import Payment, PaymentStatus
+from agency.payments.online import online_payment_start
+from agency.payments.registry_import import registry_import
+from agency.payments.services import cash_receipt_record, cash_shift_open
+from agency.payments.statements import statement_import
+from agency.reports.builders import accounts_report, debtors_report
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import AccountService, Balance, PersonalAccount, Service, Tariff
 from tenants.models import AgencyContract, Principal, PrincipalKind
 from tenants.receipts.models import Receipt
 from tenants.receipts.services import own_receipt_record
+from tenants.registry.models import UnifiedAccount
 from tenants.schemas import active_principals
 from tests import factories
 from tests.payments.conftest import card_pay, event_raw, stripe_signature

@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from documents.models import Epd, EpdPayee, EpdRun
-from ledger.services import account_balance, trial_balance
-from payments.allocation import payment_allocate
-from payments.bulk_allocation import payments_allocate
-from payments.models import Allocation, Payment, PaymentStatus
-from payments.services import UNALLOCATED, payable_account, payment_record
-from registry.models import Premise, UnifiedAccount
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.payments.allocation import payment_allocate
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation, Payment, PaymentStatus
+from agency.payments.services import UNALLOCATED, payable_account, payment_record
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
+from tenants.registry.models import Premise, UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -13,14 +13,14 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.payments import bulk_allocation
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation
+from agency.payments.services import payment_record
 from billing_core.allocation import allocate
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks
-from documents.models import Epd, EpdPayee, EpdRun
-from payments import bulk_allocation
-from payments.bulk_allocation import payments_allocate
-from payments.models import Allocation
-from payments.services import payment_record
-from registry.models import UnifiedAccount
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

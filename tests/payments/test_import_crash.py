@@ -21,11 +21,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance
-from payments.models import ImportStatus, Payment, RegistryImport
-from payments.registry_import import Phase, import_row_ensure, registry_import_run
-from payments.services import CASH, agent_ledger_ensure
+from agency.payments.models import ImportStatus, Payment, RegistryImport
+from agency.payments.registry_import import Phase, import_row_ensure, registry_import_run
+from agency.payments.services import CASH, agent_ledger_ensure
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance
 from tests.test_celery_worker import worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +36,12 @@ APP_NAME = "intake-crash-test"
 RUNNER = """
 import os, sys
 import django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentsite.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.site.settings")
 django.setup()
 from django.db import connection
 with connection.cursor() as cursor:
     cursor.execute("SET application_name = %s", [sys.argv[2]])
-from payments.tasks import registry_import_task
+from agency.payments.tasks import registry_import_task
 print(registry_import_task(int(sys.argv[1])), flush=True)
 """
 
@@ -90,7 +90,7 @@ def _wait_for_lock(conn, deadline: float, proc) -> int:
 
 
 def test_sigkill_mid_import_then_run_again(django_db_setup, django_db_blocker, tmp_path):
-    from registry.models import House, Premise, UnifiedAccount
+    from tenants.registry.models import House, Premise, UnifiedAccount
 
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "MEDIA_ROOT": str(tmp_path), "S3_BUCKET": "",
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
@@ -103,7 +103,7 @@ def test_sigkill_mid_import_then_run_again(django_db_setup, django_db_blocker, t
                           for n in range(3)]
             agent_ledger_ensure()
             data, total = _registry(households)
-            from documents import storage
+            from agency.documents import storage
 
             key = storage.new_key("registry", ext="txt")
             storage.put(key, data, "text/plain")
@@ -161,7 +161,7 @@ def test_sigkill_mid_import_then_run_again(django_db_setup, django_db_blocker, t
 
 
 def test_enqueue_stores_the_file_and_queues_the_import_after_commit(db, tmp_path, django_capture_on_commit_callbacks):
-    from payments.tasks import registry_import_enqueue, registry_import_task
+    from agency.payments.tasks import registry_import_enqueue, registry_import_task
 
     data, total = _registry(["NONE"])
     app = registry_import_task.app
@@ -176,7 +176,7 @@ def test_enqueue_stores_the_file_and_queues_the_import_after_commit(db, tmp_path
             assert len(callbacks) == 1
             callbacks[0]()
             imp.refresh_from_db()
-            from documents import storage
+            from agency.documents import storage
 
             assert storage.get(imp.file_key) == data
             again = registry_import_enqueue(data=data, filename="q2.txt", layout_name="sber_standard")

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from cabinet.models import ResidentLink
-from payments.models import OnlinePayment
+from agency.payments.models import OnlinePayment
+from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.conftest import error_codes
 from tests.payments.conftest import free_port, world_make

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance, trial_balance
-from payments.models import Payment, PaymentStatus
-from payments.services import CASH, UNALLOCATED, payment_match, payment_record
-from registry.models import UnifiedAccount
+from agency.payments.models import Payment, PaymentStatus
+from agency.payments.services import CASH, UNALLOCATED, payment_match, payment_record
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance, trial_balance
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 3)

@@ -29,14 +29,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from agency.documents import storage
+from agency.payments.models import Allocation, Payment, Payout, PayoutRun, PayoutStatus
+from agency.payments.payout_tasks import payouts_build_task
+from agency.payments.payouts import payouts_approve, payouts_export
+from agency.payments.services import CASH, FEE, UNALLOCATED, agent_ledger_ensure, payable_account, payment_record
 from billing_core.onec_exchange import statement_read
-from documents import storage
-from ledger.models import LedgerTransaction
-from ledger.services import Leg, account_balance, transaction_post
-from payments.models import Allocation, Payment, Payout, PayoutRun, PayoutStatus
-from payments.payout_tasks import payouts_build_task
-from payments.payouts import payouts_approve, payouts_export
-from payments.services import CASH, FEE, UNALLOCATED, agent_ledger_ensure, payable_account, payment_record
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import Leg, account_balance, transaction_post
 from tests import factories
 from tests.payments.test_payouts import contract, fee_oracle
 from tests.test_celery_worker import ROOT, worker_database_url
@@ -90,8 +90,8 @@ def _drop_after(marks: dict[str, int]) -> None:
 
 def _world(n_payments: int) -> dict:
     """Contracts for A and B, a household, and Monday's payments allocated 70/30 between A and B."""
-    from registry.models import House, Premise, UnifiedAccount
     from tenants.models import Principal
+    from tenants.registry.models import House, Premise, UnifiedAccount
 
     a, b = Principal.objects.get(schema_name="principal_a"), Principal.objects.get(schema_name="principal_b")
     contract(a, rate="1.5", fee_min="20.00")
@@ -150,13 +150,13 @@ def _env(media: Path, app: str) -> dict:
 
 def _worker(media: Path, queue: str, log: Path) -> subprocess.Popen:
     """A worker of our own on a queue of our own: no other worker of the session can take the task."""
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
         pytest.skip("needs a real broker: set CELERY_BROKER_URL")
     name = f"crash-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agentsite", "worker",
+        [sys.executable, "-m", "celery", "--workdir", str(ROOT / "platform"), "-A", "agency.site", "worker",
          "--pool", "solo", "--loglevel", "INFO", "--hostname", name, "-Q", queue, "--without-mingle",
          "--without-gossip"], cwd=ROOT, env=_env(media, queue), stdout=log.open("ab"), stderr=subprocess.STDOUT)
     _started.append(proc)
@@ -219,8 +219,8 @@ def _kill(proc: subprocess.Popen) -> None:
 EXPORT = """
 import django, sys
 django.setup()
-from identity.models import User
-from payments.payouts import payouts_export
+from agency.identity.models import User
+from agency.payments.payouts import payouts_export
 from datetime import date
 payouts_export(business_day=date.fromisoformat(sys.argv[1]), user=User.objects.get(pk=int(sys.argv[2])))
 """

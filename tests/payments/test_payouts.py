@@ -13,17 +13,12 @@ from django.db.models import Sum
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from billing_core.error_codes import ErrorCode
-from billing_core.onec_exchange import statement_read
-from billing_core.requisites import account_with_control_key
-from documents import storage
-from documents.models import Epd, EpdPayee, EpdRun
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance, trial_balance
-from payments.allocation import payment_allocate
-from payments.models import Allocation, Channel, Payout, PayoutRun, PayoutStatus
-from payments.payout_tasks import payouts_build_task
-from payments.payouts import (
+from agency.documents import storage
+from agency.documents.models import Epd, EpdPayee, EpdRun
+from agency.payments.allocation import payment_allocate
+from agency.payments.models import Allocation, Channel, Payout, PayoutRun, PayoutStatus
+from agency.payments.payout_tasks import payouts_build_task
+from agency.payments.payouts import (
     payout_approve,
     payout_list,
     payout_register,
@@ -32,11 +27,16 @@ from payments.payouts import (
     payouts_confirm,
     payouts_export,
 )
-from payments.services import CASH, FEE, payable_account, payment_record
-from registry.models import UnifiedAccount
-from regulations.models import CalendarDay
-from regulations.selectors import calendar_year_loaded, next_working_day
+from agency.payments.services import CASH, FEE, payable_account, payment_record
+from billing_core.error_codes import ErrorCode
+from billing_core.onec_exchange import statement_read
+from billing_core.requisites import account_with_control_key
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.models import Principal
+from tenants.registry.models import UnifiedAccount
+from tenants.regulations.models import CalendarDay
+from tenants.regulations.selectors import calendar_year_loaded, next_working_day
 from tenants.services import agency_contract_create
 from tests import factories
 

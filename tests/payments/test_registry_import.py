@@ -7,14 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
+from agency.documents.models import Epd, EpdRun
+from agency.payments.models import ImportStatus, Payment, PaymentStatus, RegistryImport
+from agency.payments.registry_import import registry_import
+from agency.payments.services import CASH, UNALLOCATED, payment_match, payment_record
 from billing_core.error_codes import ErrorCode
-from documents.models import Epd, EpdRun
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance, trial_balance
-from payments.models import ImportStatus, Payment, PaymentStatus, RegistryImport
-from payments.registry_import import registry_import
-from payments.services import CASH, UNALLOCATED, payment_match, payment_record
-from registry.models import UnifiedAccount
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance, trial_balance
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

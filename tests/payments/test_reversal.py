@@ -14,19 +14,19 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cabinet.models import ResidentLink
-from ledger.models import LedgerTransaction
-from ledger.services import account_balance, trial_balance
-from payments.allocation import HELD, RECEIVABLE, payment_allocate
-from payments.bulk_allocation import payments_allocate
-from payments.models import Allocation, IntentStatus, Payment, PaymentStatus, Payout
-from payments.online import online_payment_refund, online_payment_start
-from payments.payouts import payouts_approve, payouts_build, payouts_export
-from payments.queue import payment_return
-from payments.reconciliation import reconciliation_day
-from payments.reversal import allocation_reverse
-from payments.services import CASH, UNALLOCATED, payable_account, payment_record
+from agency.payments.allocation import HELD, RECEIVABLE, payment_allocate
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation, IntentStatus, Payment, PaymentStatus, Payout
+from agency.payments.online import online_payment_refund, online_payment_start
+from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
+from agency.payments.queue import payment_return
+from agency.payments.reconciliation import reconciliation_day
+from agency.payments.reversal import allocation_reverse
+from agency.payments.services import CASH, UNALLOCATED, payable_account, payment_record
+from tenants.ledger.models import LedgerTransaction
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
+from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.payments import test_payouts
 from tests.payments.conftest import card_pay, event_raw

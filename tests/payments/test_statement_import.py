@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 
+from agency.documents.models import Epd, EpdRun
+from agency.payments.models import ImportStatus, Payment, PaymentStatus
+from agency.payments.services import CASH, payment_match
+from agency.payments.statements import purpose_refs, statement_import, statement_outgoing
 from billing_core.error_codes import ErrorCode
-from documents.models import Epd, EpdRun
-from ledger.services import account_balance, trial_balance
-from payments.models import ImportStatus, Payment, PaymentStatus
-from payments.services import CASH, payment_match
-from payments.statements import purpose_refs, statement_import, statement_outgoing
-from registry.models import UnifiedAccount
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.models import Principal, PrincipalKind
+from tenants.registry.models import UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

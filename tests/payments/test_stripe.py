@@ -20,11 +20,11 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from ledger.models import LedgerLeg, LedgerTransaction
-from payments.gateways.stripe_gateway import stripe_gateway
-from payments.models import EventStatus, GatewayEvent, IntentStatus, OnlinePayment, Payment, PaymentStatus
-from payments.online import gateway_events_retry, online_payment_refund, online_payment_start
-from payments.services import CASH, UNALLOCATED
+from agency.payments.gateways.stripe_gateway import stripe_gateway
+from agency.payments.models import EventStatus, GatewayEvent, IntentStatus, OnlinePayment, Payment, PaymentStatus
+from agency.payments.online import gateway_events_retry, online_payment_refund, online_payment_start
+from agency.payments.services import CASH, UNALLOCATED
+from tenants.ledger.models import LedgerLeg, LedgerTransaction
 from tests.payments.conftest import (
     CARD_DECLINED,
     card_pay,
@@ -279,7 +279,7 @@ def test_a_partial_then_a_full_refund(localstripe):
     # then the intent is partly refunded, the payment still stands, and the agent's cash went down by 400.00
     assert (online.status, online.refunded) == (IntentStatus.PARTIALLY_REFUNDED, D("400.00"))
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.MATCHED
-    from ledger.services import account_balance
+    from tenants.ledger.services import account_balance
 
     assert account_balance(code=CASH, ref=ref) == D("1500.50") - D("400.00")
     assert account_balance(code=UNALLOCATED, ref=ref) == -(D("1500.50") - D("400.00"))

@@ -7,14 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
+from agency.documents.models import Epd, EpdRun
+from agency.payments.allocation import payment_allocate
+from agency.payments.models import Payment, PaymentStatus
+from agency.payments.queue import payment_queue, payment_resolve, payment_return
+from agency.payments.services import CASH, UNALLOCATED, payment_record
 from billing_core.error_codes import ErrorCode
-from documents.models import Epd, EpdRun
-from ledger.services import account_balance, trial_balance
-from payments.allocation import payment_allocate
-from payments.models import Payment, PaymentStatus
-from payments.queue import payment_queue, payment_resolve, payment_return
-from payments.services import CASH, UNALLOCATED, payment_record
-from registry.models import UnifiedAccount
+from tenants.ledger.services import account_balance, trial_balance
+from tenants.registry.models import UnifiedAccount
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_resolving_by_account_number_and_then_allocating(homes, operator, princi
                              month=date(2026, 10, 1), ipd="7600000001-1026-01", payer_name="-", address="-",
                              house=household.premise.house, due_date=DAY, total_due=D("1.00"), content={},
                              content_sha256="0" * 64)
-    from documents.models import EpdPayee
+    from agency.documents.models import EpdPayee
 
     EpdPayee.objects.create(epd=epd, principal=principal_a, account_number="L-MY-A", amount_due=D("1.00"),
                             closing=D("1.00"), block={"lines": []})

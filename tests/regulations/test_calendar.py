@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing_core.error_codes import ErrorCode
-from regulations.models import WORKING_DAY_KINDS, CalendarDay, CalendarDayKind
-from regulations.selectors import (
+from tenants.regulations.models import WORKING_DAY_KINDS, CalendarDay, CalendarDayKind
+from tenants.regulations.selectors import (
     calendar_coverage,
     calendar_year_loaded,
     is_working_day,

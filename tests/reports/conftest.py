@@ -28,8 +28,8 @@ PAYERS = {"R-001": "Иванов Иван", "R-002": "Петрова Анна", 
 
 def balances_make(schema_name: str, *, street: str = "ул. Отчётная") -> dict:
     """Accounts R-001…R-004 on one house, two services, three posted months of balances, and an open draft."""
-    from registry.models import House, Premise
     from tenants.billing.models import Balance, BillingPeriod, PersonalAccount, Service
+    from tenants.registry.models import House, Premise
 
     house, _c = House.objects.get_or_create(region="Ярославская обл.", city="Ярославль", street=street,
                                            house_number="7")

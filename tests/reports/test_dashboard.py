@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from identity.permissions import Perm
+from agency.identity.permissions import Perm
 from tests import factories
 from tests.conftest import error_codes
 from tests.reports.conftest import MONTHS

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 from openpyxl import load_workbook
 
-from documents import storage
-from identity.permissions import Perm
-from reports.models import ReportJob
+from agency.documents import storage
+from agency.identity.permissions import Perm
+from agency.reports.models import ReportJob
 from tests import factories, test_celery_worker
 from tests.reports.conftest import balances_make
 
@@ -24,7 +24,7 @@ WORKER_TIMEOUT = 90.0
 
 @pytest.fixture(scope="module")
 def worker_report(celery_worker, django_db_setup, django_db_blocker):
-    from reports.services import report_request
+    from agency.reports.services import report_request
     from tests.bench._util import principal_make_light, principals_drop
 
     with django_db_blocker.unblock():

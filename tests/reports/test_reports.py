@@ -9,10 +9,10 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from documents import storage
-from identity.permissions import Perm
-from reports.models import ReportJob
-from reports.services import report_build
+from agency.documents import storage
+from agency.identity.permissions import Perm
+from agency.reports.models import ReportJob
+from agency.reports.services import report_build
 from tests import factories
 from tests.conftest import error_codes
 
@@ -105,8 +105,8 @@ def test_accounts_report_uses_the_accounts_search(balances, media, staff_a, tena
 
 def test_accounts_report_keeps_the_house_and_debt_filters_of_the_accounts_query(balances, media, principal_a,
                                                                                 tenants, gql):
-    from registry.models import House, Premise
     from tenants.billing.models import PersonalAccount
+    from tenants.registry.models import House, Premise
 
     other = House.objects.create(region="Ярославская обл.", city="Ярославль", street="ул. Соседняя", house_number="9")
     with schema_context(principal_a.schema_name):
@@ -238,7 +238,7 @@ def test_jobs_and_links_stay_with_their_principal_and_requester(balances, media,
 
 def test_the_build_reads_the_jobs_principal_whatever_schema_it_starts_in(balances, media, principal_a, principal_b,
                                                                           staff_a):
-    from reports.services import report_request
+    from agency.reports.services import report_request
 
     job = report_request(principal=principal_a, user=staff_a, kind="debtors")
     # a worker left in B's schema by a previous task

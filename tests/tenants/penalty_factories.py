@@ -3,8 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
-from registry.models import House, Premise
 from tenants.billing.models import Balance, BillingPeriod, PersonalAccount, Service
+from tenants.registry.models import House, Premise
 
 
 def january_debt(*, number: str, street: str, amount: Decimal = Decimal("10000.00")) -> PersonalAccount:

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
     AccountService,
@@ -23,6 +22,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.registry.models import House, Premise
 
 JUNE = date(2026, 6, 1)
 D = Decimal

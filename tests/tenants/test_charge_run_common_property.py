@@ -19,7 +19,6 @@ from django_tenants.utils import tenant_context
 
 from billing_core.house_volumes import common_property_share, common_property_volume
 from billing_core.money import to_money
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -34,6 +33,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.registry.models import House, Premise
 
 JUNE, MAY = date(2026, 6, 1), date(2026, 5, 1)
 D = Decimal

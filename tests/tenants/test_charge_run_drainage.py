@@ -15,7 +15,6 @@ from django_tenants.utils import tenant_context
 
 from billing_core.house_volumes import drainage_volume
 from billing_core.money import to_money
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -30,6 +29,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.registry.models import House, Premise
 
 JUNE = date(2026, 6, 1)
 D = Decimal

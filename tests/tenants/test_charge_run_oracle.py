@@ -7,9 +7,9 @@ from decimal import Decimal
 from django_tenants.utils import tenant_context
 
 from billing_core import tariffs as reference
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import AccountService, Charge, Norm, Occupancy, PersonalAccount, Service, Tariff
+from tenants.registry.models import House, Premise
 
 MONTH = date(2026, 2, 1)  # 28 days: divisions that do not come out even
 END = date(2026, 2, 28)

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
+from agency.identity.permissions import Perm
 from tests import factories
 from tests.conftest import GraphQLClient
 
@@ -63,10 +63,10 @@ def committed(body):
 
 
 def _cleanup(made: dict) -> None:
-    from appeals.models import Appeal
-    from documents.models import EpdRun
-    from payments.models import RegistryImport
-    from reports.models import ReportJob
+    from agency.appeals.models import Appeal
+    from agency.documents.models import EpdRun
+    from agency.payments.models import RegistryImport
+    from agency.reports.models import ReportJob
     from tenants.billing.models import BillingPeriod
     from tenants.schemas import active_principals
 
@@ -101,7 +101,7 @@ def _staff(made: dict, principal, *permissions):
 @pytest.fixture
 def broker(tmp_path, monkeypatch):
     """``broker(kind)`` points the web side's Celery app at a broker that refuses, until the test ends."""
-    from agentsite.celery import app
+    from agency.site.celery import app
 
     saved = {"broker_url": app.conf.broker_url,
              "broker_transport_options": app.conf.broker_transport_options}
@@ -204,8 +204,8 @@ def test_a_refused_report_is_failed_with_the_reason_on_every_broker(broker, kind
 
 
 def test_a_refused_appeal_notification_keeps_the_answer_and_shows_no_error(broker):
-    from appeals.models import AppealMessage
-    from appeals.services import appeal_create_by_resident
+    from agency.appeals.models import AppealMessage
+    from agency.appeals.services import appeal_create_by_resident
 
     def body(made):
         resident = _user(made, is_resident=True)
@@ -227,7 +227,7 @@ def test_a_refused_appeal_notification_keeps_the_answer_and_shows_no_error(broke
 def test_a_refused_background_registry_import_is_rejected_and_a_new_upload_queues_it(broker, tmp_path, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from payments.tasks import registry_import_task
+    from agency.payments.tasks import registry_import_task
     from tests.payments.test_registry_requeue import _registry
 
     data, _total = _registry()

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.imports import opening_balances_import
 from tenants.billing.models import Balance, BillingPeriod, ImportBatch, PersonalAccount, Service
+from tenants.registry.models import House, Premise
 
 MAY = date(2026, 5, 1)
 GOOD = "Лицевой счёт;Услуга;Сальдо\n100;cold;1 234,50\n101;cold;-15,00\n"

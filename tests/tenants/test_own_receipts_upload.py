@@ -14,15 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from identity.permissions import Perm
-from ledger.models import LedgerLeg, LedgerTransaction
-from ledger.services import account_balance, trial_balance
-from registry.models import House, Premise
+from agency.identity.permissions import Perm
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import AccountService, Balance, ImportBatch, PersonalAccount, Service, Tariff
+from tenants.ledger.models import LedgerLeg, LedgerTransaction
+from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
 from tenants.receipts.own_import import own_receipts_import
 from tenants.receipts.services import OWN_CASH, RECEIVABLE, own_receipt_record
+from tenants.registry.models import House, Premise
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -21,6 +20,7 @@ from tenants.billing.models import (
     Tariff,
 )
 from tenants.billing.readings import reading_submit, readings_import
+from tenants.registry.models import House, Premise
 
 D = Decimal
 TODAY = date(2026, 10, 26)

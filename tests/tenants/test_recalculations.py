@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
     AccountService,
@@ -24,6 +23,7 @@ from tenants.billing.recalculations import (
     recalculation_quality_create,
     recalculation_temperature_create,
 )
+from tenants.registry.models import House, Premise
 
 D = Decimal
 SEPT, OCT = date(2026, 9, 1), date(2026, 10, 1)

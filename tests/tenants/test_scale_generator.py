@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context, tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -30,6 +29,7 @@ from tenants.billing.models import (
 )
 from tenants.billing.scale import CITY, REGION, scale_data_drop, scale_data_generate, street_for
 from tenants.models import Principal
+from tenants.registry.models import House, Premise
 
 ACCOUNTS, PRINCIPALS, SEED = 300, 2, 11
 MONTH = date(2026, 6, 1)

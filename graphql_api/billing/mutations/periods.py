@@ -1,9 +1,9 @@
 import graphene
 
+from agency.identity.permissions import Perm
 from graphql_api.billing.types import BillingPeriodNode
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from identity.permissions import Perm
 from tenants.billing import services
 
 

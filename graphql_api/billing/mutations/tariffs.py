@@ -2,12 +2,12 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.billing.types import TariffNode
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
 from graphql_api.identity.schema import _int_id
-from identity.permissions import Perm
 from tenants.billing import services
 from tenants.billing.models import Service
 

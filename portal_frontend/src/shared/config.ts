@@ -1,4 +1,4 @@
-// The host's settings, injected by Django into index.html (agentsite/frontend.py).
+// The host's settings, injected by Django into index.html (platform/agency/site/frontend.py).
 export interface AppConfig {
   surface: "portal" | "public";
   principal: { name: string } | null;

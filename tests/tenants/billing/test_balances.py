@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise, UnifiedAccount
 from tenants.billing.balances import (
     BalanceLine,
     account_balance_now,
@@ -25,6 +24,7 @@ from tenants.billing.models import AccountService, Balance, PersonalAccount, Ser
 from tenants.billing.selectors import account_list
 from tenants.receipts.models import Receipt
 from tenants.receipts.services import own_receipt_record
+from tenants.registry.models import House, Premise, UnifiedAccount
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django_tenants.utils import tenant_context
 
 from billing_core.benefits import BenefitGrant, benefit_amount
-from registry.models import House, Premise
 from tenants.billing.benefits import account_benefit_assign, account_benefit_end, benefits_apply
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
@@ -24,6 +23,7 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
+from tenants.registry.models import House, Premise
 
 MONTH = date(2026, 2, 1)
 END = date(2026, 2, 28)

@@ -17,7 +17,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django_tenants.utils import schema_context, tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -29,6 +28,7 @@ from tenants.billing.models import (
     Tariff,
 )
 from tenants.billing.scale import scale_data_drop, scale_data_generate
+from tenants.registry.models import House, Premise
 
 JUNE = date(2026, 6, 1)
 D = Decimal

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import AccountService, Balance, PersonalAccount, Service, Tariff
 from tenants.receipts.services import own_receipt_record
+from tenants.registry.models import House, Premise
 
 pytestmark = pytest.mark.django_db
 OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)

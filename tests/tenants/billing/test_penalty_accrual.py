@@ -12,8 +12,6 @@ from django_tenants.utils import tenant_context
 
 from billing_core.money import to_money
 from billing_core.penalties import row_amount
-from registry.models import House, Premise
-from regulations.models import PenaltyMoratorium
 from tenants.billing.benefits import benefits_apply
 from tenants.billing.charge_run import charge_run, month_bounds, period_post
 from tenants.billing.models import (
@@ -29,6 +27,8 @@ from tenants.billing.models import (
 from tenants.billing.penalties import penalty_statement
 from tenants.billing.penalty_accrual import penalties_accrue
 from tenants.receipts.models import Receipt, ReceiptSource
+from tenants.registry.models import House, Premise
+from tenants.regulations.models import PenaltyMoratorium
 
 MONTHS = [date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1),
           date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from registry.models import House, Premise
 from tenants.billing.models import Meter, PersonalAccount, Reading, Service
 from tenants.billing.readings import (
     house_reading_window_clear,
@@ -18,6 +17,7 @@ from tenants.billing.readings import (
     readings_import,
     windows_for,
 )
+from tenants.registry.models import House, Premise
 from tenants.workspace.models import HouseReadingWindow
 
 TODAY = date(2026, 10, 28)

@@ -1,0 +1,1 @@
+"""Resident cabinet services: linking accounts, the resident's view of documents and payments."""

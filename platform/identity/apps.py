@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class IdentityConfig(AppConfig):
-    name = "identity"
-    verbose_name = _("Пользователи и доступ")
