@@ -1,15 +1,12 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from agency.documents.views import file_download
 from agency.payments.webhooks import stripe_webhook
 from agency.site import frontend, views
-from graphql_api.uploads import UploadView, upload_template
-from graphql_api.view import GatewayView
 
 urlpatterns = [
-    path("graphql", GatewayView.as_view(), name="graphql"),
-    path("uploads/<slug:kind>", UploadView.as_view(), name="upload"),
-    path("uploads/<slug:kind>/template", upload_template, name="upload_template"),
+    # the GraphQL API and its uploads, by name: the API is the top layer and nothing below imports it
+    path("", include("graphql_api.urls")),
     path("auth/csrf", views.csrf, name="csrf"),
     path("health", views.health, name="health"),
     path("files/<str:token>", file_download, name="file_download"),
