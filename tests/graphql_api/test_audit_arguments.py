@@ -174,7 +174,7 @@ def test_every_argument_that_looks_like_a_secret_is_masked_or_declared_harmless(
 
 
 def test_migration_masks_the_secrets_stored_before(db):
-    migration = importlib.import_module("identity.migrations.0002_audit_secrets_redact")
+    migration = importlib.import_module("agency.identity.migrations.0002_audit_secrets_redact")
     from django.apps import apps
 
     def row(fields, variables):
