@@ -39,7 +39,7 @@ from graphql_api.core.permissions import require_agent_staff, require_principal_
 from graphql_api.identity.schema import _int_id
 from tenants.billing import fanout, selectors
 from tenants.billing.models import ImportBatch, ImportKind, PersonalAccount, Recalculation
-from tenants.billing.penalties import penalty_statement
+from tenants.penalties.statement import penalty_statement
 
 IMPORT_BATCHES_MAX = 100
 HOUSES_MAX = 100

@@ -10,7 +10,7 @@ that month; what it does not include is what arrived since: receipts not counted
 counted by a draft (calculated, not posted) period after it. Nothing is counted twice or missed, whatever the
 receipt's date: a payment of a posted month that arrives late is uncounted until the next run.
 
-Penalties are accrued by the charge run into the period's balances (``penalty_accrual``), so the last posted
+Penalties are accrued by the charge run into the period's balances (``tenants.penalties.accrual``), so the last posted
 closing already holds them; nothing accrues between runs. A receipt without a service (an advance on the
 account) is never counted by a period: it lowers the account's balance as a line of its own (service null).
 

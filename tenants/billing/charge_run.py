@@ -40,15 +40,16 @@ again replaces a draft exactly. A posted period never changes.
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.periods import month_bounds, require_month_start
 from tenants.billing.benefits import benefits_apply
 from tenants.billing.models import BillingPeriod, PeriodStatus
-from tenants.billing.penalty_accrual import penalties_accrue
 
 CHARGE_SQL = """
 WITH
@@ -373,9 +374,11 @@ def charge_run(*, month: date) -> BillingPeriod:
     period.error = ""
     period.save()
     # In the same transaction: benefits lower the closing, then penalties on earlier periods' unpaid debt
-    # (the debt base excludes penalties), so a rerun of the draft replaces all of it exactly.
+    # (the debt base excludes penalties), so a rerun of the draft replaces all of it exactly. Penalties read the
+    # receipts, which sit above billing: the settings name them (``BILLING_DRAFT_STEPS``) so billing imports neither.
     benefits_apply(period)
-    penalties_accrue(period)
+    for step in settings.BILLING_DRAFT_STEPS:
+        import_string(step)(period)
     period.finished_at = timezone.now()
     period.save(update_fields=["finished_at"])
     return period

@@ -27,8 +27,8 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
-from tenants.billing.penalties import penalty_statement
 from tenants.billing.readings import readings_import
+from tenants.penalties.statement import penalty_statement
 from tenants.registry.models import House, Premise
 from tenants.workspace.models import WorkspaceSettings
 from tests import factories

@@ -33,8 +33,8 @@ RULE_TABLES = "query($d: Date) { ruleTables(asOf: $d) { name lastChange daysPast
 
 def test_the_principal_sets_the_payment_day_and_the_statement_says_which_reading_it_used(gql, tenants, principal_a):
     """10 000.00 for January 2026 (due 10.02), 6 000.00 paid on 20.04.2026, calculated on 31.05.2026 at 9.5 %:
-    inclusive 123.50 + 26.60 + 58.46 = 208.56, exclusive 120.33 + 27.87 + 58.46 = 206.66 (tests/tenants/
-    test_penalty_statement.py derives each row)."""
+    inclusive 123.50 + 26.60 + 58.46 = 208.56, exclusive 120.33 + 27.87 + 58.46 = 206.66 (tests/tenants/penalties/
+    test_statement.py derives each row)."""
     with tenant_context(principal_a):
         account = january_debt(number="GQ-1", street="ул. Настроек")
         own_receipt_record(account_number="GQ-1", amount="6000.00", paid_on=date(2026, 4, 20),

@@ -51,7 +51,7 @@ SUITES = [
     "tests/payments/test_payouts.py",
     "tests/payments/test_reconciliation.py",
     "tests/regulations/test_calendar.py",
-    "tests/tenants/billing/test_penalty_accrual.py",
+    "tests/tenants/penalties/test_accrual.py",
     "tests/tenants/billing/test_reading_window.py",
     "tests/cabinet/test_meters_window.py",
     "tests/cabinet/test_resident_readings.py",

@@ -83,6 +83,9 @@ TENANT_MIGRATION_EXECUTOR = os.environ.get("TENANT_MIGRATION_EXECUTOR", "fastpat
 # Issue `SET search_path` once per schema change, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+# What a charge run does to a draft period after its lines and benefits, in the run's transaction: the steps of the
+# tenant apps above billing (``tenants.billing.charge_run``), each called with the period.
+BILLING_DRAFT_STEPS = ["tenants.penalties.accrual.penalties_accrue"]
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("TENANT_MIGRATION_PROCESSES", "2"))
 PUBLIC_SCHEMA_URLCONF = "agency.site.urls"
 ROOT_URLCONF = "agency.site.urls"

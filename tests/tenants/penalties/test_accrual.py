@@ -24,8 +24,8 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
-from tenants.billing.penalties import penalty_statement
-from tenants.billing.penalty_accrual import penalties_accrue
+from tenants.penalties.accrual import penalties_accrue
+from tenants.penalties.statement import penalty_statement
 from tenants.receipts.models import Receipt, ReceiptSource
 from tenants.registry.models import House, Premise
 from tenants.regulations.models import PenaltyMoratorium

@@ -1,6 +1,6 @@
 """Penalty accrual (ЖК РФ ст.155 ч.14) into a draft period's balances: the penalties of the period's own days.
 
-What is accrued is exactly the account's penalty statement (``tenants.billing.penalties``) as of
+What is accrued is exactly the account's penalty statement (``tenants.penalties.statement``) as of
 the period's last day, restricted to the period's days: every statement row is cut to the days
 inside the period and that part is rounded to kopecks half up on its own. So:
 
@@ -27,7 +27,7 @@ the statement's rows and their rounding, the split among services, the write int
 Cost: the statement reads every balance row of the principal's periods up to this one once
 (one hash aggregate and one window over account × period), so it grows with the principal's
 history, not with the number of debtors: about 2–3 s for 10 000 accounts × 2 services × 12 months
-(240 000 rows) on a shared 2-core machine (the bench in tests/tenants/billing/test_penalty_accrual.py).
+(240 000 rows) on a shared 2-core machine (the bench in tests/tenants/penalties/test_accrual.py).
 At a large principal's full history that is too much per run; the fix is a per-period "unpaid at
 close" figure carried forward, so a run reads only the previous period and the accounts in debt.
 """

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django_tenants.utils import tenant_context
 
 from tenants.billing.models import Balance, BillingPeriod, PersonalAccount, Service
-from tenants.billing.penalties import penalty_statement
+from tenants.penalties.statement import penalty_statement
 from tenants.registry.models import House, Premise
 from tenants.regulations.models import KeyRate
 from tests.tenants.penalty_factories import january_debt
