@@ -36,7 +36,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
@@ -56,14 +55,14 @@ ROLLOVER = "ROLLOVER"
 CONSUMPTION_SPIKE = "CONSUMPTION_SPIKE"
 
 
-class ReadingSource(models.TextChoices):
-    """One list for the rules here and for the readings table (tenants.billing.models)."""
+class ReadingSource(StrEnum):
+    """One list for the rules here and for the readings table (tenants.billing.models labels it)."""
 
-    CABINET = "cabinet", _("Личный кабинет")
-    PORTAL = "portal", _("Портал")
-    FILE = "file", _("Файл")
-    API = "api", _("API")
-    BANK_REGISTRY = "bank_registry", _("Реестр банка")
+    CABINET = "cabinet"
+    PORTAL = "portal"
+    FILE = "file"
+    API = "api"
+    BANK_REGISTRY = "bank_registry"
 
 
 class Zone(StrEnum):

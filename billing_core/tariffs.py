@@ -45,7 +45,6 @@ from enum import StrEnum
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
@@ -60,14 +59,14 @@ TARIFF_BASIS_MISMATCH = ErrorCode.TARIFF_BASIS_MISMATCH
 _DIVISION_PRECISION = 60
 
 
-class TariffKind(models.TextChoices):
-    """One list for the rules here and for the tariff column (tenants.billing.models)."""
+class TariffKind(StrEnum):
+    """One list for the rules here and for the tariff column (tenants.billing.models labels it)."""
 
-    PER_UNIT = "per_unit", _("За единицу объёма")
-    PER_AREA = "per_area", _("За м² площади")
-    PER_PERSON = "per_person", _("С человека")
-    PER_PREMISE = "per_premise", _("С помещения")
-    TWO_COMPONENT_HOT_WATER = "two_component_hot_water", _("Двухкомпонентный (ГВС)")
+    PER_UNIT = "per_unit"
+    PER_AREA = "per_area"
+    PER_PERSON = "per_person"
+    PER_PREMISE = "per_premise"
+    TWO_COMPONENT_HOT_WATER = "two_component_hot_water"
 
 
 class QuantityBasis(StrEnum):

@@ -11,9 +11,14 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from billing_core import requisites
+from billing_core import requisites, service_kinds
 from billing_core.error_codes import ErrorCode
-from billing_core.service_kinds import ServiceKind
+from tenants.choices import text_choices
+
+# The engine's service kinds as the model fields' choices (agency contracts here, services and benefits in billing).
+ServiceKind = text_choices(
+    service_kinds.ServiceKind, {kind: kind.label for kind in service_kinds.ServiceKind}, module=__name__
+)
 
 
 class PrincipalKind(models.TextChoices):

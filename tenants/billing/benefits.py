@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from billing_core.error_codes import ErrorCode
 from billing_core.periods import month_bounds
-from billing_core.service_kinds import ServiceKind
 from tenants.billing.models import (
     AccountBenefit,
     BenefitCategory,
@@ -26,6 +25,7 @@ from tenants.billing.models import (
     PersonalAccount,
     Service,
 )
+from tenants.models import ServiceKind
 
 BENEFIT_OVERLAP_CONSTRAINT = "account_benefit_no_overlap"
 

@@ -5,9 +5,25 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-from billing_core.readings import ReadingSource
-from billing_core.service_kinds import ServiceKind
-from billing_core.tariffs import TariffKind
+from billing_core import readings, tariffs
+from tenants.choices import text_choices
+from tenants.models import ServiceKind
+
+TariffKind = text_choices(tariffs.TariffKind, {
+    tariffs.TariffKind.PER_UNIT: _("За единицу объёма"),
+    tariffs.TariffKind.PER_AREA: _("За м² площади"),
+    tariffs.TariffKind.PER_PERSON: _("С человека"),
+    tariffs.TariffKind.PER_PREMISE: _("С помещения"),
+    tariffs.TariffKind.TWO_COMPONENT_HOT_WATER: _("Двухкомпонентный (ГВС)"),
+}, module=__name__)
+
+ReadingSource = text_choices(readings.ReadingSource, {
+    readings.ReadingSource.CABINET: _("Личный кабинет"),
+    readings.ReadingSource.PORTAL: _("Портал"),
+    readings.ReadingSource.FILE: _("Файл"),
+    readings.ReadingSource.API: _("API"),
+    readings.ReadingSource.BANK_REGISTRY: _("Реестр банка"),
+}, module=__name__)
 
 
 def _no_overlap(name: str, owner: str) -> ExclusionConstraint:
