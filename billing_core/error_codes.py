@@ -1,4 +1,8 @@
-"""Error codes every layer reports to clients (GraphQL `code` enum values)."""
+"""Error codes the domain reports to clients (GraphQL `code` enum values).
+
+The transport's own codes (CSRF, request guards, host checks, an unhandled exception) belong to the layers
+that produce them (graphql_api.core.error_codes, agency.site.http_errors), which add them to the API's enum.
+"""
 
 from enum import StrEnum
 
@@ -15,26 +19,16 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     FOREIGN_PRINCIPAL = "FOREIGN_PRINCIPAL"
-    PRINCIPAL_HOST_REQUIRED = "PRINCIPAL_HOST_REQUIRED"
-    AGENT_HOST_REQUIRED = "AGENT_HOST_REQUIRED"
     INVALID_API_KEY = "INVALID_API_KEY"
     API_KEY_REVOKED = "API_KEY_REVOKED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     THROTTLED = "THROTTLED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
-    CSRF_FAILED = "CSRF_FAILED"
     # separation of duties: the person who proposed a requisites change or built a payout cannot confirm it
     FOUR_EYES = "FOUR_EYES"
     REQUISITES_CHANGE_PENDING = "REQUISITES_CHANGE_PENDING"
     REQUISITES_CHANGE_STATUS = "REQUISITES_CHANGE_STATUS"
-    # request guards
-    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
-    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
-    QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
-    TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"
-    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"  # estimated cost over GRAPHQL_MAX_COST (graphql_api.core.cost)
-    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
+    # background jobs
     QUEUE_UNAVAILABLE = "QUEUE_UNAVAILABLE"  # the broker refused a background job (tenants.enqueue)
     # requisites (реквизиты)
     INN_FORMAT = "INN_FORMAT"

@@ -38,7 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from agency.identity.permissions import Perm
 from agency.identity.services import audit_record
-from billing_core.error_codes import ErrorCode
+from graphql_api.core.error_codes import ErrorCode
 from graphql_api.core.errors import errors_from_validation
 from graphql_api.core.permissions import agent_staff_refusal
 from graphql_api.view import authenticate, error_response

@@ -25,7 +25,7 @@ from graphql.language import OperationType
 
 from agency.identity.access import AccessRefused, actor_for_request
 from agency.identity.services import audit_record
-from billing_core.error_codes import ErrorCode
+from graphql_api.core.error_codes import ErrorCode
 from graphql_api.api import schema
 from graphql_api.core.audit import mutation_arguments
 from graphql_api.core.cost import request_cost

@@ -4,7 +4,7 @@ import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from graphql import GraphQLError
 
-from billing_core.error_codes import ErrorCode
+from graphql_api.core.error_codes import ErrorCode
 
 ErrorCodeEnum = graphene.Enum.from_enum(ErrorCode, description="Machine-readable error code.")
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from billing_core.error_codes import ErrorCode
+from graphql_api.core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 
 

@@ -19,8 +19,8 @@ from graphql.language import (
 )
 from graphql.validation import ValidationRule
 
-from billing_core.error_codes import ErrorCode
 from billing_core.text import characters_message, unstorable_at
+from graphql_api.core.error_codes import ErrorCode
 
 
 def alias_limit_rule(max_aliases: int):

@@ -5,7 +5,7 @@ from agency.identity import invitations, recovery, services
 from agency.identity.access import actor_for_request
 from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation
 from agency.identity.permissions import ALL_PERMS, Perm, PrincipalRole
-from billing_core.error_codes import ErrorCode
+from graphql_api.core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection

@@ -16,8 +16,8 @@ from django.test import Client
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType
 from graphql.type import is_composite_type
 
-from billing_core.error_codes import ErrorCode
 from graphql_api.api import schema
+from graphql_api.core.error_codes import ErrorCode
 from tests import factories
 
 HUGE = "x" * 20_000  # every string argument of a field at once stays under the request size limit

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from agency.site.http_errors import HttpErrorCode
 from billing_core.error_codes import ErrorCode
 
 # paths whose clients read JSON, not pages
@@ -35,7 +36,7 @@ def is_api_request(request) -> bool:
     return request.path.startswith(API_PREFIXES)
 
 
-def api_error(code: ErrorCode, message: str, status: int) -> JsonResponse:
+def api_error(code: ErrorCode | HttpErrorCode, message: str, status: int) -> JsonResponse:
     return JsonResponse({"errors": [{"message": str(message), "extensions": {"code": code.value}}]}, status=status,
                         json_dumps_params={"ensure_ascii": False})
 
@@ -67,7 +68,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     if is_api_request(request):
-        return api_error(ErrorCode.INTERNAL_ERROR, _("Внутренняя ошибка сервера."), 500)
+        return api_error(HttpErrorCode.INTERNAL_ERROR, _("Внутренняя ошибка сервера."), 500)
     return _page(500, _("Ошибка на сервере"),
                  _("Не удалось выполнить запрос. Мы уже знаем об ошибке; попробуйте повторить позже."))
 
@@ -75,6 +76,6 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: the reason goes to the log (Django logs it), not to the visitor."""
     if is_api_request(request):
-        return api_error(ErrorCode.CSRF_FAILED, _("Ошибка проверки CSRF."), 403)
+        return api_error(HttpErrorCode.CSRF_FAILED, _("Ошибка проверки CSRF."), 403)
     return _page(403, _("Доступ запрещён"),
                  _("Не удалось проверить, что запрос отправлен с нашей страницы. Обновите страницу и повторите."))
