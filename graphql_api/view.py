@@ -25,11 +25,11 @@ from graphql.language import OperationType
 
 from agency.identity.access import AccessRefused, actor_for_request
 from agency.identity.services import audit_record
-from graphql_api.core.error_codes import ErrorCode
 from graphql_api.api import schema
 from graphql_api.core.audit import mutation_arguments
 from graphql_api.core.cost import request_cost
 from graphql_api.core.documents import documents
+from graphql_api.core.error_codes import ErrorCode
 from graphql_api.core.execution import GatewayExecutionContext
 from graphql_api.core.suggestions import without_suggestions
 from graphql_api.core.validation import variables_refused
