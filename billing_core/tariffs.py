@@ -97,6 +97,21 @@ def _decimal(value: Decimal | int | str, name: str) -> Decimal:
     return Decimal(value)
 
 
+def unit_rate(kind: TariffKind | str, *, rate: Decimal | None = None, cold_water_rate: Decimal | None = None,
+              heat_rate: Decimal | None = None, heat_norm: Decimal | None = None) -> Decimal:
+    """Price per unit of the quantity basis, unrounded: ``rate``, or for two-component hot water
+    ``cold_water_rate + heat_norm × heat_rate``.
+
+    The one statement of the formula in Python: ``Tariff.unit_rate`` and the API's ``Tariff.unitRate`` call it; the
+    charge run keeps it in SQL for speed, and its test checks the SQL's rate against this function.
+    """
+    if TariffKind(kind) == TariffKind.TWO_COMPONENT_HOT_WATER:
+        assert cold_water_rate is not None and heat_rate is not None and heat_norm is not None
+        return cold_water_rate + heat_norm * heat_rate
+    assert rate is not None
+    return rate
+
+
 @dataclass(frozen=True)
 class Tariff:
     """A dated tariff of one service. ``valid_to`` is the last day it applies (inclusive)."""
@@ -139,11 +154,8 @@ class Tariff:
     @property
     def unit_rate(self) -> Decimal:
         """Price per unit of the quantity basis, unrounded."""
-        if self.kind == TariffKind.TWO_COMPONENT_HOT_WATER:
-            assert self.cold_water_rate is not None and self.heat_rate is not None and self.heat_norm is not None
-            return self.cold_water_rate + self.heat_norm * self.heat_rate
-        assert self.rate is not None
-        return self.rate
+        return unit_rate(self.kind, rate=self.rate, cold_water_rate=self.cold_water_rate, heat_rate=self.heat_rate,
+                         heat_norm=self.heat_norm)
 
     def covers(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import graphene
 
 from agency.identity.permissions import Perm
+from billing_core.tariffs import unit_rate
 from graphql_api.core.pagination import connection_type
 from graphql_api.core.permissions import require_principal_perm
 from graphql_api.principals.types import RuleTableAgeNode, ServiceKindEnum
@@ -64,9 +65,8 @@ class TariffNode(graphene.ObjectType):
     @staticmethod
     def resolve_unit_rate(tariff, info):
         # tariff.service is the parent service (set by the prefetch) or the mutation's service: no query
-        if tariff.service.tariff_kind == TariffKind.TWO_COMPONENT_HOT_WATER:
-            return tariff.cold_component_rate + tariff.heat_norm * tariff.heat_rate
-        return tariff.rate
+        return unit_rate(tariff.service.tariff_kind, rate=tariff.rate, cold_water_rate=tariff.cold_component_rate,
+                         heat_rate=tariff.heat_rate, heat_norm=tariff.heat_norm)
 
 
 class NormNode(graphene.ObjectType):

@@ -1,4 +1,5 @@
-"""The SQL charge run equals billing_core.tariffs.charge_amount, line by line, on varied data."""
+"""The SQL charge run equals billing_core.tariffs.charge_amount (and its rate tariffs.unit_rate), line by line,
+on varied data."""
 
 import random
 from datetime import date, timedelta
@@ -81,3 +82,9 @@ def test_sql_run_matches_the_python_reference(principal_a):
             uplift_coefficient=norm.uplift_coefficient if norm else Decimal(1),
         )
         assert line.amount == expected.total, (line.service.code, line.account.number)
+        # the SQL's unit rate (cold + heat norm × heat rate for hot water) is the engine's one formula
+        last = tariffs[line.service_id][-1]
+        assert line.rate == reference.unit_rate(
+            line.service.tariff_kind, rate=last.rate, cold_water_rate=last.cold_component_rate,
+            heat_rate=last.heat_rate, heat_norm=last.heat_norm,
+        ), line.service.code
