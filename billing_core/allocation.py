@@ -28,6 +28,43 @@ class Share:
     advance: Decimal  # of which beyond the line's amount due
 
 
+def _line_keys(total: int, dues: Sequence[tuple[Hashable, Decimal]]) -> list[Hashable]:
+    if total < 0:
+        raise ValueError("a payment is never negative")
+    if not dues:
+        raise ValueError("a payment is allocated over at least one line")
+    keys = [k for k, _due in dues]
+    if len(set(keys)) != len(keys):
+        raise ValueError("line keys must be unique")
+    return keys
+
+
+def _designated_first(total: int, keys: Sequence[Hashable], designated: Mapping[Hashable, Decimal]) -> list[int]:
+    """Kopecks per line the payer designated, honoured in line order while the payment lasts."""
+    unknown = set(designated) - set(keys)
+    if unknown:
+        raise ValueError(f"designated lines not on the document: {sorted(map(str, unknown))}")
+    paid = []
+    left = total
+    for key in keys:
+        take = min(max(to_kopecks(designated.get(key, 0)), 0), left)
+        paid.append(take)
+        left -= take
+    return paid
+
+
+def _advance_weights(keys: Sequence[Hashable], due: Sequence[int], fallback: Mapping[Hashable, Decimal]) -> list[int]:
+    """The dues, or with nothing due at all the fallback weights."""
+    if sum(due):
+        return list(due)
+    return [max(to_kopecks(fallback.get(k, 0)), 0) for k in keys]
+
+
+def _add(paid: list[int], parts: Sequence[int]) -> None:
+    for i, part in enumerate(parts):
+        paid[i] += part
+
+
 def allocate(
     amount: Decimal,
     dues: Sequence[tuple[Hashable, Decimal]],
@@ -37,40 +74,21 @@ def allocate(
 ) -> list[Share]:
     """Split ``amount`` (roubles, ≥ 0) over ``dues`` [(key, amount due ≥ 0)] as described above."""
     total = to_kopecks(amount)
-    if total < 0:
-        raise ValueError("a payment is never negative")
-    if not dues:
-        raise ValueError("a payment is allocated over at least one line")
-    keys = [k for k, _due in dues]
-    if len(set(keys)) != len(keys):
-        raise ValueError("line keys must be unique")
+    keys = _line_keys(total, dues)
     due = [max(to_kopecks(d), 0) for _k, d in dues]
-    paid = [0] * len(keys)
-
-    left = total
-    if designated:
-        unknown = set(designated) - set(keys)
-        if unknown:
-            raise ValueError(f"designated lines not on the document: {sorted(map(str, unknown))}")
-        for i, key in enumerate(keys):
-            want = max(to_kopecks(designated.get(key, 0)), 0)
-            take = min(want, left)
-            paid[i] += take
-            left -= take
+    paid = _designated_first(total, keys, designated or {})
+    left = total - sum(paid)
 
     # the rest of what is due, in proportion to what is still due on each line
     still_due = [max(d - p, 0) for d, p in zip(due, paid, strict=True)]
     to_due = min(left, sum(still_due))
     if to_due:
-        for i, part in enumerate(split_largest_remainder(to_due, still_due)):
-            paid[i] += part
+        _add(paid, split_largest_remainder(to_due, still_due))
         left -= to_due
 
     # beyond everything due: an advance, in proportion to the dues (or the fallback weights)
     if left:
-        weights = due if sum(due) else [max(to_kopecks((fallback or {}).get(k, 0)), 0) for k in keys]
-        for i, part in enumerate(split_largest_remainder(left, weights)):
-            paid[i] += part
+        _add(paid, split_largest_remainder(left, _advance_weights(keys, due, fallback or {})))
 
     assert sum(paid) == total
     return [

@@ -153,6 +153,85 @@ def _fmt(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
+class _Refusals:
+    """The reasons a reading is refused, by input field, in the order found."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    def __call__(self, field_name: str, message: object, code: str, **params: object) -> None:
+        self.errors.setdefault(field_name, []).append(ValidationError(message, code=code, params=params or None))
+
+
+def _check_date_and_meter(refuse: _Refusals, *, meter: Meter, reading_date: date, today: date,
+                          window: SubmissionWindow | None) -> None:
+    if reading_date > today:
+        refuse("reading_date", _("Дата показаний %(date)s ещё не наступила."), READING_IN_FUTURE,
+               date=_fmt(reading_date))
+    if meter.archived:
+        refuse("meter", _("Прибор учёта выведен из эксплуатации (в архиве)."), METER_ARCHIVED)
+    if meter.verification_due is not None and reading_date > meter.verification_due:
+        refuse("meter", _("Истёк срок поверки прибора учёта (%(date)s)."), METER_VERIFICATION_EXPIRED,
+               date=_fmt(meter.verification_due))
+    if window is not None and not window.contains(reading_date):
+        refuse("reading_date", _("Показания принимаются с %(start)s по %(end)s число месяца."),
+               READING_OUTSIDE_WINDOW, start=window.start_day, end=window.end_day)
+
+
+def _check_zones(refuse: _Refusals, *, meter: Meter, given: Mapping[Zone, Decimal]) -> None:
+    for zone in meter.zones:
+        if zone not in given:
+            refuse("zone", _("Не переданы показания по зоне «%(zone)s»."), READING_ZONE_MISMATCH,
+                   zone=ZONE_NAMES[zone])
+    for zone in given:
+        if zone not in meter.zones:
+            refuse("zone", _("У прибора учёта нет зоны «%(zone)s»."), READING_ZONE_MISMATCH, zone=ZONE_NAMES[zone])
+
+
+def _consumption(refuse: _Refusals, *, name: str, value: Decimal, prev: Decimal, capacity: Decimal,
+                 rolled_over: bool) -> tuple[Decimal, tuple[str, ...]] | None:
+    """Consumption since the previous value and its flags, or None when the value is refused."""
+    if rolled_over:
+        if value >= prev:
+            refuse("value", _("Показание по зоне «%(zone)s» не меньше предыдущего: это не переход "
+                              "счётчика через ноль."), READING_ROLLOVER_INVALID, zone=name)
+            return None
+        return capacity - prev + value, (ROLLOVER,)
+    if value < prev:
+        refuse("value", _("Показание по зоне «%(zone)s» (%(value)s) меньше предыдущего (%(previous)s)."),
+               READING_BELOW_PREVIOUS, zone=name, value=_ru(value), previous=_ru(prev))
+        return None
+    return value - prev, ()
+
+
+def _is_spike(consumption: Decimal, past: Sequence[Decimal], *, spike_factor: Decimal, spike_months: int) -> bool:
+    """Over ``spike_factor`` times the average of the last ``spike_months`` monthly consumptions."""
+    recent = [_decimal(v) for v in past][-spike_months:] if spike_months else []
+    return bool(recent) and consumption * len(recent) > spike_factor * sum(recent, Decimal(0))
+
+
+def _zone_result(refuse: _Refusals, *, meter: Meter, zone: Zone, value: Decimal,
+                 previous: Mapping[Zone, Decimal] | None, rolled_over: bool, past: Sequence[Decimal],
+                 spike_factor: Decimal, spike_months: int) -> ZoneResult | None:
+    """One zone's value checked against the meter's range and the previous value; None when refused."""
+    name = ZONE_NAMES[zone]
+    if not 0 <= value < meter.capacity:
+        refuse("value", _("Показание по зоне «%(zone)s» должно быть не меньше 0 и меньше %(capacity)s."),
+               READING_OUT_OF_RANGE, zone=name, capacity=meter.capacity)
+        return None
+    prev = None if previous is None or zone not in previous else _decimal(previous[zone])
+    if prev is None:
+        return ZoneResult(zone=zone, value=value, consumption=None)
+    counted = _consumption(refuse, name=name, value=value, prev=prev, capacity=meter.capacity,
+                           rolled_over=rolled_over)
+    if counted is None:
+        return None
+    consumption, flags = counted
+    if _is_spike(consumption, past, spike_factor=spike_factor, spike_months=spike_months):
+        flags = (*flags, CONSUMPTION_SPIKE)
+    return ZoneResult(zone=zone, value=value, consumption=consumption, flags=flags)
+
+
 def validate_reading(
     *,
     meter: Meter,
@@ -174,65 +253,22 @@ def validate_reading(
     zones the submitter marked as having rolled over.
     """
     source = ReadingSource(source)
-    errors: dict[str, list[ValidationError]] = {}
-
-    def refuse(field_name: str, message: object, code: str, **params: object) -> None:
-        errors.setdefault(field_name, []).append(ValidationError(message, code=code, params=params or None))
-
-    if reading_date > today:
-        refuse("reading_date", _("Дата показаний %(date)s ещё не наступила."), READING_IN_FUTURE,
-               date=_fmt(reading_date))
-    if meter.archived:
-        refuse("meter", _("Прибор учёта выведен из эксплуатации (в архиве)."), METER_ARCHIVED)
-    if meter.verification_due is not None and reading_date > meter.verification_due:
-        refuse("meter", _("Истёк срок поверки прибора учёта (%(date)s)."), METER_VERIFICATION_EXPIRED,
-               date=_fmt(meter.verification_due))
-    if window is not None and not window.contains(reading_date):
-        refuse("reading_date", _("Показания принимаются с %(start)s по %(end)s число месяца."),
-               READING_OUTSIDE_WINDOW, start=window.start_day, end=window.end_day)
-
+    refuse = _Refusals()
+    _check_date_and_meter(refuse, meter=meter, reading_date=reading_date, today=today, window=window)
     given = {Zone(z): _decimal(v) for z, v in values.items()}
-    for zone in meter.zones:
-        if zone not in given:
-            refuse("zone", _("Не переданы показания по зоне «%(zone)s»."), READING_ZONE_MISMATCH,
-                   zone=ZONE_NAMES[zone])
-    for zone in given:
-        if zone not in meter.zones:
-            refuse("zone", _("У прибора учёта нет зоны «%(zone)s»."), READING_ZONE_MISMATCH, zone=ZONE_NAMES[zone])
+    _check_zones(refuse, meter=meter, given=given)
     marked = {Zone(z) for z in rollover}
 
     results = []
     for zone in meter.zones:
         if zone not in given:
             continue
-        value = given[zone]
-        name = ZONE_NAMES[zone]
-        if not 0 <= value < meter.capacity:
-            refuse("value", _("Показание по зоне «%(zone)s» должно быть не меньше 0 и меньше %(capacity)s."),
-                   READING_OUT_OF_RANGE, zone=name, capacity=meter.capacity)
-            continue
-        prev = None if previous is None or zone not in previous else _decimal(previous[zone])
-        flags: list[str] = []
-        consumption: Decimal | None = None
-        if prev is not None:
-            if zone in marked:
-                if value >= prev:
-                    refuse("value", _("Показание по зоне «%(zone)s» не меньше предыдущего: это не переход "
-                                      "счётчика через ноль."), READING_ROLLOVER_INVALID, zone=name)
-                    continue
-                consumption = meter.capacity - prev + value
-                flags.append(ROLLOVER)
-            elif value < prev:
-                refuse("value", _("Показание по зоне «%(zone)s» (%(value)s) меньше предыдущего (%(previous)s)."),
-                       READING_BELOW_PREVIOUS, zone=name, value=_ru(value), previous=_ru(prev))
-                continue
-            else:
-                consumption = value - prev
-            recent = [_decimal(v) for v in (history or {}).get(zone, ())][-spike_months:] if spike_months else []
-            if recent and consumption * len(recent) > spike_factor * sum(recent, Decimal(0)):
-                flags.append(CONSUMPTION_SPIKE)
-        results.append(ZoneResult(zone=zone, value=value, consumption=consumption, flags=tuple(flags)))
+        result = _zone_result(refuse, meter=meter, zone=zone, value=given[zone], previous=previous,
+                              rolled_over=zone in marked, past=(history or {}).get(zone, ()),
+                              spike_factor=spike_factor, spike_months=spike_months)
+        if result is not None:
+            results.append(result)
 
-    if errors:
-        raise ValidationError(errors)
+    if refuse.errors:
+        raise ValidationError(refuse.errors)
     return ReadingResult(reading_date=reading_date, source=source, zones=tuple(results))
