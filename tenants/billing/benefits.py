@@ -134,26 +134,43 @@ def _required(value, field: str) -> dict:
     return {}
 
 
+def _percent_error(percent: Decimal | None) -> dict:
+    if percent is None or not Decimal(0) < percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+        return {"percent": ValidationError(_("Скидка — больше 0 и не больше 100 %, с точностью до сотых."),
+                                           code=ErrorCode.INVALID)}
+    return {}
+
+
+def _coverage_error(service_kinds: list[str], services: list[Service]) -> dict:
+    """A category covers known service kinds, or services, or both; never nothing."""
+    unknown = [k for k in service_kinds if k not in ServiceKind.values]
+    if unknown:
+        return {"service_kinds": ValidationError(_("Неизвестный вид услуги: %(kind)s.") % {"kind": unknown[0]},
+                                                 code=ErrorCode.INVALID)}
+    if not service_kinds and not services:
+        return {"service_kinds": ValidationError(_("Укажите виды услуг или услуги, на которые даётся льгота."),
+                                                 code=ErrorCode.REQUIRED)}
+    return {}
+
+
+def _social_norm_error(social_norm_area: Decimal | None) -> dict:
+    if social_norm_area is not None and social_norm_area <= 0:
+        return {"social_norm_area": ValidationError(_("Социальная норма площади — больше нуля."),
+                                                    code=ErrorCode.INVALID)}
+    return {}
+
+
 @transaction.atomic
 def benefit_category_create(
     *, code: str, name: str, percent: Decimal, service_kinds: list[str] = (), services: list[Service] = (),
     social_norm_area: Decimal | None = None, is_active: bool = True,
 ) -> BenefitCategory:
     """Add a category; it must cover at least one service kind or service."""
-    errors = {**_required(code and code.strip(), "code"), **_required(name and name.strip(), "name")}
-    if percent is None or not Decimal(0) < percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
-        errors["percent"] = ValidationError(_("Скидка — больше 0 и не больше 100 %, с точностью до сотых."),
-                                            code=ErrorCode.INVALID)
-    unknown = [k for k in service_kinds if k not in ServiceKind.values]
-    if unknown:
-        errors["service_kinds"] = ValidationError(_("Неизвестный вид услуги: %(kind)s.") % {"kind": unknown[0]},
-                                                  code=ErrorCode.INVALID)
-    elif not service_kinds and not services:
-        errors["service_kinds"] = ValidationError(_("Укажите виды услуг или услуги, на которые даётся льгота."),
-                                                  code=ErrorCode.REQUIRED)
-    if social_norm_area is not None and social_norm_area <= 0:
-        errors["social_norm_area"] = ValidationError(_("Социальная норма площади — больше нуля."),
-                                                     code=ErrorCode.INVALID)
+    errors = {
+        **_required(code and code.strip(), "code"), **_required(name and name.strip(), "name"),
+        **_percent_error(percent), **_coverage_error(service_kinds, services),
+        **_social_norm_error(social_norm_area),
+    }
     if not errors and BenefitCategory.objects.filter(code=code.strip()).exists():
         errors["code"] = ValidationError(_("Категория с кодом «%(code)s» уже есть.") % {"code": code.strip()},
                                          code=ErrorCode.UNIQUE)
