@@ -300,14 +300,17 @@ def frontend_build(frontend: Path = FRONTEND) -> bool:
         return True
 
 
-def run(argv: list[str]) -> int:
-    port = int(os.environ.get("PORT", "8000"))
-    try:
-        if not frontend_build():
-            log("no portal_frontend/package.json: serving the API only")
-    except FrontendBuildError as exc:
-        log(str(exc))
-        return 1
+class _StopRequest:
+    """Set by Ctrl-C (SIGINT), SIGTERM or a child that exited: the supervising loops end and every child stops."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, *_) -> None:
+        self.requested = True
+
+
+def _run_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("APP_ENV", "development")
     env["DATABASE_URL"] = database_url("zhkh")
@@ -316,6 +319,12 @@ def run(argv: list[str]) -> int:
         for sub in ("broker/queue", "broker/processed", "broker/control", "results"):
             (STATE / sub).mkdir(parents=True, exist_ok=True)
         log("broker: embedded filesystem broker in .local/broker")
+    return env
+
+
+def _migrate_and_seed(env: dict[str, str], port: int) -> subprocess.Popen | None:
+    """Migrate, start localstripe (unless STRIPE_API_BASE names a gateway) and load the demo; the localstripe
+    process, stopped here if the demo fails."""
     log("migrating public, template and principal schemas")
     mark = time.monotonic()
     manage("migrate_platform", "-v", "0", env=env)
@@ -334,47 +343,39 @@ def run(argv: list[str]) -> int:
         if stripe_server is not None:
             stop_process(stripe_server)
         raise
+    return stripe_server
 
-    children: list[subprocess.Popen] = [stripe_server] if stripe_server is not None else []
 
-    def start(name: str, cmd: list[str]) -> None:
-        log(f"starting {name}")
-        children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True))
+def _start(children: list[subprocess.Popen], env: dict[str, str], name: str, cmd: list[str]) -> None:
+    log(f"starting {name}")
+    children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True))
 
-    # from here on Ctrl-C stops the loop below, which stops every child (localstripe included)
-    stopping = False
 
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-
-    start("web", web_command(port))
-    start("worker", celery_command("worker", "--loglevel", "INFO", "--concurrency", "2"))
-    start("beat", celery_command("beat", "--loglevel", "INFO"))
+def _wait_ready(children: list[subprocess.Popen], port: int, env: dict[str, str], stop: _StopRequest) -> bool:
+    """Whether the web server answered within 90 s; False at once when a child exits or a stop is asked for."""
     ready, deadline = False, time.monotonic() + 90
-    while not stopping and not ready:
+    while not stop.requested and not ready:
         ready = web_ready(port, env.get("PUBLIC_HOST", "localhost"))
         if not ready and (any(child.poll() is not None for child in children) or time.monotonic() > deadline):
-            break  # the loop below reports a process that exited
+            break  # the supervising loop reports a process that exited
         time.sleep(0 if ready else 0.3)
-    if ready and stripe_server is not None:
-        localstripe_webhook(env, port)
-    if ready:
-        log(f"ready: http://localhost:{port}/ (GraphQL at /graphql) — Ctrl-C stops everything")
-    elif not stopping:
-        log("the web server does not answer yet (see its output above)")
+    return ready
 
+
+def _supervise(children: list[subprocess.Popen], stop: _StopRequest) -> int:
+    """Wait until a stop is asked for or a child exits; the exit code to return."""
     code = 0
-    while not stopping:
+    while not stop.requested:
         for child in children:
             if child.poll() is not None:
                 log(f"a process exited with {child.returncode}; stopping the rest")
                 code = child.returncode or 1
-                stopping = True
+                stop()
         time.sleep(0.5)
+    return code
+
+
+def _stop_children(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
             # the main process only: Celery then shuts its pool down warmly, finishing running tasks
@@ -386,6 +387,38 @@ def run(argv: list[str]) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
     log("stopped")
+
+
+def run(argv: list[str]) -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    try:
+        if not frontend_build():
+            log("no portal_frontend/package.json: serving the API only")
+    except FrontendBuildError as exc:
+        log(str(exc))
+        return 1
+    env = _run_env()
+    stripe_server = _migrate_and_seed(env, port)
+    children: list[subprocess.Popen] = [stripe_server] if stripe_server is not None else []
+
+    # from here on Ctrl-C stops the supervising loop, which stops every child (localstripe included)
+    stop = _StopRequest()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    _start(children, env, "web", web_command(port))
+    _start(children, env, "worker", celery_command("worker", "--loglevel", "INFO", "--concurrency", "2"))
+    _start(children, env, "beat", celery_command("beat", "--loglevel", "INFO"))
+    ready = _wait_ready(children, port, env, stop)
+    if ready and stripe_server is not None:
+        localstripe_webhook(env, port)
+    if ready:
+        log(f"ready: http://localhost:{port}/ (GraphQL at /graphql) — Ctrl-C stops everything")
+    elif not stop.requested:
+        log("the web server does not answer yet (see its output above)")
+
+    code = _supervise(children, stop)
+    _stop_children(children)
     return code
 
 
