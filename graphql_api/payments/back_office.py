@@ -14,20 +14,21 @@ from django.utils.translation import gettext as _
 from agency.identity.permissions import AgentPerm
 from agency.identity.services import audit_party
 from agency.payments import payouts as payout_services
-from agency.payments import queue as queue_services
-from agency.payments import services as payment_services
-from agency.payments.bulk_allocation import payments_allocate
-from agency.payments.deadlines import payouts_deadlines_attach
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.intake import cash_desk as payment_services
+from agency.payments.intake import queue as queue_services
 from agency.payments.models import Allocation, CashShift, Payment, Payout, RegistryImport
-from agency.payments.reconciliation import reconciliation_day
+from agency.payments.payouts.deadlines import payouts_deadlines_attach
+from agency.payments.payouts.reconciliation import reconciliation_day
 from billing_core.error_codes import ErrorCode
+from graphql_api.core.enums import enum_value
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
+from graphql_api.core.links import download_link
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import PageInfo, connection_type, decode_cursor, encode_cursor, resolve_connection
 from graphql_api.core.permissions import audit_parties_add, require_agent_perm, require_agent_staff
-from graphql_api.identity.schema import _int_id
 from graphql_api.payments.types import (
-    LINK_SECONDS,
     CashShiftNode,
     PaymentChannelEnum,
     PaymentImportKindEnum,
@@ -41,7 +42,6 @@ from graphql_api.payments.types import (
     PayoutSkippedNode,
     PayoutStatusEnum,
     ReconciliationNode,
-    _value,
     exact_money,
 )
 from tenants.regulations.selectors import calendar_coverage
@@ -56,12 +56,16 @@ class CalendarCoverageNode(graphene.ObjectType):
         name = "CalendarCoverage"
 
     today = graphene.Date(required=True)
-    last_year = graphene.Int(description="The last year loaded; null: no calendar at all.")
+    last_year = graphene.Int(description="The last year loaded from its government decree; null: none is.")
     last_day = graphene.Date(description="31 December of that year.")
-    days_left = graphene.Int(required=True, description="Days after today still covered.")
+    days_left = graphene.Int(required=True, description="Days after today the decreed calendar still covers.")
     warn = graphene.Boolean(required=True, description="Within CALENDAR_WARN_DAYS of the end (or past it).")
     warn_days = graphene.Int(required=True)
     message = graphene.String(required=True)
+    provisional_years = graphene.List(graphene.NonNull(graphene.Int), required=True, description=(
+        "Later years loaded provisionally from the Labour Code (ТК РФ ст.112) until their decree is entered: "
+        "payouts can be dated in them, the decree's own transfers are missing."))
+    covered_until = graphene.Date(description="31 December of the last year with any rows, provisional included.")
 
     resolve_warn_days = staticmethod(lambda c, info: settings.CALENDAR_WARN_DAYS)
 PaymentConnection = connection_type(PaymentNode, "PaymentConnection")
@@ -140,22 +144,22 @@ class Queries(graphene.ObjectType):
         require_agent_staff(info)
         qs = RegistryImport.objects.all()
         if kind:
-            qs = qs.filter(kind=_value(kind))
+            qs = qs.filter(kind=enum_value(kind))
         if status:
-            qs = qs.filter(status=_value(status))
+            qs = qs.filter(status=enum_value(status))
         return resolve_connection(PaymentImportConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
     def resolve_payment_queue(root, info, status=None, channel=None, first=None, after=None):
         require_agent_staff(info)
-        status = _value(status) if status else None
+        status = enum_value(status) if status else None
         if status is not None and status not in queue_services.QUEUE_STATUSES:
             raise ApiError(ErrorCode.INVALID, _("В очереди только несопоставленные и неоднозначные платежи."))
         size = QUEUE_PAGE if first is None else first
         if not 1 <= size <= queue_services.PAGE_MAX:
             raise ApiError(ErrorCode.INVALID,
                            _("Размер страницы — от 1 до %(max)s.") % {"max": queue_services.PAGE_MAX})
-        channel = _value(channel) if channel else None
+        channel = enum_value(channel) if channel else None
         found = queue_services.payment_queue(after=decode_cursor(after) if after else None, limit=size, status=status,
                                              channel=channel)
         rows = payments_prefetch(found.payments)
@@ -180,9 +184,9 @@ class Queries(graphene.ObjectType):
         if day:
             qs = qs.filter(paid_on=day)
         if channel:
-            qs = qs.filter(channel=_value(channel))
+            qs = qs.filter(channel=enum_value(channel))
         if status:
-            qs = qs.filter(status=_value(status))
+            qs = qs.filter(status=enum_value(status))
         return resolve_connection(PaymentConnection, qs, first=first, after=after, newest_first=True,
                                   fetch=lambda page: payments_prefetch(list(page)))
 
@@ -203,9 +207,9 @@ class Queries(graphene.ObjectType):
         if business_day:
             qs = qs.filter(business_day=business_day)
         if status:
-            qs = qs.filter(status=_value(status))
+            qs = qs.filter(status=enum_value(status))
         if principal_id:
-            qs = qs.filter(principal_id=_int_id(principal_id))
+            qs = qs.filter(principal_id=int_id(principal_id))
         return resolve_connection(PayoutConnection, qs, first=first, after=after, newest_first=True,
                                   fetch=payouts_deadlines_attach)
 
@@ -232,7 +236,7 @@ class PaymentResolve(BaseMutation):
     @classmethod
     def perform(cls, root, info, payment_id, els="", account_number="", note=""):
         actor = require_agent_staff(info)
-        payment = queue_services.payment_resolve(payment_id=_int_id(payment_id), user=actor.user, els=els or "",
+        payment = queue_services.payment_resolve(payment_id=int_id(payment_id), user=actor.user, els=els or "",
                                                  account_number=account_number or "", note=note or "")
         return cls(payment=payments_prefetch([payment])[0])
 
@@ -250,7 +254,7 @@ class PaymentReturn(BaseMutation):
     @classmethod
     def perform(cls, root, info, payment_id, note="", on=None):
         actor = require_agent_staff(info)
-        payment = queue_services.payment_return(payment_id=_int_id(payment_id), user=actor.user, note=note or "",
+        payment = queue_services.payment_return(payment_id=int_id(payment_id), user=actor.user, note=note or "",
                                                 on=on)
         return cls(payment=payments_prefetch([payment])[0])
 
@@ -323,7 +327,7 @@ class CashReceiptRecord(BaseMutation):
     def perform(cls, root, info, shift_id, receipt_number, amount, payer_ref, paid_on, payer_name=""):
         actor = require_agent_staff(info)
         payment, created = payment_services.cash_receipt_record(
-            shift_id=_int_id(shift_id), operator=actor.user, receipt_number=receipt_number,
+            shift_id=int_id(shift_id), operator=actor.user, receipt_number=receipt_number,
             amount=exact_money(amount, "amount"), payer_ref=payer_ref.strip(), payer_name=payer_name or "",
             paid_on=paid_on)
         return cls(payment=payments_prefetch([payment])[0], created=created)
@@ -340,7 +344,7 @@ class CashShiftClose(BaseMutation):
     @classmethod
     def perform(cls, root, info, shift_id):
         actor = require_agent_staff(info)
-        return cls(shift=payment_services.cash_shift_close(shift_id=_int_id(shift_id), operator=actor.user))
+        return cls(shift=payment_services.cash_shift_close(shift_id=int_id(shift_id), operator=actor.user))
 
 
 # --- payouts ---------------------------------------------------------------------------------------------------
@@ -411,12 +415,7 @@ class PayoutsExport(BaseMutation):
         actor = require_agent_perm(info, AgentPerm.PAYOUTS_EXPORT)
         ids = _ids(payout_ids, "payout_ids") if payout_ids is not None else None
         result = payout_services.payouts_export(business_day=business_day, payout_ids=ids, user=actor.user)
-        url = None
-        if result.orders_file_key:
-            from agency.documents import storage
-
-            url = storage.download_url(result.orders_file_key, f"payouts_{timezone.localdate():%Y%m%d}.txt",
-                                       seconds=LINK_SECONDS)
+        url = download_link(result.orders_file_key, f"payouts_{timezone.localdate():%Y%m%d}.txt")
         return cls(payouts=payout_rows(result.payout_ids), orders_count=result.orders_count,
                    total_net=result.total_net, orders_file_url=url)
 

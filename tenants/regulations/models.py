@@ -101,3 +101,35 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.get_kind_display()}"
+
+
+class CalendarYearStatus(models.TextChoices):
+    OFFICIAL = "official", _("утверждён постановлением Правительства")
+    PROVISIONAL = "provisional", _("предварительный: по ТК РФ, без постановления о переносе выходных дней")
+
+
+class CalendarYear(models.Model):
+    """Where a year of the production calendar comes from.
+
+    Each year's transfers of days off are set by a government decree, usually published in the autumn before.
+    Until it is, the year can be loaded provisionally from the Labour Code alone (ТК РФ ст.112: the public
+    holidays, and a weekend holiday outside January moving the day off to the next working day), so payouts
+    can still be dated across the New Year; the back office keeps warning until the decree's rows replace it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("год"), unique=True)
+    status = models.CharField(_("статус"), max_length=16, choices=CalendarYearStatus.choices)
+    source = models.CharField(_("источник"), max_length=500)
+    note = models.CharField(_("примечание"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("год производственного календаря")
+        verbose_name_plural = _("годы производственного календаря")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=[s.value for s in CalendarYearStatus]),
+                                   name="calendar_year_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.get_status_display()}"

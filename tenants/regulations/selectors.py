@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,8 @@ from billing_core.rules import Confidence, DatedTable, Moratorium, PenaltyRules,
 from tenants.regulations.models import (
     WORKING_DAY_KINDS,
     CalendarDay,
+    CalendarYear,
+    CalendarYearStatus,
     KeyRate,
     PaymentDeadline,
     PenaltyMoratorium,
@@ -159,42 +161,70 @@ def working_days_between(start: date, end: date) -> int:
 
 @dataclass(frozen=True)
 class CalendarCoverage:
-    """How far the loaded production calendar reaches from ``today``; ``warn`` within ``CALENDAR_WARN_DAYS``."""
+    """How far the production calendar reaches from ``today``; ``warn`` within ``CALENDAR_WARN_DAYS``.
+
+    ``last_year``/``last_day``/``days_left`` are about the calendar as the government's decrees set it; a year
+    loaded provisionally from the Labour Code alone (``CalendarYear``) lets payouts be dated but is named in
+    ``provisional_years`` and keeps the warning on until its decree is entered."""
 
     today: date
-    last_year: int | None  # the last year with rows; None: no calendar at all
+    last_year: int | None  # the last year loaded from its decree; None: none is
     last_day: date | None  # 31 December of that year
-    days_left: int  # days after today still covered (0 when none is)
+    days_left: int  # days after today that the decrees still cover (0 when none is)
     warn: bool
     message: str
+    provisional_years: tuple[int, ...] = ()
+    covered_until: date | None = None  # 31 December of the last year with any rows, provisional ones included
+
+
+def _coverage_message(today: date, official: int | None, provisional: list[int], covered: date,
+                      days_left: int, warn: bool) -> str:
+    if covered < today:
+        return str(_("Производственный календарь закончился %(last)s: перечисления за дни после этой даты не "
+                     "формируются. Загрузите календарь на %(next)s год по постановлению Правительства.")) % {
+            "last": f"{covered:%d.%m.%Y}", "next": covered.year + 1}
+    reach = (str(_("Производственный календарь утверждён по %(last)s, осталось дней: %(days)s.")) % {
+        "last": f"{date(official, 12, 31):%d.%m.%Y}", "days": days_left} if official is not None
+        else str(_("Утверждённого производственного календаря нет.")))
+    if provisional:
+        years = ", ".join(str(y) for y in provisional)
+        return reach + " " + str(_(
+            "На %(years)s загружен предварительный календарь по ТК РФ ст.112: праздники и переносы с выходных "
+            "по закону есть, переносов по постановлению Правительства нет. Внесите постановление о переносе "
+            "выходных дней, когда оно будет опубликовано.")) % {"years": years}
+    if warn:
+        return str(_("Производственный календарь загружен по %(last)s, осталось дней: %(days)s. Загрузите "
+                     "календарь на %(next)s год по постановлению Правительства, иначе перечисления за дни после "
+                     "%(last)s не сформировать.")) % {
+            "last": f"{covered:%d.%m.%Y}", "days": days_left, "next": covered.year + 1}
+    return str(_("Производственный календарь загружен по %(last)s, осталось дней: %(days)s.")) % {
+        "last": f"{covered:%d.%m.%Y}", "days": days_left}
 
 
 def calendar_coverage(today: date | None = None, *, warn_days: int | None = None) -> CalendarCoverage:
-    """The production calendar's reach, for the back office's warning (one query).
+    """The production calendar's reach, for the back office's warning (two queries).
 
-    Payouts are dated by working days (ПП 253 п.6), and a year without its decree's rows cannot be planned
-    (``calendar_year_loaded``), so staff are told at least ``CALENDAR_WARN_DAYS`` days before the last loaded
-    year ends that the next year's calendar is due. A year counts as loaded to its 31 December."""
+    Payouts are dated by working days (ПП 253 п.6), and a year without its rows cannot be planned
+    (``calendar_year_loaded``), so staff are told at least ``CALENDAR_WARN_DAYS`` days before the years loaded
+    from decrees end that the next year's decree is due, and for as long as a year is loaded only
+    provisionally. A year counts as loaded to its 31 December."""
     today = today or timezone.localdate()
     warn_days = settings.CALENDAR_WARN_DAYS if warn_days is None else warn_days
-    last = CalendarDay.objects.aggregate(last=Max("date"))["last"]
-    if last is None:
+    loaded = sorted(day.year for day in CalendarDay.objects.dates("date", "year"))
+    if not loaded:
         return CalendarCoverage(today, None, None, 0, True, str(_(
             "Производственный календарь не загружен: перечисления принципалам нельзя запланировать. "
             "Загрузите календарь по постановлению Правительства о переносе выходных дней.")))
-    last_day = date(last.year, 12, 31)
-    days_left = max((last_day - today).days, 0)
-    if last_day < today:
-        message = _("Производственный календарь закончился %(last)s: перечисления за дни после этой даты не "
-                    "формируются. Загрузите календарь на %(next)s год по постановлению Правительства.")
-    elif days_left <= warn_days:
-        message = _("Производственный календарь загружен по %(last)s, осталось дней: %(days)s. Загрузите календарь "
-                    "на %(next)s год по постановлению Правительства, иначе перечисления за дни после %(last)s не "
-                    "сформировать.")
-    else:
-        message = _("Производственный календарь загружен по %(last)s, осталось дней: %(days)s.")
-    text = str(message) % {"last": f"{last_day:%d.%m.%Y}", "days": days_left, "next": last_day.year + 1}
-    return CalendarCoverage(today, last_day.year, last_day, days_left, days_left <= warn_days, text)
+    covered = date(loaded[-1], 12, 31)
+    provisional_all = set(CalendarYear.objects.filter(status=CalendarYearStatus.PROVISIONAL)
+                          .values_list("year", flat=True))
+    official = max((y for y in loaded if y not in provisional_all), default=None)
+    provisional = [y for y in loaded if y in provisional_all and (official is None or y > official)]
+    last_day = date(official, 12, 31) if official is not None else None
+    days_left = max((last_day - today).days, 0) if last_day else 0
+    warn = days_left <= warn_days
+    message = _coverage_message(today, official, provisional, covered, days_left, warn)
+    return CalendarCoverage(today, official, last_day, days_left, warn, message, tuple(provisional), covered)
 
 
 def calendar_year_loaded(year: int) -> bool:

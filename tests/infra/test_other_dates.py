@@ -46,8 +46,8 @@ UNIT_MARKERS = "not e2e and not bench and not celery"
 # payouts and the production calendar, reconciliation, penalties, reading windows, the resident's history and
 # the principal's dashboard of the current month
 SUITES = [
-    "tests/agentsite/test_demo_epd.py",
-    "tests/agentsite/test_demo_payments.py",
+    "tests/demo/test_epd.py",
+    "tests/demo/test_payments.py",
     "tests/payments/test_payouts.py",
     "tests/payments/test_reconciliation.py",
     "tests/regulations/test_calendar.py",
@@ -91,13 +91,7 @@ DAYS = [
 ]
 # Known gaps, by year: the tests that fail on any day of that year until the product is fixed, and why. A day of
 # the year passes when exactly these fail; once one of them passes, its entry here must go.
-KNOWN_FAILURES = {
-    2027: ("the production calendar lacks 2027 (regulations' seed holds 2025 and 2026), so payouts of 2027 are "
-           "refused and the demo builds none", {
-               "tests/agentsite/test_demo_payments.py::"
-               "test_the_demo_payments_day_runs_end_to_end_and_reconciles_to_zero",
-           }),
-}
+KNOWN_FAILURES: dict[int, tuple[str, set[str]]] = {}
 
 
 @dataclass

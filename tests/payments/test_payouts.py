@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from agency.documents import storage
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.allocation import payment_allocate
+from agency.payments.allocation.payment import payment_allocate
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, FEE, payable_account
 from agency.payments.models import Allocation, Channel, Payout, PayoutRun, PayoutStatus
-from agency.payments.payout_tasks import payouts_build_task
 from agency.payments.payouts import (
     payout_approve,
     payout_list,
@@ -27,7 +28,8 @@ from agency.payments.payouts import (
     payouts_confirm,
     payouts_export,
 )
-from agency.payments.services import CASH, FEE, payable_account, payment_record
+from agency.payments.payouts.tasks import payouts_build_task
+from agency.principals.services import agency_contract_create
 from billing_core.error_codes import ErrorCode
 from billing_core.onec_exchange import statement_read
 from billing_core.requisites import account_with_control_key
@@ -37,7 +39,6 @@ from tenants.models import Principal
 from tenants.registry.models import UnifiedAccount
 from tenants.regulations.models import CalendarDay
 from tenants.regulations.selectors import calendar_year_loaded, next_working_day
-from tenants.services import agency_contract_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +216,7 @@ def test_the_calendar_is_data_an_added_holiday_moves_the_payout(world):
 
 def test_a_year_the_calendar_lacks_and_a_future_day_are_refused(world):
     with pytest.raises(ValidationError) as no_year:
-        payouts_build(business_day=date(2027, 1, 12))
+        payouts_build(business_day=date(2028, 1, 12))  # 2028: no calendar rows at all
     future = next_working_day(timezone.localdate())
     with pytest.raises(ValidationError) as ahead:
         payouts_build(business_day=future)

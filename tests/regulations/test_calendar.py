@@ -1,4 +1,5 @@
-"""The production calendar: seeded 2025/2026 decrees, editable rows, one query per selector."""
+"""The production calendar: seeded 2025/2026 decrees, 2027 provisional by the Labour Code, editable rows, one query
+per selector."""
 
 from datetime import date, timedelta
 
@@ -6,7 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing_core.error_codes import ErrorCode
-from tenants.regulations.models import WORKING_DAY_KINDS, CalendarDay, CalendarDayKind
+from tenants.regulations.models import (
+    WORKING_DAY_KINDS,
+    CalendarDay,
+    CalendarDayKind,
+    CalendarYear,
+    CalendarYearStatus,
+)
 from tenants.regulations.selectors import (
     calendar_coverage,
     calendar_year_loaded,
@@ -134,7 +141,8 @@ def test_no_working_day_within_reach_is_an_error():
 
 
 def test_which_years_are_loaded():
-    assert calendar_year_loaded(2025) and calendar_year_loaded(2026)
+    assert calendar_year_loaded(2025) and calendar_year_loaded(2026) and calendar_year_loaded(2027)
+    assert not calendar_year_loaded(2028)
     assert not calendar_year_loaded(2031)
 
 
@@ -149,27 +157,62 @@ def test_seed_sources_and_confidence():
 # --- the warning before the loaded calendar runs out (issue 13, item 11) -------------------------------------------
 
 
-def test_coverage_warns_within_sixty_days_of_the_last_loaded_day(settings):
+def test_coverage_warns_within_sixty_days_of_the_end_of_the_decreed_calendar(settings):
     settings.CALENDAR_WARN_DAYS = 60
-    assert CalendarDay.objects.filter(date__year=2026).exists()  # the 2026 decree is loaded by the migrations
-    assert not CalendarDay.objects.filter(date__year__gt=2026).exists()  # 2027 is not (its decree is unverified)
+    assert CalendarYear.objects.get(year=2026).status == CalendarYearStatus.OFFICIAL  # the 2026 decree
+    assert CalendarYear.objects.get(year=2027).status == CalendarYearStatus.PROVISIONAL  # by the Labour Code only
 
-    # 07.12.2026: 31.12.2026 − 07.12.2026 = 24 days left, within 60: warned
+    # 07.12.2026: 31.12.2026 − 07.12.2026 = 24 days of the decreed calendar left, within 60: warned, and told
+    # that 2027 is provisional (payouts can be dated into it, but its decree is still due)
     now = calendar_coverage(date(2026, 12, 7))
     assert (now.last_year, now.last_day, now.days_left, now.warn) == (2026, date(2026, 12, 31), 24, True)
-    assert now.message.startswith("Производственный календарь загружен по 31.12.2026, осталось дней: 24.")
-    assert "на 2027 год" in now.message
+    assert (now.provisional_years, now.covered_until) == ((2027,), date(2027, 12, 31))
+    assert now.message.startswith("Производственный календарь утверждён по 31.12.2026, осталось дней: 24.")
+    assert "На 2027 загружен предварительный календарь по ТК РФ ст.112" in now.message
     # 01.11.2026 is exactly 60 days before 31.12.2026 (30 in November + 30 in December): warned; 31.10 is 61: not
     assert (calendar_coverage(date(2026, 11, 1)).days_left, calendar_coverage(date(2026, 11, 1)).warn) == (60, True)
     quiet = calendar_coverage(date(2026, 10, 31))
-    assert (quiet.days_left, quiet.warn) == (61, False) and "Загрузите" not in quiet.message
-    # past the end: nothing left, warned that payouts cannot be built
-    late = calendar_coverage(date(2027, 1, 11))
+    assert (quiet.days_left, quiet.warn) == (61, False)
+    # into the provisional year: nothing decreed is left, the warning stays on while 2027 has no decree
+    january = calendar_coverage(date(2027, 1, 11))
+    assert (january.days_left, january.warn, january.provisional_years) == (0, True, (2027,))
+    assert "Внесите постановление о переносе выходных дней" in january.message
+    # once the decree is entered the year is official: the warning counts down to 31.12.2027 instead
+    CalendarYear.objects.filter(year=2027).update(status=CalendarYearStatus.OFFICIAL)
+    decreed = calendar_coverage(date(2027, 1, 11))
+    assert (decreed.last_year, decreed.days_left, decreed.warn, decreed.provisional_years) == (2027, 354, False, ())
+    assert decreed.message == "Производственный календарь загружен по 31.12.2027, осталось дней: 354."
+    # past the end of every loaded year: payouts cannot be built
+    late = calendar_coverage(date(2028, 1, 11))
     assert (late.days_left, late.warn) == (0, True) and late.message.startswith(
-        "Производственный календарь закончился 31.12.2026")
+        "Производственный календарь закончился 31.12.2027")
     # the setting moves the threshold
     settings.CALENDAR_WARN_DAYS = 10
-    assert calendar_coverage(date(2026, 12, 7)).warn is False
+    assert calendar_coverage(date(2027, 12, 7)).warn is False
+
+
+def test_2027_is_loaded_provisionally_from_the_labour_code():
+    """ТК РФ ст.112 ч.1: 1–8 January, 23 February, 8 March, 1 and 9 May, 12 June and 4 November are public
+    holidays. Ч.2: a holiday on a Saturday or Sunday (January's excepted) moves the day off to the next working
+    day. In 2027, 1 May is a Saturday (→ Monday 3 May), 9 May a Sunday (→ Monday 10 May), 12 June a Saturday
+    (→ Monday 14 June). The decree's own transfers (the January weekends, working Saturdays) are not known."""
+    for day in [*(date(2027, 1, d) for d in range(1, 9)), date(2027, 2, 23), date(2027, 3, 8), date(2027, 5, 1),
+                date(2027, 5, 9), date(2027, 6, 12), date(2027, 11, 4)]:
+        assert CalendarDay.objects.get(date=day).kind == CalendarDayKind.HOLIDAY, day
+    for day in (date(2027, 5, 3), date(2027, 5, 10), date(2027, 6, 14)):
+        row = CalendarDay.objects.get(date=day)
+        assert (row.kind, row.confidence, "ст.112 ч.2" in row.source) == (CalendarDayKind.WEEKEND, "check", True)
+    assert calendar_year_loaded(2027)
+    # money received on Thursday 31.12.2026 is paid out by the next working day (ПП 253 п.6): 1–8 January are
+    # holidays, 9–10 January a weekend, so Monday 11 January 2027
+    assert next_working_day(date(2026, 12, 31)) == date(2027, 1, 11)
+    # Friday 30 April → Saturday 1 May (holiday), Sunday 2 May, Monday 3 May (moved from 1 May): Tuesday 4 May
+    assert next_working_day(date(2027, 4, 30)) == date(2027, 5, 4)
+    # Friday 11 June → 12 June (Saturday, holiday), 13 June (Sunday), 14 June (moved): Tuesday 15 June
+    assert next_working_day(date(2027, 6, 11)) == date(2027, 6, 15)
+    # 365 days − 104 weekend days (52 Saturdays, 52 Sundays; 2027 starts and ends on a Friday, so 53 Fridays)
+    # − holidays on weekdays (1, 4–8 January: 6; 23 Feb; 8 Mar; 4 Nov: 9) − the three moved days = 249
+    assert working_days_between(date(2027, 1, 1), date(2027, 12, 31)) == 249
 
 
 def test_coverage_without_any_calendar_warns():
