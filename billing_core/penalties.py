@@ -315,6 +315,81 @@ def _band(day_number: int) -> str:
     return BAND_130
 
 
+def _tranche_ends(tranches: Sequence[_Tranche], *, calculation_date: date, payment_day_accrues: bool) -> list[date]:
+    """The last day each tranche accrues (inclusive)."""
+    ends: list[date] = []
+    for t in tranches:
+        if t.paid_on is None:
+            ends.append(calculation_date)
+        else:
+            ends.append(t.paid_on if payment_day_accrues else t.paid_on - _ONE_DAY)
+    return ends
+
+
+def _bounds(debt: PeriodDebt, ends: Sequence[date], *, start: date, stop: date, rules: PenaltyRules,
+            cap_basis: CapBasis) -> list[date]:
+    """The days from ``start`` to ``stop`` on which a row may change: band edges, payments, rule changes."""
+    cuts = {start, stop, debt.due_date + timedelta(days=GRACE_DAYS + 1)}
+    cuts.add(debt.due_date + timedelta(days=FIRST_BAND_LAST_DAY + 1))
+    cuts.update(e + _ONE_DAY for e in ends)
+    cuts.update(rules.moratoria.change_dates())
+    if cap_basis == CapBasis.ACCRUAL_DAY:
+        cuts.update(rules.rate_caps.change_dates())
+    return sorted(c for c in cuts if start <= c <= stop)
+
+
+def _span_keys(debt: PeriodDebt, active: Sequence[_Tranche], day: date, *, calculation_date: date,
+               rules: PenaltyRules, cap_basis: CapBasis) -> list[_RowKey]:
+    """The rows (band, rate, debt, note) the tranches still accruing make from ``day`` on."""
+    band = _band((day - debt.due_date).days)
+    moratorium = rules.moratoria.value_on(day)
+    if moratorium is not None and moratorium.covers(debt.due_date):
+        return [(BAND_NONE, None, sum((t.amount for t in active), Decimal(0)), moratorium.label)]
+    if band == BAND_NONE:
+        return [(BAND_NONE, None, sum((t.amount for t in active), Decimal(0)), NOTE_GRACE)]
+    # parts whose R is the same are one row (with a single rate this is the familiar
+    # "debt decreasing after each payment" statement); different R — separate rows
+    by_rate: dict[Decimal, Decimal] = {}
+    for t in active:
+        rate_day = calculation_date if t.paid_on is None else t.paid_on
+        rate = rules.rate_on(rate_day, cap_day=day if cap_basis == CapBasis.ACCRUAL_DAY else rate_day)
+        by_rate[rate] = by_rate.get(rate, Decimal(0)) + t.amount
+    return [(band, rate, amount, "") for rate, amount in sorted(by_rate.items())]
+
+
+def _merge_spans(keys: Sequence[_RowKey], first: date, last: date, open_rows: dict[_RowKey, list[date]],
+                 finished: list[tuple[_RowKey, date, date]]) -> None:
+    """Extend the open row of each key that runs on into [first, last]; finish the rows that do not."""
+    for key in keys:
+        span = open_rows.get(key)
+        if span is not None and span[1] + _ONE_DAY == first:
+            span[1] = last
+        else:
+            if span is not None:
+                finished.append((key, span[0], span[1]))
+            open_rows[key] = [first, last]
+    for key in [k for k, span in open_rows.items() if span[1] < last]:
+        span = open_rows.pop(key)
+        finished.append((key, span[0], span[1]))
+
+
+def _penalty_row(debt: PeriodDebt, key: _RowKey, d_from: date, d_to: date) -> PenaltyRow:
+    band, rate, amount, note = key
+    days = (d_to - d_from).days + 1
+    return PenaltyRow(
+        period=debt.period,
+        debt=amount,
+        date_from=d_from,
+        date_to=d_to,
+        days=days,
+        band=band,
+        rate=rate,
+        formula=row_formula(amount, days, band, rate),
+        amount=row_amount(amount, days, band, rate),
+        note=note,
+    )
+
+
 def _period_rows(
     debt: PeriodDebt,
     tranches: Sequence[_Tranche],
@@ -328,78 +403,20 @@ def _period_rows(
     stop = calculation_date + _ONE_DAY  # exclusive
     if start >= stop:
         return []
-
-    # the last day each tranche accrues (inclusive)
-    ends: list[date] = []
-    for t in tranches:
-        if t.paid_on is None:
-            ends.append(calculation_date)
-        else:
-            ends.append(t.paid_on if payment_day_accrues else t.paid_on - _ONE_DAY)
-
-    cuts = {start, stop, debt.due_date + timedelta(days=GRACE_DAYS + 1)}
-    cuts.add(debt.due_date + timedelta(days=FIRST_BAND_LAST_DAY + 1))
-    cuts.update(e + _ONE_DAY for e in ends)
-    cuts.update(rules.moratoria.change_dates())
-    if cap_basis == CapBasis.ACCRUAL_DAY:
-        cuts.update(rules.rate_caps.change_dates())
-    bounds = sorted(c for c in cuts if start <= c <= stop)
+    ends = _tranche_ends(tranches, calculation_date=calculation_date, payment_day_accrues=payment_day_accrues)
+    bounds = _bounds(debt, ends, start=start, stop=stop, rules=rules, cap_basis=cap_basis)
 
     # key: (band, rate, debt, note); value: [date_from, date_to]
     open_rows: dict[_RowKey, list[date]] = {}
     finished: list[tuple[_RowKey, date, date]] = []
-
     for a, b in pairwise(bounds):
-        last = b - _ONE_DAY
-        active = [(t, e) for t, e in zip(tranches, ends, strict=True) if e >= a]
-        if not active:
-            continue
-        band = _band((a - debt.due_date).days)
-        moratorium = rules.moratoria.value_on(a)
-        keys: list[_RowKey] = []
-        if moratorium is not None and moratorium.covers(debt.due_date):
-            keys.append((BAND_NONE, None, sum((t.amount for t, _e in active), Decimal(0)), moratorium.label))
-        elif band == BAND_NONE:
-            keys.append((BAND_NONE, None, sum((t.amount for t, _e in active), Decimal(0)), NOTE_GRACE))
-        else:
-            # parts whose R is the same are one row (with a single rate this is the familiar
-            # "debt decreasing after each payment" statement); different R — separate rows
-            by_rate: dict[Decimal, Decimal] = {}
-            for t, _e in active:
-                rate_day = calculation_date if t.paid_on is None else t.paid_on
-                rate = rules.rate_on(rate_day, cap_day=a if cap_basis == CapBasis.ACCRUAL_DAY else rate_day)
-                by_rate[rate] = by_rate.get(rate, Decimal(0)) + t.amount
-            keys.extend((band, rate, amount, "") for rate, amount in sorted(by_rate.items()))
-        for key in keys:
-            span = open_rows.get(key)
-            if span is not None and span[1] + _ONE_DAY == a:
-                span[1] = last
-            else:
-                if span is not None:
-                    finished.append((key, span[0], span[1]))
-                open_rows[key] = [a, last]
-        for key in [k for k, span in open_rows.items() if span[1] < last]:
-            span = open_rows.pop(key)
-            finished.append((key, span[0], span[1]))
+        active = [t for t, e in zip(tranches, ends, strict=True) if e >= a]
+        if active:
+            keys = _span_keys(debt, active, a, calculation_date=calculation_date, rules=rules, cap_basis=cap_basis)
+            _merge_spans(keys, a, b - _ONE_DAY, open_rows, finished)
     finished.extend((key, span[0], span[1]) for key, span in open_rows.items())
 
-    rows = []
-    for (band, rate, amount, note), d_from, d_to in finished:
-        days = (d_to - d_from).days + 1
-        rows.append(
-            PenaltyRow(
-                period=debt.period,
-                debt=amount,
-                date_from=d_from,
-                date_to=d_to,
-                days=days,
-                band=band,
-                rate=rate,
-                formula=row_formula(amount, days, band, rate),
-                amount=row_amount(amount, days, band, rate),
-                note=note,
-            )
-        )
+    rows = [_penalty_row(debt, key, d_from, d_to) for key, d_from, d_to in finished]
     rows.sort(key=lambda r: (r.date_from, r.rate or 0))
     return rows
 
