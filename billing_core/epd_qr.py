@@ -71,24 +71,21 @@ def _check_digits(key: str, value: str, lengths: tuple[int, ...], code: ErrorCod
         raise QrPayloadError(key, code, what)
 
 
-def _check_value(key: str, value: object) -> str:
+def _value_text(key: str, value: object) -> str:
+    """The value as written in the payload: the sum as whole kopecks, anything else a string as given."""
     if key == "Sum":
         if isinstance(value, bool) or not isinstance(value, int):
             raise QrPayloadError(key, ErrorCode.INVALID, "сумма задаётся целым числом копеек")
         if value <= 0:
             raise QrPayloadError(key, ErrorCode.INVALID, "сумма к оплате должна быть больше нуля")
-        text = str(value)
-    else:
-        if not isinstance(value, str):
-            raise QrPayloadError(key, ErrorCode.INVALID, "значение должно быть строкой")
-        text = value
-    if SEPARATOR in text:
-        raise QrPayloadError(key, ErrorCode.INVALID, "символ «|» недопустим в значении")
-    if _CONTROL.search(text):
-        raise QrPayloadError(key, ErrorCode.INVALID, "управляющие символы недопустимы в значении")
-    limit = MAX_LENGTH.get(key)
-    if limit is not None and len(text) > limit:
-        raise QrPayloadError(key, ErrorCode.INVALID, f"длиннее {limit} знаков, допустимых ГОСТ Р 56042-2014")
+        return str(value)
+    if not isinstance(value, str):
+        raise QrPayloadError(key, ErrorCode.INVALID, "значение должно быть строкой")
+    return value
+
+
+def _check_format(key: str, text: str) -> None:
+    """The keys with a format of their own: bank details and the payment period."""
     if key == "BIC":
         _check_digits(key, text, (9,), ErrorCode.BIC_FORMAT, "БИК должен состоять из 9 цифр")
     elif key in ("PersonalAcc", "CorrespAcc"):
@@ -99,6 +96,18 @@ def _check_value(key: str, value: object) -> str:
         raise QrPayloadError(key, ErrorCode.KPP_FORMAT, "КПП должен состоять из 9 знаков")
     elif key == "PaymPeriod" and not (text.isascii() and _PERIOD.fullmatch(text)):
         raise QrPayloadError(key, ErrorCode.INVALID, "период оплаты задаётся как ММГГГГ")
+
+
+def _check_value(key: str, value: object) -> str:
+    text = _value_text(key, value)
+    if SEPARATOR in text:
+        raise QrPayloadError(key, ErrorCode.INVALID, "символ «|» недопустим в значении")
+    if _CONTROL.search(text):
+        raise QrPayloadError(key, ErrorCode.INVALID, "управляющие символы недопустимы в значении")
+    limit = MAX_LENGTH.get(key)
+    if limit is not None and len(text) > limit:
+        raise QrPayloadError(key, ErrorCode.INVALID, f"длиннее {limit} знаков, допустимых ГОСТ Р 56042-2014")
+    _check_format(key, text)
     return text
 
 
