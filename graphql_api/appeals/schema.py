@@ -16,11 +16,12 @@ from agency.appeals.selectors import appeal_list
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.appeals.types import AppealConnection, AppealNode, AppealStatusEnum
+from graphql_api.core.enums import enum_value
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import resolve_connection
 from graphql_api.core.permissions import require_authenticated
-from graphql_api.identity.schema import _int_id
 
 
 def appeal_scope(info) -> dict:
@@ -49,15 +50,11 @@ def _is_staff(scope: dict) -> bool:
 
 def _get(scope: dict, appeal_id) -> Appeal:
     """The appeal in the caller's scope, with its messages; ``Appeal.DoesNotExist`` otherwise."""
-    pk = _int_id(appeal_id)
+    pk = int_id(appeal_id)
     appeal = appeal_list(**scope).filter(pk=pk).first() if pk is not None else None
     if appeal is None:
         raise Appeal.DoesNotExist
     return appeal
-
-
-def _status(value):
-    return getattr(value, "value", value)
 
 
 class Queries(graphene.ObjectType):
@@ -71,7 +68,7 @@ class Queries(graphene.ObjectType):
 
     @staticmethod
     def resolve_appeals(root, info, status=None, first=None, after=None, search=None):
-        qs = appeal_list(**appeal_scope(info), status=_status(status), search=search)
+        qs = appeal_list(**appeal_scope(info), status=enum_value(status), search=search)
         return resolve_connection(AppealConnection, qs, first=first, after=after, newest_first=True)
 
     @staticmethod
@@ -99,7 +96,7 @@ class AppealCreate(BaseMutation):
     def perform(cls, root, info, subject, text, els=None, principal_id=None):
         scope = appeal_scope(info)
         actor = info.context.actor
-        pid = _int_id(principal_id) if principal_id is not None else None
+        pid = int_id(principal_id) if principal_id is not None else None
         if _is_staff(scope):
             appeal = services.appeal_create_by_staff(
                 principal=actor.principal, user=actor.user, author_name=_author_name(actor), subject=subject,

@@ -3,9 +3,10 @@
 import graphene
 
 from agency.appeals.models import AppealStatus
+from graphql_api.core.enums import choices_enum, enum_value
 from graphql_api.core.pagination import connection_type
 
-AppealStatusEnum = graphene.Enum("AppealStatus", [(c.name, c.value) for c in AppealStatus])
+AppealStatusEnum = choices_enum("AppealStatus", AppealStatus)
 
 
 class AppealMessageNode(graphene.ObjectType):
@@ -37,7 +38,7 @@ class AppealNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(appeal, info):
-        return getattr(appeal.status, "value", appeal.status)  # a choice member on a fresh row
+        return enum_value(appeal.status)  # a choice member on a fresh row
 
     @staticmethod
     def resolve_els(appeal, info):

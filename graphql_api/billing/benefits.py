@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
-from graphql_api.core.errors import ApiError
+from graphql_api.billing.types import account_or_not_found
+from graphql_api.core.enums import ServiceKindEnum, enum_value
+from graphql_api.core.ids import found_or_field_error, int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.identity.schema import _int_id
-from graphql_api.principals.types import ServiceKindEnum
 from tenants.billing import benefits, readings
 from tenants.billing.models import AccountBenefit, BenefitCategory, PersonalAccount, Service
 from tenants.registry.models import House
@@ -63,20 +63,6 @@ class HouseReadingWindowNode(graphene.ObjectType):
     end_day = graphene.Int(required=True)
 
 
-def _account(account_id) -> PersonalAccount:
-    account = PersonalAccount.objects.filter(pk=_int_id(account_id)).first()
-    if account is None:
-        raise ApiError(ErrorCode.NOT_FOUND, _("Лицевой счёт не найден."))
-    return account
-
-
-def _found(model, pk, field: str, message: str):
-    row = model.objects.filter(pk=_int_id(pk)).first()
-    if row is None:
-        raise ValidationError({field: ValidationError(message, code=ErrorCode.NOT_FOUND)})
-    return row
-
-
 class Queries(graphene.ObjectType):
     benefit_categories = graphene.List(
         graphene.NonNull(BenefitCategoryNode), required=True, active_only=graphene.Boolean(default_value=False),
@@ -95,7 +81,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_account_benefits(root, info, account_id):
         require_principal_perm(info, Perm.ACCOUNTS_VIEW)
-        grants = list(benefits.account_benefit_list(account=_account(account_id)).prefetch_related(
+        grants = list(benefits.account_benefit_list(account=account_or_not_found(account_id)).prefetch_related(
             "category__services"))
         return grants
 
@@ -121,13 +107,13 @@ class BenefitCategoryCreate(BaseMutation):
     @classmethod
     def perform(cls, root, info, input):
         require_principal_perm(info, Perm.SETTINGS_MANAGE)
-        ids = [_int_id(i) for i in input.service_ids]
+        ids = [int_id(i) for i in input.service_ids]
         services = list(Service.objects.filter(pk__in=ids))
         if len(services) != len(set(ids)):
             raise ValidationError({"service_ids": ValidationError(_("Услуга не найдена."), code=ErrorCode.NOT_FOUND)})
         category = benefits.benefit_category_create(
             code=input.code, name=input.name, percent=input.percent,
-            service_kinds=[getattr(k, "value", k) for k in input.service_kinds], services=services,
+            service_kinds=[enum_value(k) for k in input.service_kinds], services=services,
             social_norm_area=input.social_norm_area, is_active=input.is_active,
         )
         return cls(category=BenefitCategory.objects.prefetch_related("services").get(pk=category.pk))
@@ -149,8 +135,9 @@ class AccountBenefitAssign(BaseMutation):
     def perform(cls, root, info, account_id, category_id, beneficiaries, valid_from, valid_to=None):
         require_principal_perm(info, Perm.ACCOUNTS_MANAGE)
         grant = benefits.account_benefit_assign(
-            account=_found(PersonalAccount, account_id, "account_id", _("Лицевой счёт не найден.")),
-            category=_found(BenefitCategory, category_id, "category_id", _("Категория льготы не найдена.")),
+            account=found_or_field_error(PersonalAccount, account_id, "account_id", _("Лицевой счёт не найден.")),
+            category=found_or_field_error(BenefitCategory, category_id, "category_id",
+                                          _("Категория льготы не найдена.")),
             beneficiaries=beneficiaries, valid_from=valid_from, valid_to=valid_to,
         )
         return cls(account_benefit=grant)
@@ -168,7 +155,7 @@ class AccountBenefitEnd(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, valid_to):
         require_principal_perm(info, Perm.ACCOUNTS_MANAGE)
-        grant = _found(AccountBenefit, id, "id", _("Льгота не найдена."))
+        grant = found_or_field_error(AccountBenefit, id, "id", _("Льгота не найдена."))
         return cls(account_benefit=benefits.account_benefit_end(grant=grant, valid_to=valid_to))
 
 
@@ -185,7 +172,7 @@ class HouseReadingWindowSet(BaseMutation):
     @classmethod
     def perform(cls, root, info, house_id, start_day, end_day):
         require_principal_perm(info, Perm.SETTINGS_MANAGE)
-        house = _found(House, house_id, "house_id", _("Дом не найден."))
+        house = found_or_field_error(House, house_id, "house_id", _("Дом не найден."))
         return cls(window=readings.house_reading_window_set(house=house, start_day=start_day, end_day=end_day))
 
 
@@ -200,7 +187,7 @@ class HouseReadingWindowClear(BaseMutation):
     @classmethod
     def perform(cls, root, info, house_id):
         require_principal_perm(info, Perm.SETTINGS_MANAGE)
-        house = _found(House, house_id, "house_id", _("Дом не найден."))
+        house = found_or_field_error(House, house_id, "house_id", _("Дом не найден."))
         return cls(cleared=readings.house_reading_window_clear(house=house))
 
 

@@ -30,15 +30,17 @@ from graphql_api.billing.types import (
     PenaltyStatementNode,
     PersonalAccountConnection,
     RecalculationNode,
+    account_or_not_found,
     account_rows,
     house_option,
 )
-from graphql_api.core.errors import ApiError
+from graphql_api.core.enums import enum_value
+from graphql_api.core.errors import ApiError, query_error
+from graphql_api.core.ids import int_id
 from graphql_api.core.pagination import resolve_connection
 from graphql_api.core.permissions import require_agent_staff, require_principal_perm
-from graphql_api.identity.schema import _int_id
 from tenants.billing import fanout, selectors
-from tenants.billing.models import ImportBatch, ImportKind, PersonalAccount, Recalculation
+from tenants.billing.models import ImportBatch, ImportKind, Recalculation
 from tenants.penalties.statement import penalty_statement
 
 IMPORT_BATCHES_MAX = 100
@@ -46,24 +48,6 @@ HOUSES_MAX = 100
 # Which permission lets a caller see a kind of upload: whoever may load it.
 IMPORT_PERM = {ImportKind.READINGS: Perm.READINGS_MANAGE, ImportKind.OPENING_BALANCES: Perm.ACCOUNTS_MANAGE,
                ImportKind.OWN_RECEIPTS: Perm.PAYMENTS_MANAGE}
-
-
-def _account_or_not_found(account_id) -> PersonalAccount:
-    account = PersonalAccount.objects.filter(pk=_int_id(account_id)).first()
-    if account is None:
-        # another principal's id looks exactly like a missing one: each schema has its own ids
-        raise ApiError(ErrorCode.NOT_FOUND, _("Лицевой счёт не найден."))
-    return account
-
-
-def _api_error(exc: ValidationError) -> ApiError:
-    """A query has no payload errors: the service's first refusal becomes the top-level error."""
-    err = next(iter(exc.error_dict.values()))[0] if hasattr(exc, "error_dict") else exc.error_list[0]
-    try:
-        code = ErrorCode(err.code)
-    except ValueError:
-        code = ErrorCode.INVALID
-    return ApiError(code, err.message % err.params if err.params else err.message)
 
 
 class Queries(benefits.Queries, graphene.ObjectType):
@@ -122,7 +106,7 @@ class Queries(benefits.Queries, graphene.ObjectType):
         require_principal_perm(info, Perm.ACCOUNTS_VIEW)
         today = timezone.localdate()  # one day for persons and for the services connected
         qs = selectors.account_list(
-            search=search, house_id=_int_id(house_id) if house_id is not None else None, has_debt=has_debt,
+            search=search, house_id=int_id(house_id) if house_id is not None else None, has_debt=has_debt,
             today=today,
         )
         return resolve_connection(
@@ -141,7 +125,7 @@ class Queries(benefits.Queries, graphene.ObjectType):
     @staticmethod
     def resolve_account(root, info, id):
         require_principal_perm(info, Perm.ACCOUNTS_VIEW)
-        account = selectors.account_card(account_id=_int_id(id))
+        account = selectors.account_card(account_id=int_id(id))
         if account is None:
             # another principal's id looks exactly like a missing one: each schema has its own ids
             raise ApiError(ErrorCode.NOT_FOUND, _("Лицевой счёт не найден."))
@@ -162,22 +146,22 @@ class Queries(benefits.Queries, graphene.ObjectType):
     @staticmethod
     def resolve_recalculations(root, info, account_id):
         require_principal_perm(info, Perm.CHARGES_VIEW)
-        account = _account_or_not_found(account_id)
+        account = account_or_not_found(account_id)
         return list(Recalculation.objects.filter(account=account).select_related("period", "service")
                     .order_by("-created_at", "-pk"))
 
     @staticmethod
     def resolve_penalty_statement(root, info, account_id, as_of=None):
         require_principal_perm(info, Perm.CHARGES_VIEW)
-        account = _account_or_not_found(account_id)
+        account = account_or_not_found(account_id)
         try:
             return penalty_statement(account=account, as_of=as_of or timezone.localdate())
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise query_error(exc) from exc
 
     @staticmethod
     def resolve_import_batches(root, info, kind, first):
-        kind = getattr(kind, "value", kind)
+        kind = enum_value(kind)
         require_principal_perm(info, IMPORT_PERM[kind])
         if not 1 <= first <= IMPORT_BATCHES_MAX:
             raise ApiError(ErrorCode.INVALID, _("Размер страницы — от 1 до %(max)s.") % {"max": IMPORT_BATCHES_MAX})

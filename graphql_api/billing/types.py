@@ -8,12 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 import graphene
+from django.utils.translation import gettext as _
 
 from agency.identity.permissions import Perm
+from billing_core.error_codes import ErrorCode
 from billing_core.tariffs import unit_rate
+from graphql_api.core.enums import ServiceKindEnum, choices_enum, enum_value
+from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
 from graphql_api.core.pagination import connection_type
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.principals.types import RuleTableAgeNode, ServiceKindEnum
+from graphql_api.core.readings import MeterReadingNode
+from graphql_api.core.types import RuleTableAgeNode
 from tenants.billing import selectors
 from tenants.billing.models import (
     ImportKind,
@@ -21,7 +27,7 @@ from tenants.billing.models import (
     ImportStatus,
     NormBasis,
     PeriodStatus,
-    ReadingSource,
+    PersonalAccount,
     RecalculationReason,
     Service,
     TariffKind,
@@ -29,21 +35,10 @@ from tenants.billing.models import (
 )
 from tenants.registry.models import House, PremiseKind
 
-
-def _enum(name: str, choices, description: str = ""):
-    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=description)
-
-
-def _value(choice) -> str:
-    """A model choice as its stored string: a service may have set a TextChoices member, which graphene refuses."""
-    return getattr(choice, "value", choice)
-
-
-TariffKindEnum = _enum("TariffKind", TariffKind, "What the tariff is charged on.")
-NormBasisEnum = _enum("NormBasis", NormBasis, "What a consumption norm is per.")
-PeriodStatusEnum = _enum("PeriodStatus", PeriodStatus)
-VolumeMethodEnum = _enum("VolumeMethod", VolumeMethod, "How a charge line's quantity was found.")
-ReadingSourceEnum = _enum("ReadingSource", ReadingSource)
+TariffKindEnum = choices_enum("TariffKind", TariffKind, "What the tariff is charged on.")
+NormBasisEnum = choices_enum("NormBasis", NormBasis, "What a consumption norm is per.")
+PeriodStatusEnum = choices_enum("PeriodStatus", PeriodStatus)
+VolumeMethodEnum = choices_enum("VolumeMethod", VolumeMethod, "How a charge line's quantity was found.")
 
 
 class TariffNode(graphene.ObjectType):
@@ -108,6 +103,14 @@ class BillingServiceNode(graphene.ObjectType):
     @staticmethod
     def resolve_norms(service, info):
         return service.norm_list
+
+
+def account_or_not_found(account_id) -> PersonalAccount:
+    account = PersonalAccount.objects.filter(pk=int_id(account_id)).first()
+    if account is None:
+        # another principal's id looks exactly like a missing one: each schema has its own ids
+        raise ApiError(ErrorCode.NOT_FOUND, _("Лицевой счёт не найден."))
+    return account
 
 
 def service_catalogue(info) -> dict[int, Service]:
@@ -257,19 +260,6 @@ def account_rows(page_qs, *, today: date) -> list[dict]:
 PersonalAccountConnection = connection_type(PersonalAccountNode, "PersonalAccountConnection")
 
 
-class MeterReadingNode(graphene.ObjectType):
-    class Meta:
-        name = "MeterReading"
-
-    id = graphene.ID(required=True)
-    period = graphene.Date(required=True, description="First day of the month the reading belongs to.")
-    zone = graphene.Int(required=True)
-    value = graphene.Decimal(required=True)
-    reading_date = graphene.Date(required=True)
-    source = graphene.Field(ReadingSourceEnum, required=True)
-    flagged = graphene.Boolean(required=True, description="Consumption far above usual.")
-
-
 class MeterNode(graphene.ObjectType):
     class Meta:
         name = "Meter"
@@ -346,7 +336,7 @@ class AccountChargePeriod(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(group, info):
-        return _value(group["period"].status)
+        return enum_value(group["period"].status)
 
     @staticmethod
     def resolve_total(group, info):
@@ -398,7 +388,7 @@ class BillingPeriodNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(period, info):
-        return _value(period.status)
+        return enum_value(period.status)
 
     @staticmethod
     def resolve_error(period, info):
@@ -406,11 +396,6 @@ class BillingPeriodNode(graphene.ObjectType):
 
 
 # --- readings, recalculations, penalties, imports, charge runs across principals ------------------------
-
-
-class ZoneValue(graphene.InputObjectType):
-    zone = graphene.Int(required=True, description="1 for a single-zone meter; 1 day, 2 night, 3 peak otherwise.")
-    value = graphene.Decimal(required=True)
 
 
 RecalculationReasonEnum = graphene.Enum(
@@ -446,7 +431,7 @@ class RecalculationNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_reason(recalculation, info):
-        return _value(recalculation.reason)
+        return enum_value(recalculation.reason)
 
 
 class PenaltyRowNode(graphene.ObjectType):
@@ -495,9 +480,9 @@ class PenaltyStatementNode(graphene.ObjectType):
                                                         "later decision may be missing from it.")
 
 
-ImportKindEnum = _enum("ImportKind", ImportKind)
-ImportModeEnum = _enum("ImportMode", ImportMode)
-ImportStatusEnum = _enum("ImportStatus", ImportStatus)
+ImportKindEnum = choices_enum("ImportKind", ImportKind)
+ImportModeEnum = choices_enum("ImportMode", ImportMode)
+ImportStatusEnum = choices_enum("ImportStatus", ImportStatus)
 
 
 class ImportRowErrorNode(graphene.ObjectType):
@@ -527,15 +512,15 @@ class ImportBatchNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_kind(batch, info):
-        return _value(batch.kind)
+        return enum_value(batch.kind)
 
     @staticmethod
     def resolve_mode(batch, info):
-        return _value(batch.mode)
+        return enum_value(batch.mode)
 
     @staticmethod
     def resolve_status(batch, info):
-        return _value(batch.status)
+        return enum_value(batch.status)
 
     @staticmethod
     def resolve_errors(batch, info):

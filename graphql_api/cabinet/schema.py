@@ -16,8 +16,6 @@ from agency.identity.access import actor_for_request
 from agency.identity.permissions import Perm
 from agency.payments import online
 from billing_core.error_codes import ErrorCode
-from graphql_api.billing.mutations.readings import meter_field_renamed, zone_values
-from graphql_api.billing.types import MeterReadingNode, ZoneValue
 from graphql_api.cabinet.types import (
     AccountChangeRequestNode,
     ChangeRequestKindEnum,
@@ -26,28 +24,13 @@ from graphql_api.cabinet.types import (
     ResidentHouseholdNode,
     ResidentMeterNode,
 )
-from graphql_api.core.errors import ApiError, errors_from_validation
+from graphql_api.core.enums import enum_value
+from graphql_api.core.errors import ApiError, query_error
+from graphql_api.core.ids import int_id
+from graphql_api.core.me import Me, me_of
 from graphql_api.core.mutations import BaseMutation
-from graphql_api.core.permissions import require_authenticated, require_principal_perm
-from graphql_api.identity.schema import _int_id, me_of
-from graphql_api.identity.types import Me
-
-
-def require_resident(info):
-    """A resident's own session on the agent's host; staff, keys and principals' hosts are refused."""
-    actor = require_authenticated(info)
-    if not actor.is_resident or actor.principal is not None or actor.api_key is not None:
-        raise ApiError(ErrorCode.PERMISSION_DENIED, _("Доступно только жителям в личном кабинете."))
-    return actor
-
-
-def _enum_value(value):
-    return getattr(value, "value", value)
-
-
-def _query_error(exc: ValidationError) -> ApiError:
-    (error, *_rest) = errors_from_validation(exc)
-    return ApiError(ErrorCode(error["code"]), error["message"])
+from graphql_api.core.permissions import require_principal_perm, require_resident
+from graphql_api.core.readings import MeterReadingNode, ZoneValue, meter_field_renamed, zone_values
 
 
 class Queries(graphene.ObjectType):
@@ -85,7 +68,7 @@ class Queries(graphene.ObjectType):
         try:
             return services.resident_history(user=actor.user, els=els, months=months)
         except ValidationError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
 
     @staticmethod
     def resolve_resident_change_requests(root, info, els=None):
@@ -93,12 +76,12 @@ class Queries(graphene.ObjectType):
         try:
             return list(services.resident_change_requests(user=actor.user, els=els)[:200])
         except ValidationError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
 
     @staticmethod
     def resolve_change_requests(root, info, status=None):
         _actor, principal = require_principal_perm(info, Perm.ACCOUNTS_VIEW)
-        qs = services.change_requests_of_principal(principal=principal, status=_enum_value(status))
+        qs = services.change_requests_of_principal(principal=principal, status=enum_value(status))
         return list(qs[:500])
 
     @staticmethod
@@ -123,7 +106,7 @@ class ResidentReadingSubmit(BaseMutation):
         actor = require_resident(info)
         try:
             readings = services.resident_reading_submit(
-                user=actor.user, principal_id=_int_id(principal_id), meter_id=_int_id(meter_id),
+                user=actor.user, principal_id=int_id(principal_id), meter_id=int_id(meter_id),
                 values=zone_values(values), reading_date=reading_date,
             )
         except ValidationError as exc:
@@ -233,7 +216,7 @@ class ResidentChangeRequestCreate(BaseMutation):
     def perform(cls, root, info, els, principal_id, kind, persons=None, payer_name=None, comment=None):
         actor = require_resident(info)
         request = services.resident_change_request_create(
-            user=actor.user, els=els, principal_id=_int_id(principal_id), kind=_enum_value(kind), persons=persons,
+            user=actor.user, els=els, principal_id=int_id(principal_id), kind=enum_value(kind), persons=persons,
             payer_name=payer_name, comment=comment,
         )
         return cls(request=request)
@@ -253,7 +236,7 @@ class ChangeRequestResolve(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, accept, answer=None):
         actor, principal = require_principal_perm(info, Perm.ACCOUNTS_MANAGE)
-        request = services.change_request_resolve(principal=principal, request_id=_int_id(id), accept=accept,
+        request = services.change_request_resolve(principal=principal, request_id=int_id(id), accept=accept,
                                                   answer=answer, resolved_by=actor.user)
         return cls(request=request)
 
@@ -276,7 +259,7 @@ class ResidentPaymentConfirm(BaseMutation):
     @classmethod
     def perform(cls, root, info, online_payment_id, card_token):
         actor = require_resident(info)
-        confirmed = online.online_payment_confirm_card(user=actor.user, online_payment_id=_int_id(online_payment_id),
+        confirmed = online.online_payment_confirm_card(user=actor.user, online_payment_id=int_id(online_payment_id),
                                                        card_token=card_token)
         return cls(status=confirmed.status, client_secret=confirmed.client_secret,
                    requires_action=confirmed.requires_action)

@@ -42,6 +42,12 @@ def _one(field: str | None, err: ValidationError) -> dict:
     return {"field": field, "message": str(message), "code": code}
 
 
+def query_error(exc: ValidationError) -> "ApiError":
+    """A query has no payload errors: the service's first refusal becomes the top-level error."""
+    (error, *_rest) = errors_from_validation(exc)
+    return ApiError(error["code"], error["message"])
+
+
 class ApiError(GraphQLError):
     """A top-level error with a code in ``extensions``."""
 

@@ -17,6 +17,14 @@ def require_authenticated(info):
     return actor
 
 
+def require_resident(info):
+    """A resident's own session on the agent's host; staff, keys and principals' hosts are refused."""
+    actor = require_authenticated(info)
+    if not actor.is_resident or actor.principal is not None or actor.api_key is not None:
+        raise ApiError(ErrorCode.PERMISSION_DENIED, _("Доступно только жителям в личном кабинете."))
+    return actor
+
+
 def agent_staff_refusal(actor, *, admin: bool = False) -> tuple[ErrorCode, str] | None:
     """Why an authenticated actor may not do the agent's own work here, or None.
 

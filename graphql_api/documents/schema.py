@@ -12,39 +12,27 @@ from datetime import date
 import graphene
 from django.utils.translation import gettext as _
 
+from agency.documents import services
 from agency.documents.models import Epd, EpdPayee, EpdRun, RunIssue
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from billing_core.periods import require_month_start
-from graphql_api.cabinet.schema import require_resident
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection
-from graphql_api.core.permissions import require_agent_staff, require_principal_perm
+from graphql_api.core.permissions import require_agent_staff, require_principal_perm, require_resident
 from graphql_api.documents.types import (
     EpdDocumentNode,
     EpdRunIssueNode,
     EpdRunNode,
     PrincipalEpdBlockNode,
 )
-from graphql_api.identity.schema import _int_id
 from tenants.residents.models import ResidentLink
-
-LINK_SECONDS = 300
 
 PrincipalEpdBlockConnection = connection_type(PrincipalEpdBlockNode, "PrincipalEpdBlockConnection")
 EpdRunConnection = connection_type(EpdRunNode, "EpdRunConnection")
 EpdRunIssueConnection = connection_type(EpdRunIssueNode, "EpdRunIssueConnection")
-
-
-def download_url(epd: Epd) -> str | None:
-    """A short-lived link to the document's PDF; the storage key itself is never shown."""
-    if not epd.pdf_key:
-        return None
-    from agency.documents import storage
-
-    filename = f"ЕПД_{epd.content.get('els', '')}_{epd.month:%m.%Y}.pdf"
-    return storage.download_url(epd.pdf_key, filename, seconds=LINK_SECONDS)
 
 
 def _month(value: date) -> date:
@@ -109,7 +97,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_resident_document(root, info, id):
         actor = require_resident(info)
-        doc = _resident_documents(actor.user).filter(pk=_int_id(id)).first()
+        doc = _resident_documents(actor.user).filter(pk=int_id(id)).first()
         if doc is None:
             raise ApiError(ErrorCode.NOT_FOUND, _("Документ не найден."))
         return doc
@@ -136,7 +124,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_epd_run(root, info, id):
         require_agent_staff(info)
-        run = EpdRun.objects.filter(pk=_int_id(id)).first()
+        run = EpdRun.objects.filter(pk=int_id(id)).first()
         if run is None:
             raise ApiError(ErrorCode.NOT_FOUND, _("Запуск не найден."))
         return run
@@ -144,7 +132,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_epd_run_issues(root, info, run_id, code=None, first=None, after=None):
         require_agent_staff(info)
-        qs = RunIssue.objects.select_related("unified_account").filter(run_id=_int_id(run_id))
+        qs = RunIssue.objects.select_related("unified_account").filter(run_id=int_id(run_id))
         if code:
             qs = qs.filter(code=code)
         return resolve_connection(EpdRunIssueConnection, qs, first=first, after=after)
@@ -172,8 +160,6 @@ class EpdRunStart(BaseMutation):
     @classmethod
     def perform(cls, root, info, month, include_unposted=False):
         actor = require_agent_staff(info)
-        from agency.documents import services
-
         run = services.epd_run_start(month=require_month_start(month), user=actor.user,
                                      include_unposted=include_unposted)
         return cls(run=run)
@@ -193,8 +179,6 @@ class EpdReissue(BaseMutation):
     @classmethod
     def perform(cls, root, info, els, month, include_unposted=False):
         actor = require_agent_staff(info)
-        from agency.documents import services
-
         run, document = services.epd_reissue(els=els, month=require_month_start(month), user=actor.user,
                                              include_unposted=include_unposted)
         return cls(run=run, document=document)

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import graphene
 
+from graphql_api.core.links import download_link
+
 
 def _money(value) -> Decimal | None:
     return None if value is None else Decimal(value)
@@ -177,9 +179,8 @@ class EpdDocumentNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_download_url(epd, info):
-        from graphql_api.documents.schema import download_url
-
-        return download_url(epd)
+        # a short-lived link to the document's PDF; the storage key itself is never shown
+        return download_link(epd.pdf_key, f"ЕПД_{epd.content.get('els', '')}_{epd.month:%m.%Y}.pdf")
 
 
 def _of_document(attr: str):

@@ -5,19 +5,19 @@ from agency.identity import invitations, recovery, services
 from agency.identity.access import actor_for_request
 from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation
 from agency.identity.permissions import ALL_PERMS, Perm, PrincipalRole
+from graphql_api.core.enums import PermissionEnum, PrincipalRoleEnum, enum_value
 from graphql_api.core.error_codes import ErrorCode
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
+from graphql_api.core.me import Me, me_of
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection
 from graphql_api.core.permissions import require_authenticated, require_principal_perm
 from graphql_api.identity.types import (
     ApiKeyNode,
     InvitationLink,
-    Me,
     Membership,
-    PermissionEnum,
     PermissionInfo,
-    PrincipalRoleEnum,
     StaffInvitationNode,
 )
 
@@ -25,21 +25,7 @@ MembershipConnection = connection_type(Membership, "MembershipConnection")
 
 
 def _perm_values(perms) -> list[str]:
-    return [getattr(p, "value", p) for p in perms or []]
-
-
-def me_of(actor) -> Me:
-    user = actor.user
-    return Me(
-        email=user.email if user else None,
-        full_name=user.full_name if user else None,
-        agent_role=(user.agent_role or None) if user else None,
-        is_resident=bool(user and user.is_resident),
-        is_authenticated=actor.is_authenticated,
-        principal_role=actor.membership.role if actor.membership else None,
-        api_key_name=actor.api_key.name if actor.api_key else None,
-        permissions=sorted(actor.perms),
-    )
+    return [enum_value(p) for p in perms or []]
 
 
 class Queries(graphene.ObjectType):
@@ -151,7 +137,7 @@ class StaffInvitationSend(BaseMutation):
     @classmethod
     def perform(cls, root, info, input):
         actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
-        role = getattr(input.role, "value", input.role)
+        role = enum_value(input.role)
         perms = _perm_values(input.permissions)
         _require_grantable(actor, role, perms)
         invitation = invitations.staff_invitation_send(
@@ -172,7 +158,7 @@ class StaffInvitationResend(BaseMutation):
     @classmethod
     def perform(cls, root, info, id):
         actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
-        invitation = StaffInvitation.objects.get(pk=_int_id(id), principal=principal)
+        invitation = StaffInvitation.objects.get(pk=int_id(id), principal=principal)
         _require_grantable(actor, invitation.role, invitation.permissions)  # nobody re-sends more than they hold
         invitation = invitations.staff_invitation_resend(request=info.context, principal=principal,
                                                          invitation_id=invitation.pk)
@@ -190,7 +176,7 @@ class StaffInvitationRevoke(BaseMutation):
     @classmethod
     def perform(cls, root, info, id):
         _actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
-        invitation = invitations.staff_invitation_revoke(principal=principal, invitation_id=_int_id(id))
+        invitation = invitations.staff_invitation_revoke(principal=principal, invitation_id=int_id(id))
         return cls(invitation=invitation)
 
 
@@ -274,8 +260,8 @@ class MembershipUpdate(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, input):
         actor, principal = require_principal_perm(info, Perm.USERS_MANAGE)
-        membership = _membership_of(principal, _int_id(id))
-        role = getattr(input.role, "value", input.role) if input.role is not None else None
+        membership = _membership_of(principal, int_id(id))
+        role = enum_value(input.role) if input.role is not None else None
         perms = _perm_values(input.permissions) if input.permissions is not None else None
         # Both what the member holds now and what they would hold: a non-admin neither makes nor unmakes admins.
         _require_grantable(actor, membership.role, membership.permissions)
@@ -315,15 +301,8 @@ class ApiKeyRevoke(BaseMutation):
     @classmethod
     def perform(cls, root, info, id):
         actor, principal = require_principal_perm(info, Perm.API_KEYS_MANAGE)
-        key = ApiKey.objects.get(pk=_int_id(id), principal=principal)
+        key = ApiKey.objects.get(pk=int_id(id), principal=principal)
         return cls(api_key=services.api_key_revoke(api_key=key, revoked_by=actor.user))
-
-
-def _int_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise ApiError(ErrorCode.INVALID, _("Неверный идентификатор.")) from exc
 
 
 class Mutations(graphene.ObjectType):

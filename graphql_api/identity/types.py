@@ -1,12 +1,6 @@
 import graphene
 
-from agency.identity.permissions import AgentRole, Perm, PrincipalRole
-
-PermissionEnum = graphene.Enum(
-    "Permission", [(p.name, p.value) for p in Perm], description="What principal staff and API keys may do."
-)
-PrincipalRoleEnum = graphene.Enum("PrincipalRole", [(r.name, r.value) for r in PrincipalRole])
-AgentRoleEnum = graphene.Enum("AgentRole", [(r.name, r.value) for r in AgentRole if r.value])
+from graphql_api.core.enums import PermissionEnum, PrincipalRoleEnum
 
 
 class PermissionInfo(graphene.ObjectType):
@@ -44,19 +38,6 @@ class ApiKeyNode(graphene.ObjectType):
     last_used_at = graphene.DateTime()
     revoked_at = graphene.DateTime()
     is_active = graphene.Boolean(required=True)
-
-
-class Me(graphene.ObjectType):
-    email = graphene.String()
-    full_name = graphene.String()
-    agent_role = graphene.Field(AgentRoleEnum)
-    is_resident = graphene.Boolean(required=True)
-    is_authenticated = graphene.Boolean(required=True)
-    principal_role = graphene.Field(PrincipalRoleEnum, description="The role within the host's principal.")
-    api_key_name = graphene.String(description="Set when the caller is an API key.")
-    permissions = graphene.List(
-        graphene.NonNull(PermissionEnum), required=True, description="Permissions on this host."
-    )
 
 
 class StaffInvitationNode(graphene.ObjectType):

@@ -8,8 +8,9 @@ import graphene
 from django.db.models import Sum
 
 from agency.identity.permissions import Perm
-from agency.payments.deadlines import payouts_deadlines_attach
 from agency.payments.payouts import payout_list
+from agency.payments.payouts.deadlines import payouts_deadlines_attach
+from graphql_api.core.enums import enum_value
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, page, resolve_connection
 from graphql_api.core.permissions import require_principal_perm
@@ -19,7 +20,6 @@ from graphql_api.payments.types import (
     PrincipalReceiptConnection,
     PrincipalReceiptNode,
     ReceiptSourceEnum,
-    _value,
     exact_money,
     money,
 )
@@ -49,7 +49,7 @@ class Queries(graphene.ObjectType):
         _actor, principal = require_principal_perm(info, Perm.PAYMENTS_VIEW)
         qs = payout_list(principal_id=principal.pk, date_from=date_from, date_to=date_to).select_related("principal")
         if status:
-            qs = qs.filter(status=_value(status))
+            qs = qs.filter(status=enum_value(status))
         return resolve_connection(PrincipalPayoutConnection, qs, first=first, after=after, newest_first=True,
                                   fetch=payouts_deadlines_attach)
 
@@ -63,7 +63,7 @@ class Queries(graphene.ObjectType):
         if date_to:
             qs = qs.filter(paid_on__lte=date_to)
         if source:
-            qs = qs.filter(source=_value(source))
+            qs = qs.filter(source=enum_value(source))
         if account_number:
             qs = qs.filter(account__number=account_number)
         rows, info_ = page(qs.select_related("account", "service"), first=first, after=after, newest_first=True)

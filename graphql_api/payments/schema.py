@@ -10,10 +10,9 @@ import graphene
 from django.core.exceptions import ValidationError
 
 from agency.payments import online
-from billing_core.error_codes import ErrorCode
-from graphql_api.cabinet.schema import require_resident
-from graphql_api.core.errors import ApiError, errors_from_validation
+from graphql_api.core.errors import query_error
 from graphql_api.core.mutations import BaseMutation
+from graphql_api.core.permissions import require_resident
 from graphql_api.payments import back_office, principal
 from graphql_api.payments.types import OnlinePaymentNode
 
@@ -30,8 +29,7 @@ class ResidentQueries(graphene.ObjectType):
         try:
             return list(online.resident_online_payments(user=actor.user, els=els))
         except ValidationError as exc:
-            (error, *_rest) = errors_from_validation(exc)
-            raise ApiError(ErrorCode(error["code"]), error["message"]) from exc
+            raise query_error(exc) from exc
 
 
 class ResidentPaymentStart(BaseMutation):

@@ -9,34 +9,24 @@ from decimal import Decimal
 
 import graphene
 
-from agency.payments.deadlines import DeadlineState, payout_deadline
 from agency.payments.models import Channel, ImportStatus, IntentStatus, PaymentStatus, PayoutStatus
+from agency.payments.payouts.deadlines import DeadlineState, payout_deadline
 from billing_core.error_codes import ErrorCode
+from graphql_api.core.enums import choices_enum, enum_value
+from graphql_api.core.links import download_link
 from graphql_api.core.pagination import PageInfo
 from tenants.receipts.models import ReceiptSource
 
-LINK_SECONDS = 300
-
-
-def _enum(name: str, choices, description: str = ""):
-    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=description)
-
-
-def _value(choice):
-    """A model choice as its stored string (a service may have set a TextChoices member)."""
-    return getattr(choice, "value", choice)
-
-
-OnlinePaymentStatusEnum = _enum("OnlinePaymentStatus", IntentStatus, "Where a card payment stands.")
-PaymentChannelEnum = _enum("PaymentChannel", Channel, "How the money reached the agent.")
-PaymentStatusEnum = _enum("PaymentStatus", PaymentStatus, "Where an incoming payment stands.")
-PaymentImportStatusEnum = _enum("PaymentImportStatus", ImportStatus)
-PayoutStatusEnum = _enum("PayoutStatus", PayoutStatus, "created → approved → exported → confirmed.")
-PayoutDeadlineStateEnum = _enum(
+OnlinePaymentStatusEnum = choices_enum("OnlinePaymentStatus", IntentStatus, "Where a card payment stands.")
+PaymentChannelEnum = choices_enum("PaymentChannel", Channel, "How the money reached the agent.")
+PaymentStatusEnum = choices_enum("PaymentStatus", PaymentStatus, "Where an incoming payment stands.")
+PaymentImportStatusEnum = choices_enum("PaymentImportStatus", ImportStatus)
+PayoutStatusEnum = choices_enum("PayoutStatus", PayoutStatus, "created → approved → exported → confirmed.")
+PayoutDeadlineStateEnum = choices_enum(
     "PayoutDeadlineState", DeadlineState,
     "Against the legal deadline (ПП 253 п.6, the working day after the money arrived): ON_TIME (exported by it), "
     "PENDING (not yet due), AT_RISK (not exported by the cut-off on the deadline day), LATE.")
-ReceiptSourceEnum = _enum("ReceiptSource", ReceiptSource, "Through the agent, or the principal's own receipt.")
+ReceiptSourceEnum = choices_enum("ReceiptSource", ReceiptSource, "Through the agent, or the principal's own receipt.")
 PaymentImportKindEnum = graphene.Enum("PaymentImportKind", [("REGISTRY", "registry"), ("STATEMENT", "statement")],
                                       description="A bank registry, or a 1C client-bank statement.")
 
@@ -66,7 +56,7 @@ class OnlinePaymentNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(root, info):
-        return _value(root.status)
+        return enum_value(root.status)
 
 
 # --- intake ------------------------------------------------------------------------------------------------
@@ -109,8 +99,8 @@ class PaymentImportNode(graphene.ObjectType):
     created_at = graphene.DateTime(required=True)
     finished_at = graphene.DateTime()
 
-    resolve_kind = staticmethod(lambda imp, info: _value(imp.kind))
-    resolve_status = staticmethod(lambda imp, info: _value(imp.status))
+    resolve_kind = staticmethod(lambda imp, info: enum_value(imp.kind))
+    resolve_status = staticmethod(lambda imp, info: enum_value(imp.status))
     resolve_matched = staticmethod(lambda imp, info: (imp.summary or {}).get("matched", 0))
     resolve_ambiguous = staticmethod(lambda imp, info: (imp.summary or {}).get("ambiguous", 0))
     resolve_unmatched = staticmethod(lambda imp, info: (imp.summary or {}).get("unmatched", 0))
@@ -165,8 +155,8 @@ class PaymentNode(graphene.ObjectType):
     resolved_at = graphene.DateTime()
     allocations = graphene.List(graphene.NonNull(AllocationNode), required=True)
 
-    resolve_channel = staticmethod(lambda p, info: _value(p.channel))
-    resolve_status = staticmethod(lambda p, info: _value(p.status))
+    resolve_channel = staticmethod(lambda p, info: enum_value(p.channel))
+    resolve_status = staticmethod(lambda p, info: enum_value(p.status))
     resolve_import_id = staticmethod(lambda p, info: p.registry_import_id)
 
     @staticmethod
@@ -213,13 +203,8 @@ class CashShiftNode(graphene.ObjectType):
 
 def payout_register_url(payout, fmt: str) -> str | None:
     """A short-lived link to the payout's register (XLSX or CSV); null until the payout is exported."""
-    key = getattr(payout, f"register_{fmt}_key", "")
-    if not key:
-        return None
-    from agency.documents import storage
-
     filename = f"reestr_{payout.business_day:%Y%m%d}_{payout.order_number or payout.pk}.{fmt}"
-    return storage.download_url(key, filename, seconds=LINK_SECONDS)
+    return download_link(getattr(payout, f"register_{fmt}_key", ""), filename)
 
 
 def _agent_view(info) -> bool:
@@ -264,7 +249,7 @@ class PayoutNode(graphene.ObjectType):
     days_late = graphene.Int(required=True, description="Calendar days past the deadline (0 unless LATE).")
 
     resolve_deadline = staticmethod(lambda p, info: payout_deadline(p).deadline)
-    resolve_deadline_state = staticmethod(lambda p, info: _value(payout_deadline(p).state))
+    resolve_deadline_state = staticmethod(lambda p, info: enum_value(payout_deadline(p).state))
     resolve_days_late = staticmethod(lambda p, info: payout_deadline(p).days_late)
 
     resolve_principal_name = staticmethod(lambda p, info: p.principal.short_name)
@@ -284,12 +269,12 @@ class PayoutNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_approval_refusal(payout, info):
-        if not _agent_view(info) or _value(payout.status) != PayoutStatus.CREATED:
+        if not _agent_view(info) or enum_value(payout.status) != PayoutStatus.CREATED:
             return None
         from agency.payments.payouts import payout_approval_refusal
 
         return payout_approval_refusal(payout, info.context.actor.user)
-    resolve_status = staticmethod(lambda p, info: _value(p.status))
+    resolve_status = staticmethod(lambda p, info: enum_value(p.status))
     resolve_register_xlsx_url = staticmethod(lambda p, info: payout_register_url(p, "xlsx"))
     resolve_register_csv_url = staticmethod(lambda p, info: payout_register_url(p, "csv"))
 
@@ -395,7 +380,7 @@ class ReconciliationPayoutNode(graphene.ObjectType):
     day_fee = graphene.Decimal(required=True)
     day_net = graphene.Decimal(required=True)
 
-    resolve_status = staticmethod(lambda p, info: _value(p["status"]))
+    resolve_status = staticmethod(lambda p, info: enum_value(p["status"]))
 
 
 class ReconciliationLatePayoutNode(graphene.ObjectType):
@@ -416,8 +401,8 @@ class ReconciliationLatePayoutNode(graphene.ObjectType):
     order_date = graphene.Date()
     net = graphene.Decimal(required=True)
 
-    resolve_status = staticmethod(lambda p, info: _value(p["status"]))
-    resolve_state = staticmethod(lambda p, info: _value(p["state"]))
+    resolve_status = staticmethod(lambda p, info: enum_value(p["status"]))
+    resolve_state = staticmethod(lambda p, info: enum_value(p["state"]))
 
 
 def _checks(table: dict) -> list[LedgerCheckNode]:
@@ -502,7 +487,7 @@ class PrincipalReceiptNode(graphene.ObjectType):
 
     resolve_account_number = staticmethod(lambda r, info: r.account.number)
     resolve_service_code = staticmethod(lambda r, info: r.service.code if r.service_id else None)
-    resolve_source = staticmethod(lambda r, info: _value(r.source))
+    resolve_source = staticmethod(lambda r, info: enum_value(r.source))
 
     @staticmethod
     def resolve_document_number(r, info):

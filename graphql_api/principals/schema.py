@@ -6,8 +6,11 @@ from django.utils.translation import gettext as _
 
 from agency.identity.permissions import AgentPerm, Perm
 from agency.identity.services import audit_party
+from agency.principals import requisites_changes, services
 from billing_core.error_codes import ErrorCode
+from graphql_api.core.enums import ServiceKindEnum, enum_value
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.pagination import connection_type, resolve_connection
 from graphql_api.core.permissions import (
@@ -16,7 +19,7 @@ from graphql_api.core.permissions import (
     require_agent_staff,
     require_principal_perm,
 )
-from graphql_api.identity.schema import _int_id
+from graphql_api.core.types import RuleTableAgeNode
 from graphql_api.principals.types import (
     AgencyContractNode,
     PayoutScheduleEnum,
@@ -26,21 +29,14 @@ from graphql_api.principals.types import (
     RequisitesChangeNode,
     RequisitesChangeStatusEnum,
     RequisitesInput,
-    RuleTableAgeNode,
-    ServiceKindEnum,
     WorkspaceSettingsNode,
 )
-from tenants import requisites_changes, services
 from tenants.models import AgencyContract, Principal, PrincipalKind, RequisitesChange
 from tenants.regulations.selectors import rule_tables_age
 from tenants.workspace import services as workspace_services
 from tenants.workspace.models import WorkspaceSettings
 
 PrincipalConnection = connection_type(PrincipalNode, "PrincipalConnection")
-
-
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
 
 
 def _principals():
@@ -87,26 +83,26 @@ class Queries(graphene.ObjectType):
                 | Q(schema_name=search)
             )
         if kind is not None:
-            qs = qs.filter(kind=_value(kind))
+            qs = qs.filter(kind=enum_value(kind))
         return resolve_connection(PrincipalConnection, qs, first=first, after=after)
 
     @staticmethod
     def resolve_principal(root, info, id):
         require_agent_staff(info)
-        return _principals().filter(pk=_int_id(id)).first()
+        return _principals().filter(pk=int_id(id)).first()
 
     @staticmethod
     def resolve_agency_contracts(root, info, principal_id):
         require_agent_staff(info)
-        return AgencyContract.objects.filter(principal_id=_int_id(principal_id)).order_by("valid_from", "pk")
+        return AgencyContract.objects.filter(principal_id=int_id(principal_id)).order_by("valid_from", "pk")
 
     @staticmethod
     def resolve_requisites_changes(root, info, status=None, principal_id=None, first=None):
         require_agent_staff(info)
         size = 100 if first is None else max(0, min(first, 100))
         qs = requisites_changes.requisites_change_list(
-            status=_value(status) if status else None,
-            principal_id=_int_id(principal_id) if principal_id is not None else None)
+            status=enum_value(status) if status else None,
+            principal_id=int_id(principal_id) if principal_id is not None else None)
         return list(qs[:size])
 
     @staticmethod
@@ -148,7 +144,7 @@ class PrincipalCreate(BaseMutation):
     def perform(cls, root, info, input):
         require_agent_staff(info)
         data = dict(input)
-        data["kind"] = _value(data["kind"])
+        data["kind"] = enum_value(data["kind"])
         principal = services.principal_create(**data)
         return cls(principal=principal)
 
@@ -196,7 +192,7 @@ class PrincipalUpdate(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, input):
         actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
-        principal = _principals().get(pk=_int_id(id))
+        principal = _principals().get(pk=int_id(id))
         fields = {k: v for k, v in input.items() if v is not None}
         before = _pending_id(principal)
         principal = services.principal_update(principal=principal, proposed_by=actor.user, **fields)
@@ -224,9 +220,9 @@ def _contract_fields(input) -> dict:
     data = dict(input)
     for key in ("payout_schedule", "qr_mode"):
         if key in data and data[key] is not None:
-            data[key] = _value(data[key])
+            data[key] = enum_value(data[key])
     if data.get("services") is not None:
-        data["services"] = [_value(s) for s in data["services"]]
+        data["services"] = [enum_value(s) for s in data["services"]]
     return data
 
 
@@ -245,7 +241,7 @@ class AgencyContractCreate(BaseMutation):
     @classmethod
     def perform(cls, root, info, principal_id, input):
         actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
-        principal = _principals().get(pk=_int_id(principal_id))
+        principal = _principals().get(pk=int_id(principal_id))
         data = _contract_fields(input)
         for key in ("valid_to", "fee_min", "fee_max"):
             data.setdefault(key, None)
@@ -280,7 +276,7 @@ class AgencyContractUpdate(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, input):
         actor = require_agent_perm(info, AgentPerm.REQUISITES_PROPOSE)
-        contract = AgencyContract.objects.get(pk=_int_id(id))
+        contract = AgencyContract.objects.get(pk=int_id(id))
         fields = {k: v for k, v in _contract_fields(input).items() if v is not None}
         before = _pending_id(contract.principal, contract)
         contract = services.agency_contract_update(contract=contract, proposed_by=actor.user, **fields)
@@ -300,7 +296,7 @@ class RequisitesChangeConfirm(BaseMutation):
     @classmethod
     def perform(cls, root, info, id):
         actor = require_agent_perm(info, AgentPerm.REQUISITES_CONFIRM)
-        change = requisites_changes.requisites_change_confirm(change_id=_int_id(id), user=actor.user)
+        change = requisites_changes.requisites_change_confirm(change_id=int_id(id), user=actor.user)
         audit_parties_add(info, audit_party("proposer", change.proposed_by, requisites_change=change.pk),
                           audit_party("approver", actor.user, requisites_change=change.pk))
         return cls(requisites_change=_change_row(change.pk))
@@ -319,7 +315,7 @@ class RequisitesChangeReject(BaseMutation):
     @classmethod
     def perform(cls, root, info, id, note=None):
         actor = require_agent_staff(info)
-        pk = _int_id(id)
+        pk = int_id(id)
         if not actor.has_agent_perm(AgentPerm.REQUISITES_CONFIRM) and not RequisitesChange.objects.filter(
                 pk=pk, proposed_by=actor.user).exists():
             raise ApiError(ErrorCode.PERMISSION_DENIED, _("Отклонить смену реквизитов может контролёр, администратор "

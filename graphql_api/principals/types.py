@@ -1,19 +1,13 @@
 import graphene
 
-from billing_core.service_kinds import ServiceKind
+from agency.principals.requisites_changes import confirm_refusal, reject_allowed
+from agency.principals.services import PRINCIPAL_FIELDS
+from graphql_api.core.enums import ServiceKindEnum, choices_enum
 from tenants.models import PayoutSchedule, PrincipalKind, QrMode, RequisitesChangeStatus
-from tenants.requisites_changes import confirm_refusal, reject_allowed
-from tenants.services import PRINCIPAL_FIELDS
 
-
-def _enum(name: str, choices, description: str = ""):
-    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=description)
-
-
-PrincipalKindEnum = _enum("PrincipalKind", PrincipalKind)
-ServiceKindEnum = _enum("ServiceKind", ServiceKind)
-PayoutScheduleEnum = _enum("PayoutSchedule", PayoutSchedule)
-QrModeEnum = _enum("QrMode", QrMode, "How the ЕПД carries payment QR codes for this principal.")
+PrincipalKindEnum = choices_enum("PrincipalKind", PrincipalKind)
+PayoutScheduleEnum = choices_enum("PayoutSchedule", PayoutSchedule)
+QrModeEnum = choices_enum("QrMode", QrMode, "How the ЕПД carries payment QR codes for this principal.")
 
 
 REQUISITE_FIELDS = tuple(f for f in PRINCIPAL_FIELDS if f != "kind")
@@ -88,21 +82,7 @@ class WorkspaceSettingsNode(graphene.ObjectType):
     )
 
 
-class RuleTableAgeNode(graphene.ObjectType):
-    class Meta:
-        name = "RuleTableAge"
-        description = "How far a date lies past a dated rule table's last entry (the key rate, the penalty caps)."
-
-    name = graphene.String(required=True)
-    last_change = graphene.Date(required=True, description="When the table's last entry took effect.")
-    source = graphene.String(required=True, description="The last entry's source.")
-    confidence = graphene.String(required=True, description="law, practice or check.")
-    days_past = graphene.Int(required=True, description="Days from the last entry to the date; negative: ahead.")
-    stale_days = graphene.Int(required=True, description="RULES_STALE_DAYS.")
-    stale = graphene.Boolean(required=True, description="More than staleDays past: a decision may be missing.")
-
-
-RequisitesChangeStatusEnum = _enum("RequisitesChangeStatus", RequisitesChangeStatus)
+RequisitesChangeStatusEnum = choices_enum("RequisitesChangeStatus", RequisitesChangeStatus)
 
 
 class BankRequisitesNode(graphene.ObjectType):

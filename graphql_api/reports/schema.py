@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from agency.identity.permissions import Perm
 from agency.reports.dashboard import MONTHS_MAX, principal_dashboard
 from agency.reports.models import ReportJob
-from agency.reports.services import report_download_url, report_request
+from agency.reports.services import report_request
 from billing_core.error_codes import ErrorCode
+from graphql_api.core.enums import enum_value
 from graphql_api.core.errors import ApiError
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.identity.schema import _int_id
 from graphql_api.reports.types import (
     PrincipalDashboardNode,
     ReportDeliveryEnum,
@@ -27,27 +28,10 @@ from graphql_api.reports.types import (
 JOBS_MAX = 100
 
 
-def _value(choice):
-    return getattr(choice, "value", choice)
-
-
 def _owned_by(actor) -> Q:
     if actor.api_key is not None:
         return Q(requested_by_key=actor.api_key)
     return Q(requested_by=actor.user)
-
-
-def _is_owner(actor, job: ReportJob) -> bool:
-    if actor.api_key is not None:
-        return job.requested_by_key_id == actor.api_key.pk
-    return actor.user is not None and job.requested_by_id == actor.user.pk
-
-
-def download_url_for(info, job: ReportJob) -> str | None:
-    actor = info.context.actor
-    if actor.principal is None or job.principal_id != actor.principal.pk or not _is_owner(actor, job):
-        return None
-    return report_download_url(job)
 
 
 class Queries(graphene.ObjectType):
@@ -82,7 +66,7 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_report_job(root, info, id):
         _actor, principal = require_principal_perm(info, Perm.REPORTS_VIEW)
-        job = ReportJob.objects.filter(pk=_int_id(id), principal=principal).first()
+        job = ReportJob.objects.filter(pk=int_id(id), principal=principal).first()
         if job is None:
             raise ApiError(ErrorCode.NOT_FOUND, _("Задание на отчёт не найдено."))
         return job
@@ -105,9 +89,9 @@ class ReportRequest(BaseMutation):
     def perform(cls, root, info, kind, month=None, delivery="download", search=None, house_id=None,
                 has_debt=None):
         actor, principal = require_principal_perm(info, Perm.REPORTS_VIEW)
-        job = report_request(principal=principal, user=actor.user, api_key=actor.api_key, kind=_value(kind),
-                             month=month, delivery=_value(delivery) or "download", search=search,
-                             house_id=_int_id(house_id) if house_id is not None else None, has_debt=has_debt)
+        job = report_request(principal=principal, user=actor.user, api_key=actor.api_key, kind=enum_value(kind),
+                             month=month, delivery=enum_value(delivery) or "download", search=search,
+                             house_id=int_id(house_id) if house_id is not None else None, has_debt=has_debt)
         return cls(job=job)
 
 

@@ -2,16 +2,27 @@
 
 import graphene
 
-from agency.reports.models import ReportDelivery, ReportKind, ReportStatus
+from agency.reports.models import ReportDelivery, ReportJob, ReportKind, ReportStatus
+from agency.reports.services import report_download_url
+from graphql_api.core.enums import choices_enum, enum_value
+
+ReportKindEnum = choices_enum("ReportKind", ReportKind)
+ReportDeliveryEnum = choices_enum("ReportDelivery", ReportDelivery)
+ReportStatusEnum = choices_enum("ReportStatus", ReportStatus)
 
 
-def _enum(name: str, choices):
-    return graphene.Enum(name, [(c.name, c.value) for c in choices])
+def _is_owner(actor, job: ReportJob) -> bool:
+    if actor.api_key is not None:
+        return job.requested_by_key_id == actor.api_key.pk
+    return actor.user is not None and job.requested_by_id == actor.user.pk
 
 
-ReportKindEnum = _enum("ReportKind", ReportKind)
-ReportDeliveryEnum = _enum("ReportDelivery", ReportDelivery)
-ReportStatusEnum = _enum("ReportStatus", ReportStatus)
+def download_url_for(info, job: ReportJob) -> str | None:
+    """The job's link, for its requester on its principal's host only."""
+    actor = info.context.actor
+    if actor.principal is None or job.principal_id != actor.principal.pk or not _is_owner(actor, job):
+        return None
+    return report_download_url(job)
 
 
 class DashboardMonthNode(graphene.ObjectType):
@@ -70,15 +81,15 @@ class ReportJobNode(graphene.ObjectType):
     # a fresh row holds the model's choice members, which graphene's enums refuse: give it the stored strings
     @staticmethod
     def resolve_kind(job, info):
-        return getattr(job.kind, "value", job.kind)
+        return enum_value(job.kind)
 
     @staticmethod
     def resolve_delivery(job, info):
-        return getattr(job.delivery, "value", job.delivery)
+        return enum_value(job.delivery)
 
     @staticmethod
     def resolve_status(job, info):
-        return getattr(job.status, "value", job.status)
+        return enum_value(job.status)
 
     @staticmethod
     def resolve_month(job, info):
@@ -99,6 +110,4 @@ class ReportJobNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_download_url(job, info):
-        from graphql_api.reports.schema import download_url_for
-
         return download_url_for(info, job)

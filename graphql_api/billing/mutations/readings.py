@@ -4,32 +4,12 @@ from django.utils.translation import gettext as _
 
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
-from graphql_api.billing.types import MeterReadingNode, ZoneValue
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.identity.schema import _int_id
+from graphql_api.core.readings import MeterReadingNode, ZoneValue, meter_field_renamed, zone_values
 from tenants.billing.models import Meter, ReadingSource
 from tenants.billing.readings import reading_submit
-
-
-def zone_values(values) -> dict:
-    """The input list as {zone: value}; a zone given twice is refused rather than silently dropped."""
-    result = {}
-    for item in values:
-        if item.zone in result:
-            raise ValidationError({"values": ValidationError(
-                _("Зона %(zone)s указана дважды.") % {"zone": item.zone}, code=ErrorCode.INVALID)})
-        result[item.zone] = item.value
-    if not result:
-        raise ValidationError({"values": ValidationError(_("Укажите показания."), code=ErrorCode.REQUIRED)})
-    return result
-
-
-def meter_field_renamed(exc: ValidationError) -> ValidationError:
-    """The services name the meter ``meter``; the API's argument is ``meterId``."""
-    if not hasattr(exc, "error_dict") or "meter" not in exc.error_dict:
-        return exc
-    return ValidationError({("meter_id" if f == "meter" else f): errs for f, errs in exc.error_dict.items()})
 
 
 class ReadingSubmit(BaseMutation):
@@ -49,7 +29,7 @@ class ReadingSubmit(BaseMutation):
     @classmethod
     def perform(cls, root, info, meter_id, values, reading_date, rollover_zones):
         actor, _principal = require_principal_perm(info, Perm.READINGS_MANAGE)
-        meter = Meter.objects.filter(pk=_int_id(meter_id)).first()
+        meter = Meter.objects.filter(pk=int_id(meter_id)).first()
         if meter is None:
             raise ValidationError({"meter_id": ValidationError(_("Прибор учёта не найден."),
                                                                code=ErrorCode.NOT_FOUND)})

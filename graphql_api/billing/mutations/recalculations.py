@@ -5,9 +5,10 @@ from django.utils.translation import gettext as _
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.billing.types import RecalculationNode, RecalculationReasonEnum
+from graphql_api.core.enums import enum_value
+from graphql_api.core.ids import found_or_field_error
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.identity.schema import _int_id
 from tenants.billing import recalculations
 from tenants.billing.models import PersonalAccount, RecalculationReason, Service
 
@@ -69,13 +70,6 @@ def _one_input_for(reason: str, given: dict) -> dict:
     return given[wanted]
 
 
-def _found(model, pk, field: str, message: str):
-    row = model.objects.filter(pk=_int_id(pk)).first()
-    if row is None:
-        raise ValidationError({field: ValidationError(message, code=ErrorCode.NOT_FOUND)})
-    return row
-
-
 class RecalculationCreate(BaseMutation):
     """Book a recalculation of one month's charge into the next open period (charges.run).
 
@@ -97,11 +91,11 @@ class RecalculationCreate(BaseMutation):
     def perform(cls, root, info, account_id, service_id, corrected_month, reason, absence=None, poor_quality=None,
                 manual=None):
         actor, _principal = require_principal_perm(info, Perm.CHARGES_RUN)
-        reason = getattr(reason, "value", reason)
+        reason = enum_value(reason)
         data = _one_input_for(reason, {"absence": absence, "poor_quality": poor_quality, "manual": manual})
         common = {
-            "account": _found(PersonalAccount, account_id, "account_id", _("Лицевой счёт не найден.")),
-            "service": _found(Service, service_id, "service_id", _("Услуга не найдена.")),
+            "account": found_or_field_error(PersonalAccount, account_id, "account_id", _("Лицевой счёт не найден.")),
+            "service": found_or_field_error(Service, service_id, "service_id", _("Услуга не найдена.")),
             "corrected_month": corrected_month,
             "user": actor.user,
         }

@@ -5,15 +5,15 @@ from django.utils.translation import gettext as _
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.billing.types import TariffNode
+from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_principal_perm
-from graphql_api.identity.schema import _int_id
 from tenants.billing import services
 from tenants.billing.models import Service
 
 
 def _service_of(service_id) -> Service:
-    service = Service.objects.filter(pk=_int_id(service_id)).first()
+    service = Service.objects.filter(pk=int_id(service_id)).first()
     if service is None:
         raise ValidationError({"service_id": ValidationError(_("Услуга не найдена."), code=ErrorCode.NOT_FOUND)})
     return service
