@@ -1,6 +1,7 @@
 """Queue a Celery task once the current transaction commits, and survive a broker that refuses it.
 
-Every place that starts background work goes through ``enqueue_on_commit``:
+Every place that starts background work goes through ``send_on_commit`` (by the task's name: the caller
+imports no task module, so a service never imports the tasks that call it) or ``enqueue_on_commit``:
 
 - the task is sent after the commit (a worker reads only committed rows; a rolled-back request queues
   nothing), from the schema given (tenant-schemas-celery runs it where it was sent from);
@@ -108,6 +109,37 @@ def enqueue_on_commit(
                 _refused(task, args, schema, exc, on_failure, tell_user)
 
     transaction.on_commit(send)
+
+
+def send_on_commit(
+    task_name: str,
+    *args,
+    schema: str | None,
+    countdown: float | None = None,
+    on_failure: Callable[[str], None] | None = None,
+    tell_user: bool = True,
+) -> None:
+    """Send the task registered as ``task_name`` with ``args`` once the current transaction commits.
+
+    The task is found by its name in the Celery app's registry, and sent with ``enqueue_on_commit`` (see
+    there for ``schema``, ``countdown``, ``on_failure`` and ``tell_user``). ``schema`` is always stated:
+    where a task is sent from is where it runs (None: the current schema).
+    """
+    enqueue_on_commit(task_named(task_name), *args, schema=schema, countdown=countdown, on_failure=on_failure,
+                      tell_user=tell_user)
+
+
+def task_named(task_name: str):
+    """The registered task ``task_name``; an unknown name raises ``celery.exceptions.NotRegistered``.
+
+    Task modules are imported when the app first needs them (a worker imports them at start; a web process
+    when it first sends), so a name not registered yet has the app import its task modules once."""
+    from celery import current_app
+
+    tasks = current_app.tasks
+    if task_name not in tasks:
+        current_app.loader.import_default_modules()
+    return tasks[task_name]
 
 
 def _refused(task, args, schema: str, exc: BaseException, on_failure, tell_user: bool) -> None:

@@ -4,8 +4,7 @@ from datetime import date
 
 from billing_core.periods import require_month_start
 from tenants.billing.services import period_queue_failed
-from tenants.billing.tasks import charge_run_task
-from tenants.enqueue import enqueue_on_commit
+from tenants.enqueue import send_on_commit
 from tenants.schemas import across_schemas, active_principals
 
 
@@ -23,8 +22,8 @@ def charge_run_all(*, month: date) -> list[str]:
     require_month_start(month)
     schemas = _principal_schemas()
     for schema in schemas:
-        enqueue_on_commit(charge_run_task, month.isoformat(), schema=schema,
-                          on_failure=lambda message: period_queue_failed(month=month, message=message))
+        send_on_commit("billing.charge_run", month.isoformat(), schema=schema,
+                       on_failure=lambda message: period_queue_failed(month=month, message=message))
     return schemas
 
 

@@ -19,8 +19,7 @@ from billing_core.periods import require_month_start
 from billing_core.tariffs import Tariff as TariffRule
 from tenants.billing import charge_run as runs
 from tenants.billing.models import BillingPeriod, PeriodStatus, Service, Tariff
-from tenants.billing.tasks import charge_run_task
-from tenants.enqueue import enqueue_on_commit
+from tenants.enqueue import send_on_commit
 
 TARIFF_OVERLAP_CONSTRAINT = "tariff_no_overlap"
 # billing_core's names for the components → the model's (and so the API's) field names
@@ -128,8 +127,8 @@ def charge_run_enqueue(*, month: date) -> BillingPeriod:
     period.error = ""
     period.save(update_fields=["status", "started_at", "finished_at", "error"])
 
-    enqueue_on_commit(charge_run_task, month.isoformat(), schema=connection.schema_name,
-                      on_failure=lambda message: period_queue_failed(month=month, message=message))
+    send_on_commit("billing.charge_run", month.isoformat(), schema=connection.schema_name,
+                   on_failure=lambda message: period_queue_failed(month=month, message=message))
     return period
 
 

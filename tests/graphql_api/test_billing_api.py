@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from agency.identity.permissions import Perm, PrincipalRole
 from tenants.billing import services as billing_services
+from tenants.billing import tasks as billing_tasks
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
     AccountService,
@@ -449,7 +450,7 @@ def test_charge_run_is_queued_after_commit_in_the_principals_schema(
 ):
     client = _client(gql, tenants.a_host, principal_a, Perm.CHARGES_RUN, Perm.CHARGES_VIEW)
     sent = []
-    monkeypatch.setattr(billing_services.charge_run_task, "apply_async",
+    monkeypatch.setattr(billing_tasks.charge_run_task, "apply_async",
                         lambda args, **options: sent.append((connection.schema_name, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

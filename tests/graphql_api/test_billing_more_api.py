@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from agency.identity.permissions import Perm
-from tenants.billing import fanout
+from tenants.billing import tasks as billing_tasks
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import (
     AccountService,
@@ -396,7 +396,7 @@ def test_charge_run_all_queues_one_run_per_principal_after_commit(
 ):
     operator = gql(tenants.public_host, user=factories.user(agent_role="operator"))
     sent = []
-    monkeypatch.setattr(fanout.charge_run_task, "apply_async",
+    monkeypatch.setattr(billing_tasks.charge_run_task, "apply_async",
                         lambda args, **options: sent.append((connection.schema_name, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

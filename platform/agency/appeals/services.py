@@ -14,7 +14,7 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from agency.appeals.models import NUMBER_SEQUENCE, Appeal, AppealMessage, AppealStatus
 from billing_core.error_codes import ErrorCode
 from tenants.billing.models import PersonalAccount
-from tenants.enqueue import enqueue_on_commit
+from tenants.enqueue import send_on_commit
 from tenants.registry.models import UnifiedAccount
 from tenants.residents.models import ResidentLink
 from tenants.schemas import active_principals
@@ -146,11 +146,9 @@ def appeal_close(*, appeal: Appeal) -> Appeal:
 
 
 def _notify_on_commit(message_id: int) -> None:
-    from agency.appeals.tasks import appeal_answer_notify_task
-
     # From the public schema: appeals live there, whatever host the answer came from. A refused send is
     # logged, not reported: the answer is saved, and an error would only make its author answer again.
-    enqueue_on_commit(appeal_answer_notify_task, message_id, schema=get_public_schema_name(), tell_user=False)
+    send_on_commit("appeals.answer_notify", message_id, schema=get_public_schema_name(), tell_user=False)
 
 
 # --- notification ---------------------------------------------------------------------------------

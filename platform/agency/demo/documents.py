@@ -1,4 +1,4 @@
-"""The demo's ЕПД: the demo month (``agency.site.demo_dates``) posted at every principal, then one run assembling
+"""The demo's ЕПД: the demo month (``agency.demo.dates``) posted at every principal, then one run assembling
 every household's document from the three principals' schemas and rendering the PDFs. Idempotent: a month already
 issued is left alone.
 
@@ -14,7 +14,8 @@ from django_tenants.utils import tenant_context
 
 from agency.documents import assembly
 from agency.documents.models import Epd, EpdRun, RunStatus
-from agency.documents.tasks import render_documents, run_principals
+from agency.documents.runs import run_principals
+from agency.documents.tasks import render_documents
 from tenants.billing.charge_run import period_post
 from tenants.billing.models import BillingPeriod, PeriodStatus
 

@@ -26,10 +26,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tenants.utils import get_public_schema_name
 
 from agency.documents import storage
 from agency.documents.models import DeliveryStatus, Epd, EpdDelivery, EpdRun
 from agency.identity.models import User
+from tenants.enqueue import send_on_commit
 from tenants.residents.models import ResidentLink
 
 MONTHS = (
@@ -100,6 +102,19 @@ def delivery_ids_to_send(run: EpdRun | int, *, include_failed: bool = False) -> 
 
 
 # --- sending one -----------------------------------------------------------------------------
+
+
+def delivery_send_on_commit(delivery_id: int) -> None:
+    """Queue one send (``documents.delivery_send``) after commit, from the public schema (deliveries live
+    there). A send the broker refuses leaves the delivery failed with the reason; with attempts left it is sent
+    again by the next enqueue that includes failed ones (``deliveries_enqueue_task``)."""
+    send_on_commit("documents.delivery_send", delivery_id, schema=get_public_schema_name(),
+                   on_failure=lambda message: delivery_queue_failed(delivery_id, message))
+
+
+def delivery_queue_failed(delivery_id: int, message: str) -> None:
+    EpdDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error=message[:500])
 
 
 def delivery_send(delivery_id: int) -> None:

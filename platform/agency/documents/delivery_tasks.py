@@ -8,11 +8,8 @@ import random
 
 from celery import shared_task
 from django.conf import settings
-from django_tenants.utils import get_public_schema_name
 
-from agency.documents.delivery import Outcome, delivery_attempt, delivery_ids_to_send
-from agency.documents.models import DeliveryStatus, EpdDelivery
-from tenants.enqueue import enqueue_on_commit
+from agency.documents.delivery import Outcome, delivery_attempt, delivery_ids_to_send, delivery_send_on_commit
 
 
 def retry_delay(attempts: int) -> float:
@@ -41,16 +38,3 @@ def deliveries_enqueue_task(run_id: int, include_failed: bool = False) -> int:
     for delivery_id in ids:
         delivery_send_on_commit(delivery_id)
     return len(ids)
-
-
-def delivery_send_on_commit(delivery_id: int) -> None:
-    """Queue one send after commit, from the public schema (deliveries live there). A send the broker refuses
-    leaves the delivery failed with the reason; with attempts left it is sent again by the next enqueue that
-    includes failed ones (``deliveries_enqueue_task``)."""
-    enqueue_on_commit(delivery_send_task, delivery_id, schema=get_public_schema_name(),
-                      on_failure=lambda message: delivery_queue_failed(delivery_id, message))
-
-
-def delivery_queue_failed(delivery_id: int, message: str) -> None:
-    EpdDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, last_error=message[:500])

@@ -1,4 +1,5 @@
-"""Starting, resuming and reissuing ЕПД runs (agent side). The work itself is in ``documents.tasks``."""
+"""Starting, resuming and reissuing ЕПД runs (agent side). The work itself is in ``documents.tasks``, sent by
+name through ``documents.runs``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agency.documents import assembly, tasks
+from agency.documents import assembly, runs
 from agency.documents.models import Epd, EpdRun, RunStatus
 from billing_core.error_codes import ErrorCode
 from billing_core.periods import require_month_start
@@ -25,7 +26,7 @@ def epd_run_start(*, month: date, user=None, include_unposted: bool = False) -> 
     """
     require_month_start(month)
     run = EpdRun.objects.create(month=month, created_by=user, include_unposted=include_unposted)
-    tasks.send_on_commit(tasks.epd_run_advance_task, run.pk)
+    runs.step_on_commit(runs.ADVANCE, run.pk)
     return run
 
 
@@ -33,7 +34,7 @@ def epd_run_start(*, month: date, user=None, include_unposted: bool = False) -> 
 def epd_run_resume(*, run_id: int) -> EpdRun:
     """Run again whatever the run's phase lost (a crashed worker, a failed step); done work is skipped."""
     run = EpdRun.objects.get(pk=run_id)
-    tasks.send_on_commit(tasks.epd_run_advance_task, run.pk, True)
+    runs.step_on_commit(runs.ADVANCE, run.pk, True)
     return run
 
 
@@ -68,7 +69,7 @@ def epd_reissue(
     unified, month = _target(epd_id=epd_id, els=els, month=month)
     run = EpdRun.objects.create(month=month, created_by=user, include_unposted=include_unposted,
                                 unified_account=unified, status=RunStatus.GATHERING, started_at=timezone.now())
-    principals = tasks.run_principals(run)
+    principals = runs.run_principals(run)
     for principal in principals:
         assembly.gather_principal(run=run, principal=principal)
     run.status = RunStatus.ASSEMBLING
@@ -79,10 +80,10 @@ def epd_reissue(
     run.refresh_from_db()
     run.status = RunStatus.RENDERING
     run.save()
-    ids = list(tasks.documents_to_render(run).values_list("pk", flat=True))
+    ids = list(runs.documents_to_render(run).values_list("pk", flat=True))
     if ids:
-        tasks.send_on_commit(tasks.epd_render_task, run.pk, ids)
+        runs.step_on_commit(runs.RENDER, run.pk, ids)
     else:
-        tasks.send_on_commit(tasks.epd_run_advance_task, run.pk)
+        runs.step_on_commit(runs.ADVANCE, run.pk)
     current = Epd.objects.filter(unified_account=unified, month=month, is_current=True).first()
     return run, current

@@ -15,7 +15,7 @@ from agency.documents import storage
 from agency.reports.builders import BUILDERS, NEEDS_MONTH, report_xlsx
 from agency.reports.models import ReportDelivery, ReportJob, ReportKind, ReportStatus
 from billing_core.error_codes import ErrorCode
-from tenants.enqueue import enqueue_on_commit
+from tenants.enqueue import send_on_commit
 
 log = logging.getLogger(__name__)
 SEARCH_MAX = 200
@@ -60,11 +60,9 @@ def report_request(*, principal, user=None, api_key=None, kind: str, month: date
 
 
 def _build_on_commit(job_id: int) -> None:
-    from agency.reports.tasks import report_build_task
-
     # from public: the task finds its schema in the job row, not in where it was sent from
-    enqueue_on_commit(report_build_task, job_id, schema=get_public_schema_name(),
-                      on_failure=lambda message: report_queue_failed(job_id=job_id, message=message))
+    send_on_commit("reports.build", job_id, schema=get_public_schema_name(),
+                   on_failure=lambda message: report_queue_failed(job_id=job_id, message=message))
 
 
 def report_queue_failed(*, job_id: int, message: str) -> None:
