@@ -103,6 +103,44 @@ def format_error(error: GraphQLError) -> dict:
     return formatted
 
 
+class _Answered(Exception):
+    """An answer given before anything runs: a refusal, or the errors of a query that cannot run."""
+
+    def __init__(self, response: dict):
+        super().__init__()
+        self.response = response
+
+
+def _refused(code: ErrorCode, message: str) -> _Answered:
+    return _Answered({"errors": [{"message": str(message), "extensions": {"code": code.value}}]})
+
+
+def _request_refusal(payload) -> JsonResponse | None:
+    """A batch out of bounds, or a request (the whole batch together) estimated too costly."""
+    if isinstance(payload, list) and (not payload or len(payload) > settings.GRAPHQL_MAX_BATCH):
+        return error_response(
+            ErrorCode.TOO_MANY_OPERATIONS,
+            _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
+            400,
+        )
+    # the whole batch together: limits per operation multiply with the batch size
+    cost = request_cost(schema.graphql_schema, payload if isinstance(payload, list) else [payload])
+    if cost > settings.GRAPHQL_MAX_COST:
+        return error_response(
+            ErrorCode.QUERY_TOO_COSTLY,
+            _("Запрос слишком дорогой: оценка %(cost)s при пределе %(max)s (GRAPHQL_MAX_COST). Запросите меньше "
+              "строк (first), меньше псевдонимов или операций в пакете.")
+            % {"cost": cost, "max": settings.GRAPHQL_MAX_COST},
+            400,
+        )
+    return None
+
+
+def _too_large(request) -> bool:
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    return length > settings.GRAPHQL_MAX_BODY_BYTES or len(request.body) > settings.GRAPHQL_MAX_BODY_BYTES
+
+
 @method_decorator(csrf_exempt, name="dispatch")  # enforced below for session requests only
 class GatewayView(View):
     http_method_names = ["get", "post", "options"]
@@ -112,41 +150,25 @@ class GatewayView(View):
             return GraphQLView.as_view(graphiql=True, schema=schema)(request)
         if request.method not in ("GET", "POST"):
             return super().dispatch(request, *args, **kwargs)
-
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.GRAPHQL_MAX_BODY_BYTES or len(request.body) > settings.GRAPHQL_MAX_BODY_BYTES:
+        if _too_large(request):
             return error_response(ErrorCode.QUERY_TOO_LARGE, _("Слишком большой запрос."), 413)
 
         refused = authenticate(request)
         if refused is not None:
             return refused
-
         try:
             payload = self._payload(request)
         except ValueError as exc:
             return error_response(ErrorCode.INVALID, str(exc), 400)
+        refused = _request_refusal(payload)
+        if refused is not None:
+            return refused
 
-        if isinstance(payload, list) and (not payload or len(payload) > settings.GRAPHQL_MAX_BATCH):
-            return error_response(
-                ErrorCode.TOO_MANY_OPERATIONS,
-                _("В пакете от 1 до %(max)s операций.") % {"max": settings.GRAPHQL_MAX_BATCH},
-                400,
-            )
-        # the whole batch together: limits per operation multiply with the batch size
-        cost = request_cost(schema.graphql_schema, payload if isinstance(payload, list) else [payload])
-        if cost > settings.GRAPHQL_MAX_COST:
-            return error_response(
-                ErrorCode.QUERY_TOO_COSTLY,
-                _("Запрос слишком дорогой: оценка %(cost)s при пределе %(max)s (GRAPHQL_MAX_COST). Запросите меньше "
-                  "строк (first), меньше псевдонимов или операций в пакете.")
-                % {"cost": cost, "max": settings.GRAPHQL_MAX_COST},
-                400,
-            )
         if isinstance(payload, list):
-            results = [self._run(request, item) for item in payload]
-            return HttpResponse(json.dumps(results, default=str, ensure_ascii=False), content_type="application/json")
-        body = json.dumps(self._run(request, payload), default=str, ensure_ascii=False)
-        return HttpResponse(body, content_type="application/json")
+            answer = [self._run(request, item) for item in payload]
+        else:
+            answer = self._run(request, payload)
+        return HttpResponse(json.dumps(answer, default=str, ensure_ascii=False), content_type="application/json")
 
     @staticmethod
     def _payload(request):
@@ -164,54 +186,22 @@ class GatewayView(View):
         return data
 
     def _run(self, request, data: dict) -> dict:
-        query = data.get("query")
-        variables = data.get("variables")
-        operation_name = data.get("operationName")
-        if not isinstance(query, str) or not query.strip():
-            return self._errors_only(ErrorCode.INVALID, _("Не передан текст запроса."))
-        if variables is not None and not isinstance(variables, dict):
-            return self._errors_only(ErrorCode.INVALID, _("Переменные запроса — объект JSON."))
-
         try:
-            checked = documents.get(schema.graphql_schema, query)  # parsed and validated once per text and limits
-        except GraphQLError as exc:
-            code = ErrorCode.QUERY_TOO_LARGE if "tokens" in exc.message else ErrorCode.GRAPHQL_VALIDATION_FAILED
-            return self._errors_only(code, exc.message)
-        document = checked.document
-
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            return self._errors_only(ErrorCode.INVALID, _("Не удалось определить операцию."))
-        is_mutation = operation.operation == OperationType.MUTATION
-        if is_mutation and request.method != "POST":
-            return self._errors_only(ErrorCode.INVALID, _("Изменения выполняются только методом POST."))
-
-        if checked.errors:
-            return {"errors": [format_error(e) for e in checked.errors]}
-        refused_input = variables_refused(operation, variables)  # NUL, lone surrogates: never reach the database
-        if refused_input:
-            return {"errors": [format_error(e) for e in refused_input]}
-
+            document, operation = self._checked(request, data)
+        except _Answered as answered:
+            return answered.response
+        variables = data.get("variables")
         request.mutation_error_codes = []
         request.audit_parties = []
         options = {
             "context_value": request,
             "variable_values": variables,
-            "operation_name": operation_name,
+            "operation_name": data.get("operationName"),
             "execution_context_class": GatewayExecutionContext,
         }
         refused: list[QueueFailure] = []
-        if is_mutation:
-            # background work is sent when the mutation commits, after its answer was computed
-            with queue_failures_collected() as refused, transaction.atomic():
-                result: ExecutionResult = execute(schema.graphql_schema, document, **options)
-                failed = bool(result.errors or request.mutation_error_codes)
-                if failed:
-                    transaction.set_rollback(True)
-            refused = [f for f in refused if f.tell_user]
-            if refused:
-                request.mutation_error_codes.append(ErrorCode.QUEUE_UNAVAILABLE.value)
-            self._audit(request, document, operation, variables, result, failed)
+        if operation.operation == OperationType.MUTATION:
+            result, refused = self._mutate(request, document, operation, variables, options)
         else:
             result = execute(schema.graphql_schema, document, **options)
 
@@ -221,6 +211,51 @@ class GatewayView(View):
         if refused:
             self._queue_refused(response, refused)
         return response
+
+    @staticmethod
+    def _checked(request, data: dict):
+        """The operation's document and definition, parsed and validated; ``_Answered`` when it cannot run."""
+        query = data.get("query")
+        variables = data.get("variables")
+        if not isinstance(query, str) or not query.strip():
+            raise _refused(ErrorCode.INVALID, _("Не передан текст запроса."))
+        if variables is not None and not isinstance(variables, dict):
+            raise _refused(ErrorCode.INVALID, _("Переменные запроса — объект JSON."))
+
+        try:
+            checked = documents.get(schema.graphql_schema, query)  # parsed and validated once per text and limits
+        except GraphQLError as exc:
+            code = ErrorCode.QUERY_TOO_LARGE if "tokens" in exc.message else ErrorCode.GRAPHQL_VALIDATION_FAILED
+            raise _refused(code, exc.message) from exc
+
+        operation = get_operation_ast(checked.document, data.get("operationName"))
+        if operation is None:
+            raise _refused(ErrorCode.INVALID, _("Не удалось определить операцию."))
+        if operation.operation == OperationType.MUTATION and request.method != "POST":
+            raise _refused(ErrorCode.INVALID, _("Изменения выполняются только методом POST."))
+
+        if checked.errors:
+            raise _Answered({"errors": [format_error(e) for e in checked.errors]})
+        refused_input = variables_refused(operation, variables)  # NUL, lone surrogates: never reach the database
+        if refused_input:
+            raise _Answered({"errors": [format_error(e) for e in refused_input]})
+        return checked.document, operation
+
+    def _mutate(self, request, document, operation, variables, options: dict) -> tuple[ExecutionResult, list]:
+        """Run a mutation in one transaction, rolled back when it reports errors, and write its audit row.
+
+        Background work is sent when the mutation commits, after its answer was computed; what the broker
+        refused, and the user should hear of, is returned with the result."""
+        with queue_failures_collected() as refused, transaction.atomic():
+            result: ExecutionResult = execute(schema.graphql_schema, document, **options)
+            failed = bool(result.errors or request.mutation_error_codes)
+            if failed:
+                transaction.set_rollback(True)
+        refused = [f for f in refused if f.tell_user]
+        if refused:
+            request.mutation_error_codes.append(ErrorCode.QUEUE_UNAVAILABLE.value)
+        self._audit(request, document, operation, variables, result, failed)
+        return result, refused
 
     @staticmethod
     def _queue_refused(response: dict, refused: list) -> None:
@@ -236,10 +271,6 @@ class GatewayView(View):
         if not payloads:
             response.setdefault("errors", []).extend(
                 {"message": m, "extensions": {"code": ErrorCode.QUEUE_UNAVAILABLE.value}} for m in messages)
-
-    @staticmethod
-    def _errors_only(code: ErrorCode, message: str) -> dict:
-        return {"errors": [{"message": str(message), "extensions": {"code": code.value}}]}
 
     @staticmethod
     def _audit(request, document, operation, variables, result: ExecutionResult, failed: bool) -> None:

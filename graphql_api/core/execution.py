@@ -55,6 +55,27 @@ def _leaf_plan(field_def) -> tuple | None:
     return kind, attname, default, named.serialize, non_null
 
 
+_SLOW_PATH = object()  # the field goes through graphql-core, which decides (and reports) what the value is
+
+
+def _leaf_value(leaf: tuple, source_value):
+    """A plain leaf field's value read and serialized in place, or ``_SLOW_PATH``."""
+    kind, attname, default, serialize, non_null = leaf
+    try:
+        if kind == _ATTR or (kind == _DICT_OR_ATTR and not isinstance(source_value, dict)):
+            value = getattr(source_value, attname, default)
+        else:
+            value = source_value.get(attname, default)
+        if value is None or value is Undefined:
+            return _SLOW_PATH if non_null else None
+        if isinstance(value, Exception):
+            return _SLOW_PATH
+        serialized = serialize(value)
+    except Exception:  # graphql-core runs the field again and reports it
+        return _SLOW_PATH
+    return _SLOW_PATH if serialized is None or serialized is Undefined else serialized
+
+
 class GatewayExecutionContext(ExecutionContext):
     is_awaitable = staticmethod(_is_coroutine)
 
@@ -87,28 +108,10 @@ class GatewayExecutionContext(ExecutionContext):
         is_awaitable = self.is_awaitable
         for response_name, field_nodes, leaf in self._plan(parent_type, fields):
             if leaf is not None:
-                kind, attname, default, serialize, non_null = leaf
-                try:
-                    if kind == _DICT_OR_ATTR:
-                        if isinstance(source_value, dict):
-                            value = source_value.get(attname, default)
-                        else:
-                            value = getattr(source_value, attname, default)
-                    elif kind == _ATTR:
-                        value = getattr(source_value, attname, default)
-                    else:
-                        value = source_value.get(attname, default)
-                    if value is None or value is Undefined:
-                        if not non_null:
-                            results[response_name] = None
-                            continue
-                    elif not isinstance(value, Exception):
-                        serialized = serialize(value)
-                        if serialized is not None and serialized is not Undefined:
-                            results[response_name] = serialized
-                            continue
-                except Exception:  # noqa: S110 — graphql-core runs the field again below and reports it
-                    pass
+                value = _leaf_value(leaf, source_value)
+                if value is not _SLOW_PATH:
+                    results[response_name] = value
+                    continue
             result = self.execute_field(
                 parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
             )

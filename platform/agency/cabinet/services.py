@@ -97,23 +97,31 @@ def resident_meters(*, user, today: date | None = None) -> list[ResidentMeter]:
         [linked],
     )
     today = today or timezone.localdate()
+    windows = _meter_windows(principals, rows)
+    meters = [_resident_meter(principals[row[0]], row, windows.get((row[0], row[1])), today) for row in rows]
+    return sorted(meters, key=lambda m: (m.principal_id, m.meter_id))
+
+
+def _meter_windows(principals: dict[str, Principal], rows) -> dict[tuple[str, int], SubmissionWindow]:
+    """The readings window of each meter in ``rows``, by (schema, meter id): one lookup per principal."""
     windows: dict[tuple[str, int], SubmissionWindow] = {}
     for schema in sorted({row[0] for row in rows}):
         with tenant_context(principals[schema]):
             found = windows_for([Meter(pk=row[1]) for row in rows if row[0] == schema])
         windows.update({(schema, meter_id): window for meter_id, window in found.items()})
-    meters = []
-    for s, mid, serial, service, zones, number, period, reading_date, zone_list, values in rows:
-        window = windows.get((s, mid))
-        meters.append(ResidentMeter(
-            principals[s].pk, principals[s].short_name, mid, serial, service, zones, number,
-            window_start_day=window.start_day if window else None,
-            window_end_day=window.end_day if window else None,
-            window_open=window.contains(today) if window else True,
-            last_readings=tuple(ZoneReading(z, v) for z, v in zip(zone_list or (), values or (), strict=True)),
-            last_reading_date=reading_date, last_period=period,
-        ))
-    return sorted(meters, key=lambda m: (m.principal_id, m.meter_id))
+    return windows
+
+
+def _resident_meter(principal: Principal, row, window: SubmissionWindow | None, today: date) -> ResidentMeter:
+    _schema, mid, serial, service, zones, number, period, reading_date, zone_list, values = row
+    return ResidentMeter(
+        principal.pk, principal.short_name, mid, serial, service, zones, number,
+        window_start_day=window.start_day if window else None,
+        window_end_day=window.end_day if window else None,
+        window_open=window.contains(today) if window else True,
+        last_readings=tuple(ZoneReading(z, v) for z, v in zip(zone_list or (), values or (), strict=True)),
+        last_reading_date=reading_date, last_period=period,
+    )
 
 
 def resident_reading_submit(*, user, principal_id: int, meter_id: int, values: dict[int, Decimal],

@@ -560,7 +560,20 @@ class _Document:
     # sections ---------------------------------------------------------------------------------
 
     def header(self) -> None:
-        c, w = self.c, self.w
+        self.title()
+        self.section("Раздел 1. Сведения о плательщике и исполнителе услуг")
+        top = self.y
+        left_w, right_x = 318.0, LEFT + 326.0
+        y = top
+        for text, bold in self.payer_lines(left_w):
+            self.w.text(LEFT + 2, y - 7.5, _fit(text, bold, TEXT, left_w), TEXT, bold=bold)
+            y -= LEAD
+        left_bottom = y
+        self.y = min(left_bottom, self.document_box(top, right_x, RIGHT - right_x)) - 2
+        self.contacts()
+
+    def title(self) -> None:
+        w = self.w
         w.text(PAGE_W / 2, self.y - 11, "ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ", 12, bold=True, align="c")
         self.y -= 16
         subtitle = ("Платёжный документ (единый платёжный документ) для внесения платы за содержание и ремонт "
@@ -568,34 +581,36 @@ class _Document:
         for line in _wrap(subtitle, False, TEXT, WIDTH - 40, 3):
             w.text(PAGE_W / 2, self.y - 7, line, TEXT, align="c")
             self.y -= LEAD
-        self.section("Раздел 1. Сведения о плательщике и исполнителе услуг")
-        top = self.y
-        left_w, right_x = 318.0, LEFT + 326.0
-        right_w = RIGHT - right_x
-        y = top
-        area = c.get("area")
+
+    def persons_text(self) -> str | None:
+        c = self.c
         persons = c.get("persons")
         if persons is None and any(p.get("persons") is not None for p in c.get("payees") or ()):
-            persons = "по получателям — в разделе 2"  # the payees charged for different counts
-        elif persons is not None:
-            persons = f"{persons} чел."
+            return "по получателям — в разделе 2"  # the payees charged for different counts
+        return f"{persons} чел." if persons is not None else None
+
+    def payer_lines(self, left_w: float) -> list[tuple[str, bool]]:
+        """Section 1's left column: the payer, the premise, and the agent as executor (text, bold)."""
+        c = self.c
+        area = c.get("area")
         agent = c.get("agent") or {}
         left_lines: list[tuple[str, bool]] = [(f"Плательщик: {c.get('payer') or '—'}", True)]
         left_lines += [(line, False) for line in _wrap(f"Адрес помещения: {c.get('address') or '—'}", False, TEXT,
                                                        left_w, 2)]
         left_lines.append((
             f"Площадь помещения: {_number(area, 'area', min_places=2) + ' м²' if area is not None else '—'}    "
-            f"Проживает: {persons or '—'}", False))
+            f"Проживает: {self.persons_text() or '—'}", False))
         left_lines += [(line, False) for line in _wrap(
             f"Исполнитель (расчётный центр): {agent.get('name', '—')}, ИНН {agent.get('inn', '—')}, "
             f"КПП {agent.get('kpp', '—')}", False, TEXT, left_w, 2)]
         left_lines += [(line, False) for line in _wrap(
             f"Р/с {agent.get('account', '—')} в {agent.get('bank_name', '—')}, БИК {agent.get('bic', '—')}, "
             f"к/с {agent.get('corr_account', '—')}", False, TEXT, left_w, 2)]
-        for text, bold in left_lines:
-            w.text(LEFT + 2, y - 7.5, _fit(text, bold, TEXT, left_w), TEXT, bold=bold)
-            y -= LEAD
-        left_bottom = y
+        return left_lines
+
+    def document_box(self, top: float, right_x: float, right_w: float) -> float:
+        """Section 1's right column: the period, the document's ids, the due date and the total; its bottom."""
+        c, w = self.c, self.w
         totals = c.get("totals") or {}
         y = top
         for text, size, bold in (
@@ -611,9 +626,7 @@ class _Document:
         due = _money(totals.get("amount_due"), "totals.amount_due")
         w.shade(right_x - 3, y - 15, right_w + 3, 14, 0.9)
         w.text(right_x, y - 11, f"ИТОГО К ОПЛАТЕ: {due} руб.", 10, bold=True)
-        y -= 17
-        self.y = min(left_bottom, y) - 2
-        self.contacts()
+        return y - 17
 
     def contacts(self) -> None:
         """Each executor's address, phone, e-mail, website and working hours (ПП 354 п.69 «а»)."""
