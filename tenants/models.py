@@ -221,7 +221,7 @@ class RequisitesChangeStatus(models.TextChoices):
 class RequisitesChange(models.Model):
     """A proposed change of a payee's bank requisites: the principal's own (``contract`` empty) or an agency
     contract's payout account. It takes effect only when a different person with the approver role confirms it
-    (tenants.requisites_changes); until then the old requisites stay in force. ``before`` keeps what was
+    (agency.principals.requisites_changes); until then the old requisites stay in force. ``before`` keeps what was
     replaced, so the change can be read later as it was decided."""
 
     principal = models.ForeignKey(Principal, on_delete=models.PROTECT, related_name="requisites_changes")

@@ -27,9 +27,9 @@ class Tenants:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from agency.site.demo import agent_tenant_ensure
+    from agency.demo.seed import agent_tenant_ensure
+    from agency.principals.services import principal_create
     from tenants.provisioning import template_schema_ensure
-    from tenants.services import principal_create
 
     if not connection.settings_dict["NAME"].startswith("test_"):
         raise RuntimeError("no test database was set up; refusing to provision schemas in the real database")

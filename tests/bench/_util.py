@@ -37,7 +37,7 @@ def summary(samples: list[float]) -> str:
 
 def principal_make(n: int, prefix: str):
     """A committed principal cloned from the template (call with the DB unblocked, outside a transaction)."""
-    from tenants.services import principal_create
+    from agency.principals.services import principal_create
 
     principal = principal_create(
         schema_name=f"{prefix}_{n}", subdomain=f"{prefix.replace('_', '-')}-{n}", kind="management_company",
@@ -83,9 +83,9 @@ def principal_make_light(n: int, prefix: str):
     django_migrations rows: everything `migrate_schemas` reads, at a fraction of clone_schema's cost."""
     from django.db import transaction
 
+    from agency.principals.services import PRINCIPAL_FIELDS, principal_domain_for
     from tenants.models import Domain, Principal
     from tenants.provisioning import template_schema_name
-    from tenants.services import PRINCIPAL_FIELDS, principal_domain_for
 
     quote = connection.ops.quote_name
     fields = {"kind": "management_company", **factories.requisites(n)}

@@ -45,8 +45,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from agency.demo.scale import SERVICES, scale_data_drop, scale_data_generate
 from graphql_api.core.pagination import encode_cursor
-from tenants.billing.scale import SERVICES, scale_data_drop, scale_data_generate
 from tests.bench._page_worker import CountingApp, QuietHandler, worker_main
 from tests.bench._util import assert_test_database, bench, verdict
 

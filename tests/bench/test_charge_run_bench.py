@@ -18,10 +18,10 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from agency.demo.scale import scale_data_drop, scale_data_generate
 from billing_core import house_volumes
 from billing_core import tariffs as reference
 from tenants.billing.charge_run import charge_run
-from tenants.billing.scale import scale_data_drop, scale_data_generate
 from tests.bench._util import assert_test_database, bench
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]

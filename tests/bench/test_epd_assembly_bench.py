@@ -22,15 +22,15 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from agency.documents import assembly
-from agency.documents.models import Epd, EpdRun, RunIssue
-from tenants.billing.charge_run import charge_run, period_post
-from tenants.billing.scale import (
+from agency.demo.scale import (
     scale_data_drop,
     scale_data_generate,
     scale_unified_accounts_drop,
     scale_unified_accounts_link,
 )
+from agency.documents import assembly
+from agency.documents.models import Epd, EpdRun, RunIssue
+from tenants.billing.charge_run import charge_run, period_post
 from tenants.models import Principal
 from tests.bench._util import assert_test_database, bench, verdict
 

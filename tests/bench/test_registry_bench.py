@@ -29,15 +29,15 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from agency.payments.bulk_allocation import payments_allocate
-from agency.payments.models import Allocation, Payment, RegistryImport
-from tenants.billing.scale import (
+from agency.demo.scale import (
     SERVICES,
     scale_data_drop,
     scale_data_generate,
     scale_unified_accounts_drop,
     scale_unified_accounts_link,
 )
+from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.models import Allocation, Payment, RegistryImport
 from tenants.ledger.services import trial_balance
 from tests.bench._util import assert_test_database, bench, verdict
 

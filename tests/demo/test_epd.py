@@ -9,9 +9,9 @@ import zxingcpp
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
+from agency.demo.seed import demo_seed
 from agency.documents import storage
 from agency.documents.models import Epd
-from agency.site.demo import demo_seed
 from billing_core.epd_qr import parse_payload
 from tenants.billing.models import (
     Balance,

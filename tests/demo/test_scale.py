@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context, tenant_context
 
+from agency.demo.scale import CITY, REGION, scale_data_drop, scale_data_generate, street_for
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -27,7 +28,6 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
-from tenants.billing.scale import CITY, REGION, scale_data_drop, scale_data_generate, street_for
 from tenants.models import Principal
 from tenants.registry.models import House, Premise
 

@@ -72,7 +72,7 @@ def _contract(principal, qr_mode: str) -> None:
 
 @pytest.fixture
 def principal_c(tenants):
-    from tenants.services import principal_create
+    from agency.principals.services import principal_create
 
     principal = principal_create(schema_name="principal_epd_c", subdomain="epd-c", kind="waste_operator",
                                  **factories.requisites(3101))

@@ -166,12 +166,12 @@ class LiveStack:
         return done.stdout
 
     def demo_calendar(self):
-        """The demo's calendar (``agency.site.demo_dates.DemoCalendar``) as the stack's demo was loaded: its month,
+        """The demo's calendar (``agency.demo.dates.DemoCalendar``) as the stack's demo was loaded: its month,
         payment day and payout day follow the day it was loaded on, never a fixed date."""
         if self._demo_calendar is None:
-            from agency.site.demo_dates import DemoCalendar
+            from agency.demo.dates import DemoCalendar
 
-            script = ("import json; from dataclasses import asdict; from agency.site.demo import demo_loaded_calendar; "
+            script = ("import json; from dataclasses import asdict; from agency.demo.seed import demo_loaded_calendar; "
                       "print(json.dumps(asdict(demo_loaded_calendar()), default=str))")
             fields = json.loads(self.manage_output("shell", "-c", script).strip().splitlines()[-1])
             self._demo_calendar = DemoCalendar(**{k: date.fromisoformat(v) for k, v in fields.items()})

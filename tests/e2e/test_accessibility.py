@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 
 PRINCIPAL = "uk-demo"
 PRINCIPAL_ADMIN = "admin@uk-demo.demo"

@@ -12,7 +12,7 @@ from decimal import Decimal
 import psycopg
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 from tenants.residents.link_code import link_code
 from tests.e2e import stack as e2e
 

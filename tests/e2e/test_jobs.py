@@ -21,7 +21,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 from tests.e2e.test_office import open_menu, sign_in
 
 OPERATOR = "operator@erc.demo"

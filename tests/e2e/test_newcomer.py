@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 from tests.e2e import stack as e2e
 from tests.e2e.conftest import TIMINGS, _open_page
 

@@ -18,7 +18,7 @@ import psycopg
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 from billing_core.onec_exchange import statement_read
 
 OPERATOR = "operator@erc.demo"

@@ -12,7 +12,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 
 PRINCIPAL = "uk-demo"
 ADMIN = "admin@uk-demo.demo"

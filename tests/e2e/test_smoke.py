@@ -3,7 +3,7 @@ administrator signs in to the portal (desktop and phone)."""
 
 from playwright.sync_api import expect
 
-from agency.site.demo import DEMO_PASSWORD
+from agency.demo.seed import DEMO_PASSWORD
 
 PRINCIPAL = "uk-demo"
 PRINCIPAL_NAME = "УК «Северный квартал»"

@@ -22,10 +22,10 @@ from django.db import connection
 
 from agency.identity.models import ApiKey, PrincipalMembership, User
 from agency.identity.permissions import ALL_PERMS, Perm, PrincipalRole
+from agency.principals.services import agency_contract_create
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
 from tenants.models import AgencyContract, Domain, Principal
-from tenants.services import agency_contract_create
 from tests import factories
 from tests.conftest import error_codes
 
@@ -489,8 +489,8 @@ B_RECEIPT_COMMENT = "Поступление Б (изоляция)"
 def isolation_b_requisites_change(w) -> str:
     """A pending change of B's own bank account, proposed by B's admin (the services would refuse anyone but agent
     staff; the row is written directly, as the rest of this world is)."""
+    from agency.principals.requisites_changes import requisites_of
     from tenants.models import RequisitesChange
-    from tenants.requisites_changes import requisites_of
 
     change, _created = RequisitesChange.objects.get_or_create(
         principal=w.b, contract=None, status="pending", defaults={

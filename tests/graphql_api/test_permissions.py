@@ -14,11 +14,11 @@ from django_tenants.utils import schema_context
 from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation, User
 from agency.identity.permissions import AGENT_OPERATOR_PERMS, ALL_PERMS, Perm, PrincipalRole
 from agency.identity.tokens import token_hash
+from agency.principals.services import agency_contract_create
 from billing_core.service_kinds import ServiceKind
 from graphql_api.api import schema
 from tenants.billing.models import BillingPeriod, Tariff
 from tenants.models import AgencyContract, Principal
-from tenants.services import agency_contract_create
 from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api.test_isolation import (
@@ -471,8 +471,8 @@ def _payout_status(principal_of, day: date, status: str):
 def _requisites_change(t: Targets):
     """B's pending (or, once decided, latest) change of its own account, proposed by A's admin, so never by the
     caller (the services would refuse anyone but agent staff; the row is written directly)."""
+    from agency.principals.requisites_changes import requisites_of
     from tenants.models import RequisitesChange
-    from tenants.requisites_changes import requisites_of
 
     change = RequisitesChange.objects.filter(principal=t.b, contract=None).order_by("-pk").first()
     if change is None:

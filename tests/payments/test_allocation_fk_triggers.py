@@ -311,7 +311,7 @@ CLONE_PREFIX = "fk_clone"
 @pytest.fixture(scope="module")
 def cloned(django_db_setup, django_db_blocker):
     """A committed principal created by ``principal_create`` (the scale generator), so its schema is a clone."""
-    from tenants.billing.scale import scale_data_drop, scale_data_generate
+    from agency.demo.scale import scale_data_drop, scale_data_generate
 
     with django_db_blocker.unblock():
         scale_data_drop(prefix=CLONE_PREFIX)

@@ -1,6 +1,6 @@
 """Demo billing data: every premise gets a ЕЛС and, with each principal, an account with its services,
 occupants, meters and readings; then the demo month (the last full month before the load day, see
-``agency.site.demo_dates``) is charged. Idempotent per principal."""
+``agency.demo.dates``) is charged. Idempotent per principal."""
 
 import random
 from datetime import date, timedelta
@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from agency.site.demo_dates import DemoCalendar, day_in_month
+from agency.demo.dates import DemoCalendar, day_in_month
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -94,63 +94,78 @@ def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar)
         if PersonalAccount.objects.exists():
             return PersonalAccount.objects.count()
         rng = random.Random(principal.schema_name)
-        services = []
-        for code, kind, name, unit, tariff_kind, basis, tariff, norm, metered in CATALOGUE[principal.schema_name]:
-            service = Service.objects.create(code=code, kind=kind, name=name, unit=unit, tariff_kind=tariff_kind,
-                                             norm_basis=basis)
-            Tariff.objects.create(service=service, valid_from=calendar.history_from,
-                                  valid_to=calendar.tariff_change - timedelta(days=1),
-                                  **{k: v * D("0.9") for k, v in tariff.items() if k != "heat_norm"},
-                                  **({"heat_norm": tariff["heat_norm"]} if "heat_norm" in tariff else {}))
-            Tariff.objects.create(service=service, valid_from=calendar.tariff_change, **tariff)
-            if norm:
-                Norm.objects.create(service=service, valid_from=calendar.history_from, value=norm[0],
-                                    uplift_coefficient=norm[1])
-            services.append((service, metered))
+        services = _catalogue_seed(CATALOGUE[principal.schema_name], calendar)
         by_code = {service.code: service for service, _metered in services}
-        for code, resource in COMMON_PROPERTY.items():
-            if code in by_code:
-                Service.objects.filter(pk=by_code[code].pk).update(common_property_of=by_code[resource])
-
         accounts = PersonalAccount.objects.bulk_create([
             PersonalAccount(number=f"{account_prefix}{p.pk:06d}", premise=p, unified_account_id=unified[p.pk],
                             payer_name=demo_payer_name(p.pk), charge_area=p.area, opened_on=date(2024, 1, 1))
             for p in premises
         ])
-        occupancy, links, meters = [], [], []
-        for account, premise in zip(accounts, premises, strict=True):
-            residential = premise.kind == PremiseKind.FLAT
-            people = rng.choice((1, 2, 2, 3, 3, 4, 5)) if residential else 0
-            occupancy.append(Occupancy(account=account, valid_from=date(2024, 1, 1), registered=people,
-                                       living=people))
-            for service, metered_share in services:
-                links.append(AccountService(account=account, service=service, valid_from=date(2024, 1, 1)))
-                if residential and rng.random() < metered_share:
-                    meters.append(Meter(account=account, service=service, serial=f"{service.code[:2].upper()}"
-                                        f"-{account.number}", installed_on=date(2022, 1, 1),
-                                        verified_until=calendar.today.replace(day=1) + timedelta(days=4 * 366)))
-        Occupancy.objects.bulk_create(occupancy, batch_size=2000)
-        AccountService.objects.bulk_create(links, batch_size=2000)
-        Meter.objects.bulk_create(meters, batch_size=2000)
-
-        per_month = {"electricity": (60, 260), "hot_water": (1.5, 5.5), "cold_water": (2.5, 9.0)}
-        readings = []
-        for meter in Meter.objects.select_related("service"):
-            low, high = per_month[meter.service.code]
-            start = D(rng.randint(100, 9000))
-            readings.append(Reading(meter=meter, period=calendar.previous_month, value=start,
-                                    reading_date=day_in_month(calendar.previous_month, 23), source="cabinet"))
-            if rng.random() < 0.9:  # a tenth forgot the demo month: they are charged by the norm
-                used = D(str(round(rng.uniform(low, high), 3)))
-                readings.append(Reading(meter=meter, period=calendar.month, value=start + used,
-                                        reading_date=day_in_month(calendar.month, 24), source="cabinet"))
-        Reading.objects.bulk_create(readings, batch_size=2000)
+        _households_seed(accounts, premises, services, rng, calendar)
+        _readings_seed(rng, calendar)
         if any(code in by_code for code in COMMON_PROPERTY):
             _common_property_seed(premises, accounts, by_code, calendar)
         charge_run(month=calendar.month)
         if "electricity" in by_code:
             _absence_seed(accounts, by_code["electricity"], calendar)
         return len(accounts)
+
+
+def _catalogue_seed(catalogue, calendar: DemoCalendar) -> list[tuple[Service, float]]:
+    """The services with their tariffs (10 % lower before the tariff change) and norms; (service, metered share)."""
+    services = []
+    for code, kind, name, unit, tariff_kind, basis, tariff, norm, metered in catalogue:
+        service = Service.objects.create(code=code, kind=kind, name=name, unit=unit, tariff_kind=tariff_kind,
+                                         norm_basis=basis)
+        Tariff.objects.create(service=service, valid_from=calendar.history_from,
+                              valid_to=calendar.tariff_change - timedelta(days=1),
+                              **{k: v * D("0.9") for k, v in tariff.items() if k != "heat_norm"},
+                              **({"heat_norm": tariff["heat_norm"]} if "heat_norm" in tariff else {}))
+        Tariff.objects.create(service=service, valid_from=calendar.tariff_change, **tariff)
+        if norm:
+            Norm.objects.create(service=service, valid_from=calendar.history_from, value=norm[0],
+                                uplift_coefficient=norm[1])
+        services.append((service, metered))
+    by_code = {service.code: service for service, _metered in services}
+    for code, resource in COMMON_PROPERTY.items():
+        if code in by_code:
+            Service.objects.filter(pk=by_code[code].pk).update(common_property_of=by_code[resource])
+    return services
+
+
+def _households_seed(accounts, premises, services, rng: random.Random, calendar: DemoCalendar) -> None:
+    """Each account's occupants, services and (in flats, by each service's metered share) meters."""
+    occupancy, links, meters = [], [], []
+    for account, premise in zip(accounts, premises, strict=True):
+        residential = premise.kind == PremiseKind.FLAT
+        people = rng.choice((1, 2, 2, 3, 3, 4, 5)) if residential else 0
+        occupancy.append(Occupancy(account=account, valid_from=date(2024, 1, 1), registered=people,
+                                   living=people))
+        for service, metered_share in services:
+            links.append(AccountService(account=account, service=service, valid_from=date(2024, 1, 1)))
+            if residential and rng.random() < metered_share:
+                meters.append(Meter(account=account, service=service, serial=f"{service.code[:2].upper()}"
+                                    f"-{account.number}", installed_on=date(2022, 1, 1),
+                                    verified_until=calendar.today.replace(day=1) + timedelta(days=4 * 366)))
+    Occupancy.objects.bulk_create(occupancy, batch_size=2000)
+    AccountService.objects.bulk_create(links, batch_size=2000)
+    Meter.objects.bulk_create(meters, batch_size=2000)
+
+
+def _readings_seed(rng: random.Random, calendar: DemoCalendar) -> None:
+    """Every meter read in the previous month; nine in ten also in the demo month."""
+    per_month = {"electricity": (60, 260), "hot_water": (1.5, 5.5), "cold_water": (2.5, 9.0)}
+    readings = []
+    for meter in Meter.objects.select_related("service"):
+        low, high = per_month[meter.service.code]
+        start = D(rng.randint(100, 9000))
+        readings.append(Reading(meter=meter, period=calendar.previous_month, value=start,
+                                reading_date=day_in_month(calendar.previous_month, 23), source="cabinet"))
+        if rng.random() < 0.9:  # a tenth forgot the demo month: they are charged by the norm
+            used = D(str(round(rng.uniform(low, high), 3)))
+            readings.append(Reading(meter=meter, period=calendar.month, value=start + used,
+                                    reading_date=day_in_month(calendar.month, 24), source="cabinet"))
+    Reading.objects.bulk_create(readings, batch_size=2000)
 
 
 def _common_property_seed(premises, accounts, by_code, calendar: DemoCalendar) -> None:

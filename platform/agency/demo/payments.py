@@ -1,6 +1,6 @@
 """The demo's payments day: money in through three channels, allocated, paid out and reconciled.
 
-On the calendar's ``pay_day`` (``agency.site.demo_dates``: the working day before the last working day up to the
+On the calendar's ``pay_day`` (``agency.demo.dates``: the working day before the last working day up to the
 load day) the agent takes a few payments at its own cash desk (operator@erc.demo), and a Sberbank registry
 (``sber_standard``) of some sixty households arrives; a resident pays the ЕПД by card when a Stripe server is
 configured (``STRIPE_API_BASE``: the demo stack's local fake Stripe). The day is allocated set-based, the payouts
@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from agency.demo.dates import DemoCalendar
 from agency.documents.models import Epd
 from agency.identity.models import User
 from agency.payments.bulk_allocation import payments_allocate
@@ -52,7 +53,6 @@ from agency.payments.payouts import payouts_approve, payouts_build, payouts_expo
 from agency.payments.reconciliation import reconciliation_day
 from agency.payments.registry_import import registry_import
 from agency.payments.services import cash_receipt_record, cash_shift_close, cash_shift_open
-from agency.site.demo_dates import DemoCalendar
 from tenants.residents.models import ResidentLink
 
 DESK = "ЕРЦ, касса 1"

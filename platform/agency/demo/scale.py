@@ -247,8 +247,8 @@ def _split(accounts: int, principals: int) -> list[int]:
 
 
 def _principal_ensure(prefix: str, index: int):
+    from agency.principals.services import principal_create
     from tenants.models import Principal
-    from tenants.services import principal_create
 
     schema = schema_name_for(prefix, index)
     principal = Principal.objects.filter(schema_name=schema).first()

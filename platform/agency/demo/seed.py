@@ -14,19 +14,19 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from agency.demo.billing import demo_billing_seed
+from agency.demo.dates import DemoCalendar, demo_calendar
+from agency.demo.documents import demo_epd_seed
+from agency.demo.payments import demo_payments_seed
 from agency.identity.models import PrincipalMembership, User
 from agency.identity.permissions import AgentRole, Perm, PrincipalRole
-from agency.site.demo_billing import demo_billing_seed
-from agency.site.demo_dates import DemoCalendar, demo_calendar
-from agency.site.demo_documents import demo_epd_seed
-from agency.site.demo_payments import demo_payments_seed
+from agency.principals.services import agency_contract_create, principal_create
 from billing_core.requisites import account_with_control_key, inn_with_check_digits, ogrn_with_check_digit
 from billing_core.service_kinds import ServiceKind
 from tenants.billing.readings import house_reading_window_set
 from tenants.models import CONTACT_FIELDS, Domain, Principal, PrincipalKind
 from tenants.registry.models import House, Premise, PremiseKind, UnifiedAccount
 from tenants.residents.models import ResidentLink
-from tenants.services import agency_contract_create, principal_create
 from tenants.workspace.models import HouseReadingWindow
 
 DEMO_PASSWORD = "demo-password-2026"

@@ -135,7 +135,7 @@ def _contacts_json(p: Principal) -> dict:
 def agent_requisites() -> dict:
     agent = Principal.objects.filter(kind=PrincipalKind.AGENT).order_by("pk").first()
     if agent is None:
-        raise RuntimeError("no agent (settlement centre) row: run agency.site.demo.agent_tenant_ensure or the seed")
+        raise RuntimeError("no agent (settlement centre) row: run agency.demo.seed.agent_tenant_ensure or the seed")
     return {**_requisites_json(agent), "contacts": _contacts_json(agent)}
 
 

@@ -48,7 +48,7 @@ class AgentPerm(models.TextChoices):
 
 # The permission map of agent roles. Separation of duties: the operator proposes and builds, an approver (or the
 # admin) confirms and approves; the four-eyes rule itself (never one's own proposal or build) is checked on the
-# objects, in tenants.requisites_changes and payments.payouts, and by database constraints.
+# objects, in agency.principals.requisites_changes and payments.payouts, and by database constraints.
 _DECIDE = frozenset({AgentPerm.REQUISITES_CONFIRM, AgentPerm.PAYOUTS_APPROVE})
 AGENT_ROLE_PERMS: dict[str, frozenset[str]] = {
     AgentRole.ADMIN: frozenset(AgentPerm.values),

@@ -50,7 +50,7 @@ def _validated(target: Principal | AgencyContract, values: dict[str, str]) -> No
     copy = type(target).objects.get(pk=target.pk)
     for key, name in fields.items():
         setattr(copy, name, values[key])
-    from tenants.services import _full_clean
+    from agency.principals.services import _full_clean
 
     _full_clean(copy, exclude=["schema_name"] if isinstance(target, Principal) else None)
 

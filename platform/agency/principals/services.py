@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from agency.principals.requisites_changes import CONTRACT_BANK_FIELDS, PRINCIPAL_BANK_FIELDS, requisites_change_propose
 from billing_core.error_codes import ErrorCode
 from tenants.models import CONTACT_FIELDS, AgencyContract, Domain, Principal
-from tenants.requisites_changes import CONTRACT_BANK_FIELDS, PRINCIPAL_BANK_FIELDS, requisites_change_propose
 
 _SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 _RESERVED_SCHEMAS = {"public", "information_schema", settings.TENANT_BASE_SCHEMA}
@@ -96,7 +96,7 @@ def _bank_split(fields: dict, bank_fields: dict[str, str]) -> tuple[dict, dict]:
 @transaction.atomic
 def principal_update(*, principal: Principal, proposed_by=None, **fields) -> Principal:
     """Names, codes and the active flag. Bank requisites are never written here: they change by four eyes
-    (``tenants.requisites_changes``); given with ``proposed_by``, they are proposed by that person."""
+    (``agency.principals.requisites_changes``); given with ``proposed_by``, they are proposed by that person."""
     fields, bank = _bank_split(fields, PRINCIPAL_BANK_FIELDS)
     if bank and proposed_by is None:
         raise TypeError(f"{sorted(bank)}: bank requisites change through requisites_change_propose")
@@ -122,7 +122,7 @@ def agency_contract_create(
 
     ``proposed_by`` (every request of a person passes it): the contract opens on the principal's confirmed
     requisites, and a payout account that differs from them is proposed by that person, to take effect when an
-    approver confirms it (``tenants.requisites_changes``). Without it (the demo, setup code) the given payout
+    approver confirms it (``agency.principals.requisites_changes``). Without it (the demo, setup code) the given payout
     account applies at once, as for a new principal's own requisites."""
     own = {"bank_name": payout_bank_name, "bic": payout_bic, "account": payout_account,
            "correspondent_account": payout_correspondent_account}
@@ -147,7 +147,7 @@ def agency_contract_create(
 @transaction.atomic
 def agency_contract_update(*, contract: AgencyContract, proposed_by=None, **fields) -> AgencyContract:
     """Terms, dates and schedule. The payout account is never written here: it changes by four eyes
-    (``tenants.requisites_changes``); given with ``proposed_by``, it is proposed by that person."""
+    (``agency.principals.requisites_changes``); given with ``proposed_by``, it is proposed by that person."""
     fields, bank = _bank_split(fields, CONTRACT_BANK_FIELDS)
     if bank and proposed_by is None:
         raise TypeError(f"{sorted(bank)}: the payout account changes through requisites_change_propose")

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SiteConfig(AppConfig):
-    """The composition root: settings, URLs, the Celery app, the demo and its management commands."""
+    """The composition root: settings, URLs, the Celery app."""
 
     name = "agency.site"
     label = "agentsite"

@@ -63,6 +63,8 @@ SHARED_APPS = [
     "agency.payments",
     "agency.appeals",
     "agency.reports",
+    "agency.principals",
+    "agency.demo",
     "agency.site",
 ]
 TENANT_APPS = [

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django_tenants.utils import schema_context, tenant_context
 
+from agency.demo.scale import scale_data_drop, scale_data_generate
 from tenants.billing.charge_run import charge_run
 from tenants.billing.models import (
     AccountService,
@@ -27,7 +28,6 @@ from tenants.billing.models import (
     Service,
     Tariff,
 )
-from tenants.billing.scale import scale_data_drop, scale_data_generate
 from tenants.registry.models import House, Premise
 
 JUNE = date(2026, 6, 1)

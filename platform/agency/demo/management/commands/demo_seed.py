@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from agency.site.demo import DEMO_PASSWORD, demo_seed
+from agency.demo.seed import DEMO_PASSWORD, demo_seed
 from tenants.models import Domain
 
 

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.billing.scale import scale_data_generate
+from agency.demo.scale import scale_data_generate
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from agency.principals.services import PRINCIPAL_FIELDS, principal_create
 from tenants.models import PrincipalKind
-from tenants.services import PRINCIPAL_FIELDS, principal_create
 
 
 class Command(BaseCommand):
