@@ -109,67 +109,86 @@ def _existing(keys: list[str]) -> dict[str, tuple[str, Decimal, str]]:
         return {key: (number, amount, code) for key, number, amount, code in cursor.fetchall()}
 
 
-def _validate(rows: list[tuple[int, dict]], today: date) -> tuple[list[_Row], list[RowError]]:
-    accounts = dict(PersonalAccount.objects.filter(number__in={r["account"] for _l, r in rows})
-                    .values_list("number", "pk"))
-    codes = {r.get("service", "") for _l, r in rows} - {""}
-    services = dict(Service.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
-    errors: list[RowError] = []
-    good: list[_Row] = []
-    seen: dict[str, int] = {}
-    for line, r in rows:
-        row_errors: list[RowError] = []
+class _LineErrors(list):
+    """The errors of one line, each named by its field."""
 
-        def bad(field: str, message: str, code: str = ErrorCode.INVALID, _errors=row_errors, _line=line) -> None:
-            _errors.append(RowError(_line, field, message, str(code)))
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
 
-        number = r["account"]
-        account_id = accounts.get(number)
-        if not number:
-            bad("account", _("Укажите лицевой счёт."), ErrorCode.REQUIRED)
-        elif account_id is None:
-            bad("account", _("Лицевой счёт «%(v)s» не найден.") % {"v": number}, ErrorCode.NOT_FOUND)
+    def __call__(self, field: str, message: str, code: str = ErrorCode.INVALID) -> None:
+        self.append(RowError(self.line, field, message, str(code)))
+
+
+def _account_id(bad: _LineErrors, number: str, accounts: dict[str, int]) -> int | None:
+    account_id = accounts.get(number)
+    if not number:
+        bad("account", _("Укажите лицевой счёт."), ErrorCode.REQUIRED)
+    elif account_id is None:
+        bad("account", _("Лицевой счёт «%(v)s» не найден.") % {"v": number}, ErrorCode.NOT_FOUND)
+    return account_id
+
+
+def _paid_on(bad: _LineErrors, text: str, today: date) -> date | None:
+    paid_on = None
+    try:
+        paid_on = _parse_date(text)
+    except ValueError:
+        bad("date", _("Дата «%(v)s» не в формате ДД.ММ.ГГГГ.") % {"v": text})
+    if paid_on is not None and paid_on > today:
+        bad("date", _("Дата оплаты %(d)s в будущем.") % {"d": paid_on.strftime("%d.%m.%Y")})
         paid_on = None
-        try:
-            paid_on = _parse_date(r["date"])
-        except ValueError:
-            bad("date", _("Дата «%(v)s» не в формате ДД.ММ.ГГГГ.") % {"v": r["date"]})
-        if paid_on is not None and paid_on > today:
-            bad("date", _("Дата оплаты %(d)s в будущем.") % {"d": paid_on.strftime("%d.%m.%Y")})
-            paid_on = None
+    return paid_on
+
+
+def _amount(bad: _LineErrors, text: str) -> Decimal | None:
+    amount = None
+    try:
+        amount = parse_amount(text)
+    except (InvalidOperation, ValueError):
+        bad("amount", _("Сумма «%(v)s» — не число с двумя знаками после запятой.") % {"v": text})
+    if amount is not None and not Decimal(0) < amount < MAX_AMOUNT:
+        bad("amount", _("Сумма должна быть больше нуля и меньше триллиона рублей."))
         amount = None
-        try:
-            amount = parse_amount(r["amount"])
-        except (InvalidOperation, ValueError):
-            bad("amount", _("Сумма «%(v)s» — не число с двумя знаками после запятой.") % {"v": r["amount"]})
-        if amount is not None and not Decimal(0) < amount < MAX_AMOUNT:
-            bad("amount", _("Сумма должна быть больше нуля и меньше триллиона рублей."))
-            amount = None
-        document = r["document"]
-        if not document:
-            bad("document", _("Укажите номер документа."), ErrorCode.REQUIRED)
-        elif len(document) > MAX_DOCUMENT:
-            bad("document", _("Номер документа длиннее %(n)s знаков.") % {"n": MAX_DOCUMENT})
-        code = r.get("service", "")
-        service_id = services.get(code) if code else None
-        if code and service_id is None:
-            bad("service", _("Услуга «%(v)s» не найдена.") % {"v": code}, ErrorCode.NOT_FOUND)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        row = _Row(line, account_id, number, service_id, amount, paid_on, document, r.get("comment", "")[:MAX_COMMENT],
-                   own_receipt_key(document, paid_on))
-        if row.key in seen:
-            errors.append(RowError(line, "document", _("Документ %(doc)s от %(d)s повторяется, см. строку %(l)s.")
-                                   % {"doc": document, "d": paid_on.strftime("%d.%m.%Y"), "l": seen[row.key]},
-                                   ErrorCode.DUPLICATE))
-            continue
-        seen[row.key] = line
-        good.append(row)
-    # A document recorded before is fine when it is the same receipt (a file sent again), a conflict otherwise.
+    return amount
+
+
+def _check_document(bad: _LineErrors, document: str) -> None:
+    if not document:
+        bad("document", _("Укажите номер документа."), ErrorCode.REQUIRED)
+    elif len(document) > MAX_DOCUMENT:
+        bad("document", _("Номер документа длиннее %(n)s знаков.") % {"n": MAX_DOCUMENT})
+
+
+def _service_id(bad: _LineErrors, code: str, services: dict[str, int]) -> int | None:
+    service_id = services.get(code) if code else None
+    if code and service_id is None:
+        bad("service", _("Услуга «%(v)s» не найдена.") % {"v": code}, ErrorCode.NOT_FOUND)
+    return service_id
+
+
+def _row_checked(line: int, r: dict, *, accounts: dict[str, int], services: dict[str, int],
+                 today: date) -> tuple[_Row | None, list[RowError]]:
+    """The line as a row to post, or None and every error on it, field by field."""
+    bad = _LineErrors(line)
+    number = r["account"]
+    account_id = _account_id(bad, number, accounts)
+    paid_on = _paid_on(bad, r["date"], today)
+    amount = _amount(bad, r["amount"])
+    document = r["document"]
+    _check_document(bad, document)
+    service_id = _service_id(bad, r.get("service", ""), services)
+    if bad:
+        return None, list(bad)
+    return _Row(line, account_id, number, service_id, amount, paid_on, document, r.get("comment", "")[:MAX_COMMENT],
+                own_receipt_key(document, paid_on)), []
+
+
+def _recorded_conflicts(good: list[_Row], services: dict[str, int]) -> tuple[list[_Row], list[RowError]]:
+    """A document recorded before is fine when it is the same receipt (a file sent again), a conflict otherwise."""
     service_codes = {pk: code for code, pk in services.items()}
     existing = _existing([row.key for row in good])
-    kept = []
+    kept, errors = [], []
     for row in good:
         before = existing.get(row.key)
         if before is not None and before != (row.account_number, row.amount, service_codes.get(row.service_id, "")):
@@ -180,6 +199,31 @@ def _validate(rows: list[tuple[int, dict]], today: date) -> tuple[list[_Row], li
                 ErrorCode.DUPLICATE))
             continue
         kept.append(row)
+    return kept, errors
+
+
+def _validate(rows: list[tuple[int, dict]], today: date) -> tuple[list[_Row], list[RowError]]:
+    accounts = dict(PersonalAccount.objects.filter(number__in={r["account"] for _l, r in rows})
+                    .values_list("number", "pk"))
+    codes = {r.get("service", "") for _l, r in rows} - {""}
+    services = dict(Service.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    errors: list[RowError] = []
+    good: list[_Row] = []
+    seen: dict[str, int] = {}
+    for line, r in rows:
+        row, row_errors = _row_checked(line, r, accounts=accounts, services=services, today=today)
+        if row is None:
+            errors.extend(row_errors)
+            continue
+        if row.key in seen:
+            errors.append(RowError(line, "document", _("Документ %(doc)s от %(d)s повторяется, см. строку %(l)s.")
+                                   % {"doc": row.document, "d": row.paid_on.strftime("%d.%m.%Y"),
+                                      "l": seen[row.key]}, ErrorCode.DUPLICATE))
+            continue
+        seen[row.key] = line
+        good.append(row)
+    kept, conflicts = _recorded_conflicts(good, services)
+    errors.extend(conflicts)
     errors.sort(key=lambda e: e.line)
     return kept, errors
 
