@@ -119,6 +119,20 @@ class TotalsSpec:
     required: bool = True
 
 
+def _columns_error(columns: Mapping[str, int]) -> str | None:
+    """What is wrong with a layout's columns; of several faults, the one checked last."""
+    error = None
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        error = _("Неизвестные поля: %(fields)s.") % {"fields": ", ".join(unknown)}
+    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    if missing or not any(f in columns for f in KEY_FIELDS):
+        error = _("В раскладке должны быть дата, сумма и лицевой счёт или ИПД.")
+    if any(i < 0 for i in columns.values()) or len(set(columns.values())) != len(columns):
+        error = _("Номера столбцов должны быть неотрицательными и не повторяться.")
+    return error
+
+
 @dataclass(frozen=True)
 class RegistryLayout:
     """One registry layout. ``columns`` maps a field of ``FIELDS`` to its 0-based column."""
@@ -141,14 +155,15 @@ class RegistryLayout:
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
         errors: dict[str, str] = {}
-        unknown = sorted(set(self.columns) - set(FIELDS))
-        if unknown:
-            errors["columns"] = _("Неизвестные поля: %(fields)s.") % {"fields": ", ".join(unknown)}
-        missing = [f for f in REQUIRED_FIELDS if f not in self.columns]
-        if missing or not any(f in self.columns for f in KEY_FIELDS):
-            errors["columns"] = _("В раскладке должны быть дата, сумма и лицевой счёт или ИПД.")
-        if any(i < 0 for i in self.columns.values()) or len(set(self.columns.values())) != len(self.columns):
-            errors["columns"] = _("Номера столбцов должны быть неотрицательными и не повторяться.")
+        columns_error = _columns_error(self.columns)
+        if columns_error is not None:
+            errors["columns"] = columns_error
+        errors.update(self._format_errors())
+        if errors:
+            raise ValidationError({k: ValidationError(v, code=ErrorCode.INVALID) for k, v in errors.items()})
+
+    def _format_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
         if self.readings_from is not None and self.columns and self.readings_from <= max(self.columns.values()):
             errors["readings_from"] = _("Показания должны идти после всех остальных столбцов.")
         if self.decimal_separator not in (".", ","):
@@ -164,8 +179,7 @@ class RegistryLayout:
                 re.compile(self.totals.pattern)
             except re.error:
                 errors["totals"] = _("Неверный шаблон итоговой строки.")
-        if errors:
-            raise ValidationError({k: ValidationError(v, code=ErrorCode.INVALID) for k, v in errors.items()})
+        return errors
 
     @property
     def width(self) -> int:
