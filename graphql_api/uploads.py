@@ -99,9 +99,9 @@ def _confirm_json(report) -> dict:
 
 def _agent_upload(kind: str, data: bytes, filename: str, request) -> dict:
     """Run one of the agent's intake services on the file; a ValidationError propagates."""
+    from agency.payments.intake.registry_import import registry_import
+    from agency.payments.intake.statements import statement_import
     from agency.payments.payouts import payouts_confirm
-    from agency.payments.registry_import import registry_import
-    from agency.payments.statements import statement_import
 
     user = request.actor.user
     if kind == "payment-registry":
@@ -110,7 +110,7 @@ def _agent_upload(kind: str, data: bytes, filename: str, request) -> dict:
         if not layout:
             raise ValidationError({"layout": ValidationError(_("Укажите формат реестра."), code=ErrorCode.REQUIRED)})
         if request.POST.get("background", "") in ("1", "true"):
-            from agency.payments.tasks import registry_import_enqueue
+            from agency.payments.intake.tasks import registry_import_enqueue
 
             imp = registry_import_enqueue(data=data, filename=filename, layout_name=layout, user=user, mode=mode)
         else:

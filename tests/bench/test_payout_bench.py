@@ -22,10 +22,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agency.documents import storage
+from agency.payments.ledger_accounts import agent_ledger_ensure
 from agency.payments.models import Allocation, Payout, PayoutStatus
 from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
-from agency.payments.reconciliation import reconciliation_day
-from agency.payments.services import agent_ledger_ensure
+from agency.payments.payouts.reconciliation import reconciliation_day
 from billing_core.onec_exchange import statement_read
 from billing_core.requisites import account_with_control_key
 from tenants.models import AgencyContract, Principal

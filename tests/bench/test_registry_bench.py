@@ -36,7 +36,7 @@ from agency.demo.scale import (
     scale_unified_accounts_drop,
     scale_unified_accounts_link,
 )
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation.bulk import payments_allocate
 from agency.payments.models import Allocation, Payment, RegistryImport
 from tenants.ledger.services import trial_balance
 from tests.bench._util import assert_test_database, bench, verdict
@@ -206,7 +206,7 @@ def test_registry_import_and_allocation_end_to_end(prepared, django_db_blocker):
     with django_db_blocker.unblock():
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        from agency.payments import registry_import as intake
+        from agency.payments.intake import registry_import as intake
 
         layout = intake.layout_get("sber_standard")
         imp, _ = intake.import_row_ensure(kind="registry", layout=layout.name, filename="bench-registry.txt",

@@ -14,9 +14,10 @@ from agency.demo.payments import UNKNOWN_ACCOUNT, demo_payments_seed, registry_f
 from agency.demo.seed import PRINCIPALS, demo_seed
 from agency.documents import storage
 from agency.documents.models import Epd
+from agency.payments.ledger_accounts import agent_principal
 from agency.payments.models import Allocation, Channel, OnlinePayment, Payment, PaymentStatus, Payout, PayoutStatus
-from agency.payments.payouts import agent_principal, contracts_in_force
-from agency.payments.reconciliation import reconciliation_day
+from agency.payments.payouts import contracts_in_force
+from agency.payments.payouts.reconciliation import reconciliation_day
 from billing_core.fees import FeeTerms, payout_fee_split
 from billing_core.onec_exchange import statement_read
 from billing_core.registry_formats import PRESETS, parse_registry

@@ -533,7 +533,7 @@ def isolation_b_payment(w) -> str:
     """A payment naming B's account number (queued: the account belongs to no household)."""
     from datetime import date
 
-    from agency.payments.services import payment_record
+    from agency.payments.intake.recording import payment_record
 
     payment, _created = payment_record(channel="bank_registry", source="iso", external_id="iso-b", amount="44.44",
                                        paid_on=date(2026, 11, 25), payer_ref=B_ACCOUNT_NUMBER)

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 
 from agency.documents.models import EpdRun
 from agency.identity.permissions import Perm
+from agency.payments.intake.recording import payment_record
 from agency.payments.models import CashShift, Payout, RegistryImport
-from agency.payments.services import payment_record
 from tests import factories
 from tests.conftest import error_codes
 from tests.graphql_api.test_isolation import billing_account_id

@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 
 from agency.identity.models import AuditLog
 from agency.identity.permissions import Perm
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH
 from agency.payments.models import Allocation, Payment, PaymentStatus, Payout, RegistryImport
-from agency.payments.services import CASH, payment_record
 from billing_core.onec_exchange import statement_read
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance
@@ -389,7 +390,7 @@ def test_a_bank_statement_upload_posts_its_incoming_payments_once(world, tenants
 
 
 def test_a_large_registry_can_be_posted_in_the_background(world, tenants, gql):
-    from agency.payments.tasks import registry_import_task
+    from agency.payments.intake.tasks import registry_import_task
 
     operator = world["operator"]
     queued = upload(operator, "payment-registry", registry(ROWS), "big.txt", layout="sber_standard",

@@ -382,7 +382,7 @@ def _household(number: str):
 
 def _payment(external_id: str, **extra):
     """A payment of the matrix (recorded once per id): queued unless a household is given."""
-    from agency.payments.services import payment_record
+    from agency.payments.intake.recording import payment_record
 
     payment, _c = payment_record(channel="bank_registry", source="matrix", external_id=external_id, amount="77.77",
                                  paid_on=MATRIX_DAY, payer_ref="NOBODY-MATRIX", **extra)
@@ -411,7 +411,7 @@ def _allocatable(t: Targets) -> dict:
 def _caller_shift(desk: str) -> str:
     """The newest user's open shift at ``desk`` when that user is agent staff (the caller of the case);
     otherwise an id nobody has (the call is refused before it is read)."""
-    from agency.payments.services import cash_shift_open
+    from agency.payments.intake.cash_desk import cash_shift_open
 
     caller = User.objects.order_by("-pk").first()
     if caller is None or not caller.is_agent_staff:

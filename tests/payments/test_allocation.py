@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.allocation import HELD, RECEIVABLE, payment_allocate
+from agency.payments.allocation.payment import HELD, RECEIVABLE, payment_allocate
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import UNALLOCATED, payable_account
 from agency.payments.models import Allocation, PaymentStatus
-from agency.payments.services import UNALLOCATED, payable_account, payment_record
 from billing_core.allocation import allocate
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt

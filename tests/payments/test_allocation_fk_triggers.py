@@ -15,9 +15,9 @@ from django.db.models import F, ProtectedError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.intake.recording import payment_record
 from agency.payments.models import Allocation, Payment, PaymentStatus
-from agency.payments.services import payment_record
 from tenants.billing.models import PersonalAccount, Service
 from tenants.models import Principal
 from tenants.receipts.models import Receipt

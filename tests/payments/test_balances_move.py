@@ -22,12 +22,12 @@ from agency.cabinet.services import resident_households
 from agency.documents import assembly
 from agency.documents.models import Epd, EpdPayee, EpdRun
 from agency.identity.permissions import Perm
-from agency.payments.allocation import payment_allocate
+from agency.payments.allocation.payment import payment_allocate
+from agency.payments.intake.cash_desk import cash_receipt_record, cash_shift_open
+from agency.payments.intake.registry_import import registry_import
+from agency.payments.intake.statements import statement_import
 from agency.payments.models import Payment, PaymentStatus
 from agency.payments.online import online_payment_start
-from agency.payments.registry_import import registry_import
-from agency.payments.services import cash_receipt_record, cash_shift_open
-from agency.payments.statements import statement_import
 from agency.reports.builders import accounts_report, debtors_report
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import AccountService, Balance, PersonalAccount, Service, Tariff

@@ -8,10 +8,11 @@ import pytest
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.allocation import payment_allocate
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.allocation.payment import payment_allocate
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import UNALLOCATED, payable_account
 from agency.payments.models import Allocation, Payment, PaymentStatus
-from agency.payments.services import UNALLOCATED, payable_account, payment_record
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
 from tenants.registry.models import Premise, UnifiedAccount

@@ -14,10 +14,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments import bulk_allocation
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation import bulk as bulk_allocation
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.intake.recording import payment_record
 from agency.payments.models import Allocation
-from agency.payments.services import payment_record
 from billing_core.allocation import allocate
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks
 from tenants.registry.models import UnifiedAccount

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
+from agency.payments.intake.cash_desk import cash_receipt_record, cash_shift_close, cash_shift_open
 from agency.payments.models import Payment
-from agency.payments.services import cash_receipt_record, cash_shift_close, cash_shift_open
 from tenants.ledger.services import account_balance
 from tenants.receipts.models import Receipt
 from tenants.receipts.services import OWN_CASH, own_receipt_record

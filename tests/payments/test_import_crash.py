@@ -21,9 +21,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
+from agency.payments.intake.registry_import import Phase, import_row_ensure, registry_import_run
+from agency.payments.ledger_accounts import CASH, agent_ledger_ensure
 from agency.payments.models import ImportStatus, Payment, RegistryImport
-from agency.payments.registry_import import Phase, import_row_ensure, registry_import_run
-from agency.payments.services import CASH, agent_ledger_ensure
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance
 from tests.test_celery_worker import worker_database_url
@@ -41,7 +41,7 @@ django.setup()
 from django.db import connection
 with connection.cursor() as cursor:
     cursor.execute("SET application_name = %s", [sys.argv[2]])
-from agency.payments.tasks import registry_import_task
+from agency.payments.intake.tasks import registry_import_task
 print(registry_import_task(int(sys.argv[1])), flush=True)
 """
 
@@ -161,7 +161,7 @@ def test_sigkill_mid_import_then_run_again(django_db_setup, django_db_blocker, t
 
 
 def test_enqueue_stores_the_file_and_queues_the_import_after_commit(db, tmp_path, django_capture_on_commit_callbacks):
-    from agency.payments.tasks import registry_import_enqueue, registry_import_task
+    from agency.payments.intake.tasks import registry_import_enqueue, registry_import_task
 
     data, total = _registry(["NONE"])
     app = registry_import_task.app

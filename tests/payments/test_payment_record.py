@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from agency.payments.intake.recording import payment_match, payment_record
+from agency.payments.ledger_accounts import CASH, UNALLOCATED
 from agency.payments.models import Payment, PaymentStatus
-from agency.payments.services import CASH, UNALLOCATED, payment_match, payment_record
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.registry.models import UnifiedAccount

@@ -30,10 +30,11 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from agency.documents import storage
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, FEE, UNALLOCATED, agent_ledger_ensure, payable_account
 from agency.payments.models import Allocation, Payment, Payout, PayoutRun, PayoutStatus
-from agency.payments.payout_tasks import payouts_build_task
 from agency.payments.payouts import payouts_approve, payouts_export
-from agency.payments.services import CASH, FEE, UNALLOCATED, agent_ledger_ensure, payable_account, payment_record
+from agency.payments.payouts.tasks import payouts_build_task
 from billing_core.onec_exchange import statement_read
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import Leg, account_balance, transaction_post

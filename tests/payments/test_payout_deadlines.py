@@ -8,10 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agency.payments.deadlines import DeadlineState, deadline_state, payouts_deadlines_attach, payouts_flagged_for_day
 from agency.payments.models import Payout, PayoutStatus
 from agency.payments.payouts import payouts_build
-from agency.payments.reconciliation import reconciliation_day
+from agency.payments.payouts.deadlines import (
+    DeadlineState,
+    deadline_state,
+    payouts_deadlines_attach,
+    payouts_flagged_for_day,
+)
+from agency.payments.payouts.reconciliation import reconciliation_day
 from tenants.regulations.selectors import next_working_day, next_working_days
 from tests.payments.test_payouts import FRI, MON, SAT, SUN, THU, TUE, contract, pay, world  # noqa: F401
 

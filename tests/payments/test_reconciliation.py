@@ -8,10 +8,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, UNALLOCATED
 from agency.payments.models import Allocation, Payment, PaymentStatus, Payout
 from agency.payments.payouts import payouts_approve, payouts_build, payouts_confirm, payouts_export
-from agency.payments.reconciliation import reconciliation_day
-from agency.payments.services import CASH, UNALLOCATED, payment_record
+from agency.payments.payouts.reconciliation import reconciliation_day
 from tenants.ledger.services import Leg, ledger_account_ensure, transaction_post
 from tests.payments import test_payouts
 from tests.payments.test_payouts import FRI, MON, SAT, SUN, bank_statement, contract, pay
@@ -139,7 +140,7 @@ def test_a_payment_without_its_ledger_posting_and_a_stray_posting_are_named(worl
 
 def _registry(world, rows: list[tuple[str, str, str]]):
     """A Sberbank registry of (household, amount, dd-mm-yyyy) rows, imported through the real intake."""
-    from agency.payments.registry_import import registry_import
+    from agency.payments.intake.registry_import import registry_import
     from tests.payments.test_registry_import import sber_file, sber_line
 
     data = sber_file([sber_line(n, world[who].number, amount, day=day)
@@ -148,7 +149,7 @@ def _registry(world, rows: list[tuple[str, str, str]]):
 
 
 def test_a_registry_file_over_two_days_and_a_bulk_run_reconcile_per_transaction(world):
-    from agency.payments.bulk_allocation import payments_allocate
+    from agency.payments.allocation.bulk import payments_allocate
     from tenants.ledger.models import LedgerTransaction
 
     imp = _registry(world, [("mine", "1000,00", "16-10-2026"), ("other", "250,00", "16-10-2026"),

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdRun
+from agency.payments.intake.recording import payment_match, payment_record
+from agency.payments.intake.registry_import import registry_import
+from agency.payments.ledger_accounts import CASH, UNALLOCATED
 from agency.payments.models import ImportStatus, Payment, PaymentStatus, RegistryImport
-from agency.payments.registry_import import registry_import
-from agency.payments.services import CASH, UNALLOCATED, payment_match, payment_record
 from billing_core.error_codes import ErrorCode
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance, trial_balance

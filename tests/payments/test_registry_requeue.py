@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test.utils import override_settings
 
+from agency.payments.intake.registry_import import Phase, registry_import, registry_import_run
 from agency.payments.models import ImportStatus, Payment, RegistryImport
-from agency.payments.registry_import import Phase, registry_import, registry_import_run
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -26,7 +26,7 @@ def _registry() -> tuple[bytes, Decimal]:
 
 
 def _enqueue_and_run(data: bytes, layout_name: str, capture) -> tuple[RegistryImport, tuple, int]:
-    from agency.payments.tasks import registry_import_enqueue
+    from agency.payments.intake.tasks import registry_import_enqueue
 
     with capture(execute=False) as callbacks:
         imp = registry_import_enqueue(data=data, filename="r.txt", layout_name=layout_name)
@@ -39,7 +39,7 @@ def _enqueue_and_run(data: bytes, layout_name: str, capture) -> tuple[RegistryIm
 
 @pytest.fixture
 def eager(tmp_path):
-    from agency.payments.tasks import registry_import_task
+    from agency.payments.intake.tasks import registry_import_task
 
     app = registry_import_task.app
     before = app.conf.task_always_eager

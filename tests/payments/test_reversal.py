@@ -14,15 +14,16 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from agency.payments.allocation import HELD, RECEIVABLE, payment_allocate
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.allocation.payment import HELD, RECEIVABLE, payment_allocate
+from agency.payments.allocation.reversal import allocation_reverse
+from agency.payments.intake.queue import payment_return
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, UNALLOCATED, payable_account
 from agency.payments.models import Allocation, IntentStatus, Payment, PaymentStatus, Payout
 from agency.payments.online import online_payment_refund, online_payment_start
 from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
-from agency.payments.queue import payment_return
-from agency.payments.reconciliation import reconciliation_day
-from agency.payments.reversal import allocation_reverse
-from agency.payments.services import CASH, UNALLOCATED, payable_account, payment_record
+from agency.payments.payouts.reconciliation import reconciliation_day
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from agency.documents.models import Epd, EpdRun
+from agency.payments.intake.recording import payment_match
+from agency.payments.intake.statements import purpose_refs, statement_import, statement_outgoing
+from agency.payments.ledger_accounts import CASH
 from agency.payments.models import ImportStatus, Payment, PaymentStatus
-from agency.payments.services import CASH, payment_match
-from agency.payments.statements import purpose_refs, statement_import, statement_outgoing
 from billing_core.error_codes import ErrorCode
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.models import Principal, PrincipalKind

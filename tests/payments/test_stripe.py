@@ -20,10 +20,10 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from agency.payments.gateways.stripe_gateway import stripe_gateway
+from agency.payments.ledger_accounts import CASH, UNALLOCATED
 from agency.payments.models import EventStatus, GatewayEvent, IntentStatus, OnlinePayment, Payment, PaymentStatus
 from agency.payments.online import gateway_events_retry, online_payment_refund, online_payment_start
-from agency.payments.services import CASH, UNALLOCATED
+from agency.payments.online.gateways.stripe_gateway import stripe_gateway
 from tenants.ledger.models import LedgerLeg, LedgerTransaction
 from tests.payments.conftest import (
     CARD_DECLINED,

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdRun
-from agency.payments.allocation import payment_allocate
+from agency.payments.allocation.payment import payment_allocate
+from agency.payments.intake.queue import payment_queue, payment_resolve, payment_return
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, UNALLOCATED
 from agency.payments.models import Payment, PaymentStatus
-from agency.payments.queue import payment_queue, payment_resolve, payment_return
-from agency.payments.services import CASH, UNALLOCATED, payment_record
 from billing_core.error_codes import ErrorCode
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.registry.models import UnifiedAccount

@@ -227,7 +227,7 @@ def test_a_refused_appeal_notification_keeps_the_answer_and_shows_no_error(broke
 def test_a_refused_background_registry_import_is_rejected_and_a_new_upload_queues_it(broker, tmp_path, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from agency.payments.tasks import registry_import_task
+    from agency.payments.intake.tasks import registry_import_task
     from tests.payments.test_registry_requeue import _registry
 
     data, _total = _registry()

@@ -36,7 +36,9 @@ from django.utils import timezone
 from agency.demo.dates import DemoCalendar
 from agency.documents.models import Epd
 from agency.identity.models import User
-from agency.payments.bulk_allocation import payments_allocate
+from agency.payments.allocation.bulk import payments_allocate
+from agency.payments.intake.cash_desk import cash_receipt_record, cash_shift_close, cash_shift_open
+from agency.payments.intake.registry_import import registry_import
 from agency.payments.models import (
     CashShift,
     Channel,
@@ -50,9 +52,7 @@ from agency.payments.models import (
 )
 from agency.payments.online import gateway_webhook_receive, online_payment_start
 from agency.payments.payouts import payouts_approve, payouts_build, payouts_export
-from agency.payments.reconciliation import reconciliation_day
-from agency.payments.registry_import import registry_import
-from agency.payments.services import cash_receipt_record, cash_shift_close, cash_shift_open
+from agency.payments.payouts.reconciliation import reconciliation_day
 from tenants.residents.models import ResidentLink
 
 DESK = "ЕРЦ, касса 1"

@@ -2,11 +2,10 @@
 
 Every builder reads the current connection's schema: the caller (the task) has switched to the
 job's principal before calling. Rows come from a server-side cursor in chunks, so a report of a
-million accounts never holds them all in memory; the workbook is written in openpyxl's write-only
-mode for the same reason.
+million accounts never holds them all in memory; the workbook is streamed by the product's one XLSX writer
+(``billing_core.tabular.xlsx_write``) for the same reason.
 """
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,25 +14,20 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from agency.reports.models import ReportKind
-from billing_core.tabular import spreadsheet_text
+from billing_core.tabular import AMOUNT, BOLD_AMOUNT, DATE, DECIMAL, GENERAL, HEADER, Cell, xlsx_write
 from tenants.billing import selectors
 from tenants.billing.models import Balance
 from tenants.receipts.models import Receipt, ReceiptSource
 from tenants.registry.models import House, PremiseKind
 
 CHUNK = 2000
-MONEY = "#,##0.00"
-AREA = "0.00"
-DATE = "DD.MM.YYYY"
 CENT = Decimal("0.01")
 
 TEXT, MONEY_COL, AREA_COL, INT_COL, DATE_COL = "text", "money", "area", "int", "date"
+# a column's style for its numbers and dates (money #,##0.00, area 0.00, dates DD.MM.YYYY; text and counts general)
+_STYLES = {MONEY_COL: AMOUNT, AREA_COL: DECIMAL, DATE_COL: DATE}
 
 
 @dataclass(frozen=True)
@@ -143,57 +137,25 @@ NEEDS_MONTH = frozenset({ReportKind.TURNOVER, ReportKind.PAYMENTS})
 
 
 def report_xlsx(report: Report) -> tuple[bytes, int]:
-    """The report as an XLSX (header frozen, money as numbers to the kopeck, a totals row); and its row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(report.title[:31])
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(report.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in report.columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        header.append(cell)
-    sheet.append(header)
-
-    formats = {MONEY_COL: MONEY, AREA_COL: AREA, DATE_COL: DATE}
-    totals = [Decimal(0) if c.kind == MONEY_COL else None for c in report.columns]
+    """The report as an XLSX (header frozen, money as numbers to the kopeck, a totals row); and its row count.
+    Written by the product's one XLSX writer (``billing_core.tabular.xlsx_write``), rows streamed as they come."""
+    money = [c.kind == MONEY_COL for c in report.columns]
+    totals = [Decimal(0) if m else None for m in money]
     count = 0
-    for row in report.rows:
-        count += 1
-        cells = []
-        for index, (column, value) in enumerate(zip(report.columns, row, strict=True)):
-            fmt = formats.get(column.kind)
-            if column.kind == MONEY_COL and value is not None:
-                value = Decimal(value).quantize(CENT)
-                totals[index] += value
-            if fmt is None or value is None:
-                if isinstance(value, str):  # a text is a string cell, never a formula (billing_core.tabular)
-                    value = WriteOnlyCell(sheet, value=spreadsheet_text(value))
-                    value.data_type = "s"
-                cells.append(value)
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = fmt
-            cells.append(cell)
-        sheet.append(cells)
 
-    footer = []
-    for index, total in enumerate(totals):
-        if index == 0:
-            cell = WriteOnlyCell(sheet, value=_("Итого"))
-        elif total is not None:
-            cell = WriteOnlyCell(sheet, value=total)
-            cell.number_format = MONEY
-        else:
-            footer.append(None)
-            continue
-        cell.font = bold
-        footer.append(cell)
-    sheet.append(footer)
+    def rows():
+        nonlocal count
+        yield [Cell(column.header, HEADER) for column in report.columns]
+        for row in report.rows:
+            count += 1
+            values = list(row)
+            for index, value in enumerate(values):
+                if money[index] and value is not None:
+                    values[index] = Decimal(value).quantize(CENT)
+                    totals[index] += values[index]
+            yield values
+        yield [Cell(_("Итого")), *(None if t is None else Cell(t, BOLD_AMOUNT) for t in totals[1:])]
 
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue(), count
+    data = xlsx_write(rows(), sheet_name=report.title, widths=[c.width for c in report.columns],
+                      styles=[_STYLES.get(c.kind, GENERAL) for c in report.columns], freeze_rows=1)
+    return data, count

@@ -343,7 +343,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-payouts-build": {"task": "payments.payouts_build", "schedule": crontab(hour=7, minute=0)},
 }
 # task modules not named tasks.py, which autodiscovery does not find
-CELERY_IMPORTS = ("agency.payments.payout_tasks",)
+# task modules below an app's own tasks.py, which autodiscovery does not find
+CELERY_IMPORTS = ("agency.payments.intake.tasks", "agency.payments.payouts.tasks")
 
 # --- logging -------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from agency.documents.views import file_download
-from agency.payments.webhooks import stripe_webhook
+from agency.payments.online.webhooks import stripe_webhook
 from agency.site import frontend, views
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""Allocating many matched payments at once, set-based: the SQL twin of ``payments.allocation.payment_allocate``.
+"""Allocating many matched payments at once, set-based: the SQL twin of ``allocation.payment.payment_allocate``.
 
 For every payment (locked, still ``matched``), in one transaction:
 
@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from agency.payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
+from agency.payments.ledger_accounts import UNALLOCATED, agent_ledger_ensure, payable_account
 from tenants.models import Principal
 from tenants.receipts.services import HELD, RECEIVABLE, principal_ledger_ensure
 from tenants.schemas import CHUNK

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee
+from agency.payments.ledger_accounts import UNALLOCATED, agent_ledger_ensure, payable_account
 from agency.payments.models import Allocation, Payment, PaymentStatus
-from agency.payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
 from billing_core.allocation import allocate
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks

@@ -1,7 +1,7 @@
 """Reversing the allocation of a payment that is refunded, in whole or in part, after it was allocated.
 
 A refund takes money back out of ``agent.unallocated`` (Dr agent.unallocated / Cr agent.cash, posted by
-the refund itself: ``online._refund_apply``, ``queue.payment_return``). For an allocated payment that
+the refund itself: ``online.services._refund_apply``, ``intake.queue.payment_return``). For an allocated payment that
 money had already left ``agent.unallocated`` for the payees, so their shares must come back first.
 ``allocation_reverse`` does that, in one transaction under the payment's row lock:
 
@@ -37,8 +37,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from agency.payments.ledger_accounts import UNALLOCATED, agent_ledger_ensure, payable_account
 from agency.payments.models import Allocation, Payment, PaymentStatus
-from agency.payments.services import UNALLOCATED, agent_ledger_ensure, payable_account
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks, to_money
 from tenants.ledger.models import LedgerTransaction
@@ -73,6 +73,48 @@ def _parts(remaining: list[Decimal], amount: Decimal | None) -> list[Decimal]:
     return [from_kopecks(k) for k in kopecks]
 
 
+def _reversal_key(payment: Payment, key: str | None) -> tuple[str, bool]:
+    """The reversal's ledger key, and whether it was posted already (a repeat of the same ``key``)."""
+    if key is not None:
+        tx_key = reversal_key(payment.pk, key)
+        done = LedgerTransaction.objects.filter(key=tx_key).exists()  # under the payment's lock: safe
+    else:
+        count = (Allocation.objects.filter(payment=payment, reverses__isnull=False)
+                 .values("ledger_key").distinct().count())
+        tx_key, done = reversal_key(payment.pk, str(count + 1)), False
+    if not done and len(tx_key) > LedgerTransaction._meta.get_field("key").max_length:
+        raise _error("key", _("Слишком длинный ключ сторно."), ErrorCode.INVALID)
+    return tx_key, done
+
+
+def _amount_checked(payment: Payment, amount: Decimal | str | None) -> Decimal | None:
+    """The amount to reverse in roubles (None: everything still allocated); only an allocated payment is reversed."""
+    if payment.status != PaymentStatus.ALLOCATED:
+        raise _error("payment", _("Сторнировать можно только распределённый платёж (статус: %(s)s).")
+                     % {"s": payment.get_status_display()}, ErrorCode.INVALID)
+    value = None if amount is None else to_money(amount)
+    if value is not None and value != Decimal(amount):
+        raise _error("amount", _("Сумма указывается в рублях с точностью до копейки."), ErrorCode.INVALID)
+    return value
+
+
+def _reversal_rows(payment: Payment, value: Decimal | None, *, on: date, tx_key: str) -> list[Allocation]:
+    """The negative allocations: ``value`` split over what is left of each original allocation."""
+    originals = list(
+        Allocation.objects.filter(payment=payment, reverses__isnull=True)
+        .annotate(reversed_sum=Coalesce(Sum("reversals__amount"), ZERO)).order_by("pk")
+    )
+    parts = _parts([a.amount + a.reversed_sum for a in originals], value)
+    rows = Allocation.objects.bulk_create([
+        Allocation(payment=payment, principal_id=a.principal_id, account_number=a.account_number,
+                   service_code=a.service_code, amount=-part, allocated_on=on, reverses=a, ledger_key=tx_key)
+        for a, part in zip(originals, parts, strict=True) if part
+    ])
+    if not rows:
+        raise _error("payment", _("У платежа не осталось распределённых сумм для сторно."), ErrorCode.INVALID)
+    return rows
+
+
 @transaction.atomic
 def allocation_reverse(*, payment_id: int, on: date, reason: str, amount: Decimal | str | None = None,
                        key: str | None = None) -> list[Allocation]:
@@ -84,36 +126,10 @@ def allocation_reverse(*, payment_id: int, on: date, reason: str, amount: Decima
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
     if payment is None:
         raise _error("payment", _("Платёж не найден."), ErrorCode.NOT_FOUND)
-    if key is not None:
-        tx_key = reversal_key(payment.pk, key)
-        if LedgerTransaction.objects.filter(key=tx_key).exists():  # under the payment's lock: safe
-            return list(Allocation.objects.filter(payment=payment, ledger_key=tx_key).order_by("pk"))
-    else:
-        done = (Allocation.objects.filter(payment=payment, reverses__isnull=False)
-                .values("ledger_key").distinct().count())
-        tx_key = reversal_key(payment.pk, str(done + 1))
-    if len(tx_key) > LedgerTransaction._meta.get_field("key").max_length:
-        raise _error("key", _("Слишком длинный ключ сторно."), ErrorCode.INVALID)
-    if payment.status != PaymentStatus.ALLOCATED:
-        raise _error("payment", _("Сторнировать можно только распределённый платёж (статус: %(s)s).")
-                     % {"s": payment.get_status_display()}, ErrorCode.INVALID)
-    value = None if amount is None else to_money(amount)
-    if value is not None and value != Decimal(amount):
-        raise _error("amount", _("Сумма указывается в рублях с точностью до копейки."), ErrorCode.INVALID)
-
-    originals = list(
-        Allocation.objects.filter(payment=payment, reverses__isnull=True)
-        .annotate(reversed_sum=Coalesce(Sum("reversals__amount"), ZERO)).order_by("pk")
-    )
-    remaining = [a.amount + a.reversed_sum for a in originals]
-    parts = _parts(remaining, value)
-    rows = Allocation.objects.bulk_create([
-        Allocation(payment=payment, principal_id=a.principal_id, account_number=a.account_number,
-                   service_code=a.service_code, amount=-part, allocated_on=on, reverses=a, ledger_key=tx_key)
-        for a, part in zip(originals, parts, strict=True) if part
-    ])
-    if not rows:
-        raise _error("payment", _("У платежа не осталось распределённых сумм для сторно."), ErrorCode.INVALID)
+    tx_key, done = _reversal_key(payment, key)
+    if done:
+        return list(Allocation.objects.filter(payment=payment, ledger_key=tx_key).order_by("pk"))
+    rows = _reversal_rows(payment, _amount_checked(payment, amount), on=on, tx_key=tx_key)
 
     by_principal: dict[int, list[Allocation]] = defaultdict(list)
     for row in rows:

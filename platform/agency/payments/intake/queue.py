@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agency.documents.models import Epd
+from agency.payments.allocation.reversal import allocation_reverse
+from agency.payments.ledger_accounts import CASH, UNALLOCATED, agent_ledger_ensure
 from agency.payments.models import Channel, Payment, PaymentStatus
-from agency.payments.reversal import allocation_reverse
-from agency.payments.services import CASH, UNALLOCATED, agent_ledger_ensure
 from billing_core.error_codes import ErrorCode
 from tenants.ledger.services import Leg, transaction_post
 from tenants.registry.models import UnifiedAccount
@@ -113,7 +113,7 @@ def payment_return(*, payment_id: int, user, note: str = "", on: date | None = N
     """Send a queued payment back to the payer: ``refunded``, Dr agent.unallocated / Cr agent.cash, once.
 
     An allocated payment (not a card payment: that one goes back through the gateway's refund) may be sent
-    back too: its allocation is reversed first (``payments.reversal``)."""
+    back too: its allocation is reversed first (``allocation.reversal``)."""
     on = on or timezone.localdate()
     ref = f"payment:{payment_id}"
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()

@@ -38,8 +38,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agency.payments.ledger_accounts import CASH, UNALLOCATED, agent_ledger_ensure
 from agency.payments.models import Channel, ImportMode, ImportStatus, RegistryImport
-from agency.payments.services import CASH, UNALLOCATED, agent_ledger_ensure
 from billing_core.error_codes import ErrorCode
 from billing_core.registry_formats import PRESETS, ParsedRegistry, RegistryLayout, parse_registry
 from tenants.ledger.services import Leg, transaction_post

@@ -21,8 +21,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from agency.payments.models import Channel, ImportStatus, RegistryImport
-from agency.payments.registry_import import (
+from agency.payments.intake.registry_import import (
     Phase,
     StagedRow,
     file_sha256,
@@ -31,7 +30,8 @@ from agency.payments.registry_import import (
     post_staged,
     reject,
 )
-from agency.payments.services import agent_principal
+from agency.payments.ledger_accounts import agent_principal
+from agency.payments.models import Channel, ImportStatus, RegistryImport
 from billing_core.error_codes import ErrorCode
 from billing_core.onec_exchange import DATE_FORMAT, Statement, StatementDocument, statement_read
 

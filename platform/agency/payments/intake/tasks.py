@@ -13,8 +13,7 @@ from celery import shared_task
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name
 
-from agency.payments.models import ImportMode, ImportStatus, RegistryImport
-from agency.payments.registry_import import (
+from agency.payments.intake.registry_import import (
     Phase,
     file_sha256,
     layout_get,
@@ -23,6 +22,7 @@ from agency.payments.registry_import import (
     registry_import_ensure,
     registry_import_run,
 )
+from agency.payments.models import ImportMode, ImportStatus, RegistryImport
 from tenants.enqueue import enqueue_on_commit
 
 

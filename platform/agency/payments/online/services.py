@@ -19,7 +19,7 @@ The flow:
 Ledger (public schema): a received card payment posts Dr agent.cash / Cr agent.unallocated through
 ``payment_record``; a refund posts the mirror, Dr agent.unallocated / Cr agent.cash, keyed
 ``refund:<gateway>:<refund id>``. A refund of an allocated payment first reverses that much of its allocation
-(``payments.reversal``), so the payees' shares come back to agent.unallocated before the money leaves it.
+(``allocation.reversal``), so the payees' shares come back to agent.unallocated before the money leaves it.
 """
 
 import json
@@ -36,7 +36,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agency.documents.models import Epd
-from agency.payments.gateways import (
+from agency.payments.allocation.reversal import allocation_reverse
+from agency.payments.intake.recording import payment_record
+from agency.payments.ledger_accounts import CASH, UNALLOCATED, agent_ledger_ensure
+from agency.payments.models import (
+    Channel,
+    EventStatus,
+    GatewayEvent,
+    IntentStatus,
+    OnlinePayment,
+    Payment,
+    PaymentStatus,
+)
+from agency.payments.online.gateways import (
     CardDeclined,
     GatewayError,
     IntentFailed,
@@ -47,17 +59,6 @@ from agency.payments.gateways import (
     default_gateway,
     gateway,
 )
-from agency.payments.models import (
-    Channel,
-    EventStatus,
-    GatewayEvent,
-    IntentStatus,
-    OnlinePayment,
-    Payment,
-    PaymentStatus,
-)
-from agency.payments.reversal import allocation_reverse
-from agency.payments.services import CASH, UNALLOCATED, agent_ledger_ensure, payment_record
 from billing_core.error_codes import ErrorCode
 from billing_core.money import KOPECK, from_kopecks, to_kopecks
 from tenants.billing.balances import household_amount_due, household_balances

@@ -13,9 +13,9 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from agency.payments.gateways import GatewayError, SignatureError
 from agency.payments.models import EventStatus
-from agency.payments.online import gateway_webhook_receive
+from agency.payments.online.gateways import GatewayError, SignatureError
+from agency.payments.online.services import gateway_webhook_receive
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ The report has three parts:
    of ``agent.cash``, ``agent.unallocated``, ``agent.fee`` and each ``agent.payable:<principal>``
    against the same rules over all days up to it. Ledger operations of other kinds (card refunds, returns
    to the payer) are taken as posted and listed, since no operational table holds their amounts by day.
-4. **Deadlines** (ПП 253 п.6, ``payments.deadlines``): the payouts due on the day that are late or at risk, and
+4. **Deadlines** (ПП 253 п.6, ``payouts.deadlines``): the payouts due on the day that are late or at risk, and
    those due earlier still not exported at the end of the day, each with its deadline and days late. They
    are not money differences, so ``ok`` does not depend on them.
 
@@ -49,10 +49,11 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from agency.payments.deadlines import payouts_flagged_for_day
+from agency.payments.ledger_accounts import CASH, FEE, UNALLOCATED
 from agency.payments.models import PaymentStatus, PayoutRun, PayoutStatus
-from agency.payments.services import CASH, FEE, UNALLOCATED
+from agency.payments.payouts.deadlines import payouts_flagged_for_day
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks
 
 PAYABLE_PREFIX = "agent.payable:"
@@ -116,7 +117,7 @@ class DayReconciliation:
     paid_out_fee: Decimal = ZERO  # and of their fees
     not_paid_out: Decimal = ZERO
     payouts: list[dict] = field(default_factory=list)
-    # payouts due on the day and late or at risk, and earlier ones still not exported (payments.deadlines)
+    # payouts due on the day and late or at risk, and earlier ones still not exported (payouts.deadlines)
     late_payouts: list[dict] = field(default_factory=list)
     ledger_day: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # account → expected/actual turnover
     ledger_balance: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # account → expected/actual
@@ -222,6 +223,66 @@ def _intake(day: date, report: DayReconciliation) -> None:
         report.allocated + report.pending_total + report.refunded))
 
 
+def _not_paid_out(day: date, report: DayReconciliation, waiting: dict[int, Decimal]) -> None:
+    """Each principal's allocations of the day in no payout yet, with the reason a build gave (or: not built)."""
+    report.not_paid_out = sum(waiting.values(), ZERO)
+    if not waiting:
+        return
+    skipped = {}
+    runs = PayoutRun.objects.filter(covers_to__gte=day).order_by("business_day")
+    for business_day, reasons in runs.values_list("business_day", "skipped"):
+        for item in reasons:
+            skipped.setdefault(item["principal_id"], f"{business_day:%d.%m.%Y}: {item['message']}")
+    for principal_id, amount in sorted(waiting.items()):
+        report.explained.append(Explained("not_paid_out", f"principal:{principal_id}", amount, skipped.get(
+            principal_id, _("Ещё не вошло в перечисление: перечисление за этот день не сформировано."))))
+
+
+def _payout_days(payout_ids: list[int]) -> tuple[dict[int, list[tuple[date, Decimal]]], dict[int, Decimal]]:
+    """Each payout's allocations by day, and their total."""
+    by_day: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for payout_id, allocated_on, amount in _fetch(
+        "SELECT payout_id, allocated_on, SUM(amount) FROM payments_allocation WHERE payout_id = ANY(%s) "
+        "GROUP BY 1, 2 ORDER BY 1, 2", [payout_ids],
+    ):
+        by_day[payout_id].append((allocated_on, amount))
+        totals[payout_id] += amount
+    return by_day, totals
+
+
+def _payout_state(report: DayReconciliation, payout: tuple) -> None:
+    """A payout not exported, or exported and awaiting the bank statement, is an explained item."""
+    pid, _principal_id, business_day, status, _gross, _fee, net, number, order_date = payout
+    if status in (PayoutStatus.CREATED, PayoutStatus.APPROVED):
+        report.explained.append(Explained("payout_not_exported", f"payout:{pid}", net, _(
+            "Перечисление %(id)s за %(d)s ещё не выгружено в банк (%(st)s).") % {
+            "id": pid, "d": f"{business_day:%d.%m.%Y}", "st": PayoutStatus(status).label}))
+    elif status == PayoutStatus.EXPORTED:
+        report.explained.append(Explained("payout_awaiting_statement", f"payout:{pid}", net, _(
+            "Платёжное поручение № %(n)s от %(d)s выгружено, выпиской банка ещё не подтверждено.") % {
+            "n": number, "d": f"{order_date:%d.%m.%Y}"}))
+
+
+def _payout_share(day: date, report: DayReconciliation, payout: tuple, days: list[tuple[date, Decimal]],
+                  total: Decimal) -> None:
+    """The day's share of one payout (its fee split over the days it covers), and what does not add up in it."""
+    pid, principal_id, business_day, status, gross, fee, net, number, _order_date = payout
+    shares = split_largest_remainder(to_kopecks(fee), [max(amount, ZERO) for _d, amount in days])
+    day_gross = sum((amount for d, amount in days if d == day), ZERO)
+    day_fee = sum((from_kopecks(k) for (d, _a), k in zip(days, shares, strict=True) if d == day), ZERO)
+    report.paid_out_fee += day_fee
+    report.paid_out_net += day_gross - day_fee
+    report.payouts.append({"payout_id": pid, "principal_id": principal_id, "business_day": business_day,
+                           "status": status, "gross": gross, "fee": fee, "net": net, "order_number": number,
+                           "day_gross": day_gross, "day_fee": day_fee, "day_net": day_gross - day_fee})
+    if total != gross:
+        report.differences.append(Difference("payout", f"payout:{pid}", "", gross, total, _(
+            "Перечисление %(id)s: сумма %(g)s руб., а входящих в него распределений на %(s)s руб.") % {
+            "id": pid, "g": gross, "s": total}))
+    _payout_state(report, payout)
+
+
 def _allocations(day: date, report: DayReconciliation) -> None:
     rows = _fetch("SELECT a.principal_id, a.payout_id, SUM(a.amount) FROM payments_allocation a "
                   "WHERE a.allocated_on = %s GROUP BY 1, 2", [day])
@@ -231,56 +292,19 @@ def _allocations(day: date, report: DayReconciliation) -> None:
     for principal_id, payout_id, amount in rows:
         if payout_id is None:
             waiting[principal_id] += amount
-    report.not_paid_out = sum(waiting.values(), ZERO)
-    if waiting:
-        skipped = {}
-        runs = PayoutRun.objects.filter(covers_to__gte=day).order_by("business_day")
-        for business_day, reasons in runs.values_list("business_day", "skipped"):
-            for item in reasons:
-                skipped.setdefault(item["principal_id"], f"{business_day:%d.%m.%Y}: {item['message']}")
-        for principal_id, amount in sorted(waiting.items()):
-            report.explained.append(Explained("not_paid_out", f"principal:{principal_id}", amount, skipped.get(
-                principal_id, _("Ещё не вошло в перечисление: перечисление за этот день не сформировано."))))
+    _not_paid_out(day, report, waiting)
+    equation = _("Распределено = перечислено + вознаграждение + ещё не перечислено")
     if not payout_ids:
-        report.equations.append(Equation(_("Распределено = перечислено + вознаграждение + ещё не перечислено"),
-                                          report.allocations_made, report.not_paid_out))
+        report.equations.append(Equation(equation, report.allocations_made, report.not_paid_out))
         return
-    by_day: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for payout_id, allocated_on, amount in _fetch(
-        "SELECT payout_id, allocated_on, SUM(amount) FROM payments_allocation WHERE payout_id = ANY(%s) "
-        "GROUP BY 1, 2 ORDER BY 1, 2", [payout_ids],
-    ):
-        by_day[payout_id].append((allocated_on, amount))
-        totals[payout_id] += amount
-    for pid, principal_id, business_day, status, gross, fee, net, number, order_date in _fetch(
+    by_day, totals = _payout_days(payout_ids)
+    for payout in _fetch(
         "SELECT id, principal_id, business_day, status, gross, fee, net, order_number, order_date "
         "FROM payments_payout WHERE id = ANY(%s) ORDER BY id", [payout_ids],
     ):
-        days = by_day[pid]
-        shares = split_largest_remainder(to_kopecks(fee), [max(amount, ZERO) for _d, amount in days])
-        day_gross = sum((amount for d, amount in days if d == day), ZERO)
-        day_fee = sum((from_kopecks(k) for (d, _a), k in zip(days, shares, strict=True) if d == day), ZERO)
-        report.paid_out_fee += day_fee
-        report.paid_out_net += day_gross - day_fee
-        report.payouts.append({"payout_id": pid, "principal_id": principal_id, "business_day": business_day,
-                               "status": status, "gross": gross, "fee": fee, "net": net, "order_number": number,
-                               "day_gross": day_gross, "day_fee": day_fee, "day_net": day_gross - day_fee})
-        if totals[pid] != gross:
-            report.differences.append(Difference("payout", f"payout:{pid}", "", gross, totals[pid], _(
-                "Перечисление %(id)s: сумма %(g)s руб., а входящих в него распределений на %(s)s руб.") % {
-                "id": pid, "g": gross, "s": totals[pid]}))
-        if status in (PayoutStatus.CREATED, PayoutStatus.APPROVED):
-            report.explained.append(Explained("payout_not_exported", f"payout:{pid}", net, _(
-                "Перечисление %(id)s за %(d)s ещё не выгружено в банк (%(st)s).") % {
-                "id": pid, "d": f"{business_day:%d.%m.%Y}", "st": PayoutStatus(status).label}))
-        elif status == PayoutStatus.EXPORTED:
-            report.explained.append(Explained("payout_awaiting_statement", f"payout:{pid}", net, _(
-                "Платёжное поручение № %(n)s от %(d)s выгружено, выпиской банка ещё не подтверждено.") % {
-                "n": number, "d": f"{order_date:%d.%m.%Y}"}))
+        _payout_share(day, report, payout, by_day[payout[0]], totals[payout[0]])
     report.equations.append(Equation(
-        _("Распределено = перечислено + вознаграждение + ещё не перечислено"), report.allocations_made,
-        report.paid_out_net + report.paid_out_fee + report.not_paid_out))
+        equation, report.allocations_made, report.paid_out_net + report.paid_out_fee + report.not_paid_out))
 
 
 # The legs each ledger transaction implies (key, account code, amount), for the transactions dated in a range of
@@ -320,51 +344,67 @@ SELECT 'payout:' || o.id, x.code, x.amount FROM payments_payout o
 _BULK_KEY = re.compile(r"^allocations:(\d+)-(\d+):p(\d+)$")
 
 
+# The transactions whose key alone names the rows they cover: their kind → the words for them.
+_NAMED_KEYS = {
+    "payment": gettext_noop("платёж %(id)s"),
+    "allocation": gettext_noop("распределения платежа %(id)s"),
+    "payout": gettext_noop("перечисление %(id)s"),
+}
+
+
+def _key_words(key: str, registries: list[int], bulk: list[tuple], reversals: list[tuple]) -> str:
+    """The words for the rows a key covers as far as the key tells; a key whose rows must be read is put on its
+    list (registry files, bulk allocation runs, reversals), and the words say none was found until they are."""
+    kind, _sep, rest = key.partition(":")
+    if kind in _NAMED_KEYS and rest.isdigit():
+        return _(_NAMED_KEYS[kind]) % {"id": rest}
+    if kind == "registry" and rest.isdigit():
+        registries.append(int(rest))
+        return _("платежи файла %(id)s: нет ни одного") % {"id": rest}
+    if (match := _BULK_KEY.match(key)) is not None:
+        bulk.append((key, int(match[1]), int(match[2])))
+        return _("распределения №%(lo)s–%(hi)s принципала %(p)s: нет ни одного") % {
+            "lo": match[1], "hi": match[2], "p": match[3]}
+    payment_id = rest.partition(":")[0]
+    if kind == "allocation_reversal" and payment_id.isdigit():
+        reversals.append((key, int(payment_id)))
+        return _("сторно распределений платежа %(id)s: нет ни одного") % {"id": payment_id}
+    return _("не связана ни с одной строкой")
+
+
+def _registries_covered(registries: list[int]) -> dict[str, str]:
+    if not registries:
+        return {}
+    return {f"registry:{rid}": _("платежи файла %(id)s: %(n)s шт. (№%(lo)s–%(hi)s) на %(s)s руб.") % {
+        "id": rid, "n": n, "lo": lo, "hi": hi, "s": total} for rid, n, lo, hi, total in _fetch(
+        "SELECT registry_import_id, COUNT(*), MIN(id), MAX(id), SUM(amount) FROM payments_payment "
+        "WHERE registry_import_id = ANY(%s) GROUP BY 1", [registries])}
+
+
+def _allocations_covered(bulk: list[tuple], reversals: list[tuple]) -> dict[str, str]:
+    if not (bulk or reversals):
+        return {}
+    return {key: _("распределения №%(lo)s–%(hi)s: %(n)s шт. на %(s)s руб.") % {"lo": lo, "hi": hi, "n": n, "s": total}
+            for key, n, lo, hi, total in _fetch(
+                "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
+                "JOIN unnest(%s::text[], %s::bigint[], %s::bigint[]) AS k(key, lo, hi) "
+                "ON a.id BETWEEN k.lo AND k.hi AND a.ledger_key = k.key GROUP BY 1 "
+                "UNION ALL "
+                "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
+                "JOIN unnest(%s::text[], %s::bigint[]) AS k(key, payment_id) "
+                "ON a.payment_id = k.payment_id AND a.ledger_key = k.key GROUP BY 1",
+                [[b[0] for b in bulk], [b[1] for b in bulk], [b[2] for b in bulk], [r[0] for r in reversals],
+                 [r[1] for r in reversals]])}
+
+
 def _covered(keys: set[str]) -> dict[str, str]:
     """Which rows each transaction key covers, in words, for the keys named in differences (a few queries)."""
-    out: dict[str, str] = {}
-    registries, bulk, reversals = [], [], []
-    for key in sorted(keys):
-        kind, _sep, rest = key.partition(":")
-        if kind == "payment" and rest.isdigit():
-            out[key] = _("платёж %(id)s") % {"id": rest}
-        elif kind == "allocation" and rest.isdigit():
-            out[key] = _("распределения платежа %(id)s") % {"id": rest}
-        elif kind == "payout" and rest.isdigit():
-            out[key] = _("перечисление %(id)s") % {"id": rest}
-        elif kind == "registry" and rest.isdigit():
-            registries.append(int(rest))
-            out[key] = _("платежи файла %(id)s: нет ни одного") % {"id": rest}
-        elif (match := _BULK_KEY.match(key)) is not None:
-            bulk.append((key, int(match[1]), int(match[2])))
-            out[key] = _("распределения №%(lo)s–%(hi)s принципала %(p)s: нет ни одного") % {
-                "lo": match[1], "hi": match[2], "p": match[3]}
-        elif kind == "allocation_reversal" and rest.partition(":")[0].isdigit():
-            reversals.append((key, int(rest.partition(":")[0])))
-            out[key] = _("сторно распределений платежа %(id)s: нет ни одного") % {"id": rest.partition(":")[0]}
-        else:
-            out[key] = _("не связана ни с одной строкой")
-    if registries:
-        for rid, n, lo, hi, total in _fetch(
-            "SELECT registry_import_id, COUNT(*), MIN(id), MAX(id), SUM(amount) FROM payments_payment "
-            "WHERE registry_import_id = ANY(%s) GROUP BY 1", [registries],
-        ):
-            out[f"registry:{rid}"] = _("платежи файла %(id)s: %(n)s шт. (№%(lo)s–%(hi)s) на %(s)s руб.") % {
-                "id": rid, "n": n, "lo": lo, "hi": hi, "s": total}
-    if bulk or reversals:
-        for key, n, lo, hi, total in _fetch(
-            "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
-            "JOIN unnest(%s::text[], %s::bigint[], %s::bigint[]) AS k(key, lo, hi) "
-            "ON a.id BETWEEN k.lo AND k.hi AND a.ledger_key = k.key GROUP BY 1 "
-            "UNION ALL "
-            "SELECT a.ledger_key, COUNT(*), MIN(a.id), MAX(a.id), SUM(a.amount) FROM payments_allocation a "
-            "JOIN unnest(%s::text[], %s::bigint[]) AS k(key, payment_id) "
-            "ON a.payment_id = k.payment_id AND a.ledger_key = k.key GROUP BY 1",
-            [[b[0] for b in bulk], [b[1] for b in bulk], [b[2] for b in bulk], [r[0] for r in reversals],
-             [r[1] for r in reversals]],
-        ):
-            out[key] = _("распределения №%(lo)s–%(hi)s: %(n)s шт. на %(s)s руб.") % {
-                "lo": lo, "hi": hi, "n": n, "s": total}
+    registries: list[int] = []
+    bulk: list[tuple] = []
+    reversals: list[tuple] = []
+    out = {key: _key_words(key, registries, bulk, reversals) for key in sorted(keys)}
+    out.update(_registries_covered(registries))
+    out.update(_allocations_covered(bulk, reversals))
     return out
 
 

@@ -1,7 +1,7 @@
 """The daily payout build as a Celery task, run by beat every morning (``CELERY_BEAT_SCHEDULE``).
 
 The task takes a date (ISO text) or none (today, in the project's time zone). On a day off it does
-nothing; on a working day it builds the day's payouts (``payments.payouts.payouts_build``), which is one
+nothing; on a working day it builds the day's payouts (``payouts.build.payouts_build``), which is one
 transaction and idempotent: a worker killed mid-build leaves nothing, and the redelivered or repeated
 task builds the same payouts once. Approval and export stay with an operator.
 """
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from agency.payments.payouts import payouts_build
+from agency.payments.payouts.build import payouts_build
 from tenants.regulations.selectors import is_working_day
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from agency.payments.gateways.base import (
+from agency.payments.online.gateways.base import (
     CardDeclined,
     GatewayError,
     Intent,
@@ -48,7 +48,7 @@ def default_gateway() -> PaymentGateway:
 
 
 def _stripe() -> PaymentGateway:
-    from agency.payments.gateways.stripe_gateway import stripe_gateway
+    from agency.payments.online.gateways.stripe_gateway import stripe_gateway
 
     return stripe_gateway()
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import stripe
 from django.conf import settings
 
-from agency.payments.gateways.base import (
+from agency.payments.online.gateways.base import (
     CardDeclined,
     GatewayError,
     Intent,
@@ -166,33 +166,51 @@ class StripeGateway(PaymentGateway):
         return event
 
     def interpret(self, event_type: str, payload: dict) -> list[Occurrence]:
-        obj = payload["data"]["object"]
-        if event_type == "payment_intent.succeeded":
-            intent = _intent(obj)
-            return [IntentSucceeded(intent_id=intent.id, amount=intent.amount, currency=intent.currency,
-                                    paid_at=intent.paid_at or int(payload["created"]),
-                                    ours=OURS_KEY in intent.metadata)]
-        if event_type in ("payment_intent.payment_failed", "payment_intent.canceled"):
-            error = obj.get("last_payment_error") or {}
-            return [IntentFailed(intent_id=obj["id"], ours=OURS_KEY in (obj.get("metadata") or {}),
-                                 reason=str(error.get("message") or obj.get("cancellation_reason") or ""))]
-        if event_type == "charge.refunded":
-            intent_id = obj.get("payment_intent")
-            if not intent_id:
-                return []
-            listed = obj.get("refunds")
-            if not isinstance(listed, Mapping) or listed.get("has_more"):
-                # API versions since 2022-11-15 leave the list out: ask for it
-                return [RefundsChanged(intent_id=intent_id)]
-            return [RefundSucceeded(intent_id=intent_id, refund_id=r["id"], amount=int(r["amount"]),
-                                    created=int(r["created"]))
-                    for r in listed.get("data", []) if r.get("status") == "succeeded"]
-        if event_type in ("refund.created", "refund.updated", "charge.refund.updated"):
-            if obj.get("status") != "succeeded" or not obj.get("payment_intent"):
-                return []
-            return [RefundSucceeded(intent_id=obj["payment_intent"], refund_id=obj["id"], amount=int(obj["amount"]),
-                                    created=int(obj["created"]))]
+        read = _EVENT_READERS.get(event_type)
+        return read(payload["data"]["object"], payload) if read is not None else []
+
+
+def _intent_succeeded(obj: dict, payload: dict) -> list[Occurrence]:
+    intent = _intent(obj)
+    return [IntentSucceeded(intent_id=intent.id, amount=intent.amount, currency=intent.currency,
+                            paid_at=intent.paid_at or int(payload["created"]), ours=OURS_KEY in intent.metadata)]
+
+
+def _intent_failed(obj: dict, payload: dict) -> list[Occurrence]:
+    error = obj.get("last_payment_error") or {}
+    return [IntentFailed(intent_id=obj["id"], ours=OURS_KEY in (obj.get("metadata") or {}),
+                         reason=str(error.get("message") or obj.get("cancellation_reason") or ""))]
+
+
+def _charge_refunded(obj: dict, payload: dict) -> list[Occurrence]:
+    intent_id = obj.get("payment_intent")
+    if not intent_id:
         return []
+    listed = obj.get("refunds")
+    if not isinstance(listed, Mapping) or listed.get("has_more"):
+        # API versions since 2022-11-15 leave the list out: ask for it
+        return [RefundsChanged(intent_id=intent_id)]
+    return [RefundSucceeded(intent_id=intent_id, refund_id=r["id"], amount=int(r["amount"]), created=int(r["created"]))
+            for r in listed.get("data", []) if r.get("status") == "succeeded"]
+
+
+def _refund_changed(obj: dict, payload: dict) -> list[Occurrence]:
+    if obj.get("status") != "succeeded" or not obj.get("payment_intent"):
+        return []
+    return [RefundSucceeded(intent_id=obj["payment_intent"], refund_id=obj["id"], amount=int(obj["amount"]),
+                            created=int(obj["created"]))]
+
+
+# What each event type we act on says, read from its object; other types say nothing.
+_EVENT_READERS = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+    "payment_intent.canceled": _intent_failed,
+    "charge.refunded": _charge_refunded,
+    "refund.created": _refund_changed,
+    "refund.updated": _refund_changed,
+    "charge.refund.updated": _refund_changed,
+}
 
 
 _gateway = StripeGateway()
