@@ -81,7 +81,11 @@ def browser():
     if not e2e.CHROMIUM.exists():
         pytest.fail(f"{e2e.CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; "
                     "bash infra/test.sh does it)", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # the assertions wait as long as the actions do (context.set_default_timeout): on a loaded two-core machine a
+    # sign-in (a password hash, then the first GraphQL queries) has taken over expect's default of 5 s
+    expect.set_options(timeout=15_000)
 
     playwright = sync_playwright().start()
     try:
