@@ -8,6 +8,7 @@ from graphql_api.cabinet import schema as cabinet
 from graphql_api.core.validation import scalars_bounded
 from graphql_api.documents import schema as documents
 from graphql_api.identity import schema as identity
+from graphql_api.imports import schema as imports
 from graphql_api.payments import schema as payments
 from graphql_api.principals import schema as principals
 from graphql_api.reports import schema as reports
@@ -19,7 +20,8 @@ class Query(identity.Queries, principals.Queries, billing.Queries, cabinet.Queri
 
 
 class Mutation(identity.Mutations, principals.Mutations, billing.Mutations, cabinet.Mutations,
-               documents.Mutations, payments.Mutations, appeals.Mutations, reports.Mutations, graphene.ObjectType):
+               documents.Mutations, payments.Mutations, appeals.Mutations, reports.Mutations, imports.Mutations,
+               graphene.ObjectType):
     pass
 
 

@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 
 from agency.demo.seed import DEMO_PASSWORD
 from tests.e2e.test_office import open_menu, sign_in
+from tests.graphql_api.uploading import import_request, legacy_answer
 
 OPERATOR = "operator@erc.demo"
 PRINCIPAL_ADMIN = "admin@uk-demo.demo"
@@ -65,10 +66,16 @@ class Api:
         return payload
 
     def upload(self, kind: str, filename: str, data: bytes, **fields) -> dict:
+        """The file stored for a key, then imported by the kind's mutation; the import as plain JSON."""
         response = self._seen(self.http.post(self.base + f"/uploads/{kind}", files={"file": (filename, data)},
-                                             data=fields, headers=self._headers(), timeout=120), f"upload {kind}")
+                                             headers=self._headers(), timeout=120), f"upload {kind}")
         assert response.status_code == 200, response.text
-        return response.json()
+        request = import_request(kind, response.json()["key"], fields)
+        answered = self._seen(self.http.post(self.base + "/graphql", json=request, headers=self._headers(),
+                                             timeout=120), f"import {kind}")
+        status, body = legacy_answer(kind, answered.json())
+        assert status == 200, body
+        return body
 
     def login(self, email: str) -> Api:
         self.get("/auth/csrf")

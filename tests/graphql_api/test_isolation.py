@@ -421,6 +421,19 @@ def isolation_epd_run(w) -> str:
 # --- payments back office and the principals' payment views (graphql_api/payments) ------------------------------
 
 CALENDAR_COVERAGE = "query { calendarCoverage { lastYear daysLeft warn message } }"
+# imports of uploaded files: a key B stored names nothing on A's host; the agent's imports are not A's at all
+READINGS_IMPORT = ("mutation($key: String!) { readingsImport(key: $key) { batch { id filename errors { code } } "
+                   "errors { field code } } }")
+OPENING_BALANCES_IMPORT = ("mutation($key: String!, $month: String!) { openingBalancesImport(key: $key, month: $month) "
+                           "{ batch { id filename } errors { field code } } }")
+OWN_RECEIPTS_IMPORT = ("mutation($key: String!) { ownReceiptsImport(key: $key) { batch { id filename } "
+                       "errors { field code } } }")
+PAYMENT_REGISTRY_IMPORT = ("mutation($key: String!) { paymentRegistryImport(key: $key, layout: \"sber_standard\") "
+                           "{ paymentImport { id filename } errors { field code } } }")
+BANK_STATEMENT_IMPORT = ("mutation($key: String!) { bankStatementImport(key: $key) { paymentImport { id filename } "
+                         "errors { field code } } }")
+PAYOUT_CONFIRMATION_IMPORT = ("mutation($key: String!) { payoutConfirmationImport(key: $key) "
+                              "{ confirmation { confirmed } errors { field code } } }")
 PAYMENT_IMPORTS = "query { paymentImports { totalCount nodes { id filename status errors { line field code } } } }"
 PAYMENT_QUEUE = "query { paymentQueue { totalCount nodes { id amount payerRef status } } }"
 PAYMENTS = (
@@ -805,6 +818,19 @@ def world(principal_a, principal_b) -> World:
 # --- the table: one case per schema field ------------------------------------------------------
 
 
+def isolation_b_upload(w: World, kind: str) -> str:
+    """A file B's key stored for an import (named by B's account number): the key it got."""
+    from types import SimpleNamespace
+
+    from django_tenants.utils import schema_context
+
+    from graphql_api.imports.staged import staged_file_store
+
+    with schema_context("principal_b"):
+        return staged_file_store(actor=SimpleNamespace(api_key=w.b_key, user=None), kind=kind,
+                                 filename=f"{B_ACCOUNT_NUMBER}.csv", data=f"{B_ACCOUNT_NUMBER};1\n".encode())
+
+
 class Case(NamedTuple):
     document: str
     variables: Callable[[World], dict]
@@ -1027,6 +1053,18 @@ CASES: dict[str, Case] = {
     "reportJobs": Case(REPORT_JOBS, lambda w: isolation_b_report_job(w) and {}, "OK"),
     "reportJob": Case(REPORT_JOB, lambda w: {"id": isolation_b_report_job(w)}, "NOT_FOUND"),
     "reportRequest": Case(REPORT_REQUEST, lambda w: {"kind": "DEBTORS"}, "OK"),  # queued after commit
+    # imports: B's key finds no file of A's caller; the agent's imports refuse A's people
+    "readingsImport": Case(READINGS_IMPORT, lambda w: {"key": isolation_b_upload(w, "readings")}, "NOT_FOUND"),
+    "openingBalancesImport": Case(OPENING_BALANCES_IMPORT, lambda w: {
+        "key": isolation_b_upload(w, "opening-balances"), "month": "2026-05-01"}, "NOT_FOUND"),
+    "ownReceiptsImport": Case(OWN_RECEIPTS_IMPORT, lambda w: {"key": isolation_b_upload(w, "own-receipts")},
+                              "NOT_FOUND"),
+    "paymentRegistryImport": Case(PAYMENT_REGISTRY_IMPORT, lambda w: {"key": isolation_b_upload(w, "payment-registry")},
+                                  "PERMISSION_DENIED"),
+    "bankStatementImport": Case(BANK_STATEMENT_IMPORT, lambda w: {"key": isolation_b_upload(w, "bank-statement")},
+                                "PERMISSION_DENIED"),
+    "payoutConfirmationImport": Case(PAYOUT_CONFIRMATION_IMPORT, lambda w: {
+        "key": isolation_b_upload(w, "payout-confirmation")}, "PERMISSION_DENIED"),
 }
 
 

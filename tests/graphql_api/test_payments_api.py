@@ -30,6 +30,7 @@ from tenants.registry.models import UnifiedAccount
 from tenants.regulations.selectors import next_working_day
 from tests import factories
 from tests.conftest import error_codes
+from tests.graphql_api.uploading import upload_post
 from tests.payments.test_payouts import _epd, _line, bank_statement, contract
 from tests.payments.test_registry_import import sber_file, sber_line
 
@@ -92,7 +93,7 @@ def world(homes, principal_a, principal_b, settings, tmp_path):
 def upload(user, kind: str, data: bytes, name: str, host: str = "localhost", **fields):
     client = Client()
     client.force_login(user)
-    return client.post(f"/uploads/{kind}", {"file": SimpleUploadedFile(name, data), **fields}, HTTP_HOST=host)
+    return upload_post(client, kind, {"file": SimpleUploadedFile(name, data), **fields}, HTTP_HOST=host)
 
 
 def download(url: str) -> bytes:
@@ -271,13 +272,13 @@ def test_uploads_of_the_back_office_are_for_agent_staff_only(world, tenants):
     key = factories.api_key(world["a"], list(Perm.values))
     client = Client()
     refused = {
-        "principal_key": client.post("/uploads/payment-registry", {
+        "principal_key": upload_post(client, "payment-registry", {
             "file": SimpleUploadedFile("r.txt", registry(ROWS)), "layout": "sber_standard"},
             HTTP_HOST=tenants.a_host, HTTP_AUTHORIZATION=f"Bearer {key}"),
         "principal_admin": upload(factories.staff(world["a"], role="admin"), "bank-statement", b"x", "s.txt",
                                   host=tenants.a_host),
-        "anonymous": Client().post("/uploads/payout-confirmation", {"file": SimpleUploadedFile("s.txt", b"x")},
-                                   HTTP_HOST=tenants.public_host),
+        "anonymous": upload_post(Client(), "payout-confirmation", {"file": SimpleUploadedFile("s.txt", b"x")},
+                                 HTTP_HOST=tenants.public_host),
     }
     assert {who: (r.status_code, error_codes(r.json())) for who, r in refused.items()} == {
         "principal_key": (403, ["PERMISSION_DENIED"]), "principal_admin": (403, ["PERMISSION_DENIED"]),

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from agency.identity.permissions import Perm
 from billing_core.registry_formats import PRESETS
 from tests import factories
+from tests.graphql_api.uploading import upload_post
 
 READINGS = "Заводской номер;Зона;Показание;Дата\nF-1;1;12,5;01.03.2026\nF-2;1;3;02.03.2026\n"
 OWN = "Лицевой счёт;Дата оплаты;Сумма;Номер документа\n000001;01.03.2026;1500,00;ПКО-1\n"
@@ -89,7 +90,7 @@ def senders(principal_a, tenants):
 
 def _send(client: Client, kind: str, extra: dict, data: bytes):
     upload = SimpleUploadedFile("file.csv", data, content_type="application/octet-stream")
-    return client.post(f"/uploads/{kind}", {"file": upload, **extra})
+    return upload_post(client, kind, {"file": upload, **extra})
 
 
 def _check(response) -> dict:

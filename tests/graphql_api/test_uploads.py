@@ -13,6 +13,7 @@ from tenants.billing.models import Meter, PersonalAccount, Reading, Service
 from tenants.registry.models import House, Premise
 from tenants.workspace.models import WorkspaceSettings
 from tests import factories
+from tests.graphql_api.uploading import upload_post
 
 FILE = "Заводской номер;Зона;Показание;Дата\nUP-1;1;15;{day}\nNOPE;1;5;{day}\n"
 
@@ -35,8 +36,8 @@ def _post(host, key, text, mode):
 
     day = timezone.localdate().strftime("%d.%m.%Y")
     upload = SimpleUploadedFile("r.csv", text.format(day=day).encode("cp1251"), content_type="text/csv")
-    return Client().post("/uploads/readings", {"file": upload, "mode": mode}, HTTP_HOST=host,
-                         HTTP_AUTHORIZATION=f"Bearer {key}")
+    return upload_post(Client(), "readings", {"file": upload, "mode": mode}, HTTP_HOST=host,
+                       HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
 def test_upload_reports_the_bad_line_and_loads_nothing(meter, principal_a, tenants):
@@ -75,8 +76,8 @@ def test_opening_balances_upload_names_bad_lines_and_loads_once(meter, principal
 
     def post(mode, month="2026-05-01"):
         upload = SimpleUploadedFile("saldo.csv", text.encode("cp1251"), content_type="text/csv")
-        return Client().post("/uploads/opening-balances", {"file": upload, "mode": mode, "month": month},
-                             HTTP_HOST=tenants.a_host, HTTP_AUTHORIZATION=f"Bearer {key}")
+        return upload_post(Client(), "opening-balances", {"file": upload, "mode": mode, "month": month},
+                           HTTP_HOST=tenants.a_host, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     bad_month = post("good_rows", month="мая")
     first = post("good_rows").json()

@@ -20,6 +20,7 @@ from django_tenants.utils import tenant_context
 from agency.identity.permissions import Perm
 from tests import factories
 from tests.conftest import GraphQLClient
+from tests.graphql_api.uploading import upload_post
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +238,7 @@ def test_a_refused_background_registry_import_is_rejected_and_a_new_upload_queue
         client = GraphQLClient("localhost", user=_user(made, agent_role="operator")).client
 
         def upload() -> dict:
-            response = client.post("/uploads/payment-registry", {
+            response = upload_post(client, "payment-registry", {
                 "file": SimpleUploadedFile("reestr.txt", data), "layout": "sber_standard", "background": "1"},
                 HTTP_HOST="localhost")
             assert response.status_code == 200, response.content

@@ -24,6 +24,7 @@ from tenants.receipts.own_import import own_receipts_import
 from tenants.receipts.services import OWN_CASH, RECEIVABLE, own_receipt_record
 from tenants.registry.models import House, Premise
 from tests import factories
+from tests.graphql_api.uploading import upload_post
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def post(host, text_or_bytes, mode="all_or_nothing", *, key=None, user=None, enc
     form = {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "mode": mode}
     if encoding:
         form["encoding"] = encoding
-    return client.post("/uploads/own-receipts", form, **extra)
+    return upload_post(client, "own-receipts", form, **extra)
 
 
 def receipts(principal):
@@ -313,6 +314,6 @@ def test_example_files_are_offered_and_read_back_by_their_imports(world, tenants
     assert (checked["status"], checked["encoding"], errors_of(checked)) == (
         "validated", "utf-8", [(2, "account", "NOT_FOUND")])  # the header is read; the made-up account is unknown
     upload = SimpleUploadedFile("r.csv", readings.content, content_type="text/csv")
-    read = Client().post("/uploads/readings", {"file": upload, "mode": "validate"}, HTTP_HOST=tenants.a_host,
-                         HTTP_AUTHORIZATION=f"Bearer {factories.api_key(a, [Perm.READINGS_MANAGE])}").json()
+    read = upload_post(Client(), "readings", {"file": upload, "mode": "validate"}, HTTP_HOST=tenants.a_host,
+                       HTTP_AUTHORIZATION=f"Bearer {factories.api_key(a, [Perm.READINGS_MANAGE])}").json()
     assert (readings.status_code, read["status"], errors_of(read)) == (200, "validated", [(2, "meter", "NOT_FOUND")])

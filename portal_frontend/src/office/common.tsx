@@ -3,6 +3,7 @@ import { Alert, Space, Tag, Typography } from "antd";
 import type { ParseKeys } from "i18next";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import type { PaymentImportStatus } from "../gql/graphql";
 import { CursorPager as SharedCursorPager, type CursorPages } from "../shared/CursorPager";
 import { formatDate } from "../shared/format";
 
@@ -43,15 +44,11 @@ export const CHANNEL: Record<string, OfficeKey> = {
   cash_desk: "channel.CASH_DESK",
 };
 
-export const IMPORT_STATUS: Record<string, { label: OfficeKey; color: string }> = {
+export const IMPORT_STATUS: Record<PaymentImportStatus, { label: OfficeKey; color: string }> = {
   STAGED: { label: "importStatus.STAGED", color: "processing" },
   POSTED: { label: "importStatus.POSTED", color: "green" },
   REJECTED: { label: "importStatus.REJECTED", color: "red" },
   VALIDATED: { label: "importStatus.VALIDATED", color: "blue" },
-  staged: { label: "importStatus.STAGED", color: "processing" },
-  posted: { label: "importStatus.POSTED", color: "green" },
-  rejected: { label: "importStatus.REJECTED", color: "red" },
-  validated: { label: "importStatus.VALIDATED", color: "blue" },
 };
 
 export const IMPORT_PHASE: Record<string, OfficeKey> = {

@@ -1,6 +1,7 @@
 // The API's enums mapped to their catalogue keys (src/locales/ru/portal.json); translated at render by
 // labelOf / optionsOf (src/shared/labels.ts).
 import type { ParseKeys, TFunction } from "i18next";
+import type { ImportMode, ImportStatus } from "../gql/graphql";
 
 /** A typed key of the portal's catalogue. */
 export type PortalKey = ParseKeys<"portal">;
@@ -51,13 +52,13 @@ export const CHANGE_STATUS: Record<string, Tagged> = {
   REJECTED: { label: "changeStatus.rejected", color: "red" },
 };
 
-export const IMPORT_STATUS: Record<string, Tagged> = {
+export const IMPORT_STATUS: Record<ImportStatus, Tagged> = {
   VALIDATED: { label: "importStatus.validated", color: "blue" },
   REJECTED: { label: "importStatus.rejected", color: "red" },
   LOADED: { label: "importStatus.loaded", color: "green" },
 };
 
-export const IMPORT_MODE: Record<string, PortalKey> = {
+export const IMPORT_MODE: Record<ImportMode, PortalKey> = {
   VALIDATE: "importMode.validate",
   ALL_OR_NOTHING: "importMode.allOrNothing",
   GOOD_ROWS: "importMode.goodRows",

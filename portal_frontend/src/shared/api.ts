@@ -81,18 +81,21 @@ export function payload<T extends { errors: FieldError[] }>(data: Record<string,
   return value;
 }
 
-/** A file upload (POST /uploads/<kind>, multipart) answered with JSON. */
-export async function upload<T = unknown>(
-  kind: string,
-  file: File,
-  fields: Record<string, string> = {},
-  onProgress?: (percent: number) => void,
-): Promise<T> {
+/** The files an import takes (POST /uploads/<kind>); each kind's import is a GraphQL mutation taking the key. */
+export type UploadKind =
+  | "readings"
+  | "opening-balances"
+  | "own-receipts"
+  | "payment-registry"
+  | "bank-statement"
+  | "payout-confirmation";
+
+/** Stores a file for an import (POST /uploads/<kind>, multipart) and answers the key its mutation takes. */
+export async function uploadFile(kind: UploadKind, file: File, onProgress?: (percent: number) => void): Promise<string> {
   await ensureCsrf();
   const form = new FormData();
   form.append("file", file);
-  for (const [key, value] of Object.entries(fields)) form.append(key, value);
-  return new Promise<T>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/uploads/${kind}`);
     xhr.withCredentials = true;
@@ -102,26 +105,44 @@ export async function upload<T = unknown>(
     };
     xhr.onerror = () => reject(new RequestError(i18n.t("api.networkShort"), ["NETWORK"]));
     xhr.onload = () => {
-      let body: unknown;
+      let body: { key?: string; errors?: (Partial<FieldError> & { message: string; extensions?: { code?: string } })[] };
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
         reject(new RequestError(i18n.t("api.httpErrorShort", { status: xhr.status }), ["HTTP"]));
         return;
       }
-      const errs = (body as { errors?: FieldError[] | { message: string }[] }).errors;
-      if (xhr.status >= 400 && errs?.length) {
-        // top-level refusals carry extensions; field errors carry field/code
-        const list = errs as (FieldError & { extensions?: { code?: string } })[];
-        if (list.every((e) => e.field !== undefined || e.code !== undefined)) {
-          reject(new MutationError(list.map((e) => ({ field: e.field ?? null, message: e.message, code: e.code }))));
-        } else {
-          reject(new RequestError(list.map((e) => e.message).join(" "), list.map((e) => e.extensions?.code ?? "")));
-        }
+      if (xhr.status === 200 && body.key) {
+        resolve(body.key);
         return;
       }
-      resolve(body as T);
+      const errs = body.errors ?? [];
+      if (errs.length && errs.every((e) => e.field !== undefined)) {
+        // the file itself is refused (none attached): named by its field
+        reject(new MutationError(errs.map((e) => ({ field: e.field ?? null, message: e.message, code: e.code ?? "" }))));
+      } else {
+        reject(
+          new RequestError(
+            errs.map((e) => e.message).join(" ") || i18n.t("api.httpErrorShort", { status: xhr.status }),
+            errs.map((e) => e.extensions?.code ?? "HTTP"),
+          ),
+        );
+      }
     };
     xhr.send(form);
   });
+}
+
+/** A file imported: stored for a key (with progress), then the kind's typed import mutation run with that key.
+ * Answers the mutation's data; read it with `payload()`, which throws the typed errors. */
+export async function importFile<TResult, TVariables extends { key: string }>(
+  kind: UploadKind,
+  file: File,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: Omit<TVariables, "key">,
+  onProgress?: (percent: number) => void,
+): Promise<TResult> {
+  const key = await uploadFile(kind, file, onProgress);
+  const all = { ...variables, key } as unknown as TVariables;
+  return (gqlRequest as (d: typeof document, v: TVariables) => Promise<TResult>)(document, all);
 }

@@ -5,8 +5,8 @@ import type { UploadFile } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
-import type { PaymentImportKind } from "../../gql/graphql";
-import { MutationError, upload } from "../../shared/api";
+import type { ImportMode, PaymentImportKind, PaymentImportStatus } from "../../gql/graphql";
+import { MutationError, importFile, payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { ScrollRegion } from "../../shared/ScrollRegion";
 import { formatDateTime, formatMoney } from "../../shared/format";
@@ -37,16 +37,41 @@ const LAYOUTS: { value: string; label: OfficeKey }[] = [
 ];
 
 /** A registry upload's modes (payments.models.ImportMode), as a principal's uploads offer them. */
-const MODES: { value: string; label: OfficeKey }[] = [
-  { value: "validate", label: "imports.modes.validate" },
-  { value: "all_or_nothing", label: "imports.modes.all_or_nothing" },
-  { value: "good_rows", label: "imports.modes.good_rows" },
+const MODES: { value: ImportMode; label: OfficeKey }[] = [
+  { value: "VALIDATE", label: "imports.modes.validate" },
+  { value: "ALL_OR_NOTHING", label: "imports.modes.all_or_nothing" },
+  { value: "GOOD_ROWS", label: "imports.modes.good_rows" },
 ];
 
+const RegistryImport = graphql(`
+  mutation OfficePaymentRegistryImport($key: String!, $layout: String, $mode: ImportMode, $background: Boolean) {
+    paymentRegistryImport(key: $key, layout: $layout, mode: $mode, background: $background) {
+      paymentImport {
+        id filename status phase rowsTotal rowsPosted amountTotal amountPosted
+        matched ambiguous unmatched duplicates rowsRejected errors { line field message code }
+      }
+      errors { field message code }
+    }
+  }
+`);
+
+const StatementImport = graphql(`
+  mutation OfficeBankStatementImport($key: String!) {
+    bankStatementImport(key: $key) {
+      paymentImport {
+        id filename status phase rowsTotal rowsPosted amountTotal amountPosted
+        matched ambiguous unmatched duplicates rowsRejected errors { line field message code }
+      }
+      errors { field message code }
+    }
+  }
+`);
+
+/** The import the mutations answer (the history's rows carry the same fields and more). */
 interface ImportResult {
-  id: number | string;
+  id: string;
   filename: string;
-  status: string;
+  status: PaymentImportStatus;
   phase: string;
   rowsTotal: number;
   rowsPosted: number;
@@ -92,7 +117,6 @@ export default function ImportsPage() {
           <UploadCard
             title={t("imports.registry")}
             fileLabel={t("imports.registryFile")}
-            kind="payment-registry"
             withLayout
             onDone={(r) => {
               setLast(r);
@@ -102,7 +126,6 @@ export default function ImportsPage() {
           <UploadCard
             title={t("imports.statement")}
             fileLabel={t("imports.statementFile")}
-            kind="bank-statement"
             onDone={(r) => {
               setLast(r);
               history.refetch();
@@ -165,9 +188,9 @@ export default function ImportsPage() {
               {
                 title: t("common.status"),
                 dataIndex: "status",
-                render: (s: string, r) => (
+                render: (s: PaymentImportStatus, r) => (
                   <Space orientation="vertical" size={0}>
-                    <Tag color={IMPORT_STATUS[s]?.color}>{IMPORT_STATUS[s] ? t(IMPORT_STATUS[s].label) : s}</Tag>
+                    <Tag color={IMPORT_STATUS[s].color}>{t(IMPORT_STATUS[s].label)}</Tag>
                     {s === "STAGED" && <Typography.Text type="secondary">{labelOf(t, IMPORT_PHASE, r.phase)}</Typography.Text>}
                   </Space>
                 ),
@@ -207,7 +230,7 @@ export default function ImportsPage() {
 function UploadCard(props: {
   title: string;
   fileLabel: string;
-  kind: string;
+  /** a bank registry (its layout, mode and the choice of a background import), or else a 1C statement */
   withLayout?: boolean;
   onDone: (result: ImportResult) => void;
 }) {
@@ -218,9 +241,9 @@ function UploadCard(props: {
   const [percent, setPercent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<ImportError[]>([]);
-  const id = `office-upload-${props.kind}`;
+  const id = `office-upload-${props.withLayout ? "payment-registry" : "bank-statement"}`;
 
-  const submit = async (values: { layout?: string; background?: boolean; mode?: string }) => {
+  const submit = async (values: { layout?: string; background?: boolean; mode?: ImportMode }) => {
     const file = files[0]?.originFileObj;
     if (!file) {
       setError(t("imports.chooseFile"));
@@ -229,18 +252,29 @@ function UploadCard(props: {
     setError(null);
     setFieldErrors([]);
     setPercent(0);
-    const fields: Record<string, string> = {};
-    if (props.withLayout) fields.layout = values.layout ?? "";
-    if (props.withLayout) fields.mode = values.mode ?? "all_or_nothing";
-    if (values.background) fields.background = "1";
     try {
-      const result = await upload<ImportResult>(props.kind, file, fields, setPercent);
-      props.onDone(result);
-      setFiles([]);
-      if (result.status === "posted") message.success(t("imports.posted", { filename: result.filename }));
-      else if (result.status === "rejected") message.error(t("imports.rejected", { filename: result.filename }));
-      else if (result.status === "validated") message.info(t("imports.validated", { filename: result.filename }));
-      else message.info(t("imports.queued", { filename: result.filename }));
+      const answer = props.withLayout
+        ? (
+            await importFile(
+              "payment-registry",
+              file,
+              RegistryImport,
+              { layout: values.layout ?? "", mode: values.mode ?? "ALL_OR_NOTHING", background: !!values.background },
+              setPercent,
+            )
+          ).paymentRegistryImport
+        : (await importFile("bank-statement", file, StatementImport, {}, setPercent)).bankStatementImport;
+      const result = answer?.paymentImport;
+      if (result) {
+        // an import queued and then refused by the broker comes with an error too: the history shows its end
+        props.onDone(result);
+        setFiles([]);
+        if (result.status === "POSTED") message.success(t("imports.posted", { filename: result.filename }));
+        else if (result.status === "REJECTED") message.error(t("imports.rejected", { filename: result.filename }));
+        else if (result.status === "VALIDATED") message.info(t("imports.validated", { filename: result.filename }));
+        else message.info(t("imports.queued", { filename: result.filename }));
+      }
+      payload({ answer });
     } catch (exc) {
       if (exc instanceof MutationError) {
         const onLayout = exc.errors.filter((e) => e.field === "layout");
@@ -259,7 +293,7 @@ function UploadCard(props: {
     <Card title={props.title}>
       <ErrorBanner message={error} onClose={() => setError(null)} />
       {fieldErrors.length > 0 && <ErrorsTable errors={fieldErrors} />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ layout: "sber_standard", background: false, mode: "all_or_nothing" }}>
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ layout: "sber_standard", background: false, mode: "ALL_OR_NOTHING" }}>
         {props.withLayout && (
           <Form.Item label={t("imports.layout")} name="layout" rules={[{ required: true, message: t("imports.layoutRequired") }]}>
             <Select options={LAYOUTS.map((l) => ({ value: l.value, label: t(l.label) }))} />
@@ -309,8 +343,8 @@ function UploadCard(props: {
 
 export function ImportOutcome({ result }: { result: ImportResult }) {
   const { t } = useTranslation("office");
-  const status = result.status.toLowerCase();
-  const type = status === "posted" ? (result.rowsRejected ? "warning" : "success") : status === "rejected" ? "error" : "info";
+  const status = result.status;
+  const type = status === "POSTED" ? (result.rowsRejected ? "warning" : "success") : status === "REJECTED" ? "error" : "info";
   return (
     <Alert
       type={type}
@@ -319,7 +353,7 @@ export function ImportOutcome({ result }: { result: ImportResult }) {
       style={{ marginBottom: 16 }}
       title={t("imports.outcome.title", {
         filename: result.filename,
-        status: IMPORT_STATUS[status] ? t(IMPORT_STATUS[status].label) : status,
+        status: t(IMPORT_STATUS[status].label),
       })}
       description={
         <Space orientation="vertical" style={{ width: "100%" }}>

@@ -7,8 +7,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
-import type { OfficePayoutsQuery } from "../../gql/graphql";
-import { gqlRequest, payload, upload } from "../../shared/api";
+import type { OfficePayoutConfirmationImportMutation, OfficePayoutsQuery } from "../../gql/graphql";
+import { gqlRequest, importFile, payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatDateTime, formatMoney, fromKopecks, toKopecks } from "../../shared/format";
 import { useGql, useGqlMutation } from "../../shared/hooks";
@@ -101,13 +101,20 @@ interface ExportResult {
   }[] | null;
 }
 
-interface ConfirmReport {
-  confirmed: number[];
-  already: number[];
-  notInStatement: number[];
-  mismatches: { payoutId: number; number: string; line: number; fields: string[] }[];
-  unknown: { number: string; date: string | null; amount: string; payeeAccount: string; line: number }[];
-}
+const PayoutConfirmationImport = graphql(`
+  mutation OfficePayoutConfirmationImport($key: String!) {
+    payoutConfirmationImport(key: $key) {
+      confirmation {
+        confirmed already notInStatement
+        mismatches { payoutId number line fields { field expected actual } }
+        unknown { number date amount payeeAccount line }
+      }
+      errors { field message code }
+    }
+  }
+`);
+
+type ConfirmReport = NonNullable<OfficePayoutConfirmationImportMutation["payoutConfirmationImport"]>["confirmation"];
 
 export default function PayoutsPage() {
   const { t } = useTranslation("office");
@@ -434,7 +441,7 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [percent, setPercent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [report, setReport] = useState<ConfirmReport | null>(null);
+  const [report, setReport] = useState<ConfirmReport>(null);
 
   const send = async () => {
     const file = files[0]?.originFileObj;
@@ -446,7 +453,8 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
     setReport(null);
     setPercent(0);
     try {
-      setReport(await upload<ConfirmReport>("payout-confirmation", file, {}, setPercent));
+      const answer = payload(await importFile("payout-confirmation", file, PayoutConfirmationImport, {}, setPercent));
+      setReport(answer.confirmation);
       setFiles([]);
       onDone();
     } catch (exc) {
@@ -483,7 +491,7 @@ function ConfirmationCard({ onDone }: { onDone: () => void }) {
               )}
               {report.mismatches.map((m) => (
                 <li key={`m${m.line}`}>
-                  {t("payouts.confirmation.mismatch", { line: m.line, number: m.number, fields: m.fields.join(", ") })}
+                  {t("payouts.confirmation.mismatch", { line: m.line, number: m.number, fields: m.fields.map((f) => f.field).join(", ") })}
                 </li>
               ))}
               {report.unknown.map((u) => (

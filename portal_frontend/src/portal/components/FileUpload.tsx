@@ -1,16 +1,51 @@
-// Uploading a table file (CSV or XLSX) to /uploads/<kind> in a chosen mode, with progress and the result.
+// Importing a table file (CSV or XLSX) in a chosen mode: stored by /uploads/<kind> (with progress), then the kind's
+// import mutation run with the key; the batch it answers (its status and every error by line and field) is shown.
 import { DownloadOutlined, InboxOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Form, Progress, Radio, Select, Space, Typography, Upload } from "antd";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { MutationError, upload } from "../../shared/api";
+import { graphql } from "../../gql";
+import type { ImportMode } from "../../gql/graphql";
+import { MutationError, importFile, payload } from "../../shared/api";
 import { IMPORT_MODE } from "../labels";
 import { labelOf } from "../../shared/labels";
 import { RowErrorsTable, UploadResult, type BatchAnswer } from "./UploadResult";
 
+const ReadingsImport = graphql(`
+  mutation PortalReadingsImport($key: String!, $mode: ImportMode) {
+    readingsImport(key: $key, mode: $mode) {
+      batch { id status mode encoding rowsTotal rowsLoaded errors { line field message code } }
+      errors { field message code }
+    }
+  }
+`);
+
+const OwnReceiptsImport = graphql(`
+  mutation PortalOwnReceiptsImport($key: String!, $mode: ImportMode, $encoding: String) {
+    ownReceiptsImport(key: $key, mode: $mode, encoding: $encoding) {
+      batch { id status mode encoding rowsTotal rowsLoaded errors { line field message code } }
+      errors { field message code }
+    }
+  }
+`);
+
+/** The principal's imports this form sends: each kind's file, then its mutation with the key. */
+async function importBatch(
+  kind: Props["kind"],
+  file: File,
+  mode: ImportMode,
+  fields: Record<string, string>,
+  onProgress: (percent: number) => void,
+): Promise<BatchAnswer | null | undefined> {
+  if (kind === "readings") {
+    return payload(await importFile(kind, file, ReadingsImport, { mode }, onProgress)).batch;
+  }
+  return payload(await importFile(kind, file, OwnReceiptsImport, { mode, encoding: fields.encoding }, onProgress)).batch;
+}
+
 interface Props {
-  kind: string;
+  kind: "readings" | "own-receipts";
   /** the server's example file (GET /uploads/<kind>/template) is offered for download */
   template?: boolean;
   /** other form fields sent with the file (e.g. the encoding), rendered above the mode */
@@ -23,7 +58,7 @@ interface Props {
 export function FileUpload({ kind, template = true, extra = [], help, invalidate = [] }: Props) {
   const [fields, setFields] = useState<Record<string, string>>(() => Object.fromEntries(extra.map((e) => [e.name, e.initial])));
   const [file, setFile] = useState<File | null>(null);
-  const [mode, setMode] = useState("validate");
+  const [mode, setMode] = useState<ImportMode>("VALIDATE");
   const [percent, setPercent] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<BatchAnswer | null>(null);
@@ -38,8 +73,7 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
     setRefusal(null);
     setPercent(0);
     try {
-      const answer = await upload<BatchAnswer>(kind, file, { ...fields, mode }, setPercent);
-      setResult(answer);
+      setResult((await importBatch(kind, file, mode, fields, setPercent)) ?? null);
       await Promise.all(invalidate.map((name) => client.invalidateQueries({ queryKey: [name] })));
     } catch (exc) {
       setRefusal(exc instanceof Error ? exc : new Error(String(exc)));
@@ -93,9 +127,9 @@ export function FileUpload({ kind, template = true, extra = [], help, invalidate
         <Form.Item label={t("upload.mode")}>
           <Radio.Group value={mode} onChange={(e) => setMode(e.target.value)} aria-label={t("upload.mode")}>
             <Space orientation="vertical">
-              <Radio value="validate">{t("upload.modeValidate", { mode: labelOf(t, IMPORT_MODE, "VALIDATE") })}</Radio>
-              <Radio value="all_or_nothing">{t("upload.modeAllOrNothing", { mode: labelOf(t, IMPORT_MODE, "ALL_OR_NOTHING") })}</Radio>
-              <Radio value="good_rows">{t("upload.modeGoodRows", { mode: labelOf(t, IMPORT_MODE, "GOOD_ROWS") })}</Radio>
+              <Radio value="VALIDATE">{t("upload.modeValidate", { mode: labelOf(t, IMPORT_MODE, "VALIDATE") })}</Radio>
+              <Radio value="ALL_OR_NOTHING">{t("upload.modeAllOrNothing", { mode: labelOf(t, IMPORT_MODE, "ALL_OR_NOTHING") })}</Radio>
+              <Radio value="GOOD_ROWS">{t("upload.modeGoodRows", { mode: labelOf(t, IMPORT_MODE, "GOOD_ROWS") })}</Radio>
             </Space>
           </Radio.Group>
         </Form.Item>

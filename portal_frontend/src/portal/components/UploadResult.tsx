@@ -1,6 +1,7 @@
 // The outcome of an uploaded file: its status, counts and every error by line and field.
 import { Alert, Descriptions, Table, Tag } from "antd";
 import { useTranslation } from "react-i18next";
+import type { ImportMode, ImportStatus } from "../../gql/graphql";
 import { IMPORT_MODE, IMPORT_STATUS, fileField, type PortalT } from "../labels";
 import { labelOf } from "../../shared/labels";
 
@@ -11,10 +12,11 @@ export interface RowError {
   code?: string;
 }
 
+/** An import batch as the import mutations answer it (graphql_api.imports). */
 export interface BatchAnswer {
-  id?: number | string;
-  status: string;
-  mode?: string;
+  id?: string;
+  status: ImportStatus;
+  mode?: ImportMode;
   encoding?: string;
   rowsTotal: number;
   rowsLoaded: number;
@@ -33,10 +35,9 @@ function summary(t: PortalT, b: BatchAnswer): { type: "success" | "warning" | "e
   return { type: "success", text: t("uploadResult.loadedFully", { loaded: b.rowsLoaded }) };
 }
 
-export function UploadResult({ batch }: { batch: BatchAnswer }) {
+export function UploadResult({ batch: b }: { batch: BatchAnswer }) {
   const { t } = useTranslation("portal");
-  const status = batch.status.toUpperCase();
-  const b = { ...batch, status, mode: batch.mode?.toUpperCase() };
+  const status = b.status;
   const s = summary(t, b);
   return (
     <section aria-label={t("uploadResult.region")}>

@@ -4,6 +4,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { graphql } from "../../gql";
+import type { ImportMode, ImportStatus } from "../../gql/graphql";
 import { MutationError, payload } from "../../shared/api";
 import { QueryState } from "../../shared/QueryState";
 import { formatDate, formatDateTime, formatQuantity } from "../../shared/format";
@@ -252,8 +253,8 @@ function History() {
         columns={[
           { title: t("readings.history.loaded"), dataIndex: "createdAt", render: formatDateTime },
           { title: t("readings.history.file"), dataIndex: "filename" },
-          { title: t("readings.history.mode"), dataIndex: "mode", render: (m: string) => labelOf(t, IMPORT_MODE, m) },
-          { title: t("readings.history.status"), dataIndex: "status", render: (s: string) => <Tag color={IMPORT_STATUS[s]?.color}>{labelOf(t, IMPORT_STATUS, s)}</Tag> },
+          { title: t("readings.history.mode"), dataIndex: "mode", render: (m: ImportMode) => labelOf(t, IMPORT_MODE, m) },
+          { title: t("readings.history.status"), dataIndex: "status", render: (s: ImportStatus) => <Tag color={IMPORT_STATUS[s]?.color}>{labelOf(t, IMPORT_STATUS, s)}</Tag> },
           { title: t("readings.history.rows"), dataIndex: "rowsTotal", align: "right" },
           { title: t("readings.history.rowsLoaded"), dataIndex: "rowsLoaded", align: "right" },
           { title: t("readings.history.errors"), render: (_v, b) => b.errors.length, align: "right" },
