@@ -182,7 +182,8 @@ class LiveStack:
         application's calendar, or, when an earlier browser test of the session has built that day already
         (its payouts are then closed to new money), the working day after the latest one built."""
         script = ("from django.db.models import Max; from django.utils import timezone; "
-                  "from payments.models import PayoutRun; from regulations.selectors import next_working_day; "
+                  "from agency.payments.models import PayoutRun; "
+                  "from tenants.regulations.selectors import next_working_day; "
                   "day = next_working_day(timezone.localdate()); "
                   "built = PayoutRun.objects.aggregate(d=Max('business_day'))['d']; "
                   "print(next_working_day(built) if built and built >= day else day)")

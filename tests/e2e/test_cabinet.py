@@ -227,7 +227,7 @@ def test_resident_signs_up_links_submits_a_reading_pays_and_the_principal_is_pai
     # that morning; nothing else about the stack is changed.
     day = live.next_payout_day()
     built = json.loads(live.manage_output(
-        "shell", "-c", "import json; from payments.payout_tasks import payouts_build_task; "
+        "shell", "-c", "import json; from agency.payments.payouts.tasks import payouts_build_task; "
                        "print(json.dumps(payouts_build_task(), default=str))",
         at=datetime.combine(day, time(7, 5))).strip().splitlines()[-1])
     assert built, built

@@ -159,7 +159,7 @@ def test_operator_imports_pays_out_and_reconciles(page, live):
     # the schedule builds them at 07:00 of that day (payouts_build_task without a date, in a process whose clock
     # libfaketime moves to that morning; the web server and the browser keep the real clock)
     built = json.loads(live.manage_output(
-        "shell", "-c", "import json; from payments.payout_tasks import payouts_build_task; "
+        "shell", "-c", "import json; from agency.payments.payouts.tasks import payouts_build_task; "
                        "print(json.dumps(payouts_build_task(), default=str))",
         at=datetime.combine(day, time(7, 5))).strip().splitlines()[-1])
     assert built["business_day"] == day.isoformat() and built["status"] == "built", built
