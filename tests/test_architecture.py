@@ -20,10 +20,6 @@ ABOVE_CEILING = {
     "billing_core/onec_exchange.py::statement_read",
     "billing_core/registry_formats.py::_parse_row",
     "billing_core/registry_formats.py::parse_registry",
-    "billing_core/registry_formats.py::RegistryLayout.__post_init__",
-    "billing_core/penalties.py::_period_rows",
-    "billing_core/epd_qr.py::_check_value",
-    "tenants/receipts/own_import.py::_validate",
 }
 
 
