@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agency.identity.permissions import AgentPerm, agent_can
+from agency.principals.cleaning import full_clean_coded
 from billing_core.error_codes import ErrorCode
 from tenants.models import AgencyContract, Principal, RequisitesChange, RequisitesChangeStatus
 
@@ -50,9 +51,7 @@ def _validated(target: Principal | AgencyContract, values: dict[str, str]) -> No
     copy = type(target).objects.get(pk=target.pk)
     for key, name in fields.items():
         setattr(copy, name, values[key])
-    from agency.principals.services import _full_clean
-
-    _full_clean(copy, exclude=["schema_name"] if isinstance(target, Principal) else None)
+    full_clean_coded(copy, exclude=["schema_name"] if isinstance(target, Principal) else None)
 
 
 def requisites_change_pending(*, principal: Principal, contract: AgencyContract | None = None

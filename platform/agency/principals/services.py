@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from agency.principals.cleaning import full_clean_coded
 from agency.principals.requisites_changes import CONTRACT_BANK_FIELDS, PRINCIPAL_BANK_FIELDS, requisites_change_propose
 from billing_core.error_codes import ErrorCode
 from tenants.models import CONTACT_FIELDS, AgencyContract, Domain, Principal
@@ -46,34 +47,13 @@ def _validate_schema_and_domain(schema_name: str, subdomain: str) -> None:
         raise ValidationError(errors)
 
 
-_DJANGO_UNIQUE_CODES = {"unique", "unique_together", "unique_for_date", "unique_for_month", "unique_for_year"}
-
-
-def _api_code(code: str | None) -> str:
-    # Django reports unique constraints as "unique_together" whatever violation_error_code says.
-    if code in _DJANGO_UNIQUE_CODES:
-        return ErrorCode.UNIQUE
-    return code or ErrorCode.INVALID
-
-
-def _full_clean(obj, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_constraints=True)
-    except ValidationError as exc:
-        # Uniqueness errors get our code, whatever Django named them.
-        raise ValidationError(
-            {field: [ValidationError(e.message, code=_api_code(e.code), params=e.params) for e in errs]
-             for field, errs in exc.error_dict.items()}
-        ) from exc
-
-
 def principal_create(*, schema_name: str, subdomain: str, **fields) -> Principal:
     """Validate, then create the principal, its schema (cloned from the template) and its domain."""
     _validate_schema_and_domain(schema_name, subdomain)
     contacts = {k: fields[k] for k in CONTACT_FIELDS if fields.get(k) is not None}
     principal = Principal(schema_name=schema_name, **{k: fields[k] for k in PRINCIPAL_FIELDS if k in fields},
                           **contacts)
-    _full_clean(principal, exclude=["schema_name"])
+    full_clean_coded(principal, exclude=["schema_name"])
     # Schema creation (clone + fake-migrate bookkeeping) commits on its own connection state;
     # if the domain cannot be written, the principal and its schema are removed again.
     principal.save()
@@ -104,7 +84,7 @@ def principal_update(*, principal: Principal, proposed_by=None, **fields) -> Pri
         if key not in PRINCIPAL_FIELDS and key not in CONTACT_FIELDS and key != "is_active":
             raise TypeError(f"unknown field {key}")
         setattr(principal, key, value)
-    _full_clean(principal, exclude=["schema_name"])
+    full_clean_coded(principal, exclude=["schema_name"])
     principal.save()
     if bank:
         requisites_change_propose(principal=principal, user=proposed_by, **bank)
@@ -137,7 +117,7 @@ def agency_contract_create(
         payout_account=payout_account or principal.settlement_account,
         payout_correspondent_account=payout_correspondent_account or principal.correspondent_account,
     )
-    _full_clean(contract)
+    full_clean_coded(contract)
     contract.save()
     if proposed_by is not None and any(own.values()):
         requisites_change_propose(principal=principal, contract=contract, user=proposed_by, **own)
@@ -156,7 +136,7 @@ def agency_contract_update(*, contract: AgencyContract, proposed_by=None, **fiel
         if key == "services":
             value = sorted(set(value))
         setattr(contract, key, value)
-    _full_clean(contract)
+    full_clean_coded(contract)
     contract.save()
     if bank:
         requisites_change_propose(principal=contract.principal, contract=contract, user=proposed_by, **bank)
