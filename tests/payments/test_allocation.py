@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.allocation.payment import HELD, RECEIVABLE, payment_allocate
 from agency.payments.intake.recording import payment_record
 from agency.payments.ledger_accounts import UNALLOCATED, payable_account
 from agency.payments.models import Allocation, PaymentStatus
 from billing_core.allocation import allocate
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
+from tenants.receipts.services import HELD, RECEIVABLE
 from tenants.registry.models import UnifiedAccount
+from tests.payments.allocation_oracle import payment_allocate
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -22,7 +22,6 @@ from agency.cabinet.services import resident_households
 from agency.documents import assembly
 from agency.documents.models import Epd, EpdPayee, EpdRun
 from agency.identity.permissions import Perm
-from agency.payments.allocation.payment import payment_allocate
 from agency.payments.intake.cash_desk import cash_receipt_record, cash_shift_open
 from agency.payments.intake.registry_import import registry_import
 from agency.payments.intake.statements import statement_import
@@ -37,6 +36,7 @@ from tenants.receipts.services import own_receipt_record
 from tenants.registry.models import UnifiedAccount
 from tenants.schemas import active_principals
 from tests import factories
+from tests.payments.allocation_oracle import payment_allocate
 from tests.payments.conftest import card_pay, event_raw, stripe_signature
 from tests.payments.test_registry_import import sber_file, sber_line
 from tests.payments.test_statement_import import statement

@@ -9,13 +9,13 @@ from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdPayee, EpdRun
 from agency.payments.allocation.bulk import payments_allocate
-from agency.payments.allocation.payment import payment_allocate
 from agency.payments.intake.recording import payment_record
 from agency.payments.ledger_accounts import UNALLOCATED, payable_account
 from agency.payments.models import Allocation, Payment, PaymentStatus
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
 from tenants.registry.models import Premise, UnifiedAccount
+from tests.payments.allocation_oracle import payment_allocate
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 
 from agency.documents import storage
 from agency.documents.models import Epd, EpdPayee, EpdRun
-from agency.payments.allocation.payment import payment_allocate
 from agency.payments.intake.recording import payment_record
 from agency.payments.ledger_accounts import CASH, FEE, payable_account
 from agency.payments.models import Allocation, Channel, Payout, PayoutRun, PayoutStatus
@@ -40,6 +39,7 @@ from tenants.registry.models import UnifiedAccount
 from tenants.regulations.models import CalendarDay
 from tenants.regulations.selectors import calendar_year_loaded, next_working_day
 from tests import factories
+from tests.payments.allocation_oracle import payment_allocate
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from agency.payments.allocation.bulk import payments_allocate
-from agency.payments.allocation.payment import HELD, RECEIVABLE, payment_allocate
 from agency.payments.allocation.reversal import allocation_reverse
 from agency.payments.intake.queue import payment_return
 from agency.payments.intake.recording import payment_record
@@ -27,9 +26,11 @@ from agency.payments.payouts.reconciliation import reconciliation_day
 from tenants.ledger.models import LedgerTransaction
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.receipts.models import Receipt
+from tenants.receipts.services import HELD, RECEIVABLE
 from tenants.residents.models import ResidentLink
 from tests import factories
 from tests.payments import test_payouts
+from tests.payments.allocation_oracle import payment_allocate
 from tests.payments.conftest import card_pay, event_raw
 from tests.payments.test_payouts import FRI, MON, contract, pay
 from tests.payments.test_stripe import deliver

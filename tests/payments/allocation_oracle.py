@@ -1,4 +1,6 @@
-"""Allocating a matched payment among the payees and services of the document it pays.
+"""The oracle of the set-based allocation (``agency.payments.allocation.bulk``): one matched payment allocated among
+the payees and services of the document it pays, row by row through the ORM. Only the tests call it; production
+allocates with ``payments_allocate``.
 
 The split is ``billing_core.allocation.allocate`` (ПП 354 п.118, largest remainder). Each share
 becomes an ``Allocation`` (public: the agent now owes that principal the money) and a ``Receipt`` in
