@@ -172,7 +172,7 @@ def payments_net(receipts: Iterable[tuple[date, Decimal]]) -> list[Payment]:
     A reversal cancels the payments made before it, the latest first, as if they had not been made; what it
     cannot cancel is dropped (a reversal never raises the debt beyond what was paid). Put as running sums: with
     C(d) the net received up to day d, the amount that counts as paid by day d is E(d) = max(0, min of C over
-    d and every later day), and each day's payment is E's increase on it. ``tenants.billing.penalty_accrual``
+    d and every later day), and each day's payment is E's increase on it. ``tenants.penalties.accrual``
     computes the same with window functions.
     """
     by_day: dict[date, Decimal] = {}
