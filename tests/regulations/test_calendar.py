@@ -168,7 +168,7 @@ def test_coverage_warns_within_sixty_days_of_the_end_of_the_decreed_calendar(set
     assert (now.last_year, now.last_day, now.days_left, now.warn) == (2026, date(2026, 12, 31), 24, True)
     assert (now.provisional_years, now.covered_until) == ((2027,), date(2027, 12, 31))
     assert now.message.startswith("Производственный календарь утверждён по 31.12.2026, осталось дней: 24.")
-    assert "На 2027 загружен предварительный календарь по ТК РФ ст.112" in now.message
+    assert "На 2027 год загружен предварительный календарь по ТК РФ ст.112" in now.message
     # 01.11.2026 is exactly 60 days before 31.12.2026 (30 in November + 30 in December): warned; 31.10 is 61: not
     assert (calendar_coverage(date(2026, 11, 1)).days_left, calendar_coverage(date(2026, 11, 1)).warn) == (60, True)
     quiet = calendar_coverage(date(2026, 10, 31))
