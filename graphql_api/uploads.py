@@ -14,7 +14,8 @@ A key is random (192 bits) and stored under the caller's scope (the host's schem
 it names nothing for anyone else: another principal's staff, another user of the same principal or another API
 key find no file under it. It is taken once (the first mutation that reads it deletes it) and expires after
 `UPLOAD_KEY_SECONDS` (one hour by default); an object left behind is only ever read by its own caller, and the
-storage's lifecycle rule on `upload/` removes it.
+periodic purge (graphql_api.imports.tasks, every 15 minutes) deletes it once expired. A refused import keeps its
+audit row (kind, file name, codes) past the mutation's rollback.
 
 `GET /uploads/own-receipts/template` and `GET /uploads/readings/template` give an example CSV with the header
 each import reads.

@@ -5,7 +5,8 @@ whether they belong to the host's principal → CSRF for browser sessions → pa
 with a token limit → validate (depth, aliases, introspection), both kept per query
 text (graphql_api.core.documents) → execute (graphql_api.core.execution); a
 mutation runs in one transaction, rolled back when it reports errors, and is
-written to the audit log with its outcome.
+written to the audit log with its outcome (and, after a rollback, the rows it
+kept past it: an import's upload row, graphql_api.core.audit).
 """
 
 import json
@@ -26,7 +27,7 @@ from graphql.language import OperationType
 from agency.identity.access import AccessRefused, actor_for_request
 from agency.identity.services import audit_record
 from graphql_api.api import schema
-from graphql_api.core.audit import mutation_arguments
+from graphql_api.core.audit import audit_kept_write, mutation_arguments
 from graphql_api.core.cost import request_cost
 from graphql_api.core.documents import documents
 from graphql_api.core.error_codes import ErrorCode
@@ -193,6 +194,7 @@ class GatewayView(View):
         variables = data.get("variables")
         request.mutation_error_codes = []
         request.audit_parties = []
+        request.audits_kept = []  # rows written even when the mutation is rolled back (graphql_api.core.audit)
         options = {
             "context_value": request,
             "variable_values": variables,
@@ -254,6 +256,8 @@ class GatewayView(View):
         refused = [f for f in refused if f.tell_user]
         if refused:
             request.mutation_error_codes.append(ErrorCode.QUEUE_UNAVAILABLE.value)
+        if failed:
+            audit_kept_write(request, self._error_codes(request, result))
         self._audit(request, document, operation, variables, result, failed)
         return result, refused
 
@@ -273,10 +277,14 @@ class GatewayView(View):
                 {"message": m, "extensions": {"code": ErrorCode.QUEUE_UNAVAILABLE.value}} for m in messages)
 
     @staticmethod
-    def _audit(request, document, operation, variables, result: ExecutionResult, failed: bool) -> None:
+    def _error_codes(request, result: ExecutionResult) -> list[str]:
         codes = list(request.mutation_error_codes)
         for err in result.errors or []:
             codes.append((err.extensions or {}).get("code") or ErrorCode.INTERNAL_ERROR.value)
+        return codes
+
+    def _audit(self, request, document, operation, variables, result: ExecutionResult, failed: bool) -> None:
+        codes = self._error_codes(request, result)
         fields, arguments = mutation_arguments(schema.graphql_schema, document, operation, variables)
         audit_record(
             actor=request.actor,

@@ -7,11 +7,15 @@ field (``SECRET_NAMES``, ``SECRET_NAME_PARTS``), never by the client's variable 
 password: $p)`` stores ``{"login": {"email": "…", "password": "***"}}``. Input objects and lists of them are
 walked to any depth. A test keeps every argument and input field of the schema whose name hints at a secret
 either marked here or listed as harmless (``NOT_SECRET``).
+
+Rows a mutation keeps past its own rollback (an import's upload row: which file, what was refused) are collected
+on the request (:func:`audit_kept`) and written by the gateway after the rollback (:func:`audit_kept_write`).
 """
 
 import math
 from typing import Any
 
+from django.db import transaction
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -29,6 +33,8 @@ from graphql import (
     ast_from_value,
     value_from_ast_untyped,
 )
+
+from agency.identity.services import audit_record
 
 MASK = "***"
 
@@ -146,3 +152,36 @@ def _masked(value: Any, type_) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no NaN; the database would refuse the row
     return value
+
+
+# --- rows that outlive the mutation's rollback ------------------------------------------------------------------
+
+
+def audit_kept(request, *, written: bool, **row) -> None:
+    """An audit row (``audit_record``'s arguments) that must be there whatever the mutation's transaction does.
+
+    ``written``: the row was written in the transaction already (it stands if that commits); when the transaction
+    is rolled back, the gateway writes it again after the rollback, in a transaction of its own, as failed with
+    the mutation's codes (:func:`audit_kept_write`). A row not written yet (an import refused, which rolls the
+    transaction back) is written there as it is. Outside the gateway (no list on the request) there is no
+    rollback to outlive, and a row not written yet is written at once."""
+    kept = getattr(request, "audits_kept", None)
+    if kept is not None:
+        kept.append((written, row))
+    elif not written:
+        audit_record(**row)
+
+
+def audit_kept_write(request, codes: list[str]) -> None:
+    """After a rolled-back mutation: the rows it kept, in one transaction of their own."""
+    kept = getattr(request, "audits_kept", None) or []
+    if not kept:
+        return
+    with transaction.atomic():
+        for written, row in kept:
+            if written:  # rolled back with the mutation: what it did is undone
+                row = {**row, "succeeded": False, "error_codes": list(dict.fromkeys([*row["error_codes"], *codes]))}
+            elif not row["error_codes"]:
+                row = {**row, "error_codes": list(codes)}
+            audit_record(**row)
+    kept.clear()

@@ -6,7 +6,7 @@ bad line and field) are in the node, so a rejected file is recorded and listed l
 from datetime import date
 
 import graphene
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -14,9 +14,11 @@ from agency.identity.permissions import Perm
 from agency.identity.services import audit_record
 from billing_core.error_codes import ErrorCode
 from graphql_api.billing.types import ImportBatchNode, ImportModeEnum
+from graphql_api.core.audit import audit_kept
+from graphql_api.core.errors import errors_from_validation
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_agent_staff, require_principal_perm
-from graphql_api.imports.staged import StagedFile, staged_file_take
+from graphql_api.imports.staged import StagedFile, staged_file_name, staged_file_take
 from graphql_api.imports.types import PayoutConfirmationNode
 from graphql_api.payments.types import PaymentImportNode
 from tenants.billing.imports import opening_balances_import
@@ -28,7 +30,9 @@ KEY_HELP = "The key POST /uploads/<kind> answered for the file (once, by the sam
 
 class FileImport(BaseMutation):
     """What every import shares: the caller checked, the other inputs checked, then the file under the key taken,
-    imported, and the upload's audit row written beside the mutation's (which file, what the import found)."""
+    imported, and the upload's audit row written beside the mutation's (which file, what the import found). A
+    refused import (an input or the file refused with typed errors, or an import that failed) keeps its row: the
+    gateway writes it after rolling the mutation back, with the file's name and the refusal's codes."""
 
     kind = ""  # the upload kind (graphql_api.uploads.KINDS) whose keys the mutation takes
 
@@ -62,14 +66,45 @@ class FileImport(BaseMutation):
     @classmethod
     def perform(cls, root, info, key, **arguments):
         actor = cls.caller(info)
-        options = cls.options(**arguments)
-        file = staged_file_take(actor=actor, kind=cls.kind, key=key)
-        answer = cls.run(file=file, user=actor.user, **options)
+        row = {"actor": actor, "schema_name": connection.schema_name, "operation": f"upload:{cls.kind}",
+               "fields": [cls.kind], "client_ip": info.context.META.get("REMOTE_ADDR")}
+        layout = str(arguments.get("layout") or "").strip()
+        try:
+            options = cls.options(**arguments)
+        except ValidationError as exc:
+            # the file stays for the corrected import; its name is on the row when the key names one
+            filename = staged_file_name(actor=actor, kind=cls.kind, key=key)
+            if filename:
+                cls._refused(info, row, filename, layout, _codes(exc))
+            raise
+        file = staged_file_take(actor=actor, kind=cls.kind, key=key)  # no file, no upload row: the mutation's own
+        try:
+            answer = cls.run(file=file, user=actor.user, **options)
+        except ValidationError as exc:
+            cls._refused(info, row, file.name, layout, _codes(exc))
+            raise
+        except ObjectDoesNotExist:
+            cls._refused(info, row, file.name, layout, [ErrorCode.NOT_FOUND.value])
+            raise
+        except Exception:
+            cls._refused(info, row, file.name, layout, [])  # the mutation's codes (INTERNAL_ERROR) go on it
+            raise
         codes = [str(c) for c in cls.found(answer)]
-        audit_record(actor=actor, schema_name=connection.schema_name, operation=f"upload:{cls.kind}",
-                     fields=[cls.kind], variables={"filename": file.name, "layout": options.get("layout", "")},
-                     succeeded=not codes, error_codes=codes, client_ip=info.context.META.get("REMOTE_ADDR"))
+        row.update(variables={"filename": file.name, "layout": options.get("layout", "")}, succeeded=not codes,
+                   error_codes=codes)
+        audit_record(**row)
+        audit_kept(info.context, written=True, **row)  # written again, as failed, if the mutation is rolled back
         return answer
+
+    @classmethod
+    def _refused(cls, info, row: dict, filename: str, layout: str, codes: list[str]) -> None:
+        """The upload row of a refused import: the gateway rolls the mutation back, so it is written after."""
+        audit_kept(info.context, written=False, **row, variables={"filename": filename, "layout": layout},
+                   succeeded=False, error_codes=codes)
+
+
+def _codes(exc: ValidationError) -> list[str]:
+    return [str(getattr(e["code"], "value", e["code"])) for e in errors_from_validation(exc)]
 
 
 def _mode(mode) -> str:

@@ -4,7 +4,7 @@ A key is random (192 bits) and stored under the caller's scope (the host's schem
 it names nothing for anyone else: another principal's staff, another user of the same principal or another API
 key find no file under it. It is taken once (the first import that reads it deletes it) and expires after
 ``UPLOAD_KEY_SECONDS`` (one hour by default). An object never taken is only ever readable by its own caller;
-the storage's lifecycle rule on ``upload/`` removes it.
+:func:`staged_files_purge` (a periodic task, graphql_api.imports.tasks) deletes it once it has expired.
 """
 
 import json
@@ -23,6 +23,7 @@ from billing_core.error_codes import ErrorCode
 
 KEY_SECONDS = getattr(settings, "UPLOAD_KEY_SECONDS", 3600)
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+PREFIX = "upload/"  # every caller's scope is below it
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,11 @@ class StagedFile:
 def _scope(actor) -> str:
     """Where the caller's files live: the host's schema and who called (a user, or an API key)."""
     who = f"k{actor.api_key.pk}" if actor.api_key is not None else f"u{actor.user.pk}"
-    return f"upload/{connection.schema_name}/{who}"
+    return f"{PREFIX}{connection.schema_name}/{who}"
+
+
+def _key_valid(key) -> bool:
+    return isinstance(key, str) and 20 <= len(key) <= 64 and set(key) <= _KEY_CHARS
 
 
 def staged_file_store(*, actor, kind: str, filename: str, data: bytes) -> str:
@@ -51,7 +56,7 @@ def staged_file_take(*, actor, kind: str, key: str) -> StagedFile:
     gone = ValidationError({"key": ValidationError(
         _("Файл не найден: он уже загружен, устарел или отправлен другим пользователем. Отправьте файл ещё раз."),
         code=ErrorCode.NOT_FOUND)})
-    if not isinstance(key, str) or not 20 <= len(key) <= 64 or not set(key) <= _KEY_CHARS or not actor.is_authenticated:
+    if not _key_valid(key) or not actor.is_authenticated:
         raise gone
     path = f"{_scope(actor)}/{key}.bin"
     # the first taker wins: two imports racing for one key do not both read it
@@ -67,3 +72,24 @@ def staged_file_take(*, actor, kind: str, key: str) -> StagedFile:
     if meta.get("kind") != kind or time.time() - meta.get("at", 0) > KEY_SECONDS:
         raise gone
     return StagedFile(name=meta.get("name") or "file", data=data)
+
+
+def staged_file_name(*, actor, kind: str, key: str) -> str:
+    """The name of the caller's file of ``kind`` under ``key``, left in place (for the audit row of an import
+    refused before it took the file); "" when the caller has no such file."""
+    if not _key_valid(key) or not actor.is_authenticated:
+        return ""
+    try:
+        head = storage.get(f"{_scope(actor)}/{key}.bin").partition(b"\n")[0]
+        meta = json.loads(head)
+    except (storage.ObjectMissing, ValueError):
+        return ""
+    if not isinstance(meta, dict) or meta.get("kind") != kind or time.time() - meta.get("at", 0) > KEY_SECONDS:
+        return ""
+    return meta.get("name") or "file"
+
+
+def staged_files_purge(*, now: float | None = None) -> int:
+    """Delete every caller's files stored longer ago than a key lives (never imported, so never taken), in one
+    pass over the storage's ``upload/`` folder; answers how many went."""
+    return storage.purge(PREFIX, older_than=(time.time() if now is None else now) - KEY_SECONDS)

@@ -341,10 +341,13 @@ CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {"task": "agentsite.tasks.heartbeat", "schedule": 60.0},
     # the daily payouts (ПП 253 п.6): every day at 07:00 Moscow; the task itself skips days off
     "payments-payouts-build": {"task": "payments.payouts_build", "schedule": crontab(hour=7, minute=0)},
+    # uploaded files never imported, deleted once their key has expired (UPLOAD_KEY_SECONDS)
+    "imports-staged-uploads-purge": {"task": "imports.staged_uploads_purge", "schedule": 15 * 60.0},
 }
 # task modules not named tasks.py, which autodiscovery does not find
 # task modules below an app's own tasks.py, which autodiscovery does not find
-CELERY_IMPORTS = ("agency.payments.intake.tasks", "agency.payments.payouts.tasks")
+# and the API's own (by name: the layers below never import graphql_api)
+CELERY_IMPORTS = ("agency.payments.intake.tasks", "agency.payments.payouts.tasks", "graphql_api.imports.tasks")
 
 # --- logging -------------------------------------------------------------------------------
 
