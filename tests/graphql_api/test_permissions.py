@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from agency.identity.models import ApiKey, PrincipalMembership, StaffInvitation, User
@@ -133,6 +134,7 @@ from tests.graphql_api.test_isolation import (
     settings_row,
     window_day,
 )
+from tests.graphql_api.uploading import import_request
 
 OK = "OK"
 NEW_STAFF_EMAIL = "new-staff@matrix.test"
@@ -194,6 +196,9 @@ class Op(NamedTuple):
     variables: object  # (Targets) -> dict
     written: object  # (Targets) -> the value the operation is about
     after_success: object  # that value after a successful call (None: a query, it writes nothing)
+    # an import of an uploaded file: (Targets) -> (upload kind, file name, bytes), uploaded as the caller before the
+    # call (see _staged_key), its key then the variable "key"
+    upload: object = None
 
 
 def _principal_created(t: Targets):
@@ -365,7 +370,7 @@ DESK_CLOSE = "МАТРИЦА-З"
 def _media(request, tmp_path):
     # an export writes its 1C file and registers: under the test's own directory. Only there: pytest-django's
     # settings fixture, undone at teardown, would also undo the Stripe settings a resident's case switches on.
-    if "payoutsExport" in request.node.name:
+    if "payoutsExport" in request.node.name or any(f"[{name}-" in request.node.name for name in IMPORT_OPS):
         request.getfixturevalue("settings").MEDIA_ROOT = tmp_path
 
 
@@ -908,6 +913,135 @@ OPS.update({
                         [("debtors", "queued")]),
 })
 
+
+# --- imports of uploaded files (graphql_api/imports) -------------------------------------------------------------
+# The file goes to POST /uploads/<kind> first, as the caller (their session or API key, on their host), and the
+# mutation takes the key it answered; a caller the upload refuses sends a key that names nothing. Either way the
+# mutation answers the caller's refusal as the upload endpoint did before the keys, whatever the key.
+
+MADE_UP_KEY = "matrix-key-the-upload-refused"
+PAYOUT_ORDER = 7701  # B's exported payout the matrix's statement confirms
+
+
+def _staged_key(client, kind: str, filename: str, data: bytes) -> str:
+    """The key POST /uploads/<kind> answered the case's caller for the file (or MADE_UP_KEY when it refused them)."""
+    extra = {"HTTP_HOST": client.host}
+    if client.api_key:
+        extra["HTTP_AUTHORIZATION"] = f"Bearer {client.api_key}"
+    response = client.client.post(f"/uploads/{kind}", {"file": SimpleUploadedFile(filename, data)}, **extra)
+    assert response.status_code in (200, 401, 403), response.content
+    return response.json()["key"] if response.status_code == 200 else MADE_UP_KEY
+
+
+def _import_op(kind: str, perm: str | None, fields: dict, file, written, after_success) -> Op:
+    """The kind's import mutation (tests/graphql_api/uploading.py) with the form's other fields as variables."""
+    request = import_request(kind, "", fields)
+    variables = {name: value for name, value in request["variables"].items() if name != "key"}
+    return Op(request["query"], perm, lambda t: dict(variables), written, after_success,
+              upload=lambda t: (kind, *file(t)))
+
+
+def _a_batches(filename: str):
+    def read(t: Targets) -> list:
+        from tenants.billing.models import ImportBatch
+
+        return _a_billing(lambda: list(ImportBatch.objects.filter(filename=filename)
+                                       .values_list("kind", "status", "rows_loaded")))
+
+    return read
+
+
+def _readings_file(t: Targets) -> tuple[str, bytes]:
+    billing_meter_id("principal_a")
+    text = f"Заводской номер;Зона;Показание;Дата\nISO-M-principal_a;1;12,5;{window_day():%d.%m.%Y}\n"
+    return "matrix-readings.csv", text.encode("cp1251")
+
+
+def _opening_balances_file(t: Targets) -> tuple[str, bytes]:
+    billing_account_id("principal_a")
+    billing_service_id("principal_a")
+    return "matrix-saldo.csv", "Лицевой счёт;Услуга;Сальдо\nISO-principal_a;iso-heat;250,00\n".encode("cp1251")
+
+
+def _own_receipts_file(t: Targets) -> tuple[str, bytes]:
+    billing_account_id("principal_a")
+    day = date.fromisoformat(PAYMENTS_DAY)
+    text = f"Лицевой счёт;Дата оплаты;Сумма;Номер документа\nISO-principal_a;{day:%d.%m.%Y};45,67;ПКО-Ф\n"
+    return "matrix-own.csv", text.encode("cp1251")
+
+
+def _payment_imports(filename: str):
+    def read(t: Targets) -> list:
+        from agency.payments.models import RegistryImport
+
+        return list(RegistryImport.objects.filter(filename=filename).values_list("kind", "status", "rows_posted"))
+
+    return read
+
+
+def _registry_file(t: Targets) -> tuple[str, bytes]:
+    from tests.payments.test_registry_import import sber_file, sber_line
+
+    return "matrix-registry.txt", sber_file([sber_line(1, "7600008899", "77,70", day="25-11-2026")])
+
+
+def _agent_account() -> str:
+    return Principal.objects.get(schema_name="public").settlement_account
+
+
+def _statement_file(t: Targets) -> tuple[str, bytes]:
+    from tests.payments.test_statement_import import statement
+
+    return "matrix-statement.txt", statement(_agent_account(), incoming=[("901", "12.34", "Оплата ЖКУ")],
+                                             outgoing=())
+
+
+def _exported_payout(t: Targets):
+    """B's payout exported with order PAYOUT_ORDER (made on the first look)."""
+    from agency.payments.models import Payout
+
+    day = date(2026, 11, 16)
+    payout, _c = Payout.objects.get_or_create(principal=t.b, business_day=day, defaults={
+        "covers_from": day, "covers_to": day, "gross": Decimal("100.00"), "fee": Decimal("1.25"),
+        "net": Decimal("98.75"), "status": "exported", "order_number": PAYOUT_ORDER, "order_date": MATRIX_DAY,
+        "payee_account": t.b.settlement_account})
+    return payout
+
+
+def _confirmation_file(t: Targets) -> tuple[str, bytes]:
+    from tests.payments.test_payouts import bank_statement
+
+    payout = _exported_payout(t)
+    return "matrix-vypiska.txt", bank_statement(_agent_account(), [
+        {"number": payout.order_number, "date": payout.order_date, "amount": payout.net,
+         "payee": payout.payee_account}], MATRIX_DAY)
+
+
+def _exported_payout_status(t: Targets) -> str:
+    from agency.payments.models import Payout
+
+    return Payout.objects.get(pk=_exported_payout(t).pk).status
+
+
+OPS.update({
+    # a principal's files, on its host: the permission each kind's upload asked for
+    "readingsImport": _import_op("readings", Perm.READINGS_MANAGE, {"mode": "all_or_nothing"}, _readings_file,
+                                 _a_batches("matrix-readings.csv"), [("readings", "loaded", 1)]),
+    "openingBalancesImport": _import_op(
+        "opening-balances", Perm.ACCOUNTS_MANAGE, {"mode": "all_or_nothing", "month": "2026-05-01"},
+        _opening_balances_file, _a_batches("matrix-saldo.csv"), [("opening_balances", "loaded", 1)]),
+    "ownReceiptsImport": _import_op("own-receipts", Perm.PAYMENTS_MANAGE, {"mode": "all_or_nothing"},
+                                    _own_receipts_file, _a_batches("matrix-own.csv"), [("own_receipts", "loaded", 1)]),
+    # the agent's files: agent staff on the agent's host
+    "paymentRegistryImport": _import_op("payment-registry", None, {"layout": "sber_standard"}, _registry_file,
+                                        _payment_imports("matrix-registry.txt"), [("registry", "posted", 1)]),
+    "bankStatementImport": _import_op("bank-statement", None, {}, _statement_file,
+                                      _payment_imports("matrix-statement.txt"), [("statement", "posted", 1)]),
+    "payoutConfirmationImport": _import_op("payout-confirmation", None, {}, _confirmation_file,
+                                           _exported_payout_status, "confirmed"),
+})
+IMPORT_OPS = {name for name, op in OPS.items() if op.upload is not None}
+
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.
 # residentSignUp is for anonymous callers on the agent's host (like login); tests/cabinet/test_signup_link.py checks
 # that principals' hosts, keys and logged-in users are refused.
@@ -1053,7 +1187,10 @@ def test_permission_matrix(targets, tenants, gql, operation, actor, host, expect
     written_before = op.written(targets)
 
     # when
-    payload = client(op.document, op.variables(targets))
+    variables = op.variables(targets)
+    if op.upload is not None:  # an import: its file uploaded first, by the same caller
+        variables["key"] = _staged_key(client, *op.upload(targets))
+    payload = client(op.document, variables)
 
     # then
     if expected == OK:
