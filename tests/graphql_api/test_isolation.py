@@ -818,6 +818,17 @@ def world(principal_a, principal_b) -> World:
 # --- the table: one case per schema field ------------------------------------------------------
 
 
+IMPORT_FIELDS = ("readingsImport", "openingBalancesImport", "ownReceiptsImport", "paymentRegistryImport",
+                 "bankStatementImport", "payoutConfirmationImport")
+
+
+@pytest.fixture(autouse=True)
+def _import_media(request, tmp_path):
+    # B's staged files for the import cases: under the test's own directory, not the checkout's .local/media
+    if any(f"[{name}" in request.node.name for name in IMPORT_FIELDS):
+        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path
+
+
 def isolation_b_upload(w: World, kind: str) -> str:
     """A file B's key stored for an import (named by B's account number): the key it got."""
     from types import SimpleNamespace
