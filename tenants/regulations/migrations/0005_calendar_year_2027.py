@@ -53,10 +53,13 @@ DAYS_2027 = [
 def seed(apps, schema_editor):
     CalendarYear = apps.get_model("regulations", "CalendarYear")
     CalendarDay = apps.get_model("regulations", "CalendarDay")
+    entered = CalendarDay.objects.filter(date__year=2027).exists()
+    years = [(2027, "official", "внесён вручную до этой миграции", "") if entered and y == 2027 else (y, s, src, note)
+             for y, s, src, note in YEARS]
     CalendarYear.objects.bulk_create(
-        [CalendarYear(year=y, status=s, source=src, note=note) for y, s, src, note in YEARS], ignore_conflicts=True)
-    if CalendarDay.objects.filter(date__year=2027).exists():
-        return  # the year was entered by hand before this migration: keep what is there
+        [CalendarYear(year=y, status=s, source=src, note=note) for y, s, src, note in years], ignore_conflicts=True)
+    if entered:
+        return  # the year's decree was entered by hand before this migration: keep it, and do not call it provisional
     CalendarDay.objects.bulk_create(
         [CalendarDay(date=d, kind=kind, note=note, source=source, confidence=conf)
          for d, kind, note, source, conf in DAYS_2027])
