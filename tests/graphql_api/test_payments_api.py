@@ -443,3 +443,13 @@ def test_calendar_coverage_for_agent_staff_on_a_fixed_day(world, tenants, gql, m
         "today": "2026-12-07", "lastYear": 2026, "lastDay": "2026-12-31", "daysLeft": 24, "warn": True,
         "warnDays": 60}
     assert "31.12.2026" in coverage["message"] and "2027" in coverage["message"]
+
+
+def test_calendar_coverage_names_the_provisional_year(world, tenants, gql, monkeypatch):
+    """2027 is loaded from ТК РФ ст.112 alone (no decree yet): it covers payouts to 31.12.2027 and is named."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 7))
+    agent = gql(tenants.public_host, user=world["operator"])
+    coverage = agent("{ calendarCoverage { lastDay provisionalYears coveredUntil } }")["data"]["calendarCoverage"]
+    assert coverage == {"lastDay": "2026-12-31", "provisionalYears": [2027], "coveredUntil": "2027-12-31"}
