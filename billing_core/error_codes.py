@@ -73,6 +73,14 @@ class ErrorCode(StrEnum):
     PENALTY_DUPLICATE_PERIOD = "PENALTY_DUPLICATE_PERIOD"
     PENALTY_UNKNOWN_PERIOD = "PENALTY_UNKNOWN_PERIOD"
     BENEFIT_OVERLAP = "BENEFIT_OVERLAP"
+    # debt collection
+    RESTRICTION_FORBIDDEN = "RESTRICTION_FORBIDDEN"  # the law forbids restricting this service here (ПП 354 п.119)
+    THRESHOLD_NOT_REACHED = "THRESHOLD_NOT_REACHED"  # the debt is not over two monthly norm charges (п.118)
+    WARNING_TERM_RUNNING = "WARNING_TERM_RUNNING"  # the 20 days of п.119 «а» are not over (or not started)
+    AGREEMENT_KEPT = "AGREEMENT_KEPT"  # a repayment agreement is being kept
+    WORK_STOPPED = "WORK_STOPPED"  # the principal stopped collection work on the account
+    COLLECTION_STATE = "COLLECTION_STATE"  # the step does not follow from the case's, warning's or agreement's state
+    CALCULATION_MISSING = "CALCULATION_MISSING"  # no posted calculation to build a court package from
     # identity
     LAST_ADMIN = "LAST_ADMIN"
     UNKNOWN_PERMISSION = "UNKNOWN_PERMISSION"

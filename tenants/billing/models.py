@@ -269,6 +269,7 @@ class RecalculationReason(models.TextChoices):
     TEMPORARY_ABSENCE = "temporary_absence", _("Временное отсутствие")
     POOR_QUALITY = "poor_quality", _("Услуга ненадлежащего качества")
     MANUAL = "manual", _("Ручной перерасчёт")
+    PENALTY_AMNESTY = "penalty_amnesty", _("Амнистия пеней")
 
 
 class Recalculation(models.Model):

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 class ReceiptSource(models.TextChoices):
     AGENT = "agent", _("Через агента")
     OWN = "own", _("Собственные поступления принципала")
+    # money recovered by enforcement of a court decision (the bailiffs, the debtor's employer or bank)
+    ENFORCEMENT = "enforcement", _("Взыскано в порядке исполнения")
 
 
 class Receipt(models.Model):
@@ -29,7 +31,7 @@ class Receipt(models.Model):
     )
     amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
     paid_on = models.DateField(_("дата оплаты"))
-    source = models.CharField(max_length=8, choices=ReceiptSource.choices)
+    source = models.CharField(max_length=12, choices=ReceiptSource.choices)
     # The agent's allocation (public payments_allocation.id): posted once however often it is sent.
     allocation_id = models.BigIntegerField(null=True, blank=True, unique=True)
     # The principal's own receipts: its own document number (with the date), once.
@@ -49,7 +51,7 @@ class Receipt(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="receipt_amount_not_zero"),
             models.CheckConstraint(
                 condition=(Q(source="agent") & Q(allocation_id__isnull=False) & Q(external_key__isnull=True))
-                | (Q(source="own") & Q(allocation_id__isnull=True) & Q(external_key__isnull=False)),
+                | (Q(source__in=["own", "enforcement"]) & Q(allocation_id__isnull=True) & Q(external_key__isnull=False)),
                 name="receipt_identity_by_source",
             ),
         ]

@@ -71,6 +71,7 @@ TENANT_APPS = [
     "tenants.workspace",
     "tenants.billing",
     "tenants.receipts",
+    "tenants.collection",
     # in both lists: the agent's ledger in public, each principal's own in its schema
     "tenants.ledger",
 ]

@@ -1,0 +1,579 @@
+"""The acts of collection work in the current principal's schema, each checked against the rule that allows it.
+
+Every write here is idempotent where it can be repeated (a warning once per account, service and month; a reminder
+once per run; a money event once per document) and refuses with a reason naming the rule where the law forbids
+the act: restriction of a service the law does not allow to restrict, before the warning's term, while an
+agreement is kept; a court package without a posted calculation.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing_core import collection as rules
+from billing_core.error_codes import ErrorCode
+from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks, to_money
+from tenants.billing.models import BillingPeriod, PeriodStatus, PersonalAccount, Recalculation, Service
+from tenants.collection.models import (
+    STAGE_ORDER,
+    AccountCollection,
+    Agreement,
+    AgreementStatus,
+    Amnesty,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    CourtCase,
+    CourtRoute,
+    DebtorLine,
+    Installment,
+    Restriction,
+    RestrictionKind,
+    RestrictionStatus,
+    Stage,
+    Warning,
+    WarningChannel,
+    WarningStatus,
+)
+from tenants.receipts.models import Receipt, ReceiptSource
+
+ZERO = Decimal("0.00")
+
+
+def _refuse(field: str, message, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+# --- stage ----------------------------------------------------------------------------------------------------------
+
+def stage_advance(account_id: int, stage: str, *, on: date, force: bool = False) -> None:
+    """Move the account's stage forward (never back, unless ``force``: a closed case, a lifted restriction)."""
+    row, created = AccountCollection.objects.get_or_create(account_id=account_id,
+                                                           defaults={"stage": stage, "stage_since": on})
+    if created:
+        return
+    if force or STAGE_ORDER[stage] > STAGE_ORDER[row.stage]:
+        AccountCollection.objects.filter(pk=account_id).update(stage=stage, stage_since=on, updated_at=timezone.now())
+
+
+def stages_advance_bulk(account_ids: Sequence[int], stage: str, *, on: date) -> None:
+    """``stage_advance`` for many accounts in two statements (campaign runs)."""
+    later = [s for s in Stage.values if STAGE_ORDER[s] >= STAGE_ORDER[stage]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO collection_accountcollection (account_id, stage, stage_since, stopped_reason, updated_at) "
+            "SELECT unnest(%s::bigint[]), %s, %s, '', now() "
+            "ON CONFLICT (account_id) DO UPDATE SET stage = EXCLUDED.stage, stage_since = EXCLUDED.stage_since, "
+            "updated_at = now() WHERE collection_accountcollection.stage <> ALL(%s)",
+            [list(account_ids), stage, on, later],
+        )
+
+
+@transaction.atomic
+def work_stop(*, account: PersonalAccount, reason: str, user=None) -> AccountCollection:
+    """The principal stops work on an account: no campaign picks it until work is resumed."""
+    if not (reason or "").strip():
+        raise _refuse("reason", _("Укажите причину остановки работы."), ErrorCode.REQUIRED)
+    row, _created = AccountCollection.objects.get_or_create(
+        account=account, defaults={"stage": Stage.NONE, "stage_since": timezone.localdate()})
+    row.stopped_at, row.stopped_reason, row.stopped_by = timezone.now(), reason.strip()[:300], user
+    row.save()
+    from tenants.collection.models import Debtor
+    Debtor.objects.filter(account=account).update(stopped=True)
+    return row
+
+
+@transaction.atomic
+def work_resume(*, account: PersonalAccount) -> None:
+    from tenants.collection.models import Debtor
+    AccountCollection.objects.filter(account=account).update(stopped_at=None, stopped_reason="", stopped_by=None)
+    Debtor.objects.filter(account=account).update(stopped=False)
+
+
+def _stopped(account_id: int) -> bool:
+    return AccountCollection.objects.filter(account_id=account_id, stopped_at__isnull=False).exists()
+
+
+def _kept_agreement(account_id: int) -> bool:
+    return Agreement.objects.filter(account_id=account_id, status=AgreementStatus.ACTIVE).exists()
+
+
+# --- warnings (ПП 354 п.119 «а») ------------------------------------------------------------------------------------
+
+def warning_refusal(*, account: PersonalAccount, service: Service, on: date) -> ValidationError | None:
+    """Why a warning (and later a restriction) of this service on this account is not allowed now, or None."""
+    # every premise of the registry is in an apartment block (a flat or a non-residential premise of a house of flats)
+    reason = rules.restriction_refusal(service.kind, apartment_block=True, on=on, heating_season=True)
+    if reason:
+        return _refuse("service", reason, ErrorCode.RESTRICTION_FORBIDDEN)
+    if _stopped(account.pk):
+        return _refuse("account", _("Работа по лицевому счёту остановлена принципалом."), ErrorCode.WORK_STOPPED)
+    if _kept_agreement(account.pk):
+        return _refuse("account", _("Должник исполняет соглашение о погашении задолженности (ПП 354 п.118): "
+                                    "ограничение не допускается."), ErrorCode.AGREEMENT_KEPT)
+    line = DebtorLine.objects.filter(account=account, service=service).first()
+    if line is None or line.norm_charge is None or not line.threshold:
+        return _refuse("service", _("Долг по услуге не превышает двух месячных начислений по нормативу и тарифу "
+                                    "(ПП 354 п.118)."), ErrorCode.THRESHOLD_NOT_REACHED)
+    return None
+
+
+@transaction.atomic
+def warning_issue(*, account: PersonalAccount, service: Service, month: date, channel: str,
+                  on: date | None = None, campaign_run_id: int | None = None) -> tuple[Warning, bool]:
+    """Issue the п.119 warning for one service; (warning, created). Once per account, service and month."""
+    on = on or timezone.localdate()
+    month = month.replace(day=1)
+    existing = Warning.objects.filter(account=account, service=service, month=month).first()
+    if existing:
+        return existing, False
+    refusal = warning_refusal(account=account, service=service, on=on)
+    if refusal:
+        raise refusal
+    line = DebtorLine.objects.get(account=account, service=service)
+    warning = Warning.objects.create(
+        account=account, service=service, month=month, debt=line.principal_debt, norm_charge=line.norm_charge,
+        channel=WarningChannel(channel), issued_on=on, campaign_run_id=campaign_run_id)
+    stage_advance(account.pk, Stage.WARNED, on=on)
+    return warning, True
+
+
+def warnings_issue_bulk(*, account_ids: Sequence[int], month: date, channel: str, on: date,
+                        campaign_run_id: int | None) -> list[int]:
+    """Warnings for every restrictable service over the threshold of these accounts, in one statement; the ids
+    of the accounts warned now (a rerun of the month warns nobody twice: the conflict is skipped)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO collection_warning (account_id, service_id, month, debt, norm_charge, channel, issued_on, "
+            "status, campaign_run_id, postal_id, created_at) "
+            "SELECT l.account_id, l.service_id, %s, l.principal_debt, l.norm_charge, %s, %s, 'issued', %s, '', now() "
+            "FROM collection_debtorline l "
+            "WHERE l.account_id = ANY(%s) AND l.threshold AND l.restrictable AND l.principal_debt > 0 "
+            "AND NOT EXISTS (SELECT 1 FROM collection_agreement g WHERE g.account_id = l.account_id "
+            "                AND g.status = 'active') "
+            "AND NOT EXISTS (SELECT 1 FROM collection_accountcollection c WHERE c.account_id = l.account_id "
+            "                AND c.stopped_at IS NOT NULL) "
+            "ON CONFLICT (account_id, service_id, month) DO NOTHING RETURNING account_id",
+            [month.replace(day=1), channel, on, campaign_run_id, list(account_ids)],
+        )
+        warned = sorted({row[0] for row in cursor.fetchall()})
+    # a warning printed on the ЕПД is delivered with it: the term runs from the document's delivery, which the
+    # agent records when the run's documents are delivered (``warnings_delivered_bulk``)
+    stages_advance_bulk(warned, Stage.WARNED, on=on)
+    return warned
+
+
+@transaction.atomic
+def warning_delivered(*, warning: Warning, delivered_on: date, postal_id: str = "") -> Warning:
+    """Record the delivery; the 20 days of п.119 «а» run from it."""
+    if delivered_on < warning.issued_on:
+        raise _refuse("deliveredOn", _("Дата доставки раньше даты предупреждения."), ErrorCode.DATE_RANGE)
+    if delivered_on > timezone.localdate():
+        raise _refuse("deliveredOn", _("Дата доставки в будущем."), ErrorCode.INVALID)
+    if warning.status not in (WarningStatus.ISSUED, WarningStatus.DELIVERED):
+        raise _refuse("warning", _("Предупреждение уже закрыто."), ErrorCode.COLLECTION_STATE)
+    warning.delivered_on = delivered_on
+    warning.term_end = rules.warning_term_end(delivered_on)
+    warning.status = WarningStatus.DELIVERED
+    warning.postal_id = (postal_id or warning.postal_id)[:20]
+    warning.save(update_fields=["delivered_on", "term_end", "status", "postal_id"])
+    return warning
+
+
+def warnings_delivered_bulk(*, month: date, channel: str, delivered_on: date) -> int:
+    """Every warning of the month sent by ``channel`` and not yet delivered is delivered on ``delivered_on`` (the
+    ЕПД run's delivery date); one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE collection_warning SET delivered_on = %s, term_end = %s, status = 'delivered' "
+            "WHERE month = %s AND channel = %s AND status = 'issued' AND delivered_on IS NULL AND issued_on <= %s",
+            [delivered_on, rules.warning_term_end(delivered_on), month.replace(day=1), channel, delivered_on],
+        )
+        return cursor.rowcount
+
+
+# --- restriction (п.117–121) ----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def restriction_order(*, warning: Warning, executor: str, kind: str = RestrictionKind.RESTRICTION,
+                      on: date | None = None) -> Restriction:
+    """A work order for the executor to restrict the warned service, once the warning's term is over."""
+    on = on or timezone.localdate()
+    if not (executor or "").strip():
+        raise _refuse("executor", _("Укажите исполнителя работ."), ErrorCode.REQUIRED)
+    if warning.delivered_on is None:
+        raise _refuse("warning", _("Предупреждение не доставлено: срок в 20 дней (ПП 354 п.119 «а») ещё не начал "
+                                   "течь."), ErrorCode.WARNING_TERM_RUNNING)
+    earliest = rules.restriction_earliest(warning.delivered_on)
+    if on < earliest:
+        raise _refuse("warning", _("Срок предупреждения истекает %(end)s; ограничение возможно с %(from)s "
+                                   "(ПП 354 п.119 «а»).") % {"end": warning.term_end.strftime("%d.%m.%Y"),
+                                                              "from": earliest.strftime("%d.%m.%Y")},
+                      ErrorCode.WARNING_TERM_RUNNING)
+    account = warning.account
+    refusal = warning_refusal(account=account, service=warning.service, on=on)
+    if refusal:
+        raise refusal
+    if Restriction.objects.filter(account=account, service=warning.service,
+                                  status__in=[RestrictionStatus.ORDERED, RestrictionStatus.DONE]).exists():
+        raise _refuse("warning", _("По услуге уже выдан наряд на ограничение."), ErrorCode.DUPLICATE)
+    restriction = Restriction.objects.create(account=account, service=warning.service, warning=warning,
+                                             kind=RestrictionKind(kind), executor=executor.strip()[:200],
+                                             ordered_on=on)
+    return restriction
+
+
+@transaction.atomic
+def restriction_done(*, restriction: Restriction, done_on: date, act_number: str) -> Restriction:
+    if restriction.status != RestrictionStatus.ORDERED:
+        raise _refuse("restriction", _("Ограничение уже выполнено или отменено."), ErrorCode.COLLECTION_STATE)
+    if done_on < restriction.ordered_on or done_on > timezone.localdate():
+        raise _refuse("doneOn", _("Дата ограничения — между датой наряда и сегодняшним днём."), ErrorCode.DATE_RANGE)
+    if not (act_number or "").strip():
+        raise _refuse("actNumber", _("Укажите номер акта."), ErrorCode.REQUIRED)
+    restriction.status, restriction.done_on, restriction.act_number = RestrictionStatus.DONE, done_on, act_number
+    restriction.save(update_fields=["status", "done_on", "act_number"])
+    Warning.objects.filter(pk=restriction.warning_id).update(status=WarningStatus.RESTRICTED)
+    stage_advance(restriction.account_id, Stage.RESTRICTED, on=done_on)
+    return restriction
+
+
+@transaction.atomic
+def restriction_lift(*, restriction: Restriction, lifted_on: date, act_number: str) -> Restriction:
+    if restriction.status != RestrictionStatus.DONE:
+        raise _refuse("restriction", _("Услуга не ограничена."), ErrorCode.COLLECTION_STATE)
+    if lifted_on < restriction.done_on or lifted_on > timezone.localdate():
+        raise _refuse("liftedOn", _("Дата возобновления — между датой ограничения и сегодняшним днём."),
+                      ErrorCode.DATE_RANGE)
+    restriction.status, restriction.lifted_on = RestrictionStatus.LIFTED, lifted_on
+    restriction.lift_act_number = (act_number or "").strip()[:40]
+    restriction.save(update_fields=["status", "lifted_on", "lift_act_number"])
+    return restriction
+
+
+def restrictions_settle(*, today: date) -> int:
+    """Restrictions whose service debt is paid get their lifting deadline (п.120: within 2 days of the cause being
+    removed); orders not yet carried out are cancelled. One statement each; returns how many were settled."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE collection_restriction r SET status = 'cancelled' WHERE r.status = 'ordered' "
+            "AND NOT EXISTS (SELECT 1 FROM collection_debtorline l WHERE l.account_id = r.account_id "
+            "                AND l.service_id = r.service_id AND l.threshold)")
+        cancelled = cursor.rowcount
+        cursor.execute(
+            "UPDATE collection_restriction r SET paid_on = %s, lift_due = %s WHERE r.status = 'done' "
+            "AND r.paid_on IS NULL AND NOT EXISTS (SELECT 1 FROM collection_debtorline l "
+            "WHERE l.account_id = r.account_id AND l.service_id = r.service_id AND l.principal_debt > 0)",
+            [today, rules.lift_deadline(today)])
+        return cancelled + cursor.rowcount
+
+
+# --- agreements (ПП 354 п.72, 118) ----------------------------------------------------------------------------------
+
+def _agreement_number(account: PersonalAccount, on: date) -> str:
+    count = Agreement.objects.filter(account=account).count() + 1
+    return f"С-{account.number}-{on:%y%m}-{count}"[:30]
+
+
+@transaction.atomic
+def agreement_request(*, account: PersonalAccount, parts: int, note: str = "") -> Agreement:
+    """A resident asks for an agreement from the cabinet: staff prepare and sign it."""
+    if Agreement.objects.filter(account=account, status__in=["requested", "draft", "active"]).exists():
+        raise _refuse("account", _("По лицевому счёту уже есть действующее соглашение или запрос."),
+                      ErrorCode.DUPLICATE)
+    if not 1 <= parts <= rules.MAX_INSTALLMENT_PARTS:
+        raise _refuse("parts", _("Число платежей — от 1 до %(n)s.") % {"n": rules.MAX_INSTALLMENT_PARTS},
+                      ErrorCode.INVALID)
+    from tenants.collection.models import Debtor
+    if not Debtor.objects.filter(account=account, debt__gt=0).exists():
+        raise _refuse("account", _("По лицевому счёту нет задолженности."), ErrorCode.INVALID)
+    return Agreement.objects.create(account=account, number=_agreement_number(account, timezone.localdate()),
+                                    status=AgreementStatus.REQUESTED, parts=parts, requested_by_resident=True,
+                                    resident_note=(note or "")[:500])
+
+
+@transaction.atomic
+def agreement_prepare(*, account: PersonalAccount, parts: int, first_due: date, total: Decimal | None = None,
+                      agreement: Agreement | None = None) -> Agreement:
+    """Staff prepare the agreement (from a resident's request, or anew): the debt now and its schedule."""
+    from tenants.collection.models import Debtor
+    debtor = Debtor.objects.filter(account=account).first()
+    amount = to_money(total) if total is not None else (debtor.debt if debtor else ZERO)
+    if amount <= 0:
+        raise _refuse("total", _("По лицевому счёту нет задолженности."), ErrorCode.INVALID)
+    schedule = rules.installment_schedule(amount, parts=parts, first_due=first_due)
+    if agreement is None:
+        if Agreement.objects.filter(account=account, status__in=["requested", "draft", "active"]).exists():
+            raise _refuse("account", _("По лицевому счёту уже есть действующее соглашение или запрос."),
+                          ErrorCode.DUPLICATE)
+        agreement = Agreement(account=account, number=_agreement_number(account, timezone.localdate()))
+    elif agreement.status not in (AgreementStatus.REQUESTED, AgreementStatus.DRAFT):
+        raise _refuse("agreement", _("Соглашение уже подписано."), ErrorCode.COLLECTION_STATE)
+    agreement.status, agreement.total, agreement.parts, agreement.first_due = (
+        AgreementStatus.DRAFT, amount, parts, first_due)
+    agreement.save()
+    agreement.installments.all().delete()
+    Installment.objects.bulk_create(Installment(agreement=agreement, seq=i, due_on=due, amount=value)
+                                    for i, (due, value) in enumerate(schedule, start=1))
+    return agreement
+
+
+@transaction.atomic
+def agreement_sign(*, agreement: Agreement, signed_on: date) -> Agreement:
+    if agreement.status != AgreementStatus.DRAFT:
+        raise _refuse("agreement", _("Подписать можно только подготовленное соглашение."), ErrorCode.COLLECTION_STATE)
+    if signed_on > timezone.localdate():
+        raise _refuse("signedOn", _("Дата подписания в будущем."), ErrorCode.INVALID)
+    agreement.status, agreement.signed_on = AgreementStatus.ACTIVE, signed_on
+    agreement.save(update_fields=["status", "signed_on"])
+    stage_advance(agreement.account_id, Stage.AGREEMENT, on=signed_on, force=True)
+    return agreement
+
+
+@transaction.atomic
+def agreement_decline(*, agreement: Agreement, reason: str) -> Agreement:
+    if agreement.status not in (AgreementStatus.REQUESTED, AgreementStatus.DRAFT):
+        raise _refuse("agreement", _("Отклонить можно только запрос или проект."), ErrorCode.COLLECTION_STATE)
+    if not (reason or "").strip():
+        raise _refuse("reason", _("Укажите причину."), ErrorCode.REQUIRED)
+    agreement.status, agreement.decline_reason = AgreementStatus.DECLINED, reason.strip()[:300]
+    agreement.save(update_fields=["status", "decline_reason"])
+    return agreement
+
+
+def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
+    """Compare every active agreement with the money received since it was signed: paid, shortfall, completed or
+    breached. Returns the ids of agreements breached now (each gets a notice)."""
+    breached = []
+    # active agreements are a few per principal (thousands at most): one sum per agreement, from its own signing day
+    for agreement in Agreement.objects.filter(status=AgreementStatus.ACTIVE).prefetch_related("installments"):
+        paid = (Receipt.objects.filter(account_id=agreement.account_id, paid_on__gte=agreement.signed_on,
+                                       paid_on__lte=today).aggregate(s=Sum("amount"))["s"] or ZERO)
+        schedule = [(i.due_on, i.amount) for i in agreement.installments.all()]
+        is_breached, shortfall = rules.installment_breached(schedule, paid, on=today, grace_days=grace_days)
+        agreement.paid, agreement.shortfall = paid, shortfall
+        if paid >= agreement.total:
+            agreement.status, agreement.completed_on = AgreementStatus.COMPLETED, today
+        elif is_breached:
+            agreement.status, agreement.breached_on = AgreementStatus.BREACHED, today
+            breached.append(agreement.pk)
+        agreement.save(update_fields=["paid", "shortfall", "status", "completed_on", "breached_on"])
+    return breached
+
+
+# --- court work (ГПК ст.121–124, НК ст.333.19) ---------------------------------------------------------------------
+
+def _case_number(on: date) -> str:
+    return f"Д-{on:%Y%m}-{CourtCase.objects.count() + 1:05d}"
+
+
+def court_case_calculation(*, account: PersonalAccount, on: date) -> dict:
+    """What a court package states: the principal debt by service and its period, the penalties as of ``on``, the
+    route (order up to the limit of ГПК ст.121, else a lawsuit) and the state fee. Refuses without a posted
+    calculation."""
+    from tenants.penalties.statement import penalty_statement
+
+    if not BillingPeriod.objects.filter(status=PeriodStatus.POSTED).exists():
+        raise _refuse("account", _("Нет проведённого расчётного периода: расчёт задолженности для суда построить "
+                                   "не из чего."), ErrorCode.CALCULATION_MISSING)
+    lines = list(DebtorLine.objects.filter(account=account, principal_debt__gt=0).select_related("service"))
+    if not lines:
+        raise _refuse("account", _("По лицевому счёту нет основного долга в реестре должников (обновите реестр)."),
+                      ErrorCode.CALCULATION_MISSING)
+    principal = sum((line.principal_debt for line in lines), ZERO)
+    statement = penalty_statement(account=account, as_of=on)
+    penalties = statement.total
+    claim = principal + penalties
+    route = rules.court_route(claim)
+    fee = (rules.court_order_fee(claim, on=on) if route == rules.CourtRoute.ORDER
+           else rules.lawsuit_fee(claim, on=on))
+    months = [line.oldest_month for line in lines if line.oldest_month]
+    last = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").values_list("month", flat=True)
+    return {"principal": principal, "penalties": penalties, "claim": claim, "route": str(route), "fee": fee,
+            "fee_source": rules.fee_scale_on(on).source, "lines": lines, "statement": statement,
+            "period_from": min(months) if months else account.opened_on, "period_to": last.first()}
+
+
+@transaction.atomic
+def court_case_open(*, account: PersonalAccount, on: date | None = None, debtor_ids: dict | None = None) -> CourtCase:
+    """Open court work with the pre-court claim (претензия); the calculation is fixed as of ``on``."""
+    on = on or timezone.localdate()
+    if _stopped(account.pk):
+        raise _refuse("account", _("Работа по лицевому счёту остановлена принципалом."), ErrorCode.WORK_STOPPED)
+    if _kept_agreement(account.pk):
+        raise _refuse("account", _("Должник исполняет соглашение о погашении задолженности."),
+                      ErrorCode.AGREEMENT_KEPT)
+    if CourtCase.objects.filter(account=account).exclude(status=CaseStatus.CLOSED).exists():
+        raise _refuse("account", _("По лицевому счёту уже ведётся судебная работа."), ErrorCode.DUPLICATE)
+    calc = court_case_calculation(account=account, on=on)
+    case = CourtCase.objects.create(
+        account=account, number=_case_number(on), route=CourtRoute(calc["route"]), period_from=calc["period_from"],
+        period_to=calc["period_to"], principal_debt=calc["principal"], penalties=calc["penalties"],
+        state_fee=calc["fee"], fee_source=calc["fee_source"][:200], calculated_on=on,
+        debtor_ids=_debtor_ids_clean(debtor_ids or {}))
+    CaseEvent.objects.create(case=case, kind=CaseEventKind.CLAIM_SENT, happened_on=on)
+    stage_advance(account.pk, Stage.CLAIM, on=on)
+    return case
+
+
+DEBTOR_ID_FIELDS = ("birth_date", "birth_place", "snils", "inn", "passport", "driver_license")
+
+
+def _debtor_ids_clean(ids: dict) -> dict:
+    """The debtor's identifiers of 229-ФЗ ст.13 ч.1 п.5 «а» that are known; unknown keys refused."""
+    unknown = set(ids) - set(DEBTOR_ID_FIELDS)
+    if unknown:
+        raise _refuse("debtorIds", _("Неизвестные поля: %(f)s.") % {"f": ", ".join(sorted(unknown))}, ErrorCode.INVALID)
+    return {k: str(v).strip()[:120] for k, v in ids.items() if str(v or "").strip()}
+
+
+# the events each status allows next, and the status each event leads to
+_NEXT: dict[str, dict[str, str]] = {
+    CaseStatus.CLAIM: {CaseEventKind.FILED: CaseStatus.FILED, CaseEventKind.LAWSUIT_FILED: CaseStatus.FILED},
+    CaseStatus.FILED: {CaseEventKind.ORDER_ISSUED: CaseStatus.ORDER_ISSUED,
+                       CaseEventKind.JUDGMENT: CaseStatus.JUDGMENT},
+    CaseStatus.ORDER_ISSUED: {CaseEventKind.ORDER_CANCELLED: CaseStatus.ORDER_CANCELLED,
+                              CaseEventKind.SENT_TO_BAILIFFS: CaseStatus.ENFORCEMENT,
+                              CaseEventKind.SENT_TO_EMPLOYER: CaseStatus.ENFORCEMENT,
+                              CaseEventKind.SENT_TO_BANK: CaseStatus.ENFORCEMENT},
+    CaseStatus.ORDER_CANCELLED: {CaseEventKind.LAWSUIT_FILED: CaseStatus.FILED},
+    CaseStatus.JUDGMENT: {CaseEventKind.WRIT_ISSUED: CaseStatus.WRIT_ISSUED},
+    CaseStatus.WRIT_ISSUED: {CaseEventKind.SENT_TO_BAILIFFS: CaseStatus.ENFORCEMENT,
+                             CaseEventKind.SENT_TO_EMPLOYER: CaseStatus.ENFORCEMENT,
+                             CaseEventKind.SENT_TO_BANK: CaseStatus.ENFORCEMENT},
+    CaseStatus.ENFORCEMENT: {},
+}
+_MONEY = {CaseEventKind.RECOVERED, CaseEventKind.COSTS_RECOVERED}
+_ENFORCEMENT_TO = {CaseEventKind.SENT_TO_BAILIFFS: "bailiffs", CaseEventKind.SENT_TO_EMPLOYER: "employer",
+                   CaseEventKind.SENT_TO_BANK: "bank"}
+_STAGE_OF = {CaseStatus.FILED: Stage.COURT, CaseStatus.ENFORCEMENT: Stage.ENFORCEMENT}
+
+
+def case_events_allowed(case: CourtCase) -> list[str]:
+    if case.status == CaseStatus.CLOSED:
+        return []
+    allowed = list(_NEXT.get(case.status, {}))
+    if case.status in (CaseStatus.ORDER_ISSUED, CaseStatus.JUDGMENT, CaseStatus.WRIT_ISSUED, CaseStatus.ENFORCEMENT):
+        allowed += [CaseEventKind.RECOVERED, CaseEventKind.COSTS_RECOVERED]
+    return [*allowed, CaseEventKind.CLOSED]
+
+
+@transaction.atomic
+def case_event_record(*, case: CourtCase, kind: str, happened_on: date, amount=None, document_number: str = "",
+                      note: str = "", court_name: str = "", court_case_number: str = "",
+                      user=None) -> tuple[CaseEvent, bool]:
+    """Record a step of the case; (event, created). Money recovered by enforcement is recorded as a receipt on the
+    account (source «взыскание»), split over the case's services in proportion to their debt — allocated like any
+    other payment; once per payment document."""
+    case = CourtCase.objects.select_for_update().get(pk=case.pk)
+    if kind not in case_events_allowed(case):
+        raise _refuse("kind", _("Шаг «%(k)s» невозможен в состоянии «%(s)s».")
+                      % {"k": CaseEventKind(kind).label, "s": CaseStatus(case.status).label},
+                      ErrorCode.COLLECTION_STATE)
+    if happened_on > timezone.localdate():
+        raise _refuse("happenedOn", _("Дата в будущем."), ErrorCode.INVALID)
+    value = None
+    if kind in _MONEY:
+        value = to_money(amount) if amount is not None else ZERO
+        if value <= 0:
+            raise _refuse("amount", _("Сумма должна быть больше нуля."), ErrorCode.INVALID)
+        if not (document_number or "").strip():
+            raise _refuse("documentNumber", _("Укажите номер платёжного документа."), ErrorCode.REQUIRED)
+        existing = CaseEvent.objects.filter(case=case, kind=kind, document_number=document_number.strip()).first()
+        if existing:
+            return existing, False
+    event = CaseEvent.objects.create(case=case, kind=kind, happened_on=happened_on, amount=value,
+                                     document_number=(document_number or "").strip()[:60], note=(note or "")[:500],
+                                     created_by=user)
+    _case_apply(case, event, court_name=court_name, court_case_number=court_case_number)
+    return event, True
+
+
+def _case_apply(case: CourtCase, event: CaseEvent, *, court_name: str, court_case_number: str) -> None:
+    kind = event.kind
+    if court_name:
+        case.court_name = court_name.strip()[:300]
+    if court_case_number:
+        case.court_case_number = court_case_number.strip()[:60]
+    if kind == CaseEventKind.RECOVERED:
+        case.recovered += event.amount
+        _enforcement_receipts(case, event)
+    elif kind == CaseEventKind.COSTS_RECOVERED:
+        case.costs_recovered += event.amount
+    elif kind == CaseEventKind.CLOSED:
+        case.status, case.closed_on = CaseStatus.CLOSED, event.happened_on
+        stage_advance(case.account_id, Stage.RECOVERED if case.recovered > 0 else Stage.NONE,
+                      on=event.happened_on, force=True)
+    else:
+        case.status = _NEXT[case.status][kind]
+        if kind == CaseEventKind.LAWSUIT_FILED:
+            case.route = CourtRoute.LAWSUIT
+            case.state_fee = rules.lawsuit_fee(case.principal_debt + case.penalties, on=event.happened_on)
+        case.enforcement_to = _ENFORCEMENT_TO.get(kind, case.enforcement_to)
+        if case.status in _STAGE_OF:
+            stage_advance(case.account_id, _STAGE_OF[case.status], on=event.happened_on)
+    case.save()
+
+
+def _enforcement_receipts(case: CourtCase, event: CaseEvent) -> None:
+    """The recovered money as receipts of the account, split over the services it was owed for."""
+    lines = list(DebtorLine.objects.filter(account_id=case.account_id, principal_debt__gt=0)
+                 .values_list("service_id", "principal_debt"))
+    if not lines:  # the debt is gone from the register: the money is an advance on the account
+        lines = [(None, Decimal(1))]
+    parts = [from_kopecks(k) for k in split_largest_remainder(to_kopecks(event.amount),
+                                                              [weight for _service, weight in lines])]
+    Receipt.objects.bulk_create(
+        Receipt(account_id=case.account_id, service_id=service, amount=part, paid_on=event.happened_on,
+                source=ReceiptSource.ENFORCEMENT, external_key=f"enf:{case.pk}:{event.pk}:{service or 0}",
+                comment=str(_("Взыскано по делу %(n)s, документ %(d)s") % {"n": case.number,
+                                                                          "d": event.document_number})[:300])
+        for (service, _weight), part in zip(lines, parts, strict=True) if part)
+
+
+# --- amnesty ----------------------------------------------------------------------------------------------------------
+
+def amnesty_enroll(*, campaign_id: int, account_ids: Sequence[int], pay_by: date) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO collection_amnesty (account_id, campaign_id, pay_by, created_at) "
+            "SELECT unnest(%s::bigint[]), %s, %s, now() ON CONFLICT (campaign_id, account_id) DO NOTHING",
+            [list(account_ids), campaign_id, pay_by])
+        return cursor.rowcount
+
+
+@transaction.atomic
+def amnesties_settle(*, today: date) -> int:
+    """Write off the penalties of enrolled accounts that paid their principal debt by the campaign's date: a
+    recalculation «амнистия пеней» per service in the open period, once per account and campaign."""
+    from tenants.billing.recalculations import booking_period
+
+    done = 0
+    pending = Amnesty.objects.filter(written_off_on__isnull=True, pay_by__lt=today)
+    for amnesty in pending.select_related("account"):
+        lines = list(DebtorLine.objects.filter(account_id=amnesty.account_id))
+        if any(line.principal_debt > 0 for line in lines):
+            amnesty.written_off_on, amnesty.penalties_written_off = today, ZERO
+            amnesty.save(update_fields=["written_off_on", "penalties_written_off"])
+            continue
+        last = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").first()
+        period = booking_period(after=last.month if last else today)
+        total = ZERO
+        for line in lines:
+            if line.penalties > 0:
+                Recalculation.objects.create(
+                    period=period, account_id=amnesty.account_id, service_id=line.service_id,
+                    corrected_month=period.month, amount=-line.penalties, reason="penalty_amnesty",
+                    comment=str(_("Амнистия пеней: основной долг погашен до %(d)s")
+                                % {"d": amnesty.pay_by.strftime("%d.%m.%Y")}))
+                total += line.penalties
+        amnesty.written_off_on, amnesty.penalties_written_off = today, total
+        amnesty.save(update_fields=["written_off_on", "penalties_written_off"])
+        done += 1
+    return done
