@@ -64,6 +64,7 @@ SHARED_APPS = [
     "agency.appeals",
     "agency.reports",
     "agency.principals",
+    "agency.collection",
     "agency.demo",
     "agency.site",
 ]
