@@ -345,7 +345,16 @@ CELERY_BEAT_SCHEDULE = {
     "payments-payouts-build": {"task": "payments.payouts_build", "schedule": crontab(hour=7, minute=0)},
     # uploaded files never imported, deleted once their key has expired (UPLOAD_KEY_SECONDS)
     "imports-staged-uploads-purge": {"task": "imports.staged_uploads_purge", "schedule": 15 * 60.0},
+    # debt collection: every principal's register, agreements, restrictions and amnesties, then the monthly
+    # campaigns due today (agency.collection.tasks), at 06:00 Moscow, before the payouts
+    "collection-daily": {"task": "agentcollection.collection_daily", "schedule": crontab(hour=6, minute=0)},
 }
+# collection reminders (agency.collection.messaging): the providers by dotted path, and the cabinet's address the
+# texts name; the SMS default is the local outbox file (MEDIA_ROOT/outbox/sms.jsonl), the stand-in for a gateway
+COLLECTION_SMS_PROVIDER = os.environ.get("COLLECTION_SMS_PROVIDER", "agency.collection.messaging.OutboxSmsProvider")
+COLLECTION_EMAIL_PROVIDER = os.environ.get("COLLECTION_EMAIL_PROVIDER",
+                                           "agency.collection.messaging.DjangoMailProvider")
+COLLECTION_CABINET_URL = os.environ.get("COLLECTION_CABINET_URL", f"https://{PUBLIC_HOST}/")
 # task modules not named tasks.py, which autodiscovery does not find
 # task modules below an app's own tasks.py, which autodiscovery does not find
 # and the API's own (by name: the layers below never import graphql_api)
