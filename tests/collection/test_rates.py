@@ -5,16 +5,20 @@ The data: two houses, three accounts of 50 m² at 30.00 (maintenance, 50 × 30.0
 to July 2026 posted; payments made before each month's run, so that run counts them (``Balance.paid``).
 """
 
+import io
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
+from openpyxl import load_workbook
 
+from agency.reports.builders import BUILDERS, report_xlsx
+from agency.reports.models import ReportKind
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import Balance
-from tenants.collection.models import CampaignTouch
+from tenants.collection.models import CampaignTouch, DebtorLine
 from tenants.collection.rates import (
     campaign_effect,
     debt_dynamics,
@@ -180,3 +184,37 @@ def test_a_principals_rates_never_include_anothers_rows(principal_a, principal_b
         (principal_a.schema_name, 9 * MONTHLY, D("7200.00"), pct(D("7200.00"), 9 * MONTHLY)),
         (principal_b.schema_name, MONTHLY, D("300.00"), D("20.0")),
     ]
+
+
+def _xlsx_rows(kind: str, **params) -> list[tuple]:
+    data, _count = report_xlsx(BUILDERS[ReportKind(kind)](**params))
+    return list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
+def test_the_rate_and_register_reports_read_back(principal_a):
+    h1a, h1b, h2 = _three_months(principal_a)
+    with tenant_context(principal_a):
+        register_refresh(today=date(2026, 8, 5))
+        months = _xlsx_rows("collection_rates")  # no month: the twelve months up to the last posted one
+        houses = _xlsx_rows("collection_house", month=M3)
+        ages = _xlsx_rows("debt_age")
+        register = _xlsx_rows("debtor_register")
+    header, *body, total = months
+    assert header == ("Месяц", "Начислено, ₽", "Оплачено, ₽", "Собираемость, %")
+    assert [(r[0].date(), r[1], r[2], r[3]) for r in body] == [
+        (M1, 4500, 2700, 60), (M2, 4500, 4500, 100), (M3, 4500, 0, 0)]
+    assert total[:3] == ("Итого", 13500, 7200)
+    assert sorted(r[1:] for r in houses[1:-1]) == [(4500, 1500, 33.3), (9000, 5700, 63.3)]
+    assert [r[:2] for r in ages[1:-1]] == [("1", 4500), ("2", 1800), ("3", 0), ("4–6", 0), ("7–12", 0), (">12", 0)]
+    header, *lines, total = register
+    assert header[:5] == ("Лицевой счёт", "Плательщик", "Адрес", "Услуга", "Долг, ₽")
+    # one line per account and service, the largest debtor first: h2 and h1a owe 3 000.00 / 1 800.00 + penalties
+    assert [line[0] for line in lines] == [h2.number, h1a.number, h1b.number]
+    assert all(line[3] == "Содержание" for line in lines)
+    by_number = {line[0]: line for line in lines}
+    # ages: 1 month, 2 months, … as the register placed them (the newest charges are the unpaid ones)
+    assert by_number[h1a.number][7:10] == (1500, 300, 0) and by_number[h1b.number][7:10] == (1500, 0, 0)
+    assert by_number[h1b.number][15] == "Без работы"
+    with tenant_context(principal_a):
+        debt = sum(DebtorLine.objects.values_list("debt", flat=True))
+    assert total[0] == "Итого" and Decimal(str(total[4])) == debt

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db import connection
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agency.reports.models import ReportKind
 from billing_core.tabular import AMOUNT, BOLD_AMOUNT, DATE, DECIMAL, GENERAL, HEADER, Cell, xlsx_write
 from tenants.billing import selectors
-from tenants.billing.models import Balance
+from tenants.billing.models import Balance, BillingPeriod, PeriodStatus
+from tenants.collection import rates
+from tenants.collection.models import Stage
 from tenants.receipts.models import Receipt, ReceiptSource
 from tenants.registry.models import House, PremiseKind
 
@@ -26,8 +29,10 @@ CHUNK = 2000
 CENT = Decimal("0.01")
 
 TEXT, MONEY_COL, AREA_COL, INT_COL, DATE_COL = "text", "money", "area", "int", "date"
-# a column's style for its numbers and dates (money #,##0.00, area 0.00, dates DD.MM.YYYY; text and counts general)
-_STYLES = {MONEY_COL: AMOUNT, AREA_COL: DECIMAL, DATE_COL: DATE}
+PERCENT_COL = "percent"
+# a column's style for its numbers and dates (money #,##0.00, area and per cent 0.00, dates DD.MM.YYYY; text and
+# counts general)
+_STYLES = {MONEY_COL: AMOUNT, AREA_COL: DECIMAL, PERCENT_COL: DECIMAL, DATE_COL: DATE}
 
 
 @dataclass(frozen=True)
@@ -127,11 +132,95 @@ def debtors_report(**_params) -> Report:
     ], rows())
 
 
+# --- debt collection (tenants.collection): the rate tables and the register ---------------------------------------
+
+RATE_MONTHS = 12  # a rate report without a month: the last posted month and the eleven before it
+
+
+def _rate_range(month: date | None) -> tuple[date, date]:
+    last = month.replace(day=1) if month else (
+        BillingPeriod.objects.filter(status=PeriodStatus.POSTED).aggregate(m=Max("month"))["m"]
+        or timezone.localdate().replace(day=1))
+    index = last.year * 12 + last.month - 1 - (RATE_MONTHS - 1)
+    return date(index // 12, index % 12 + 1, 1), last
+
+
+def _rate_columns(first: Column) -> list[Column]:
+    return [first, Column(_("Начислено, ₽"), 18, MONEY_COL), Column(_("Оплачено, ₽"), 18, MONEY_COL),
+            Column(_("Собираемость, %"), 16, PERCENT_COL)]
+
+
+def collection_rates_report(*, month: date | None = None, **_params) -> Report:
+    """Charged (charged + recalculated − benefits) against paid (what each posted period counted), per month of
+    the twelve up to ``month`` (else the last posted)."""
+    month_from, month_to = _rate_range(month)
+    rows = ((r.month, r.charged, r.paid, r.rate)
+            for r in rates.rates_by_month(month_from=month_from, month_to=month_to))
+    return Report(_("Собираемость платежей"), _rate_columns(Column(_("Месяц"), 12, DATE_COL)), rows)
+
+
+def collection_by_house_report(*, month: date | None = None, **_params) -> Report:
+    month_from, month_to = _rate_range(month)
+    rows = ((r.address, r.charged, r.paid, r.rate)
+            for r in rates.rates_by_house(month_from=month_from, month_to=month_to))
+    return Report(_("Собираемость по домам"), _rate_columns(Column(_("Дом"), 48)), rows)
+
+
+def debt_by_age_report(**_params) -> Report:
+    """The register's principal debt by age (months since the month it was charged for) and each age's share."""
+    rows = ((r.bucket, r.amount, r.share) for r in rates.rates_by_age())
+    return Report(_("Задолженность по возрасту"), [
+        Column(_("Возраст долга, мес."), 20), Column(_("Основной долг, ₽"), 18, MONEY_COL),
+        Column(_("Доля, %"), 12, PERCENT_COL),
+    ], rows)
+
+
+_REGISTER_SQL = """
+SELECT d.number, d.payer_name, d.address, s.name, l.debt, l.principal_debt, l.penalties, l.age_1, l.age_2,
+       l.age_3, l.age_4_6, l.age_7_12, l.age_over_12, l.months_of_norm, l.threshold AND l.restrictable,
+       d.stage, d.last_paid_on, d.last_paid_amount
+FROM collection_debtor d
+JOIN collection_debtorline l ON l.account_id = d.account_id
+JOIN billing_service s ON s.id = l.service_id
+ORDER BY d.debt DESC, d.account_id, s.sort_order, s.id
+"""
+
+
+def debtor_register_report(**_params) -> Report:
+    """The debtor register as the last ``register_refresh`` left it: a line per account and service, largest
+    debtor first, read through a server-side cursor in chunks."""
+    stages = dict(Stage.choices)
+    yes, no = _("Да"), _("Нет")
+
+    def rows():
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_REGISTER_SQL)
+            while chunk := cursor.fetchmany(CHUNK):
+                for *head, threshold, stage, last_on, last_amount in chunk:
+                    yield (*head, yes if threshold else no, str(stages.get(stage, stage)), last_on, last_amount)
+
+    return Report(_("Реестр должников"), [
+        Column(_("Лицевой счёт"), 16), Column(_("Плательщик"), 32), Column(_("Адрес"), 48), Column(_("Услуга"), 24),
+        Column(_("Долг, ₽"), 16, MONEY_COL), Column(_("Основной долг, ₽"), 16, MONEY_COL),
+        Column(_("Пени, ₽"), 14, MONEY_COL), Column(_("1 мес., ₽"), 14, MONEY_COL),
+        Column(_("2 мес., ₽"), 14, MONEY_COL), Column(_("3 мес., ₽"), 14, MONEY_COL),
+        Column(_("4–6 мес., ₽"), 14, MONEY_COL), Column(_("7–12 мес., ₽"), 14, MONEY_COL),
+        Column(_("Более 12 мес., ₽"), 16, MONEY_COL), Column(_("Долг в месячных нормативах"), 14, AREA_COL),
+        Column(_("Порог п.118 ПП 354"), 12), Column(_("Стадия работы"), 24),
+        # the account's, repeated on each of its lines: not a money column, so no total adds it up again
+        Column(_("Последняя оплата"), 12, DATE_COL), Column(_("Сумма последней оплаты, ₽"), 16, AREA_COL),
+    ], rows())
+
+
 BUILDERS = {
     ReportKind.ACCOUNTS: accounts_report,
     ReportKind.TURNOVER: turnover_report,
     ReportKind.PAYMENTS: payments_report,
     ReportKind.DEBTORS: debtors_report,
+    ReportKind.COLLECTION_RATES: collection_rates_report,
+    ReportKind.COLLECTION_BY_HOUSE: collection_by_house_report,
+    ReportKind.DEBT_BY_AGE: debt_by_age_report,
+    ReportKind.DEBTOR_REGISTER: debtor_register_report,
 }
 NEEDS_MONTH = frozenset({ReportKind.TURNOVER, ReportKind.PAYMENTS})
 

@@ -11,6 +11,11 @@ class ReportKind(models.TextChoices):
     TURNOVER = "turnover", _("Оборотно-сальдовая ведомость")
     PAYMENTS = "payments", _("Поступления")
     DEBTORS = "debtors", _("Должники")
+    # debt collection (issue 15): the writer makes one sheet per file, so one kind per table
+    COLLECTION_RATES = "collection_rates", _("Собираемость платежей")
+    COLLECTION_BY_HOUSE = "collection_house", _("Собираемость платежей по домам")
+    DEBT_BY_AGE = "debt_age", _("Задолженность по возрасту")
+    DEBTOR_REGISTER = "debtor_register", _("Реестр должников")
 
 
 class ReportDelivery(models.TextChoices):
