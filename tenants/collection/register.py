@@ -10,10 +10,13 @@ How each figure is computed (one account, one service):
 
 - ``debt``: the balance now (``tenants.billing.balances``: the last posted closing minus the receipts since).
 - ``penalties``: the penalties accrued (``Balance.penalties`` of the posted periods) less those written off under
-  an amnesty; ``principal_debt`` = max(0, debt − penalties): a payment goes to the charges before the penalties,
-  so the penalties are the last part of the debt to be paid.
+  an amnesty. A write-off is a recalculation booked into the next period; until that period is posted the balance
+  does not hold it yet, so the register lowers the debt by the write-offs not posted yet: the penalties drop at
+  once and the principal debt stays what it was. ``principal_debt`` = max(0, debt − penalties): a payment goes to
+  the charges before the penalties, so the penalties are the last part of the debt to be paid.
 - age: the principal debt is the newest charges left unpaid (payments close the oldest periods first, DOMAIN.md):
-  walking back from the last posted month, each month's net charge (charged + recalculated − benefits) takes what
+  walking back from the last posted month, each month's net charge (charged + recalculated − benefits, an amnesty
+  write-off of penalties booked there not counted: it lowers the penalties, not the month's charges) takes what
   is left of the debt; a rest older than the posted months (an imported opening balance) is over 12 months old.
   A month's age is 1 for the last posted month, 2 for the one before, and so on.
 - ``norm_charge``: one month's charge by norm and tariff as of the refresh (ПП 354 п.118: «исходя из норматива
@@ -62,8 +65,11 @@ monthly AS (
     SELECT b.account_id, b.service_id, p.month,
            (EXTRACT(YEAR FROM age((SELECT month FROM last_posted), p.month)) * 12
             + EXTRACT(MONTH FROM age((SELECT month FROM last_posted), p.month)))::int + 1 AS age,
-           GREATEST(0, b.charged + b.recalculated - b.benefits) AS charge
+           GREATEST(0, b.charged + b.recalculated - b.benefits - COALESCE(wo.amount, 0)) AS charge
     FROM billing_balance b JOIN posted p ON p.id = b.period_id
+    LEFT JOIN (SELECT period_id, account_id, service_id, sum(amount) AS amount FROM billing_recalculation
+               WHERE reason = 'penalty_amnesty' GROUP BY period_id, account_id, service_id) wo
+        ON wo.period_id = b.period_id AND wo.account_id = b.account_id AND wo.service_id = b.service_id
     WHERE (b.account_id, b.service_id) IN (SELECT account_id, service_id FROM debt)
 ),
 walked AS (
@@ -175,11 +181,19 @@ LEFT JOIN collection_accountcollection ac ON ac.account_id = pa.account_id
 """
 
 
+# amnesty write-offs booked into a period not posted yet: the balance does not hold them, the register does
+AMNESTY_PENDING_SQL = (
+    "SELECT rc.account_id, rc.service_id, rc.amount FROM billing_recalculation rc "
+    "JOIN billing_billingperiod bp ON bp.id = rc.period_id "
+    "WHERE rc.reason = 'penalty_amnesty' AND bp.status <> 'posted'"
+)
+
+
 def _parts() -> str:
     # imported here, not at module level, to keep the SQL text importable by the bench without Django set up
     from tenants.billing.balances import balance_parts_sql
 
-    return balance_parts_sql()
+    return f"{balance_parts_sql()} UNION ALL {AMNESTY_PENDING_SQL}"
 
 
 @transaction.atomic
