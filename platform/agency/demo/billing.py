@@ -10,10 +10,13 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from agency.demo.dates import DemoCalendar, day_in_month
+from billing_core.collection import monthly_norm_charge
 from tenants.billing.charge_run import charge_run
+from tenants.billing.imports import opening_balances_import
 from tenants.billing.models import (
     AccountService,
     HouseCommonProperty,
+    ImportMode,
     Meter,
     Norm,
     Occupancy,
@@ -55,6 +58,14 @@ CATALOGUE = {
 # СОИ service code → the resource whose house volume it shares out (Service.common_property_of)
 COMMON_PROPERTY = {"electricity_soi": "electricity"}
 COMMON_AREA_SHARE = D("0.12")  # the houses' common-property area, as a share of their premises' area
+
+# The demo's debtors (debt collection): the last NON_PAYING_FLATS flats of the last house owe each principal for one
+# service the law lets it restrict (ПП 354 п.119), from before the demo's history — loaded as the previous system's
+# opening balances of the month before the demo month — and pay nothing in the demo. Each owes DEBT_MONTHS[i % n]
+# monthly charges by norm and tariff, so all are over the п.118 threshold (two such charges).
+DEBTOR_SERVICE = {"uk_demo": "electricity", "heat_demo": "hot_water", "water_demo": "drainage"}
+NON_PAYING_FLATS = 10
+DEBT_MONTHS = (4, 6, 3, 8, 5, 12, 4, 7, 10, 6)
 
 
 SURNAMES = (("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"),
@@ -103,6 +114,7 @@ def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar)
         ])
         _households_seed(accounts, premises, services, rng, calendar)
         _readings_seed(rng, calendar)
+        _opening_debts_seed(CATALOGUE[principal.schema_name], DEBTOR_SERVICE.get(principal.schema_name), calendar)
         if any(code in by_code for code in COMMON_PROPERTY):
             _common_property_seed(premises, accounts, by_code, calendar)
         charge_run(month=calendar.month)
@@ -150,6 +162,31 @@ def _households_seed(accounts, premises, services, rng: random.Random, calendar:
     Occupancy.objects.bulk_create(occupancy, batch_size=2000)
     AccountService.objects.bulk_create(links, batch_size=2000)
     Meter.objects.bulk_create(meters, batch_size=2000)
+
+
+def non_paying_accounts() -> list[PersonalAccount]:
+    """The current principal's demo debtors (see ``DEBTOR_SERVICE``): the last flats' accounts, last first."""
+    return list(PersonalAccount.objects.filter(premise__kind=PremiseKind.FLAT).order_by("-premise_id")
+                [:NON_PAYING_FLATS])
+
+
+def _opening_debts_seed(catalogue, code: str | None, calendar: DemoCalendar) -> None:
+    """The demo debtors' old debt for ``code``, imported as the opening balances of the month before the demo
+    month (the demo month's charge run carries them on): months × norm × the current tariff × persons."""
+    row = next((r for r in catalogue if r[0] == code), None)
+    if row is None:
+        return
+    tariff, (norm, _uplift) = row[6], row[7]
+    # the unit rate as the register takes it: a two-component hot water tariff is cold water + heat norm × heat
+    rate = tariff.get("rate") or tariff["cold_component_rate"] + tariff["heat_norm"] * tariff["heat_rate"]
+    accounts = non_paying_accounts()
+    persons = dict(Occupancy.objects.filter(account__in=accounts).values_list("account_id", "living"))
+    lines = ["лицевой счет;услуга;сумма"]
+    for i, account in enumerate(accounts):
+        debt = monthly_norm_charge(norm, rate, D(persons.get(account.pk) or 1)) * DEBT_MONTHS[i % len(DEBT_MONTHS)]
+        lines.append(f"{account.number};{code};{debt:.2f}")
+    opening_balances_import(data="\r\n".join(lines).encode(), filename="demo_opening_debts.csv",
+                            month=calendar.previous_month, mode=ImportMode.ALL_OR_NOTHING)
 
 
 def _readings_seed(rng: random.Random, calendar: DemoCalendar) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from agency.demo.billing import demo_billing_seed
+from agency.demo.collection import demo_collection_seed
 from agency.demo.dates import DemoCalendar, demo_calendar
 from agency.demo.documents import demo_epd_seed
 from agency.demo.payments import demo_payments_seed
@@ -234,4 +235,6 @@ def demo_seed() -> dict:
         "premises": Premise.objects.count(),
         "calendar": calendar,
         "payments": demo_payments_seed(calendar),
+        # after the payments day: the debtors are who is left owing (evaluated in this order)
+        "collection": demo_collection_seed(principals, calendar),
     }
