@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from billing_core import collection as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks, to_money
-from tenants.billing.models import BillingPeriod, PeriodStatus, PersonalAccount, Recalculation, Service
+from tenants.billing.models import BillingPeriod, PeriodStatus, PersonalAccount, Service
 from tenants.collection.models import (
     STAGE_ORDER,
     AccountCollection,
@@ -41,7 +41,9 @@ from tenants.collection.models import (
     WarningChannel,
     WarningStatus,
 )
+from tenants.ledger.services import Leg, transaction_post
 from tenants.receipts.models import Receipt, ReceiptSource
+from tenants.receipts.services import OWN_CASH, RECEIVABLE, principal_ledger_ensure
 
 ZERO = Decimal("0.00")
 
@@ -144,6 +146,7 @@ def warning_issue(*, account: PersonalAccount, service: Service, month: date, ch
     return warning, True
 
 
+@transaction.atomic
 def warnings_issue_bulk(*, account_ids: Sequence[int], month: date, channel: str, on: date,
                         campaign_run_id: int | None) -> list[int]:
     """Warnings for every restrictable service over the threshold of these accounts, in one statement; the ids
@@ -207,6 +210,9 @@ def restriction_order(*, warning: Warning, executor: str, kind: str = Restrictio
     on = on or timezone.localdate()
     if not (executor or "").strip():
         raise _refuse("executor", _("Укажите исполнителя работ."), ErrorCode.REQUIRED)
+    if warning.status not in (WarningStatus.ISSUED, WarningStatus.DELIVERED):
+        raise _refuse("warning", _("Предупреждение закрыто: долг погашен, услуга уже ограничена или предупреждение "
+                                   "отменено."), ErrorCode.COLLECTION_STATE)
     if warning.delivered_on is None:
         raise _refuse("warning", _("Предупреждение не доставлено: срок в 20 дней (ПП 354 п.119 «а») ещё не начал "
                                    "течь."), ErrorCode.WARNING_TERM_RUNNING)
@@ -254,23 +260,47 @@ def restriction_lift(*, restriction: Restriction, lifted_on: date, act_number: s
     restriction.status, restriction.lifted_on = RestrictionStatus.LIFTED, lifted_on
     restriction.lift_act_number = (act_number or "").strip()[:40]
     restriction.save(update_fields=["status", "lifted_on", "lift_act_number"])
+    # the last restriction of the account lifted: work on it is back where the payment (or the agreement) put it
+    still = Restriction.objects.filter(account_id=restriction.account_id, status=RestrictionStatus.DONE).exists()
+    if not still and AccountCollection.objects.filter(pk=restriction.account_id, stage=Stage.RESTRICTED).exists():
+        stage_advance(restriction.account_id, Stage.RECOVERED if restriction.paid_on else Stage.WARNED,
+                      on=lifted_on, force=True)
     return restriction
 
 
+# the day the cause of a restriction was removed (п.120): the last payment of the account up to ``today``
+_SETTLED_ON = (
+    "COALESCE((SELECT max(rc.paid_on) FROM receipts_receipt rc WHERE rc.account_id = r.account_id "
+    "AND rc.amount > 0 AND rc.paid_on <= %(today)s), %(today)s)"
+)
+# … or the day a repayment agreement was signed (п.120)
+_AGREED_ON = (
+    "(SELECT max(g.signed_on) FROM collection_agreement g WHERE g.account_id = r.account_id AND g.status = 'active' "
+    "AND g.signed_on <= %(today)s)"
+)
+
+
+@transaction.atomic
 def restrictions_settle(*, today: date) -> int:
-    """Restrictions whose service debt is paid get their lifting deadline (п.120: within 2 days of the cause being
-    removed); orders not yet carried out are cancelled. One statement each; returns how many were settled."""
+    """Restrictions whose cause is gone — the service's principal debt paid (a fresh register shows none) or a
+    repayment agreement signed — get the day it went and their lifting deadline, 2 calendar days after it
+    (п.120, ``rules.lift_deadline``); orders not yet carried out are cancelled. Set-based; how many were settled."""
+    paid_off = ("NOT EXISTS (SELECT 1 FROM collection_debtorline l WHERE l.account_id = r.account_id "
+                "AND l.service_id = r.service_id AND l.principal_debt > 0)")
+    params = {"today": today, "days": rules.LIFT_DAYS}
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE collection_restriction r SET status = 'cancelled' WHERE r.status = 'ordered' "
-            "AND NOT EXISTS (SELECT 1 FROM collection_debtorline l WHERE l.account_id = r.account_id "
-            "                AND l.service_id = r.service_id AND l.threshold)")
+            "UPDATE collection_restriction r SET status = 'cancelled' WHERE r.status = 'ordered' "  # noqa: S608
+            "AND (NOT EXISTS (SELECT 1 FROM collection_debtorline l WHERE l.account_id = r.account_id "
+            f"               AND l.service_id = r.service_id AND l.threshold) OR {_AGREED_ON} IS NOT NULL)",
+            params)
         cancelled = cursor.rowcount
         cursor.execute(
-            "UPDATE collection_restriction r SET paid_on = %s, lift_due = %s WHERE r.status = 'done' "
-            "AND r.paid_on IS NULL AND NOT EXISTS (SELECT 1 FROM collection_debtorline l "
-            "WHERE l.account_id = r.account_id AND l.service_id = r.service_id AND l.principal_debt > 0)",
-            [today, rules.lift_deadline(today)])
+            "UPDATE collection_restriction r SET paid_on = x.day, lift_due = x.day + %(days)s "  # noqa: S608
+            f"FROM (SELECT r.id, CASE WHEN {paid_off} THEN {_SETTLED_ON} ELSE {_AGREED_ON} END AS day "
+            "      FROM collection_restriction r WHERE r.status = 'done' AND r.paid_on IS NULL) x "
+            "WHERE r.id = x.id AND x.day IS NOT NULL",
+            params)
         return cancelled + cursor.rowcount
 
 
@@ -351,6 +381,7 @@ def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
     """Compare every active agreement with the money received since it was signed: paid, shortfall, completed or
     breached. Returns the ids of agreements breached now (each gets a notice)."""
     breached = []
+    # a breached agreement is no longer kept: the п.118 threshold applies again at the next register refresh
     # active agreements are a few per principal (thousands at most): one sum per agreement, from its own signing day
     for agreement in Agreement.objects.filter(status=AgreementStatus.ACTIVE).prefetch_related("installments"):
         paid = (Receipt.objects.filter(account_id=agreement.account_id, paid_on__gte=agreement.signed_on,
@@ -360,6 +391,7 @@ def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
         agreement.paid, agreement.shortfall = paid, shortfall
         if paid >= agreement.total:
             agreement.status, agreement.completed_on = AgreementStatus.COMPLETED, today
+            stage_advance(agreement.account_id, Stage.RECOVERED, on=today, force=True)
         elif is_breached:
             agreement.status, agreement.breached_on = AgreementStatus.BREACHED, today
             breached.append(agreement.pk)
@@ -455,10 +487,18 @@ _ENFORCEMENT_TO = {CaseEventKind.SENT_TO_BAILIFFS: "bailiffs", CaseEventKind.SEN
 _STAGE_OF = {CaseStatus.FILED: Stage.COURT, CaseStatus.ENFORCEMENT: Stage.ENFORCEMENT}
 
 
+# a step that only one route takes: a court order up to the limit of ГПК ст.121, a lawsuit above it (and after
+# an order is cancelled, ГПК ст.129); an application for an order is not filed for a lawsuit's claim and the other
+# way round, and an order is not issued on a lawsuit nor a judgment on an application for an order
+_ROUTE_ONLY = {CaseEventKind.FILED: CourtRoute.ORDER, CaseEventKind.ORDER_ISSUED: CourtRoute.ORDER,
+               CaseEventKind.LAWSUIT_FILED: CourtRoute.LAWSUIT, CaseEventKind.JUDGMENT: CourtRoute.LAWSUIT}
+
+
 def case_events_allowed(case: CourtCase) -> list[str]:
     if case.status == CaseStatus.CLOSED:
         return []
-    allowed = list(_NEXT.get(case.status, {}))
+    route = CourtRoute.LAWSUIT if case.status == CaseStatus.ORDER_CANCELLED else case.route
+    allowed = [kind for kind in _NEXT.get(case.status, {}) if _ROUTE_ONLY.get(kind, route) == route]
     if case.status in (CaseStatus.ORDER_ISSUED, CaseStatus.JUDGMENT, CaseStatus.WRIT_ISSUED, CaseStatus.ENFORCEMENT):
         allowed += [CaseEventKind.RECOVERED, CaseEventKind.COSTS_RECOVERED]
     return [*allowed, CaseEventKind.CLOSED]
@@ -472,6 +512,8 @@ def case_event_record(*, case: CourtCase, kind: str, happened_on: date, amount=N
     account (source «взыскание»), split over the case's services in proportion to their debt — allocated like any
     other payment; once per payment document."""
     case = CourtCase.objects.select_for_update().get(pk=case.pk)
+    if kind not in CaseEventKind.values:
+        raise _refuse("kind", _("Неизвестный шаг дела: %(k)s.") % {"k": kind}, ErrorCode.INVALID)
     if kind not in case_events_allowed(case):
         raise _refuse("kind", _("Шаг «%(k)s» невозможен в состоянии «%(s)s».")
                       % {"k": CaseEventKind(kind).label, "s": CaseStatus(case.status).label},
@@ -529,12 +571,17 @@ def _enforcement_receipts(case: CourtCase, event: CaseEvent) -> None:
         lines = [(None, Decimal(1))]
     parts = [from_kopecks(k) for k in split_largest_remainder(to_kopecks(event.amount),
                                                               [weight for _service, weight in lines])]
+    memo = str(_("Взыскано по делу %(n)s, документ %(d)s") % {"n": case.number, "d": event.document_number})
     Receipt.objects.bulk_create(
         Receipt(account_id=case.account_id, service_id=service, amount=part, paid_on=event.happened_on,
                 source=ReceiptSource.ENFORCEMENT, external_key=f"enf:{case.pk}:{event.pk}:{service or 0}",
-                comment=str(_("Взыскано по делу %(n)s, документ %(d)s") % {"n": case.number,
-                                                                          "d": event.document_number})[:300])
+                comment=memo[:300])
         for (service, _weight), part in zip(lines, parts, strict=True) if part)
+    # the bailiffs (the employer, the bank) pay to the principal's own account: on its ledger like its own receipts
+    principal_ledger_ensure()
+    number = PersonalAccount.objects.filter(pk=case.account_id).values_list("number", flat=True).first()
+    transaction_post(kind="enforcement_receipt", key=f"enf:{case.pk}:{event.pk}", occurred_on=event.happened_on,
+                     memo=memo, legs=[Leg(OWN_CASH, event.amount), Leg(RECEIVABLE, -event.amount, f"pa:{number}")])
 
 
 # --- amnesty ----------------------------------------------------------------------------------------------------------
@@ -548,32 +595,72 @@ def amnesty_enroll(*, campaign_id: int, account_ids: Sequence[int], pay_by: date
         return cursor.rowcount
 
 
+# The enrolled accounts due (their date passed) that paid their principal debt by it. The principal debt on
+# ``pay_by`` is read back from now: the principal debt of a fresh register, plus the money received after ``pay_by``
+# (it was still owed that day), less the charges of the months from ``pay_by``'s month on (not owed yet that day).
+AMNESTY_PAID_SQL = """
+WITH due AS (
+    SELECT id, account_id, pay_by FROM collection_amnesty WHERE written_off_on IS NULL AND pay_by < %(today)s
+),
+principal AS (
+    SELECT d.id, COALESCE(sum(l.principal_debt), 0) AS amount
+    FROM due d LEFT JOIN collection_debtorline l ON l.account_id = d.account_id GROUP BY d.id
+),
+later_charges AS (
+    SELECT d.id, sum(b.charged - b.benefits) AS amount
+    FROM due d JOIN billing_balance b ON b.account_id = d.account_id
+    JOIN billing_billingperiod p ON p.id = b.period_id
+    WHERE p.status = 'posted' AND p.month >= date_trunc('month', d.pay_by)::date GROUP BY d.id
+),
+later_receipts AS (
+    SELECT d.id, sum(r.amount) AS amount
+    FROM due d JOIN receipts_receipt r ON r.account_id = d.account_id AND r.paid_on > d.pay_by GROUP BY d.id
+)
+SELECT d.id FROM due d JOIN principal pr ON pr.id = d.id
+LEFT JOIN later_charges lc ON lc.id = d.id LEFT JOIN later_receipts lr ON lr.id = d.id
+WHERE pr.amount + COALESCE(lr.amount, 0) - COALESCE(lc.amount, 0) <= 0
+"""
+
+AMNESTY_WRITE_OFF_SQL = """
+INSERT INTO billing_recalculation
+    (period_id, account_id, service_id, corrected_month, amount, reason, comment, created_at)
+SELECT %(period)s, l.account_id, l.service_id, %(month)s, -l.penalties, 'penalty_amnesty',
+       replace(%(comment)s, '{pay_by}', to_char(a.pay_by, 'DD.MM.YYYY')), now()
+FROM collection_amnesty a JOIN collection_debtorline l ON l.account_id = a.account_id
+WHERE a.id = ANY(%(ids)s) AND l.penalties > 0
+"""
+
+AMNESTY_CLOSE_SQL = """
+UPDATE collection_amnesty a SET written_off_on = %(today)s,
+       penalties_written_off = CASE WHEN a.id = ANY(%(ids)s) THEN COALESCE(
+           (SELECT sum(l.penalties) FROM collection_debtorline l WHERE l.account_id = a.account_id), 0) ELSE 0 END
+WHERE a.written_off_on IS NULL AND a.pay_by < %(today)s
+"""
+
+
 @transaction.atomic
 def amnesties_settle(*, today: date) -> int:
-    """Write off the penalties of enrolled accounts that paid their principal debt by the campaign's date: a
-    recalculation «амнистия пеней» per service in the open period, once per account and campaign."""
+    """Write off the penalties of enrolled accounts that paid their principal debt by the campaign's date (the day
+    after it at the earliest): a recalculation «амнистия пеней» per service, booked into the first period not
+    posted, of the penalties the register shows; an account that did not pay is closed with nothing written off.
+    Once per account and campaign; set-based. Returns how many accounts had their penalties written off."""
     from tenants.billing.recalculations import booking_period
+    from tenants.collection.register import register_refresh
 
-    done = 0
-    pending = Amnesty.objects.filter(written_off_on__isnull=True, pay_by__lt=today)
-    for amnesty in pending.select_related("account"):
-        lines = list(DebtorLine.objects.filter(account_id=amnesty.account_id))
-        if any(line.principal_debt > 0 for line in lines):
-            amnesty.written_off_on, amnesty.penalties_written_off = today, ZERO
-            amnesty.save(update_fields=["written_off_on", "penalties_written_off"])
-            continue
-        last = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").first()
-        period = booking_period(after=last.month if last else today)
-        total = ZERO
-        for line in lines:
-            if line.penalties > 0:
-                Recalculation.objects.create(
-                    period=period, account_id=amnesty.account_id, service_id=line.service_id,
-                    corrected_month=period.month, amount=-line.penalties, reason="penalty_amnesty",
-                    comment=str(_("Амнистия пеней: основной долг погашен до %(d)s")
-                                % {"d": amnesty.pay_by.strftime("%d.%m.%Y")}))
-                total += line.penalties
-        amnesty.written_off_on, amnesty.penalties_written_off = today, total
-        amnesty.save(update_fields=["written_off_on", "penalties_written_off"])
-        done += 1
-    return done
+    if not Amnesty.objects.filter(written_off_on__isnull=True, pay_by__lt=today).exists():
+        return 0
+    register_refresh(today=today)  # the decision and the amounts read the debt as it is now
+    with connection.cursor() as cursor:
+        cursor.execute(AMNESTY_PAID_SQL, {"today": today})
+        paid = [row[0] for row in cursor.fetchall()]
+        if paid:
+            last = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").first()
+            period = booking_period(after=last.month if last else today.replace(day=1))
+            comment = str(_("Амнистия пеней: основной долг погашен до %(d)s") % {"d": "{pay_by}"})
+            cursor.execute(AMNESTY_WRITE_OFF_SQL, {"period": period.pk, "month": period.month, "comment": comment,
+                                                   "ids": paid})
+        # the amounts are read before the register drops them
+        cursor.execute(AMNESTY_CLOSE_SQL, {"today": today, "ids": paid})
+    if paid:
+        register_refresh(today=today)
+    return len(paid)
