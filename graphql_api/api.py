@@ -5,6 +5,7 @@ import graphene
 from graphql_api.appeals import schema as appeals
 from graphql_api.billing import schema as billing
 from graphql_api.cabinet import schema as cabinet
+from graphql_api.collection import schema as collection
 from graphql_api.core.validation import scalars_bounded
 from graphql_api.documents import schema as documents
 from graphql_api.identity import schema as identity
@@ -15,13 +16,13 @@ from graphql_api.reports import schema as reports
 
 
 class Query(identity.Queries, principals.Queries, billing.Queries, cabinet.Queries, documents.Queries,
-            payments.Queries, appeals.Queries, reports.Queries, graphene.ObjectType):
+            payments.Queries, appeals.Queries, reports.Queries, collection.Queries, graphene.ObjectType):
     pass
 
 
 class Mutation(identity.Mutations, principals.Mutations, billing.Mutations, cabinet.Mutations,
                documents.Mutations, payments.Mutations, appeals.Mutations, reports.Mutations, imports.Mutations,
-               graphene.ObjectType):
+               collection.Mutations, graphene.ObjectType):
     pass
 
 

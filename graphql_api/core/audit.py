@@ -39,7 +39,7 @@ from agency.identity.services import audit_record
 MASK = "***"
 
 # Arguments and input fields whose value is a secret, by their name in the schema (camelCase) …
-SECRET_NAMES = frozenset({"code", "linkCode", "key", "apiKey", "pin", "otp", "cvc", "cardNumber"})
+SECRET_NAMES = frozenset({"code", "linkCode", "key", "apiKey", "pin", "otp", "cvc", "cardNumber", "passport"})
 # … or by a part of it, case-insensitive: password, newPassword, token, cardToken, clientSecret …
 SECRET_NAME_PARTS = ("password", "secret", "token", "passphrase", "credential")
 # Names that look like a secret and are not one (the schema test asks for every such name to be in one list).

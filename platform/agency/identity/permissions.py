@@ -19,6 +19,11 @@ class Perm(models.TextChoices):
     USERS_VIEW = "users.view", _("Просмотр пользователей")
     USERS_MANAGE = "users.manage", _("Управление пользователями")
     API_KEYS_MANAGE = "api_keys.manage", _("Управление API-ключами")
+    # Debt collection (issue 15). The agent's staff drive the work inside a principal (AGENT_OPERATOR_PERMS holds all
+    # three); a principal's staff hold only what their admin grants, and nothing grants MANAGE by default.
+    COLLECTION_VIEW = "collection.view", _("Просмотр работы с задолженностью")
+    COLLECTION_STOP = "collection.stop", _("Остановка работы по лицевому счёту")
+    COLLECTION_MANAGE = "collection.manage", _("Ведение работы с задолженностью")
 
 
 ALL_PERMS: frozenset[str] = frozenset(Perm.values)
@@ -44,6 +49,7 @@ class AgentPerm(models.TextChoices):
     PAYOUTS_BUILD = "agent.payouts.build", _("Формирование перечислений")
     PAYOUTS_APPROVE = "agent.payouts.approve", _("Утверждение перечислений (второй сотрудник)")
     PAYOUTS_EXPORT = "agent.payouts.export", _("Выгрузка перечислений в банк")
+    COLLECTION_CAMPAIGNS = "agent.collection.campaigns", _("Кампании по работе с задолженностью")
 
 
 # The permission map of agent roles. Separation of duties: the operator proposes and builds, an approver (or the
