@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from agency.collection.messaging import cabinet_url, money_text
 from agency.documents import storage
@@ -28,9 +29,10 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # the column headers (Russian, for people) and the variable names a dialer's script refers to
 COLUMNS = (
-    ("phone", "Телефон"), ("payer", "Плательщик"), ("unified_account", "ЕЛС"), ("account", "Лицевой счёт"),
-    ("address", "Адрес"), ("debt", "Долг"), ("months", "Месяцев долга"), ("debt_text", "Долг прописью для скрипта"),
-    ("due_date", "Оплатить до"), ("principal", "Организация"), ("cabinet_url", "Личный кабинет"),
+    ("phone", N_("Телефон")), ("payer", N_("Плательщик")), ("unified_account", N_("ЕЛС")),
+    ("account", N_("Лицевой счёт")), ("address", N_("Адрес")), ("debt", N_("Долг")),
+    ("months", N_("Месяцев долга")), ("debt_text", N_("Долг для скрипта")), ("due_date", N_("Оплатить до")),
+    ("principal", N_("Организация")), ("cabinet_url", N_("Личный кабинет")),
 )
 _WIDTHS = (14, 32, 12, 14, 48, 12, 10, 16, 12, 30, 30)
 _NOT_DIGIT = re.compile(r"\D")

@@ -170,7 +170,7 @@ def _remind(ctx: PrincipalRun, channel: str, contacts: dict[int, messaging.Conta
     rows = []
     for s in ctx.selected:
         contact = contacts.get(s.account_id, messaging.Contact())
-        address = contact.phone if channel == ReminderChannel.SMS else contact.email
+        address = phone_digits(contact.phone) if channel == ReminderChannel.SMS else contact.email
         if channel == ReminderChannel.SMS:
             text = messaging.sms_text(principal_name=name, account_number=s.number, debt=s.debt)
         else:
