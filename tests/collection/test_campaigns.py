@@ -265,3 +265,41 @@ def test_claims_open_court_work_and_refusals_are_counted(principal_a):
         from tenants.collection.models import CourtCase
 
         assert set(CourtCase.objects.values_list("account_id", flat=True)) == {w["owes"].pk, w["maint"].pk}
+
+
+def test_letter_warnings_are_printed_as_one_batch_under_the_principals_prefix(principal_a, settings, tmp_path):
+    settings.MEDIA_ROOT, settings.S3_BUCKET = tmp_path, ""
+    w = world_a(principal_a)
+    campaign = campaign_make([principal_a], actions=["letter_warning"])
+    run = campaign_run_request(campaign=campaign, month=RUN_MONTH)
+    run = runner.campaign_run_execute(run.pk, today=TODAY)
+    stats = run.stats["principals"][principal_a.schema_name]
+    assert stats["warned"] == 1 and stats["letters"] == 1
+    with tenant_context(principal_a):
+        assert list(Warning.objects.values_list("account_id", "channel")) == [(w["owes"].pk, "registered_letter")]
+    # the print batch (PDF) and the post office's register (XLSX), both the principal's files
+    assert [f["kind"] for f in run.files] == ["warning_letters", "warning_letters"]
+    assert sorted(f["key"].rsplit(".", 1)[1] for f in run.files) == ["pdf", "xlsx"]
+    assert all(f["schema"] == principal_a.schema_name for f in run.files)
+
+
+def test_the_daily_round_refreshes_every_register_and_requests_the_monthly_campaigns_due(
+        principal_a, django_capture_on_commit_callbacks):
+    from agency.collection.tasks import collection_daily_task
+
+    w = world_a(principal_a)
+    due = campaign_make([principal_a], schedule="monthly", run_day=5)
+    later = campaign_make([principal_a], name="Позже", schedule="monthly", run_day=20)
+    campaign_make([principal_a], name="По запросу")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = collection_daily_task(TODAY.isoformat())
+        again = collection_daily_task(TODAY.isoformat())
+    assert report["failed"] == {} and report["principals"][principal_a.schema_name]["debtors"] == 5
+    with tenant_context(principal_a):
+        from tenants.collection.models import Debtor
+
+        assert Debtor.objects.filter(account=w["owes"]).exists()
+    # the campaign whose day is the 5th is requested once for November; the one of the 20th waits
+    (run,) = CampaignRun.objects.filter(campaign__in=[due, later])
+    assert (run.campaign_id, run.month, report["campaigns"], again["campaigns"]) == (due.pk, RUN_MONTH, [run.pk], [])
+    assert len(callbacks) == 1
