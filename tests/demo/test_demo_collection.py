@@ -9,13 +9,15 @@ from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
 from agency.demo.billing import DEBTOR_SERVICE
-from agency.demo.collection import RESIDENT
+from agency.collection.models import Campaign, CampaignRun, RunStatus
+from agency.demo.collection import CAMPAIGN, RESIDENT
 from agency.demo.seed import PRINCIPALS, demo_seed
 from tenants.billing.models import Norm, Occupancy, Tariff
 from tenants.collection.models import (
     AccountCollection,
     Agreement,
     AgreementStatus,
+    CampaignTouch,
     CaseEvent,
     CaseStatus,
     CourtCase,
@@ -35,7 +37,7 @@ from tenants.residents.models import ResidentLink
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (AccountCollection, Warning, Reminder, Restriction, Agreement, Installment, CourtCase, CaseEvent, Receipt,
+MODELS = (AccountCollection, Warning, Reminder, CampaignTouch, Restriction, Agreement, Installment, CourtCase, CaseEvent, Receipt,
           Debtor, DebtorLine)
 
 
@@ -48,6 +50,7 @@ def _rows() -> dict:
                 rows[(principal.schema_name, model.__name__)] = model.objects.count()
             rows[(principal.schema_name, "receipts")] = Receipt.objects.aggregate(s=Sum("amount"))["s"]
             rows[(principal.schema_name, "debt")] = Debtor.objects.aggregate(s=Sum("debt"))["s"]
+    rows["campaigns"] = Campaign.objects.count(), CampaignRun.objects.count()
     return rows
 
 
@@ -123,6 +126,20 @@ def test_the_demo_has_debtors_in_every_stage_lawfully_and_once(settings, tmp_pat
             stopped = AccountCollection.objects.get(stopped_at__isnull=False)
             assert stopped.stopped_reason and stopped.stopped_by_id is not None
             assert Debtor.objects.get(account_id=stopped.account_id).stopped
+
+    # the agent's campaign ran for the demo month on the load day: warnings in the ЕПД of hot water and electricity
+    run = CampaignRun.objects.get(campaign__name=CAMPAIGN)
+    assert (run.month, run.status) == (result["calendar"].month, RunStatus.DONE)
+    assert run.stats["totals"]["warned"] > 0
+    for principal in result["principals"]:
+        with tenant_context(principal):
+            by_run = Warning.objects.filter(campaign_run_id=run.pk)
+            if DEBTOR_SERVICE[principal.schema_name] in ("hot_water", "electricity"):
+                assert by_run.exists() and not by_run.exclude(channel="epd", issued_on=today).exists()
+                assert CampaignTouch.objects.filter(campaign_run_id=run.pk, action="epd_warning").count() == \
+                    by_run.count()
+            else:
+                assert not by_run.exists()
 
     # the demo resident asked the first principal for an agreement from the cabinet, on their own account
     uk = result["principals"][0]

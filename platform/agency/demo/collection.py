@@ -16,11 +16,16 @@ threshold. With ``T`` the load day, one account each is:
   closed on T−12;
 - stopped: work stopped by the principal's administrator, with the reason.
 
-Besides, the largest one-month debtors with no work yet are reminded (stage «напоминание»), and the demo resident
-``RESIDENT`` has asked the first principal for an agreement from the cabinet (status «запрошено жителем»).
+The demo resident ``RESIDENT`` has asked the first principal for an agreement from the cabinet (status «запрошено
+жителем»). Then the agent's campaign ``CAMPAIGN`` (``agency.collection``) runs for the demo month on the load day,
+synchronously through its runner: the principals' debtors over the threshold for hot water or electricity with no
+work yet get the warning in the ЕПД and SMS and e-mail reminders (stage «предупреждение»). Last, the largest
+one-month debtors with no work yet are reminded (stage «напоминание», by ``stages_advance_bulk``: no campaign of the
+demo picks them, so they have no reminder rows).
 
 Idempotent: a principal whose schema already has collection work (a warning, an agreement or a court case) is left
-alone, and each principal's work is one transaction, so a crash leaves none of it. The register is refreshed before
+alone, and each principal's work is one transaction, so a crash leaves none of it; the campaign is made once (by
+its name) and its run is once per month (a rerun of a run not done resumes it). The register is refreshed before
 the work (warnings read its п.118 threshold) and after it (the stages, and the money the work brought).
 """
 
@@ -32,6 +37,9 @@ from decimal import Decimal
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from agency.collection.campaigns import campaign_create
+from agency.collection.models import Campaign, CampaignAction, CampaignRun, RunStatus
+from agency.collection.runner import campaign_run_execute
 from agency.demo.billing import DEBTOR_SERVICE, non_paying_accounts
 from agency.demo.dates import DemoCalendar
 from agency.identity.models import PrincipalMembership
@@ -58,6 +66,8 @@ EXECUTOR = "ООО «Энергосервис»: бригада по огран�
 COURT = "Судебный участок № 3 Кировского судебного района г. Ярославля"
 STOP_REASON = "Собственник оспаривает задолженность в суде; до решения работа по счёту не ведётся"
 # the order of the non-paying accounts' stages (the rest, if any, is left to the demo operator)
+CAMPAIGN = "Предупреждения должникам по ГВС и электроэнергии"
+CAMPAIGN_KINDS = ("hot_water", "electricity")
 PLAN = ("restricted", "warned", "warned", "agreement", "court", "enforcement", "recovered", "stopped")
 
 
@@ -167,10 +177,30 @@ def _principal_seed(principal, calendar: DemoCalendar, *, resident: bool) -> dic
     requested = _resident_request(principal, touched) if resident else None
     if requested:
         done["requested"] = [requested]
-        touched.add(requested)
-    done["reminded"] = _reminded(calendar, touched)
-    register_refresh(today=calendar.today)
     return done
+
+
+def _campaign(principals, calendar: DemoCalendar) -> CampaignRun | None:
+    """The agent's demo campaign, run for the demo month on the load day, synchronously by its runner (the demo
+    loads before the worker starts): the debtors over the п.118 threshold for hot water or electricity with no
+    work yet get the warning in the ЕПД and reminders by SMS and e-mail. Once: the run is once per month."""
+    campaign = Campaign.objects.filter(name=CAMPAIGN).order_by("pk").first()
+    if campaign is None:
+        chosen = [p.pk for p in principals if DEBTOR_SERVICE.get(p.schema_name) in CAMPAIGN_KINDS]
+        if not chosen:
+            return None
+        campaign = campaign_create(
+            name=CAMPAIGN, principal_ids=chosen, service_kinds=list(CAMPAIGN_KINDS), threshold_only=True,
+            stages=[Stage.NONE, Stage.REMINDED], exclude_kept_agreement=True,
+            actions=[CampaignAction.EPD_WARNING, CampaignAction.SMS, CampaignAction.EMAIL],
+            description="Должники с долгом по горячей воде или электроэнергии больше двух месячных начислений по "
+                        "нормативу (ПП 354 п.118), по которым работа ещё не начата: предупреждение в ЕПД (п.119 «а») "
+                        "и напоминания по SMS и электронной почте.")
+    # the run's row, as campaign_run_request makes it, but run here rather than queued for the worker
+    run, _created = CampaignRun.objects.get_or_create(campaign=campaign, month=calendar.month)
+    if run.status != RunStatus.DONE:
+        run = campaign_run_execute(run.pk, today=calendar.today)
+    return run
 
 
 def demo_collection_seed(principals, calendar: DemoCalendar) -> dict:
@@ -184,4 +214,12 @@ def demo_collection_seed(principals, calendar: DemoCalendar) -> dict:
                 continue
             with transaction.atomic():
                 result[principal.schema_name] = _principal_seed(principal, calendar, resident=index == 0)
+    fresh = [p for p in principals if result[p.schema_name]]
+    if fresh:
+        _campaign(fresh, calendar)
+    for principal in fresh:
+        with tenant_context(principal), transaction.atomic():
+            touched = {pk for ids in result[principal.schema_name].values() for pk in ids}
+            result[principal.schema_name]["reminded"] = _reminded(calendar, touched)
+            register_refresh(today=calendar.today)
     return result
