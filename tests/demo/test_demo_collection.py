@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
-from agency.demo.billing import DEBTOR_SERVICE
 from agency.collection.models import Campaign, CampaignRun, RunStatus
+from agency.demo.billing import DEBTOR_SERVICE
 from agency.demo.collection import CAMPAIGN, RESIDENT
 from agency.demo.seed import PRINCIPALS, demo_seed
 from tenants.billing.models import Norm, Occupancy, Tariff
@@ -37,8 +37,8 @@ from tenants.residents.models import ResidentLink
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (AccountCollection, Warning, Reminder, CampaignTouch, Restriction, Agreement, Installment, CourtCase, CaseEvent, Receipt,
-          Debtor, DebtorLine)
+MODELS = (AccountCollection, Warning, Reminder, CampaignTouch, Restriction, Agreement, Installment, CourtCase,
+          CaseEvent, Receipt, Debtor, DebtorLine)
 
 
 def _rows() -> dict:
