@@ -1079,6 +1079,133 @@ CASES: dict[str, Case] = {
 }
 
 
+# --- debt collection (graphql_api/collection): B's register and work are in B's schema only -------------------
+
+COLLECTION_E = "errors { field code }"
+DEBTORS = "query { debtors { totalCount nodes { accountNumber payerName debt stage } } }"
+DEBTOR_SUMMARY = "query { debtorSummary { debtors debtTotal byStage { stage count } } }"
+DEBTOR = ("query($n: String!) { debtor(accountNumber: $n) { accountNumber payerName debt warnings { id } "
+          "agreements { id number } cases { id number } } }")
+MY_COLLECTION = "query { myCollection { els accounts { accountNumber warnings { month } agreements { number } } } }"
+AGREEMENT_REQUEST = ("mutation($els: String!, $p: ID!, $parts: Int!) { agreementRequest(els: $els, principalId: $p, "
+                     "parts: $parts) { agreement { id number } " + COLLECTION_E + " } }")
+COLLECTION_REGISTER_REFRESH = "mutation { collectionRegisterRefresh { debtors " + COLLECTION_E + " } }"
+COLLECTION_WORK_STOP = ("mutation($n: String!, $r: String!) { collectionWorkStop(accountNumber: $n, reason: $r) "
+                        "{ debtor { accountNumber stopped } " + COLLECTION_E + " } }")
+COLLECTION_WORK_RESUME = ("mutation($n: String!) { collectionWorkResume(accountNumber: $n) { debtor { stopped } "
+                          + COLLECTION_E + " } }")
+WARNING_ISSUE = ("mutation($n: String!, $s: String!, $c: WarningChannel!) { warningIssue(accountNumber: $n, "
+                 "serviceCode: $s, channel: $c) { warning { id accountNumber } " + COLLECTION_E + " } }")
+WARNING_DELIVERED = ("mutation($id: ID!, $d: Date!) { warningDelivered(id: $id, deliveredOn: $d) "
+                     "{ warning { id accountNumber } " + COLLECTION_E + " } }")
+RESTRICTION_ORDER = ("mutation($w: ID!, $e: String!) { restrictionOrder(warningId: $w, executor: $e) "
+                     "{ restriction { id status } " + COLLECTION_E + " } }")
+RESTRICTION_DONE = ("mutation($id: ID!, $d: Date!, $a: String!) { restrictionDone(id: $id, doneOn: $d, "
+                    "actNumber: $a) { restriction { id status } " + COLLECTION_E + " } }")
+RESTRICTION_LIFT = ("mutation($id: ID!, $d: Date!) { restrictionLift(id: $id, liftedOn: $d) "
+                    "{ restriction { id status } " + COLLECTION_E + " } }")
+AGREEMENT_PREPARE = ("mutation($n: String!, $parts: Int!, $first: Date!, $total: Decimal) { agreementPrepare("
+                     "accountNumber: $n, parts: $parts, firstDue: $first, total: $total) { agreement { id number "
+                     "status } " + COLLECTION_E + " } }")
+AGREEMENT_SIGN = ("mutation($id: ID!, $d: Date!) { agreementSign(id: $id, signedOn: $d) { agreement { id status } "
+                  + COLLECTION_E + " } }")
+AGREEMENT_DECLINE = ("mutation($id: ID!, $r: String!) { agreementDecline(id: $id, reason: $r) { agreement { id "
+                     "status } " + COLLECTION_E + " } }")
+COURT_CASE_OPEN = ("mutation($n: String!) { courtCaseOpen(accountNumber: $n) { case { id number status } "
+                   + COLLECTION_E + " } }")
+COURT_CASE_EVENT = ("mutation($id: ID!, $k: CourtCaseEventKind!, $d: Date!) { courtCaseEvent(caseId: $id, kind: $k, "
+                    "happenedOn: $d) { case { id status } " + COLLECTION_E + " } }")
+COLLECTION_DAY = "2026-11-20"
+
+
+def isolation_b_collection(w) -> dict:
+    """B's isolation account in B's register, with a warning, a restriction, a draft agreement and a court case;
+    their ids (B's schema)."""
+    from datetime import UTC, date, datetime
+
+    from django_tenants.utils import schema_context
+
+    from tenants.collection.models import Agreement, CourtCase, Debtor, Restriction, Warning
+
+    account_id = int(billing_account_id("principal_b"))
+    service_id = int(billing_service_id("principal_b"))
+    with schema_context("principal_b"):
+        Debtor.objects.get_or_create(account_id=account_id, defaults={
+            "number": B_ACCOUNT_NUMBER, "payer_name": "Изолированный И. И.", "house_id": 0, "address": B_HOUSE_STREET,
+            "debt": "777.77", "principal_debt": "777.77", "penalties": "0", "months": 3, "threshold": True,
+            "refreshed_at": datetime(2026, 11, 20, tzinfo=UTC)})
+        warning, _c = Warning.objects.get_or_create(account_id=account_id, service_id=service_id,
+                                                    month=date(2026, 10, 1), defaults={
+            "debt": "777.77", "norm_charge": "100.00", "channel": "signature", "issued_on": date(2026, 10, 1),
+            "delivered_on": date(2026, 10, 2), "term_end": date(2026, 10, 22), "status": "delivered"})
+        restriction, _c = Restriction.objects.get_or_create(warning=warning, defaults={
+            "account_id": account_id, "service_id": service_id, "kind": "restriction", "status": "ordered",
+            "executor": "Исполнитель Б", "ordered_on": date(2026, 10, 25)})
+        agreement, _c = Agreement.objects.get_or_create(number=f"С-{B_ACCOUNT_NUMBER}", defaults={
+            "account_id": account_id, "status": "draft", "parts": 3, "total": "777.77"})
+        case, _c = CourtCase.objects.get_or_create(number=f"Д-{B_ACCOUNT_NUMBER}", defaults={
+            "account_id": account_id, "route": "order", "period_from": date(2026, 8, 1),
+            "period_to": date(2026, 10, 1), "principal_debt": "777.77", "penalties": "0", "state_fee": "2000.00",
+            "fee_source": "НК РФ ст.333.19", "calculated_on": date(2026, 11, 1)})
+    connection.set_schema_to_public()
+    return {"warning": str(warning.pk), "restriction": str(restriction.pk), "agreement": str(agreement.pk),
+            "case": str(case.pk)}
+
+
+def collection_b_rows() -> dict:
+    """B's collection rows as plain values: nothing on A's host may change them."""
+    from django_tenants.utils import schema_context
+
+    from tenants.collection.models import AccountCollection, Agreement, CourtCase, Debtor, Restriction, Warning
+
+    with schema_context("principal_b"):
+        rows = {model.__name__: list(model.objects.order_by("pk").values())
+                for model in (AccountCollection, Agreement, CourtCase, Debtor, Restriction, Warning)}
+    connection.set_schema_to_public()
+    return rows
+
+
+CASES.update({
+    # A's register and work read and write A's schema: B's debtor is neither listed nor found by its number, and
+    # B's warnings, restrictions, agreements and cases are not found by their ids
+    "debtors": Case(DEBTORS, lambda w: isolation_b_collection(w) and {}, "OK"),
+    "debtorSummary": Case(DEBTOR_SUMMARY, lambda w: isolation_b_collection(w) and {}, "OK"),
+    "debtor": Case(DEBTOR, lambda w: isolation_b_collection(w) and {"n": B_ACCOUNT_NUMBER}, "NOT_FOUND"),
+    "collectionRegisterRefresh": Case(COLLECTION_REGISTER_REFRESH, lambda w: isolation_b_collection(w) and {}, "OK"),
+    "collectionWorkStop": Case(COLLECTION_WORK_STOP, lambda w: isolation_b_collection(w) and {
+        "n": B_ACCOUNT_NUMBER, "r": "с чужого адреса"}, "NOT_FOUND"),
+    "collectionWorkResume": Case(COLLECTION_WORK_RESUME, lambda w: isolation_b_collection(w) and {
+        "n": B_ACCOUNT_NUMBER}, "NOT_FOUND"),
+    "warningIssue": Case(WARNING_ISSUE, lambda w: isolation_b_collection(w) and {
+        "n": B_ACCOUNT_NUMBER, "s": "iso-heat", "c": "EPD"}, "NOT_FOUND"),
+    "warningDelivered": Case(WARNING_DELIVERED, lambda w: {"id": isolation_b_collection(w)["warning"],
+                                                           "d": COLLECTION_DAY}, "NOT_FOUND"),
+    "restrictionOrder": Case(RESTRICTION_ORDER, lambda w: {"w": isolation_b_collection(w)["warning"],
+                                                           "e": "Исполнитель А"}, "NOT_FOUND"),
+    "restrictionDone": Case(RESTRICTION_DONE, lambda w: {"id": isolation_b_collection(w)["restriction"],
+                                                         "d": COLLECTION_DAY, "a": "А-1"}, "NOT_FOUND"),
+    "restrictionLift": Case(RESTRICTION_LIFT, lambda w: {"id": isolation_b_collection(w)["restriction"],
+                                                         "d": COLLECTION_DAY}, "NOT_FOUND"),
+    "agreementPrepare": Case(AGREEMENT_PREPARE, lambda w: isolation_b_collection(w) and {
+        "n": B_ACCOUNT_NUMBER, "parts": 3, "first": "2027-01-10", "total": "300.00"}, "NOT_FOUND"),
+    "agreementSign": Case(AGREEMENT_SIGN, lambda w: {"id": isolation_b_collection(w)["agreement"],
+                                                     "d": COLLECTION_DAY}, "NOT_FOUND"),
+    "agreementDecline": Case(AGREEMENT_DECLINE, lambda w: {"id": isolation_b_collection(w)["agreement"],
+                                                           "r": "с чужого адреса"}, "NOT_FOUND"),
+    "courtCaseOpen": Case(COURT_CASE_OPEN, lambda w: isolation_b_collection(w) and {"n": B_ACCOUNT_NUMBER},
+                          "NOT_FOUND"),
+    "courtCaseEvent": Case(COURT_CASE_EVENT, lambda w: {"id": isolation_b_collection(w)["case"], "k": "FILED",
+                                                        "d": COLLECTION_DAY}, "NOT_FOUND"),
+    # the resident's side: refused to a principal's key or admin
+    "myCollection": Case(MY_COLLECTION, lambda w: {}, "PERMISSION_DENIED"),
+    "agreementRequest": Case(AGREEMENT_REQUEST, lambda w: {"els": "7600077002", "p": str(w.b.pk), "parts": 3},
+                             "PERMISSION_DENIED"),
+})
+COLLECTION_FIELDS = ("debtors", "debtorSummary", "debtor", "collectionRegisterRefresh", "collectionWorkStop",
+                     "collectionWorkResume", "warningIssue", "warningDelivered", "restrictionOrder", "restrictionDone",
+                     "restrictionLift", "agreementPrepare", "agreementSign", "agreementDecline", "courtCaseOpen",
+                     "courtCaseEvent")
+
 def test_every_schema_field_has_an_isolation_case():
     graphql_schema = schema.graphql_schema
     fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
@@ -1440,3 +1567,21 @@ def test_houses_on_each_host_are_its_own_with_its_own_counts(world, tenants, gql
     assert "Альфа" not in json.dumps(on_b, ensure_ascii=False)
     assert b_searching_a["data"]["houses"] == []
 
+
+@pytest.mark.parametrize("caller", ["a_api_key_all_perms", "a_admin_session"])
+@pytest.mark.parametrize("field", COLLECTION_FIELDS)
+def test_collection_rows_of_b_stay_as_they_were(world, tenants, gql, field, caller):
+    # given B's debtor, warning, restriction, agreement and case, and A's caller aiming at them from A's host
+    case = CASES[field]
+    variables = case.variables(world)
+    before = collection_b_rows()
+    client = (gql(tenants.a_host, api_key=world.a_key_plain) if caller == "a_api_key_all_perms"
+              else gql(tenants.a_host, user=world.a_admin))
+
+    # when
+    payload = client(case.document, variables)
+
+    # then B's rows did not change (A's own register may: it is A's)
+    assert payload["_status"] == 200
+    assert collection_b_rows() == before
+    assert before["Warning"] and before["CourtCase"]  # the case really had B's rows to aim at
