@@ -7,6 +7,7 @@ import {
   HomeOutlined,
   LineChartOutlined,
   MessageOutlined,
+  WarningOutlined,
 } from "@ant-design/icons";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -15,6 +16,7 @@ import { AppShell } from "../shared/AppShell";
 import type { CabinetKey } from "./common";
 import AppealPage from "./pages/AppealPage";
 import AppealsPage from "./pages/AppealsPage";
+import DebtPage from "./pages/DebtPage";
 import DocumentPage from "./pages/DocumentPage";
 import DocumentsPage from "./pages/DocumentsPage";
 import HistoryPage from "./pages/HistoryPage";
@@ -28,6 +30,7 @@ const MENU: { key: string; label: CabinetKey; icon: ReactNode }[] = [
   { key: "/", label: "menu.households", icon: <HomeOutlined /> },
   { key: "/documents", label: "menu.documents", icon: <FileTextOutlined /> },
   { key: "/pay", label: "menu.pay", icon: <CreditCardOutlined /> },
+  { key: "/debt", label: "menu.debt", icon: <WarningOutlined /> },
   { key: "/meters", label: "menu.meters", icon: <DashboardOutlined /> },
   { key: "/history", label: "menu.history", icon: <LineChartOutlined /> },
   { key: "/requests", label: "menu.requests", icon: <EditOutlined /> },
@@ -44,6 +47,7 @@ export default function CabinetApp() {
         <Route path="/documents" element={<DocumentsPage />} />
         <Route path="/documents/:id" element={<DocumentPage />} />
         <Route path="/pay" element={<PayPage />} />
+        <Route path="/debt" element={<DebtPage />} />
         <Route path="/meters" element={<MetersPage />} />
         <Route path="/history" element={<HistoryPage />} />
         <Route path="/requests" element={<RequestsPage />} />

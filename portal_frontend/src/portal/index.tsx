@@ -10,6 +10,7 @@ import {
   TeamOutlined,
   WalletOutlined,
   EditOutlined,
+  AlertOutlined,
 } from "@ant-design/icons";
 import { Result } from "antd";
 import { lazy, Suspense, type ReactNode } from "react";
@@ -25,6 +26,8 @@ import type { PortalKey } from "./labels";
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
 const AccountsPage = lazy(() => import("./pages/Accounts"));
 const AccountCardPage = lazy(() => import("./pages/AccountCard"));
+const DebtorsPage = lazy(() => import("./pages/Debtors"));
+const DebtorPage = lazy(() => import("./pages/Debtor"));
 const ReadingsPage = lazy(() => import("./pages/Readings"));
 const PaymentsPage = lazy(() => import("./pages/Payments"));
 const PayoutsPage = lazy(() => import("./pages/Payouts"));
@@ -45,6 +48,7 @@ interface Section extends Omit<MenuEntry, "label"> {
 const SECTIONS: Section[] = [
   { key: "/", label: "menu.dashboard", icon: <DashboardOutlined />, perms: ["REPORTS_VIEW"] },
   { key: "/accounts", label: "menu.accounts", icon: <SolutionOutlined />, perms: ["ACCOUNTS_VIEW"] },
+  { key: "/debtors", label: "menu.debtors", icon: <AlertOutlined />, perms: ["COLLECTION_VIEW"] },
   { key: "/readings", label: "menu.readings", icon: <FieldNumberOutlined />, perms: ["READINGS_MANAGE"] },
   { key: "/payments", label: "menu.payments", icon: <WalletOutlined />, perms: ["PAYMENTS_VIEW"] },
   { key: "/payouts", label: "menu.payouts", icon: <BankOutlined />, perms: ["PAYMENTS_VIEW"] },
@@ -78,6 +82,8 @@ export default function PortalApp() {
           <Route path="/" element={home} />
           <Route path="/accounts" element={guard("/accounts", <AccountsPage />)} />
           <Route path="/accounts/:id" element={guard("/accounts", <AccountCardPage />)} />
+          <Route path="/debtors" element={guard("/debtors", <DebtorsPage />)} />
+          <Route path="/debtors/:accountNumber" element={guard("/debtors", <DebtorPage />)} />
           <Route path="/readings" element={guard("/readings", <ReadingsPage />)} />
           <Route path="/payments" element={guard("/payments", <PaymentsPage />)} />
           <Route path="/payouts" element={guard("/payouts", <PayoutsPage />)} />
