@@ -164,10 +164,12 @@ def account_contacts(account_ids: list[int]) -> dict[int, Contact]:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT a.id, min(u.email), min({_phone_column()}) "  # noqa: S608 — a column name from the model
+            # the account's own contacts first, else the linked residents'
+            f"SELECT a.id, COALESCE(NULLIF(min(a.email), ''), min(u.email)), "  # noqa: S608 — a column from the model
+            f"COALESCE(NULLIF(min(a.phone), ''), min({_phone_column()})) "
             "FROM billing_personalaccount a "
-            "JOIN cabinet_residentlink rl ON rl.unified_account_id = a.unified_account_id "
-            "JOIN identity_user u ON u.id = rl.user_id AND u.is_active "
+            "LEFT JOIN cabinet_residentlink rl ON rl.unified_account_id = a.unified_account_id "
+            "LEFT JOIN identity_user u ON u.id = rl.user_id AND u.is_active "
             "WHERE a.id = ANY(%s) GROUP BY a.id",
             [list(account_ids)],
         )
