@@ -49,14 +49,18 @@ def code_of(exc: pytest.ExceptionInfo) -> str:
     return next(iter(exc.value.error_dict.values()))[0].code
 
 
-@pytest.fixture
-def today(monkeypatch):
+def day_freezer(monkeypatch):
     """Freeze ``timezone.localdate()`` on a day (neither freezegun nor time-machine is in requirements.lock)."""
     def freeze(day: date) -> date:
         monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
         return day
 
     return freeze
+
+
+@pytest.fixture
+def today(monkeypatch):
+    return day_freezer(monkeypatch)
 
 
 def _hot_water_debtors(principal, count: int, prefix: str):
