@@ -31,6 +31,10 @@ from tests.graphql_api.test_isolation import (
     AGENCY_CONTRACT_CREATE,
     AGENCY_CONTRACT_UPDATE,
     AGENCY_CONTRACTS,
+    AGREEMENT_DECLINE,
+    AGREEMENT_PREPARE,
+    AGREEMENT_REQUEST,
+    AGREEMENT_SIGN,
     API_KEY_CREATE,
     API_KEY_REVOKE,
     API_KEYS,
@@ -52,6 +56,14 @@ from tests.graphql_api.test_isolation import (
     CHARGE_RUN,
     CHARGE_RUN_ALL,
     CHARGE_RUN_PROGRESS,
+    COLLECTION_REGISTER_REFRESH,
+    COLLECTION_WORK_RESUME,
+    COLLECTION_WORK_STOP,
+    COURT_CASE_EVENT,
+    COURT_CASE_OPEN,
+    DEBTOR,
+    DEBTOR_SUMMARY,
+    DEBTORS,
     EPD_DOCUMENTS,
     EPD_MONTH,
     EPD_REISSUE,
@@ -64,6 +76,7 @@ from tests.graphql_api.test_isolation import (
     HOUSES,
     IMPORT_BATCHES,
     MEMBERSHIP_UPDATE,
+    MY_COLLECTION,
     OWN_RECEIPT_RECORD,
     PAYMENT_IMPORTS,
     PAYMENT_QUEUE,
@@ -110,6 +123,9 @@ from tests.graphql_api.test_isolation import (
     RESIDENT_PAYMENT_START,
     RESIDENT_READING_SUBMIT,
     RESIDENT_UNLINK_ACCOUNT,
+    RESTRICTION_DONE,
+    RESTRICTION_LIFT,
+    RESTRICTION_ORDER,
     RULE_TABLES,
     SERVICES,
     STAFF_INVITATION_RESEND,
@@ -118,6 +134,8 @@ from tests.graphql_api.test_isolation import (
     STAFF_INVITATIONS,
     TARIFF_CREATE,
     USERS,
+    WARNING_DELIVERED,
+    WARNING_ISSUE,
     WORKSPACE_SETTINGS,
     WORKSPACE_SETTINGS_UPDATE,
     billing_account_benefit_id,
@@ -1040,6 +1058,235 @@ OPS.update({
     "payoutConfirmationImport": _import_op("payout-confirmation", None, {}, _confirmation_file,
                                            _exported_payout_status, "confirmed"),
 })
+# --- debt collection (graphql_api/collection): each op's success on A's isolation account ----------------------
+
+MX_ACCOUNT = "ISO-principal_a"
+
+
+def _mx(read):
+    """``read`` in A's schema, after A's isolation account and the register's lines the ops act on exist."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.billing.models import PersonalAccount, Service
+    from tenants.collection.models import Debtor, DebtorLine
+
+    billing_service_id("principal_a")
+    account_id = int(billing_account_id("principal_a"))
+    with schema_context("principal_a"):
+        account = PersonalAccount.objects.get(pk=account_id)
+        for code, kind in (("mx-el", "electricity"), ("mx-gas", "gas"), ("mx-hw", "hot_water")):
+            service, _c = Service.objects.get_or_create(code=code, defaults={
+                "kind": kind, "name": code, "unit": "ед.", "tariff_kind": "per_unit"})
+            DebtorLine.objects.get_or_create(account=account, service=service, defaults={
+                "debt": "900.00", "principal_debt": "900.00", "penalties": "0", "age_1": "900.00",
+                "norm_charge": "300.00", "months_of_norm": "3.00", "threshold": True, "restrictable": True})
+        Debtor.objects.get_or_create(account=account, defaults={
+            "number": MX_ACCOUNT, "payer_name": account.payer_name, "house_id": account.premise.house_id,
+            "address": str(account.premise), "debt": "2700.00", "principal_debt": "2700.00", "penalties": "0",
+            "months": 1, "threshold": True, "refreshed_at": timezone.now()})
+        return read(account, timezone.localdate(), timedelta)
+
+
+def _mx_warning(code: str, status: str = "issued"):
+    """A warning of the service ``code`` issued 30 days ago (delivered 25 days ago unless ``issued``)."""
+    from tenants.billing.models import Service
+    from tenants.collection.models import Warning
+
+    def read(account, today, timedelta):
+        delivered = None if status == "issued" else today - timedelta(days=25)
+        warning, _c = Warning.objects.get_or_create(
+            account=account, service=Service.objects.get(code=code), month=today.replace(day=1) - timedelta(days=40),
+            defaults={"debt": "900.00", "norm_charge": "300.00", "channel": "registered_letter",
+                      "issued_on": today - timedelta(days=30), "delivered_on": delivered,
+                      "term_end": delivered and delivered + timedelta(days=20), "status": status})
+        return warning
+
+    return read
+
+
+def _mx_restriction(code: str, status: str):
+    from tenants.collection.models import Restriction
+
+    def read(account, today, timedelta):
+        warning = _mx_warning(code, "delivered")(account, today, timedelta)
+        restriction, _c = Restriction.objects.get_or_create(warning=warning, defaults={
+            "account": account, "service": warning.service, "kind": "restriction", "status": status,
+            "executor": "Матрица", "ordered_on": today - timedelta(days=2),
+            "done_on": today - timedelta(days=1) if status == "done" else None})
+        return restriction
+
+    return read
+
+
+def _mx_draft(account, today, timedelta):
+    from tenants.collection.models import Agreement
+
+    agreement, _c = Agreement.objects.get_or_create(number="С-МАТРИЦА", defaults={
+        "account": account, "status": "draft", "parts": 3, "total": "900.00", "first_due": today})
+    return agreement
+
+
+def _mx_case(account, today, timedelta):
+    from tenants.collection.models import CourtCase
+
+    case, _c = CourtCase.objects.get_or_create(number="Д-МАТРИЦА", defaults={
+        "account": account, "route": "order", "period_from": today - timedelta(days=90), "period_to": today,
+        "principal_debt": "900.00", "penalties": "0", "state_fee": "2000.00", "fee_source": "НК РФ ст.333.19",
+        "calculated_on": today})
+    return case
+
+
+def _mx_posted(account, today, timedelta):
+    """A posted October with 500.00 owed on the account's heating: what the register and a court case read."""
+    from tenants.billing.models import Balance, BillingPeriod, Service
+
+    period, created = BillingPeriod.objects.get_or_create(month=date(2026, 10, 1), defaults={"status": "calculated"})
+    if created:  # a posted period's rows cannot change: the balance goes in before the posting
+        Balance.objects.create(period=period, account=account, service=Service.objects.get(code="iso-heat"),
+                               charged="500.00", closing="500.00")
+        BillingPeriod.objects.filter(pk=period.pk).update(status="posted")
+    return {"n": MX_ACCOUNT}
+
+
+def _mx_balance(t: Targets) -> dict:
+    """Only the posted balance (no register rows): what a refresh reads."""
+    from tenants.billing.models import PersonalAccount
+
+    billing_service_id("principal_a")
+    account_id = int(billing_account_id("principal_a"))
+    return _a_billing(lambda: _mx_posted(PersonalAccount.objects.get(pk=account_id), _today(), None))
+
+
+def _mx_debtors(t: Targets) -> list:
+    from tenants.collection.models import Debtor
+
+    return _a_billing(lambda: list(Debtor.objects.values_list("number", "debt")))
+
+
+def _mx_stop_reasons(t: Targets) -> list:
+    from tenants.collection.models import AccountCollection
+
+    return _a_billing(lambda: list(AccountCollection.objects.values_list("stopped_reason", flat=True)))
+
+
+def _mx_rows(model_name: str, *fields):
+    def read(t: Targets) -> list:
+        from tenants.collection import models
+
+        billing_service_id("principal_a")
+        return _mx(lambda account, today, timedelta: list(
+            getattr(models, model_name).objects.order_by("pk").values_list(*fields)))
+
+    return read
+
+
+def _mx_stopped(t: Targets):
+    """Whether work on the account is stopped; stopped the first time it is looked at (resume's precondition)."""
+    from django.utils import timezone
+
+    from tenants.collection.models import AccountCollection
+
+    def read(account, today, timedelta):
+        row, _c = AccountCollection.objects.get_or_create(account=account, defaults={
+            "stage": "none", "stage_since": today, "stopped_at": timezone.now(), "stopped_reason": "Матрица"})
+        return row.stopped_at is not None
+
+    return _mx(read)
+
+
+def _resident_debt(t: Targets) -> dict:
+    """The matrix resident's household at A, in A's register with a debt: it may ask for an agreement."""
+    from django.utils import timezone
+
+    from tenants.billing.models import PersonalAccount
+    from tenants.collection.models import Debtor
+
+    _resident_home(t)
+    with schema_context("principal_a"):
+        account = PersonalAccount.objects.get(unified_account__number=RESIDENT_ELS)
+        Debtor.objects.get_or_create(account=account, defaults={
+            "number": account.number, "payer_name": "Житель", "house_id": account.premise.house_id, "address": "-",
+            "debt": "450.00", "principal_debt": "450.00", "penalties": "0", "months": 2,
+            "refreshed_at": timezone.now()})
+    return {"els": RESIDENT_ELS, "p": str(t.a.pk), "parts": 3}
+
+
+def _resident_agreements(t: Targets) -> list:
+    from tenants.collection.models import Agreement
+
+    return _a_billing(lambda: list(Agreement.objects.values_list("status", "parts", "requested_by_resident")))
+
+
+def _today() -> date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+OPS.update({
+    "debtors": Op(DEBTORS, Perm.COLLECTION_VIEW, lambda t: _mx(lambda *a: {}), lambda t: None, None),
+    "debtorSummary": Op(DEBTOR_SUMMARY, Perm.COLLECTION_VIEW, lambda t: _mx(lambda *a: {}), lambda t: None, None),
+    "debtor": Op(DEBTOR, Perm.COLLECTION_VIEW, lambda t: _mx(lambda *a: {"n": MX_ACCOUNT}), lambda t: None, None),
+    # the refresh rewrites the snapshot from the balances: the posted 500.00 puts the account in the register
+    "collectionRegisterRefresh": Op(
+        COLLECTION_REGISTER_REFRESH, Perm.COLLECTION_VIEW,
+        lambda t: _mx_balance(t) and {}, _mx_debtors, [(MX_ACCOUNT, Decimal("500.00"))],
+    ),
+    "collectionWorkStop": Op(
+        COLLECTION_WORK_STOP, Perm.COLLECTION_STOP, lambda t: billing_account_id("principal_a") and {
+            "n": MX_ACCOUNT, "r": "Матрица"},
+        _mx_stop_reasons, ["Матрица"],
+    ),
+    "collectionWorkResume": Op(COLLECTION_WORK_RESUME, Perm.COLLECTION_STOP, lambda t: {"n": MX_ACCOUNT},
+                               _mx_stopped, False),
+    "warningIssue": Op(
+        WARNING_ISSUE, Perm.COLLECTION_MANAGE, lambda t: _mx(lambda *a: {"n": MX_ACCOUNT, "s": "mx-el", "c": "EPD"}),
+        _mx_rows("Warning", "service__code", "channel"), [("mx-el", "epd")],
+    ),
+    "warningDelivered": Op(
+        WARNING_DELIVERED, Perm.COLLECTION_MANAGE,
+        lambda t: {"id": str(_mx(_mx_warning("mx-el")).pk), "d": _today().isoformat()},
+        lambda t: _mx(_mx_warning("mx-el")).status, "delivered",
+    ),
+    "restrictionOrder": Op(
+        RESTRICTION_ORDER, Perm.COLLECTION_MANAGE,
+        lambda t: {"w": str(_mx(_mx_warning("mx-el", "delivered")).pk), "e": "Матрица"},
+        _mx_rows("Restriction", "service__code", "status"), [("mx-el", "ordered")],
+    ),
+    "restrictionDone": Op(
+        RESTRICTION_DONE, Perm.COLLECTION_MANAGE,
+        lambda t: {"id": str(_mx(_mx_restriction("mx-gas", "ordered")).pk), "d": _today().isoformat(), "a": "А-1"},
+        lambda t: _mx(_mx_restriction("mx-gas", "ordered")).status, "done",
+    ),
+    "restrictionLift": Op(
+        RESTRICTION_LIFT, Perm.COLLECTION_MANAGE,
+        lambda t: {"id": str(_mx(_mx_restriction("mx-hw", "done")).pk), "d": _today().isoformat()},
+        lambda t: _mx(_mx_restriction("mx-hw", "done")).status, "lifted",
+    ),
+    "agreementPrepare": Op(
+        AGREEMENT_PREPARE, Perm.COLLECTION_MANAGE,
+        lambda t: _mx(lambda *a: {"n": MX_ACCOUNT, "parts": 3, "first": "2027-01-10", "total": "900.00"}),
+        _mx_rows("Agreement", "status", "total"), [("draft", Decimal("900.00"))],
+    ),
+    "agreementSign": Op(AGREEMENT_SIGN, Perm.COLLECTION_MANAGE,
+                        lambda t: {"id": str(_mx(_mx_draft).pk), "d": _today().isoformat()},
+                        lambda t: _mx(_mx_draft).status, "active"),
+    "agreementDecline": Op(AGREEMENT_DECLINE, Perm.COLLECTION_MANAGE,
+                           lambda t: {"id": str(_mx(_mx_draft).pk), "r": "Матрица"},
+                           lambda t: _mx(_mx_draft).status, "declined"),
+    "courtCaseOpen": Op(COURT_CASE_OPEN, Perm.COLLECTION_MANAGE, lambda t: _mx(_mx_posted),
+                        _mx_rows("CourtCase", "status"), [("claim",)]),
+    "courtCaseEvent": Op(COURT_CASE_EVENT, Perm.COLLECTION_MANAGE,
+                         lambda t: {"id": str(_mx(_mx_case).pk), "k": "FILED", "d": _today().isoformat()},
+                         lambda t: _mx(_mx_case).status, "filed"),
+    "myCollection": Op(MY_COLLECTION, RESIDENT, lambda t: _resident_debt(t) and {}, lambda t: None, None),
+    "agreementRequest": Op(AGREEMENT_REQUEST, RESIDENT, _resident_debt, _resident_agreements,
+                           [("requested", 3, True)]),
+})
+
+
 IMPORT_OPS = {name for name, op in OPS.items() if op.upload is not None}
 
 # Open to everyone (they describe the caller, or log in and out): not in the matrix.
