@@ -13,6 +13,8 @@ from django_tenants.utils import tenant_context
 
 from agency.collection import documents
 from agency.documents import storage
+from agency.documents.models import Epd
+from agency.documents.render import render_epd
 from billing_core import collection as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.penalties import format_money
@@ -29,6 +31,7 @@ from tenants.collection.models import (
 from tenants.collection.register import register_refresh
 from tenants.collection.services import court_case_open
 from tenants.registry.models import House
+from tests.documents.test_assembly import OCT, _assemble, _post, household, principal_c  # noqa: F401 (fixtures)
 from tests.tenants.billing.test_balances import _accounts
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +240,27 @@ def test_the_claim_states_the_debt_the_term_and_the_consequences(principal_a):
     # the term to pay: 10 days from 15.12.2026
     assert f"в течение {documents.CLAIM_TERM_DAYS} дней" in text and "25.12.2026" in text
     assert "судебного приказа" in text
+
+
+def test_the_epd_prints_the_warning_in_the_block_of_the_principal_that_issued_it(household):  # noqa: F811
+    """ПП 354 п.119 «а» (as amended in 2017): the warning may be printed in the payment document; the 20 days run
+    from its delivery. B warns about hot water for October; A's block and the neighbour's document carry none."""
+    principals, accounts = household["principals"], household["accounts"]
+    with tenant_context(principals["b"]):
+        hot = Service.objects.get(code="hot")
+        Warning.objects.create(account=accounts["b"], service=hot, month=OCT, debt=D("3456.78"),
+                               norm_charge=D("1234.50"), channel=WarningChannel.EPD, issued_on=date(2026, 10, 31))
+    _post(*principals.values())
+    _assemble()
+    content = Epd.objects.get(unified_account=household["home"], month=OCT, is_current=True).content
+    payees = {p["principal_id"]: p for p in content["payees"]}
+    assert payees[principals["b"].pk]["warnings"] == [
+        {"service": "Горячее водоснабжение", "debt": "3456.78", "norm_charge": "1234.50"}]
+    assert "warnings" not in payees[principals["a"].pk] and "warnings" not in payees[principals["c"].pk]
+    neighbour = Epd.objects.get(unified_account=household["neighbour"], month=OCT, is_current=True).content
+    assert all("warnings" not in p for p in neighbour["payees"])
+    text = _flat(" ".join(_pages(render_epd(content))))
+    assert "Предупреждение (ПП РФ №354 п.119)" in text
+    assert "«Горячее водоснабжение» — 3 456,78 руб." in text and "1 234,50" in text
+    assert "в течение 20 дней со дня доставки" in text
+    assert "Предупреждение (ПП РФ" not in _flat(" ".join(_pages(render_epd(neighbour))))

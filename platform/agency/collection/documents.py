@@ -61,7 +61,7 @@ from tenants.models import Principal
 
 __all__ = [
     "agreement_render", "breach_notice", "claim_render", "collection_document_download", "court_package_render",
-    "lift_act_render", "restriction_act_render", "warning_letters_batch", "work_order_render",
+    "letters_render", "lift_act_render", "restriction_act_render", "warning_letters_batch", "work_order_render",
 ]
 
 PAGE_W, PAGE_H = A4
@@ -529,6 +529,14 @@ def post_register_rows(warnings: Sequence[Warning], p: Principal, on: date) -> l
     return rows
 
 
+def letters_render(warnings: Iterable[Warning], principal: Principal, *,
+                   timings: dict | None = None) -> tuple[bytes, list[int]]:
+    """The letters of ``warnings`` (with their account, premise, house, ЕЛС and service loaded) in one PDF; answers
+    the bytes and each letter's first page. No database access: the benchmark draws unsaved rows."""
+    return pdf_of((_letter(w, principal) for w in warnings), title=_("Предупреждения об ограничении коммунальных "
+                                                                      "услуг"), timings=timings)
+
+
 def warning_letters_batch(*, schema_name: str, warning_ids: list[int], month: date,
                           on: date | None = None) -> list[str]:
     """One PDF print batch of the п.119 «а» warning letters (a page per letter) and the post office's register
@@ -558,8 +566,7 @@ def warning_letters_batch(*, schema_name: str, warning_ids: list[int], month: da
         warnings = _warnings_for_letters(ids)
         principal = _principal()
         on = on or timezone.localdate()
-        data, firsts = pdf_of((_letter(w, principal) for w in warnings),
-                              title=_("Предупреждения об ограничении коммунальных услуг"))
+        data, firsts = letters_render(warnings, principal)
         register = xlsx_write(post_register_rows(warnings, principal, on),
                               sheet_name=_("Список отправлений"), widths=(6, 30, 60, 9, 14, 12, 16, 9, 12, 22, 24),
                               freeze_rows=3)

@@ -354,6 +354,18 @@ persons AS (
     JOIN one_acc a ON a.id = o.account_id
     WHERE o.valid_from <= %(end)s AND (o.valid_to IS NULL OR o.valid_to >= %(end)s)
     ORDER BY o.account_id, o.valid_from DESC
+),
+warned AS (  -- the warnings of ПП 354 п.119 «а» this principal prints in this month's ЕПД (tenants.collection)
+    SELECT w.account_id,
+           json_agg(json_build_object(
+               'service', sv.name, 'debt', w.debt::numeric(14, 2)::text,
+               'norm_charge', w.norm_charge::numeric(14, 2)::text
+           ) ORDER BY sv.sort_order, sv.id) AS items
+    FROM {s}.collection_warning w
+    JOIN one_acc a ON a.id = w.account_id
+    JOIN {s}.billing_service sv ON sv.id = w.service_id
+    WHERE w.month = %(start)s AND w.channel = 'epd' AND w.status IN ('issued', 'delivered')
+    GROUP BY w.account_id
 )
 INSERT INTO documents_epdstaging
     (run_id, principal_id, unified_account_id, account_number, persons,
@@ -382,6 +394,8 @@ SELECT %(run)s, %(principal)s, a.unified_account_id, a.number, p.n,
            'norms', COALESCE(n.items, '[]'::json),
            'common_property', COALESCE(cp.items, '[]'::json)
        )::jsonb
+       -- only a warned account's block has the key: every other document keeps its content hash
+       || CASE WHEN wn.items IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object('warnings', wn.items) END
 FROM one_acc a
 JOIN bal ON bal.account_id = a.id
 LEFT JOIN lines l ON l.account_id = a.id
@@ -391,6 +405,7 @@ LEFT JOIN norms n ON n.account_id = a.id
 LEFT JOIN common_property cp ON cp.account_id = a.id
 LEFT JOIN persons p ON p.account_id = a.id
 LEFT JOIN last_paid lp ON lp.account_id = a.id
+LEFT JOIN warned wn ON wn.account_id = a.id
 """
 
 

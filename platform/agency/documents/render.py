@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import font_source_sans_pro
 import zxingcpp
+from django.utils.translation import gettext as _
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.rl_accel import escapePDF
@@ -671,6 +672,34 @@ class _Document:
                 else:
                     self._qr_or_note(x, top, col_w, codes[AGENT_LABEL], "")
             self.y = top - height - 4
+        for index, payee in enumerate(payees):
+            if payee.get("warnings"):
+                self.warning_box(index, payee)
+
+    def warning_box(self, index: int, payee: Mapping) -> None:
+        """A payee's warnings of ПП 354 п.119 «а» printed in this document (allowed since 2017): a boxed paragraph
+        per payee, the 20 days counted from the document's delivery."""
+        path = f"payees[{index}].warnings"
+        lines = [(_fit(_("Предупреждение (ПП РФ №354 п.119) от %(name)s") % {"name": payee.get("name", "—")}, True,
+                       TEXT, WIDTH - 8), True)]
+        for n, item in enumerate(payee.get("warnings") or ()):
+            text = _("Задолженность по оплате коммунальной услуги «%(service)s» — %(debt)s руб. — превышает сумму двух "
+                     "месячных размеров платы, исчисленных исходя из норматива потребления и тарифа (%(norm)s руб. в "
+                     "месяц, п.118). В случае непогашения задолженности в течение 20 дней со дня доставки настоящего "
+                     "платёжного документа предоставление услуги будет ограничено, а при отсутствии технической "
+                     "возможности ограничения — приостановлено.") % {
+                "service": item.get("service", "—"), "debt": _money(item.get("debt"), f"{path}[{n}].debt"),
+                "norm": _money(item.get("norm_charge"), f"{path}[{n}].norm_charge")}
+            lines += [(line, False) for line in _wrap(text, False, TEXT, WIDTH - 8, 6)]
+        height = len(lines) * LEAD + 5
+        self.need(height + 4)
+        top = self.y - 1
+        self.w.box(LEFT, top - height, WIDTH, height, 0.9)
+        y = top - 8.5
+        for text, bold in lines:
+            self.w.text(LEFT + 4, y, text, TEXT, bold=bold)
+            y -= LEAD
+        self.y = top - height - 4
 
     def _block_lines(self, x: float, top: float, width: float, lines: list[tuple[str, bool]]) -> None:
         y = top - 8.5
