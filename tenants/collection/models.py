@@ -336,6 +336,9 @@ class CourtCase(models.Model):
     penalties = models.DecimalField(_("пени"), max_digits=14, decimal_places=2)
     state_fee = models.DecimalField(_("госпошлина"), max_digits=14, decimal_places=2)
     fee_source = models.CharField(max_length=200)
+    # the fee paid for a cancelled court order, counted towards the lawsuit's (НК ст.333.20 п.1 пп.13)
+    fee_offset = models.DecimalField(_("зачтено из госпошлины за приказ"), max_digits=14, decimal_places=2,
+                                     default=0)
     calculated_on = models.DateField(_("расчёт на дату"))
     court_name = models.CharField(_("суд"), max_length=300, blank=True)
     court_case_number = models.CharField(_("номер дела в суде"), max_length=60, blank=True)

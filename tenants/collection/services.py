@@ -377,6 +377,21 @@ def agreement_decline(*, agreement: Agreement, reason: str) -> Agreement:
     return agreement
 
 
+def _paid_towards(agreement: Agreement, *, today: date) -> Decimal:
+    """What the payer paid under the agreement: the money received from the signing day, less the bills of the
+    months after the signing month (those are paid as they come; the agreement covers the debt it was signed on)."""
+    received = (Receipt.objects.filter(account_id=agreement.account_id, paid_on__gte=agreement.signed_on,
+                                       paid_on__lte=today).aggregate(s=Sum("amount"))["s"] or ZERO)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(sum(b.charged + b.recalculated - b.benefits), 0) FROM billing_balance b "
+            "JOIN billing_billingperiod p ON p.id = b.period_id "
+            "WHERE b.account_id = %s AND p.month > %s AND p.status IN ('calculated', 'posted')",
+            [agreement.account_id, agreement.signed_on.replace(day=1)])
+        billed = cursor.fetchone()[0]
+    return max(ZERO, received - billed)
+
+
 def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
     """Compare every active agreement with the money received since it was signed: paid, shortfall, completed or
     breached. Returns the ids of agreements breached now (each gets a notice)."""
@@ -384,8 +399,7 @@ def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
     # a breached agreement is no longer kept: the п.118 threshold applies again at the next register refresh
     # active agreements are a few per principal (thousands at most): one sum per agreement, from its own signing day
     for agreement in Agreement.objects.filter(status=AgreementStatus.ACTIVE).prefetch_related("installments"):
-        paid = (Receipt.objects.filter(account_id=agreement.account_id, paid_on__gte=agreement.signed_on,
-                                       paid_on__lte=today).aggregate(s=Sum("amount"))["s"] or ZERO)
+        paid = _paid_towards(agreement, today=today)
         schedule = [(i.due_on, i.amount) for i in agreement.installments.all()]
         is_breached, shortfall = rules.installment_breached(schedule, paid, on=today, grace_days=grace_days)
         agreement.paid, agreement.shortfall = paid, shortfall
@@ -401,8 +415,9 @@ def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
 
 # --- court work (ГПК ст.121–124, НК ст.333.19) ---------------------------------------------------------------------
 
-def _case_number(on: date) -> str:
-    return f"Д-{on:%Y%m}-{CourtCase.objects.count() + 1:05d}"
+def _case_number(case: CourtCase) -> str:
+    """The case's number in the system: the month it was opened and its own id (unique without a counter)."""
+    return f"Д-{case.calculated_on:%Y%m}-{case.pk:05d}"
 
 
 def court_case_calculation(*, account: PersonalAccount, on: date) -> dict:
@@ -445,10 +460,12 @@ def court_case_open(*, account: PersonalAccount, on: date | None = None, debtor_
         raise _refuse("account", _("По лицевому счёту уже ведётся судебная работа."), ErrorCode.DUPLICATE)
     calc = court_case_calculation(account=account, on=on)
     case = CourtCase.objects.create(
-        account=account, number=_case_number(on), route=CourtRoute(calc["route"]), period_from=calc["period_from"],
+        account=account, number=f"new-{account.pk}", route=CourtRoute(calc["route"]), period_from=calc["period_from"],
         period_to=calc["period_to"], principal_debt=calc["principal"], penalties=calc["penalties"],
         state_fee=calc["fee"], fee_source=calc["fee_source"][:200], calculated_on=on,
         debtor_ids=_debtor_ids_clean(debtor_ids or {}))
+    case.number = _case_number(case)
+    case.save(update_fields=["number"])
     CaseEvent.objects.create(case=case, kind=CaseEventKind.CLAIM_SENT, happened_on=on)
     stage_advance(account.pk, Stage.CLAIM, on=on)
     return case
@@ -553,8 +570,11 @@ def _case_apply(case: CourtCase, event: CaseEvent, *, court_name: str, court_cas
         stage_advance(case.account_id, Stage.RECOVERED if case.recovered > 0 else Stage.NONE,
                       on=event.happened_on, force=True)
     else:
-        case.status = _NEXT[case.status][kind]
+        before, case.status = case.status, _NEXT[case.status][kind]
         if kind == CaseEventKind.LAWSUIT_FILED:
+            if before == CaseStatus.ORDER_CANCELLED:
+                # after a cancelled order the fee paid for it counts towards the lawsuit's (НК ст.333.20 п.1 пп.13)
+                case.fee_offset = case.state_fee
             case.route = CourtRoute.LAWSUIT
             case.state_fee = rules.lawsuit_fee(case.principal_debt + case.penalties, on=event.happened_on)
         case.enforcement_to = _ENFORCEMENT_TO.get(kind, case.enforcement_to)

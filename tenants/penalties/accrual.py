@@ -59,11 +59,19 @@ seg AS (
                          %(seg_last)s::date[], %(seg_rate)s::numeric[], %(seg_divisor)s::int[])
         AS s(period_id, paid_on, first_day, last_day, rate, divisor)
 ),
+amnesty AS (
+    -- penalties written off under an amnesty are booked as recalculations: they are not a period's own amount
+    SELECT period_id, account_id, service_id, SUM(amount) AS amount FROM billing_recalculation
+    WHERE reason = 'penalty_amnesty' GROUP BY period_id, account_id, service_id
+),
 svc AS (
     SELECT b.account_id, b.service_id, b.period_id, bp.month,
-           CASE WHEN bp.opening_import THEN b.opening ELSE b.charged + b.recalculated - b.benefits END AS amount
+           CASE WHEN bp.opening_import THEN b.opening
+                ELSE b.charged + b.recalculated - COALESCE(am.amount, 0) - b.benefits END AS amount
     FROM billing_balance b
     JOIN billing_billingperiod bp ON bp.id = b.period_id
+    LEFT JOIN amnesty am ON am.period_id = b.period_id AND am.account_id = b.account_id
+                        AND am.service_id = b.service_id
     WHERE bp.month <= %(month)s
 ),
 debt AS (

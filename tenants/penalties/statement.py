@@ -6,7 +6,7 @@ from django.conf import settings as django_settings
 from django.db.models import Sum
 
 from billing_core.penalties import PenaltyStatement, PeriodDebt, calculate_penalties, payments_net
-from tenants.billing.models import Balance, PersonalAccount
+from tenants.billing.models import Balance, PersonalAccount, Recalculation, RecalculationReason
 from tenants.receipts.models import Receipt
 from tenants.regulations.selectors import payment_deadlines, payment_due_date, penalty_rules_load
 from tenants.workspace.models import WorkspaceSettings
@@ -28,12 +28,17 @@ def penalty_statement(*, account: PersonalAccount, as_of: date) -> PenaltyStatem
                   benefits=Sum("benefits"))
         .order_by("period__month")
     )
+    # penalties written off under an amnesty are booked as recalculations; they are not a period's own amount
+    written_off = dict(
+        Recalculation.objects.filter(account=account, reason=RecalculationReason.PENALTY_AMNESTY,
+                                     period__month__lte=as_of)
+        .values_list("period__month").annotate(total=Sum("amount")).values_list("period__month", "total"))
     deadlines = payment_deadlines()
     debts = []
     for row in rows:
         month = row["period__month"]
         amount = (row["opening"] if row["period__opening_import"]
-                  else row["charged"] + row["recalculated"] - row["benefits"])
+                  else row["charged"] + row["recalculated"] - written_off.get(month, 0) - row["benefits"])
         if amount > 0:
             due = payment_due_date(month=month, deadlines=deadlines)
             debts.append(PeriodDebt(period=month, amount=amount, due_date=due))

@@ -51,7 +51,8 @@ class Receipt(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="receipt_amount_not_zero"),
             models.CheckConstraint(
                 condition=(Q(source="agent") & Q(allocation_id__isnull=False) & Q(external_key__isnull=True))
-                | (Q(source__in=["own", "enforcement"]) & Q(allocation_id__isnull=True) & Q(external_key__isnull=False)),
+                | (Q(source__in=["own", "enforcement"]) & Q(allocation_id__isnull=True)
+                   & Q(external_key__isnull=False)),
                 name="receipt_identity_by_source",
             ),
         ]

@@ -126,6 +126,8 @@ def test_a_case_from_the_order_to_the_bailiffs_and_the_money_they_recover(princi
         case.refresh_from_db()
         # the lawsuit's fee: 3 250.00 is under 100 000, so 4 000
         assert (case.route, case.status, case.state_fee) == ("lawsuit", CaseStatus.FILED, D("4000.00"))
+        # the 2 000 paid for the cancelled order counts towards it (НК ст.333.20 п.1 пп.13): 2 000 more to pay
+        assert case.fee_offset == D("2000.00") and case.state_fee - case.fee_offset == D("2000.00")
         with pytest.raises(ValidationError) as refused:  # no order on a lawsuit
             step(CaseEventKind.ORDER_ISSUED)
         assert code_of(refused) == ErrorCode.COLLECTION_STATE
