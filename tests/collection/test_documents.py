@@ -21,15 +21,19 @@ from billing_core.penalties import format_money
 from tenants.billing.charge_run import charge_run, period_post
 from tenants.billing.models import Service
 from tenants.collection.models import (
+    Agreement,
+    AgreementStatus,
     CollectionDocument,
     CourtCase,
     CourtRoute,
     DocumentKind,
+    Restriction,
+    RestrictionKind,
     Warning,
     WarningChannel,
 )
 from tenants.collection.register import register_refresh
-from tenants.collection.services import court_case_open
+from tenants.collection.services import agreement_prepare, court_case_open
 from tenants.registry.models import House
 from tests.documents.test_assembly import OCT, _assemble, _post, household, principal_c  # noqa: F401 (fixtures)
 from tests.tenants.billing.test_balances import _accounts
@@ -264,3 +268,64 @@ def test_the_epd_prints_the_warning_in_the_block_of_the_principal_that_issued_it
     assert "«Горячее водоснабжение» — 3 456,78 руб." in text and "1 234,50" in text
     assert "в течение 20 дней со дня доставки" in text
     assert "Предупреждение (ПП РФ" not in _flat(" ".join(_pages(render_epd(neighbour))))
+
+
+def test_the_agreement_prints_its_schedule_and_a_breach_has_its_notice(principal_a):
+    (account,) = _debtors(principal_a, 1, "AGR")
+    with tenant_context(principal_a):
+        agreement = agreement_prepare(account=account, parts=3, first_due=date(2026, 12, 10), total=D("4500.00"))
+        document = documents.agreement_render(agreement, on=date(2026, 12, 1))
+        text = _flat(" ".join(_pages(storage.get(document.file_key))))
+        assert document.kind == DocumentKind.AGREEMENT and document.agreement_id == agreement.pk
+        # 4 500,00 in three equal parts on the 10th of each month (billing_core.collection.installment_schedule)
+        for due in ("10.12.2026", "10.01.2027", "10.02.2027"):
+            assert due in text
+        assert text.count("1 500,00") == 3 and "4 500,00" in text and agreement.number in text
+        with pytest.raises(ValidationError) as refused:
+            documents.breach_notice(agreement)
+        assert refused.value.error_dict["agreement"][0].code == ErrorCode.COLLECTION_STATE
+        Agreement.objects.filter(pk=agreement.pk).update(status=AgreementStatus.BREACHED, signed_on=date(2026, 12, 1),
+                                                         breached_on=date(2026, 12, 11), shortfall=D("1500.00"))
+        agreement.refresh_from_db()
+        notice = documents.breach_notice(agreement)
+        text = _flat(" ".join(_pages(storage.get(notice.file_key))))
+    assert notice.kind == DocumentKind.BREACH_NOTICE
+    assert "просрочено 1 500,00 руб." in text and "11.12.2026" in text
+
+
+def test_the_work_order_and_the_acts_of_restriction_and_lifting(principal_a):
+    (account,) = _debtors(principal_a, 1, "RST")
+    (warning,) = _warnings(principal_a, [account])
+    delivered = date(2026, 11, 10)
+    with tenant_context(principal_a):
+        # п.119 «а»: 20 days from delivery; «б»: restricted from the day after
+        Warning.objects.filter(pk=warning.pk).update(delivered_on=delivered, term_end=rules.warning_term_end(delivered),
+                                                     status="delivered")
+        assert rules.restriction_earliest(delivered) == date(2026, 12, 1)
+        warning.refresh_from_db()
+        restriction = Restriction.objects.create(account=account, service=warning.service, warning=warning,
+                                                 kind=RestrictionKind.RESTRICTION, executor="ООО «Аварийка»",
+                                                 ordered_on=date(2026, 12, 1))
+        order = documents.work_order_render(restriction)
+        text = _flat(" ".join(_pages(storage.get(order.file_key))))
+        assert order.kind == DocumentKind.WORK_ORDER and order.restriction_id == restriction.pk
+        assert "НАРЯД" in text and "не ранее 01.12.2026" in text and "30.11.2026" in text and "ООО «Аварийка»" in text
+        for render in (documents.restriction_act_render, documents.lift_act_render):
+            with pytest.raises(ValidationError):
+                render(restriction)
+        Restriction.objects.filter(pk=restriction.pk).update(status="done", done_on=date(2026, 12, 2),
+                                                             act_number="А-17")
+        restriction.refresh_from_db()
+        act = documents.restriction_act_render(restriction)
+        text = _flat(" ".join(_pages(storage.get(act.file_key))))
+        assert "АКТ № А-17" in text and "02.12.2026" in text
+        # п.120: lifted within 2 days of the payment
+        Restriction.objects.filter(pk=restriction.pk).update(status="lifted", paid_on=date(2026, 12, 20),
+                                                             lift_due=rules.lift_deadline(date(2026, 12, 20)),
+                                                             lifted_on=date(2026, 12, 21), lift_act_number="В-3")
+        restriction.refresh_from_db()
+        lift = documents.lift_act_render(restriction)
+        text = _flat(" ".join(_pages(storage.get(lift.file_key))))
+    assert lift.kind == DocumentKind.LIFT_ACT
+    assert "АКТ № В-3" in text and "возобновлено 21.12.2026" in text
+    assert f"не позднее {rules.lift_deadline(date(2026, 12, 20)):%d.%m.%Y}" in text
