@@ -181,3 +181,38 @@ def campaign_run_request(*, campaign: Campaign, month: date | None = None, user=
         run.save(update_fields=["status", "error", "finished_at"])
     send_on_commit(RUN_TASK, run.pk, schema=get_public_schema_name(), on_failure=_mark_failed(run.pk))
     return run
+
+
+def epd_warnings_delivered(*, month: date, delivered_on: date, principal_ids: Iterable[int] | None = None,
+                           today: date | None = None) -> list[tuple[Principal, int]]:
+    """The month's ЕПД (with their printed п.119 «а» warnings) were delivered on ``delivered_on``: in each
+    principal's schema (these, or every active one) the month's ЕПД warnings not yet delivered are marked delivered
+    that day, so the 20-day term runs from it (``warnings_delivered_bulk``, one statement a schema). Answers
+    ``[(principal, warnings marked)]``; a principal named but missing or inactive is refused on ``principalIds``.
+    Runs in the caller's transaction: all principals or none."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.collection.models import WarningChannel
+    from tenants.collection.services import warnings_delivered_bulk
+
+    today = today or timezone.localdate()
+    month = month.replace(day=1)
+    if delivered_on < month:
+        raise _error("deliveredOn", _("ЕПД за месяц не может быть доставлен раньше начала месяца."))
+    if delivered_on > today:
+        raise _error("deliveredOn", _("Дата доставки ещё не наступила."))
+    if not principal_ids:  # none named: every active principal
+        principals = list(Principal.objects.filter(is_active=True).exclude(schema_name=get_public_schema_name())
+                          .order_by("schema_name"))
+    else:
+        principals = [p for p in _principals_check(principal_ids) if p.is_active]
+        if len(principals) != len(set(principal_ids)):
+            raise _error("principalIds", _("Принципал не действует."), ErrorCode.COLLECTION_STATE)
+        principals.sort(key=lambda p: p.schema_name)
+    marked = []
+    with transaction.atomic():
+        for principal in principals:
+            with tenant_context(principal):
+                marked.append((principal, warnings_delivered_bulk(month=month, channel=WarningChannel.EPD,
+                                                                  delivered_on=delivered_on)))
+    return marked
