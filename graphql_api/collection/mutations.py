@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agency.collection import acts
 from agency.identity.permissions import Perm
 from billing_core.error_codes import ErrorCode
 from graphql_api.collection.principal import account_by_number, debtor_detail
@@ -160,7 +161,7 @@ class WarningIssue(CollectionMutation):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
         account = account_by_number(account_number)
         today = timezone.localdate()
-        warning, created = services.warning_issue(account=account, service=_service(service_code), month=today,
+        warning, created = acts.warning_issue(account=account, service=_service(service_code), month=today,
                                                   channel=enum_value(channel), on=today)
         return cls(warning=warning, created=created)
 
@@ -201,7 +202,7 @@ class RestrictionOrder(CollectionMutation):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
         warning = _found(Warning.objects.select_related("account", "service"), warning_id,
                                        "warningId", _("Предупреждение не найдено."))
-        restriction = services.restriction_order(warning=warning, executor=executor, kind=enum_value(kind),
+        restriction = acts.restriction_order(warning=warning, executor=executor, kind=enum_value(kind),
                                                  on=timezone.localdate())
         return cls(restriction=restriction)
 
@@ -222,7 +223,7 @@ class RestrictionDone(CollectionMutation):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
         restriction = _found(Restriction.objects.select_related("service"), id, "id",
                                            _("Ограничение не найдено."))
-        return cls(restriction=services.restriction_done(restriction=restriction, done_on=done_on,
+        return cls(restriction=acts.restriction_done(restriction=restriction, done_on=done_on,
                                                          act_number=act_number))
 
 
@@ -242,7 +243,7 @@ class RestrictionLift(CollectionMutation):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
         restriction = _found(Restriction.objects.select_related("service"), id, "id",
                                            _("Ограничение не найдено."))
-        return cls(restriction=services.restriction_lift(restriction=restriction, lifted_on=lifted_on,
+        return cls(restriction=acts.restriction_lift(restriction=restriction, lifted_on=lifted_on,
                                                          act_number=act_number or ""))
 
 
@@ -277,7 +278,7 @@ class AgreementPrepare(CollectionMutation):
             if agreement.account_id != account.pk:
                 raise ValidationError({"agreementId": ValidationError(
                     _("Соглашение относится к другому лицевому счёту."), code=ErrorCode.INVALID)})
-        agreement = services.agreement_prepare(account=account, parts=parts, first_due=first_due, total=total,
+        agreement = acts.agreement_prepare(account=account, parts=parts, first_due=first_due, total=total,
                                                agreement=agreement)
         return cls(agreement=_agreement(agreement.pk))
 
@@ -350,7 +351,7 @@ class CourtCaseOpen(CollectionMutation):
         account = account_by_number(account_number)
         ids = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                for k, v in dict(debtor_ids or {}).items() if v not in (None, "")}
-        case = services.court_case_open(account=account, on=timezone.localdate(), debtor_ids=ids)
+        case = acts.court_case_open(account=account, on=timezone.localdate(), debtor_ids=ids)
         return cls(case=_case(case.pk))
 
 
@@ -376,7 +377,7 @@ class CourtCaseEventRecord(CollectionMutation):
     def act(cls, root, info, case_id, kind, happened_on, amount=None, document_number="", note="",
                 court_name="", court_case_number=""):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
-        event, created = services.case_event_record(
+        event, created = acts.case_event_record(
             case=_case(case_id), kind=enum_value(kind), happened_on=happened_on, amount=amount,
             document_number=document_number or "", note=note or "", court_name=court_name or "",
             court_case_number=court_case_number or "", user=_user(info))

@@ -2,8 +2,8 @@
 
 import graphene
 
+from agency.collection.documents import collection_document_download
 from graphql_api.core.enums import choices_enum, enum_value
-from graphql_api.core.links import download_link
 from graphql_api.core.pagination import PageInfo
 from tenants.collection.models import (
     AgreementStatus,
@@ -300,7 +300,8 @@ class CollectionDocumentNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_url(doc, info):
-        return download_link(doc.file_key, f"{doc.title}.pdf")
+        # a letter of a print batch links to the batch's PDF (its page is named in the title)
+        return collection_document_download(doc) if doc.file_key else None
 
 
 class DebtorDetailNode(DebtorFields, graphene.ObjectType):

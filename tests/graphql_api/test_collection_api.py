@@ -164,7 +164,8 @@ def test_summary_counts_the_register_by_stage_and_age(debts, manager):
     assert D(summary["debtTotal"]) == sum(D(s["debt"]) for s in summary["byStage"])
 
 
-def test_warning_restriction_and_lifting_through_the_api(debts, manager, principal_a):
+def test_warning_restriction_and_lifting_through_the_api(debts, manager, principal_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the documents each act draws are stored under the test's own directory
     number = debts[0].number
     # a service the law never allows to restrict is refused, naming the rule (ПП 354 п.119)
     refused = manager(WARNING_ISSUE, {"n": number, "s": "maint", "c": "REGISTERED_LETTER"})
@@ -208,6 +209,10 @@ def test_warning_restriction_and_lifting_through_the_api(debts, manager, princip
     assert [w["status"] for w in detail["warnings"]] == ["RESTRICTED"]
     assert [(r["status"], r["actNumber"]) for r in detail["restrictions"]] == [("LIFTED", "А-1")]
     assert {line["serviceCode"] for line in detail["lines"]} == {"maint", "el"}
+    # the letter (one page of a print batch, with the post office's register), the work order and both acts
+    assert sorted(d["kind"] for d in detail["documents"]) == [
+        "LIFT_ACT", "RESTRICTION_ACT", "WARNING_LETTER", "WORK_ORDER"]
+    assert all(d["url"] for d in detail["documents"])
 
     # every call is in the audit log, refusals as failed with their codes
     rows = list(AuditLog.objects.filter(fields__overlap=["warningIssue", "restrictionOrder", "restrictionDone"])
@@ -218,7 +223,8 @@ def test_warning_restriction_and_lifting_through_the_api(debts, manager, princip
     assert AuditLog.objects.filter(fields=["warningIssue"], succeeded=True, principal=principal_a).count() == 2
 
 
-def test_agreement_then_court_case_and_enforcement(debts, manager, principal_a):
+def test_agreement_then_court_case_and_enforcement(debts, manager, principal_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the documents each act draws are stored under the test's own directory
     kept, sued = debts[0].number, debts[1].number
     today = timezone.localdate()
     first_due = (today.replace(day=1) + timedelta(days=32)).replace(day=10)
@@ -271,6 +277,12 @@ def test_agreement_then_court_case_and_enforcement(debts, manager, principal_a):
     assert detail["stage"] == "ENFORCEMENT"
     assert [e["kind"] for e in detail["cases"][0]["events"]] == ["CLAIM_SENT", "FILED", "ORDER_ISSUED",
                                                                  "SENT_TO_BAILIFFS", "RECOVERED"]
+    # each act drew its document: the claim when the case opened, the application package when it was filed
+    documents = {d["kind"]: d for d in detail["documents"]}
+    assert set(documents) == {"CLAIM", "COURT_APPLICATION"}
+    assert all(d["url"] for d in documents.values())
+    kept_documents = manager(DEBTOR, {"n": kept})["data"]["debtor"]["documents"]
+    assert [d["kind"] for d in kept_documents] == ["AGREEMENT"]  # the agreement's text for signing
 
 
 def test_stop_and_resume_work_and_refresh(debts, manager):
