@@ -1206,6 +1206,62 @@ COLLECTION_FIELDS = ("debtors", "debtorSummary", "debtor", "collectionRegisterRe
                      "restrictionLift", "agreementPrepare", "agreementSign", "agreementDecline", "courtCaseOpen",
                      "courtCaseEvent")
 
+# --- the debt collection back office (graphql_api/collection/office): the agent's, on the agent's host ----------
+
+OFFICE_E = "errors { field code }"
+CAMPAIGNS = "query { campaigns { id name principals { id name } runs { id month status } } }"
+CAMPAIGN = ("query($id: ID!) { campaign(id: $id) { id name runs { id month totals { selected warned } "
+            "principals { schema name } files { title url } } } }")
+COLLECTION_OVERVIEW = ("query { collectionOverview { principalId name debtors debtTotal threshold "
+                       "byStage { stage count debt } refreshedAt } }")
+COLLECTION_RATES_BY_PRINCIPAL = ("query($f: Date!, $t: Date!) { collectionRatesByPrincipal(monthFrom: $f, "
+                                 "monthTo: $t) { principalId name charged paid rate } }")
+COLLECTION_RATES = ("query($f: Date!, $t: Date!) { collectionRates(monthFrom: $f, monthTo: $t) { "
+                    "byMonth { month charged paid rate } byHouse { houseId address rate } byAge { bucket amount } "
+                    "dynamics { month debt } campaigns { campaignId campaignName accounts } } }")
+CAMPAIGN_CREATE = ("mutation($i: CampaignInput!) { campaignCreate(input: $i) { campaign { id name } "
+                   + OFFICE_E + " } }")
+CAMPAIGN_UPDATE = ("mutation($id: ID!, $i: CampaignInput!) { campaignUpdate(id: $id, input: $i) { campaign { id name } "
+                   + OFFICE_E + " } }")
+CAMPAIGN_RUN = ("mutation($id: ID!, $m: Date) { campaignRun(id: $id, month: $m) { run { id month status } "
+                + OFFICE_E + " } }")
+EPD_WARNINGS_DELIVERED = ("mutation($m: Date!, $d: Date!, $p: [ID!]) { epdWarningsDelivered(month: $m, "
+                          "deliveredOn: $d, principalIds: $p) { delivered principals { principalId delivered } "
+                          + OFFICE_E + " } }")
+
+
+def isolation_campaign(w) -> str:
+    """An agent's campaign naming B only (the agent's row, in public)."""
+    from agency.collection.campaigns import campaign_create
+    from agency.collection.models import Campaign
+
+    campaign = Campaign.objects.filter(name="Кампания изоляции").first() or campaign_create(
+        name="Кампания изоляции", actions=["epd_warning"], principal_ids=[w.b.pk])
+    return str(campaign.pk)
+
+
+CASES.update({
+    # the agent's campaigns, overview, ЕПД delivery and rates per principal: a principal's key or admin is refused
+    # outright, whoever the campaign names
+    "campaigns": Case(CAMPAIGNS, lambda w: isolation_campaign(w) and {}, "PERMISSION_DENIED"),
+    "campaign": Case(CAMPAIGN, lambda w: {"id": isolation_campaign(w)}, "PERMISSION_DENIED"),
+    "collectionOverview": Case(COLLECTION_OVERVIEW, lambda w: isolation_b_collection(w) and {}, "PERMISSION_DENIED"),
+    "collectionRatesByPrincipal": Case(COLLECTION_RATES_BY_PRINCIPAL, lambda w: {"f": "2026-01-01",
+                                                                                 "t": "2026-12-01"},
+                                       "PERMISSION_DENIED"),
+    "campaignCreate": Case(CAMPAIGN_CREATE, lambda w: {"i": {"name": "Захват", "actions": ["SMS"],
+                                                             "principalIds": [str(w.b.pk)]}}, "PERMISSION_DENIED"),
+    "campaignUpdate": Case(CAMPAIGN_UPDATE, lambda w: {"id": isolation_campaign(w), "i": {"active": False}},
+                           "PERMISSION_DENIED"),
+    "campaignRun": Case(CAMPAIGN_RUN, lambda w: {"id": isolation_campaign(w), "m": "2026-11-01"},
+                        "PERMISSION_DENIED"),
+    "epdWarningsDelivered": Case(EPD_WARNINGS_DELIVERED, lambda w: isolation_b_collection(w) and {
+        "m": "2026-10-01", "d": "2026-10-05", "p": [str(w.b.pk)]}, "PERMISSION_DENIED"),
+    # a principal's own rates: A's schema only
+    "collectionRates": Case(COLLECTION_RATES, lambda w: isolation_b_collection(w) and {"f": "2026-01-01",
+                                                                                        "t": "2026-12-01"}, "OK"),
+})
+
 def test_every_schema_field_has_an_isolation_case():
     graphql_schema = schema.graphql_schema
     fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)

@@ -4,7 +4,7 @@ Every case says the outcome (an error code or success) and checks the database: 
 refusal changes nothing at all, a success changes exactly what the operation is for.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -47,6 +47,11 @@ from tests.graphql_api.test_isolation import (
     BENEFIT_CATEGORY_CREATE,
     BILLING_PERIODS,
     CALENDAR_COVERAGE,
+    CAMPAIGN,
+    CAMPAIGN_CREATE,
+    CAMPAIGN_RUN,
+    CAMPAIGN_UPDATE,
+    CAMPAIGNS,
     CASH_RECEIPT_RECORD,
     CASH_SHIFT_CLOSE,
     CASH_SHIFT_OPEN,
@@ -56,6 +61,9 @@ from tests.graphql_api.test_isolation import (
     CHARGE_RUN,
     CHARGE_RUN_ALL,
     CHARGE_RUN_PROGRESS,
+    COLLECTION_OVERVIEW,
+    COLLECTION_RATES,
+    COLLECTION_RATES_BY_PRINCIPAL,
     COLLECTION_REGISTER_REFRESH,
     COLLECTION_WORK_RESUME,
     COLLECTION_WORK_STOP,
@@ -71,6 +79,7 @@ from tests.graphql_api.test_isolation import (
     EPD_RUN_ISSUES,
     EPD_RUN_START,
     EPD_RUNS,
+    EPD_WARNINGS_DELIVERED,
     HOUSE_READING_WINDOW_CLEAR,
     HOUSE_READING_WINDOW_SET,
     HOUSES,
@@ -1284,6 +1293,79 @@ OPS.update({
     "myCollection": Op(MY_COLLECTION, RESIDENT, lambda t: _resident_debt(t) and {}, lambda t: None, None),
     "agreementRequest": Op(AGREEMENT_REQUEST, RESIDENT, _resident_debt, _resident_agreements,
                            [("requested", 3, True)]),
+})
+
+
+# --- the debt collection back office (graphql_api/collection/office) --------------------------------------------
+
+MX_CAMPAIGN = "Кампания матрицы"
+MX_CAMPAIGN_RENAMED = "Кампания матрицы, изменена"
+MX_CAMPAIGN_NEW = "Кампания, созданная матрицей"
+
+
+def _mx_campaign(t: Targets):
+    """The matrix's campaign (A only), found by its description: an update renames it."""
+    from agency.collection.campaigns import campaign_create
+    from agency.collection.models import Campaign
+
+    return Campaign.objects.filter(description="matrix").first() or campaign_create(
+        name=MX_CAMPAIGN, description="matrix", actions=["epd_warning"], principal_ids=[t.a.pk])
+
+
+def _mx_campaign_runs(t: Targets) -> list:
+    from agency.collection.models import CampaignRun
+
+    return list(CampaignRun.objects.filter(campaign=_mx_campaign(t)).values_list("month", "status"))
+
+
+def _mx_campaigns_named(t: Targets) -> list:
+    from agency.collection.models import Campaign
+
+    return list(Campaign.objects.filter(name=MX_CAMPAIGN_NEW).values_list("name", flat=True))
+
+
+def _mx_epd_month() -> date:
+    return (_today().replace(day=1) - timedelta(days=1)).replace(day=1)  # last month: its ЕПД are out
+
+
+def _mx_epd_warning(account, today, timedelta):
+    """A warning printed in last month's ЕПД of A's isolation account, not delivered yet."""
+    from tenants.billing.models import Service
+    from tenants.collection.models import Warning
+
+    month = _mx_epd_month()
+    warning, _c = Warning.objects.get_or_create(
+        account=account, service=Service.objects.get(code="mx-el"), month=month, defaults={
+            "debt": "900.00", "norm_charge": "300.00", "channel": "epd", "issued_on": month, "status": "issued"})
+    return warning
+
+
+OPS.update({
+    # the agent's: campaigns, the overview across principals, the ЕПД delivery, the rate per principal
+    "campaigns": Op(CAMPAIGNS, None, lambda t: _mx_campaign(t) and {}, lambda t: None, None),
+    "campaign": Op(CAMPAIGN, None, lambda t: {"id": str(_mx_campaign(t).pk)}, lambda t: None, None),
+    "collectionOverview": Op(COLLECTION_OVERVIEW, None, lambda t: _mx(lambda *a: {}), lambda t: None, None),
+    "collectionRatesByPrincipal": Op(COLLECTION_RATES_BY_PRINCIPAL, None,
+                                     lambda t: {"f": "2026-01-01", "t": "2026-12-01"}, lambda t: None, None),
+    "campaignCreate": Op(
+        CAMPAIGN_CREATE, None,
+        lambda t: {"i": {"name": MX_CAMPAIGN_NEW, "actions": ["SMS"], "principalIds": [str(t.a.pk)]}},
+        _mx_campaigns_named, [MX_CAMPAIGN_NEW],
+    ),
+    "campaignUpdate": Op(
+        CAMPAIGN_UPDATE, None, lambda t: {"id": str(_mx_campaign(t).pk), "i": {"name": MX_CAMPAIGN_RENAMED}},
+        lambda t: _mx_campaign(t).name, MX_CAMPAIGN_RENAMED,
+    ),
+    "campaignRun": Op(CAMPAIGN_RUN, None, lambda t: {"id": str(_mx_campaign(t).pk), "m": "2026-11-10"},
+                      _mx_campaign_runs, [(date(2026, 11, 1), "queued")]),
+    "epdWarningsDelivered": Op(
+        EPD_WARNINGS_DELIVERED, None,
+        lambda t: {"m": _mx(_mx_epd_warning).month.isoformat(), "d": _today().isoformat(), "p": [str(t.a.pk)]},
+        lambda t: _mx(_mx_epd_warning).status, "delivered",
+    ),
+    # a principal's own rates
+    "collectionRates": Op(COLLECTION_RATES, Perm.COLLECTION_VIEW, lambda t: {"f": "2026-01-01", "t": "2026-12-01"},
+                          lambda t: None, None),
 })
 
 
