@@ -12,6 +12,7 @@ from agency.collection.models import Campaign, CampaignRun, RunStatus
 from agency.demo.billing import DEBTOR_SERVICE
 from agency.demo.collection import CAMPAIGN, RESIDENT
 from agency.demo.seed import PRINCIPALS, demo_seed
+from agency.documents import storage
 from tenants.billing.models import Norm, Occupancy, Tariff
 from tenants.collection.models import (
     AccountCollection,
@@ -127,16 +128,20 @@ def test_the_demo_has_debtors_in_every_stage_lawfully_and_once(settings, tmp_pat
             assert stopped.stopped_reason and stopped.stopped_by_id is not None
             assert Debtor.objects.get(account_id=stopped.account_id).stopped
 
-    # the agent's campaign ran for the demo month on the load day: warnings in the ЕПД of hot water and electricity
+    # the agent's campaign ran for the demo month on the load day: warning letters for hot water and electricity
     run = CampaignRun.objects.get(campaign__name=CAMPAIGN)
     assert (run.month, run.status) == (result["calendar"].month, RunStatus.DONE)
-    assert run.stats["totals"]["warned"] > 0
+    assert run.stats["totals"]["warned"] == run.stats["totals"]["letters"] > 0
+    # the letters as one PDF print batch and the post office's register, stored
+    keys = [f["key"] for f in run.files]
+    assert any(k.endswith(".pdf") for k in keys) and any(k.endswith(".xlsx") for k in keys)
+    assert all(storage.get(k)[:2] in (b"%P", b"PK") for k in keys)
     for principal in result["principals"]:
         with tenant_context(principal):
             by_run = Warning.objects.filter(campaign_run_id=run.pk)
             if DEBTOR_SERVICE[principal.schema_name] in ("hot_water", "electricity"):
-                assert by_run.exists() and not by_run.exclude(channel="epd", issued_on=today).exists()
-                assert CampaignTouch.objects.filter(campaign_run_id=run.pk, action="epd_warning").count() == \
+                assert by_run.exists() and not by_run.exclude(channel="registered_letter", issued_on=today).exists()
+                assert CampaignTouch.objects.filter(campaign_run_id=run.pk, action="letter_warning").count() == \
                     by_run.count()
             else:
                 assert not by_run.exists()

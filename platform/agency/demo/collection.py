@@ -19,7 +19,8 @@ threshold. With ``T`` the load day, one account each is:
 The demo resident ``RESIDENT`` has asked the first principal for an agreement from the cabinet (status «запрошено
 жителем»). Then the agent's campaign ``CAMPAIGN`` (``agency.collection``) runs for the demo month on the load day,
 synchronously through its runner: the principals' debtors over the threshold for hot water or electricity with no
-work yet get the warning in the ЕПД and SMS and e-mail reminders (stage «предупреждение»). Last, the largest
+work yet get the warning by registered letter (one PDF print batch with the post office's register) and SMS and
+e-mail reminders (stage «предупреждение»). Last, the largest
 one-month debtors with no work yet are reminded (stage «напоминание», by ``stages_advance_bulk``: no campaign of the
 demo picks them, so they have no reminder rows).
 
@@ -183,7 +184,9 @@ def _principal_seed(principal, calendar: DemoCalendar, *, resident: bool) -> dic
 def _campaign(principals, calendar: DemoCalendar) -> CampaignRun | None:
     """The agent's demo campaign, run for the demo month on the load day, synchronously by its runner (the demo
     loads before the worker starts): the debtors over the п.118 threshold for hot water or electricity with no
-    work yet get the warning in the ЕПД and reminders by SMS and e-mail. Once: the run is once per month."""
+    work yet get the warning by registered letter (the run prints the letters and the post office's register; the
+    demo month's ЕПД is issued before the campaign, so a warning in it would not be printed) and reminders by SMS
+    and e-mail. Once: the run is once per month."""
     campaign = Campaign.objects.filter(name=CAMPAIGN).order_by("pk").first()
     if campaign is None:
         chosen = [p.pk for p in principals if DEBTOR_SERVICE.get(p.schema_name) in CAMPAIGN_KINDS]
@@ -192,10 +195,10 @@ def _campaign(principals, calendar: DemoCalendar) -> CampaignRun | None:
         campaign = campaign_create(
             name=CAMPAIGN, principal_ids=chosen, service_kinds=list(CAMPAIGN_KINDS), threshold_only=True,
             stages=[Stage.NONE, Stage.REMINDED], exclude_kept_agreement=True,
-            actions=[CampaignAction.EPD_WARNING, CampaignAction.SMS, CampaignAction.EMAIL],
+            actions=[CampaignAction.LETTER_WARNING, CampaignAction.SMS, CampaignAction.EMAIL],
             description="Должники с долгом по горячей воде или электроэнергии больше двух месячных начислений по "
-                        "нормативу (ПП 354 п.118), по которым работа ещё не начата: предупреждение в ЕПД (п.119 «а») "
-                        "и напоминания по SMS и электронной почте.")
+                        "нормативу (ПП 354 п.118), по которым работа ещё не начата: предупреждение заказным письмом "
+                        "(п.119 «а») и напоминания по SMS и электронной почте.")
     # the run's row, as campaign_run_request makes it, but run here rather than queued for the worker
     run, _created = CampaignRun.objects.get_or_create(campaign=campaign, month=calendar.month)
     if run.status != RunStatus.DONE:
