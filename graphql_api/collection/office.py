@@ -169,9 +169,9 @@ class Queries(graphene.ObjectType):
                       for r in rates.debt_dynamics(month_from=first, month_to=last)],
             campaigns=[CampaignEffectNode(campaign_id=str(e.campaign_id),
                                           campaign_name=names.get(e.campaign_id, ""), accounts=e.accounts,
-                                          debt=e.debt, paid_30=e.paid_30, paid_60=e.paid_60, paid_90=e.paid_90,
-                                          covered_30=e.covered_30, covered_60=e.covered_60,
-                                          covered_90=e.covered_90) for e in effects],
+                                          debt=e.debt, paid30=e.paid_30, paid60=e.paid_60, paid90=e.paid_90,
+                                          covered30=e.covered_30, covered60=e.covered_60,
+                                          covered90=e.covered_90) for e in effects],
         )
 
 

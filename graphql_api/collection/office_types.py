@@ -341,12 +341,6 @@ class CampaignEffectNode(graphene.ObjectType):
     covered60 = graphene.Decimal()
     covered90 = graphene.Decimal()
 
-    resolve_paid30 = staticmethod(lambda e, info: e.paid_30)
-    resolve_paid60 = staticmethod(lambda e, info: e.paid_60)
-    resolve_paid90 = staticmethod(lambda e, info: e.paid_90)
-    resolve_covered30 = staticmethod(lambda e, info: e.covered_30)
-    resolve_covered60 = staticmethod(lambda e, info: e.covered_60)
-    resolve_covered90 = staticmethod(lambda e, info: e.covered_90)
 
 
 class CollectionRatesNode(graphene.ObjectType):
