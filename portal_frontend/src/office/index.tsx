@@ -1,6 +1,7 @@
 // The agent's back office: principals, periods and ЕПД, payments intake, cash desk, payouts,
-// reconciliation and appeals to the agent.
+// reconciliation, debt collection across principals (campaigns) and appeals to the agent.
 import {
+  AlertOutlined,
   AuditOutlined,
   BankOutlined,
   CalendarOutlined,
@@ -15,7 +16,9 @@ import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes } from "react-router-dom";
 import { AppShell, type MenuEntry } from "../shared/AppShell";
 import AppealsPage, { AppealPage } from "./pages/Appeals";
+import CampaignPage from "./pages/Campaign";
 import CashPage from "./pages/Cash";
+import CollectionPage from "./pages/Collection";
 import ImportsPage from "./pages/Imports";
 import PayoutsPage from "./pages/Payouts";
 import PeriodsPage from "./pages/Periods";
@@ -34,6 +37,7 @@ export default function OfficeApp() {
     { key: "/cash", label: t("menu.cash"), icon: <WalletOutlined /> },
     { key: "/payouts", label: t("menu.payouts"), icon: <SendOutlined /> },
     { key: "/reconciliation", label: t("menu.reconciliation"), icon: <AuditOutlined /> },
+    { key: "/collection", label: t("menu.collection"), icon: <AlertOutlined /> },
     { key: "/appeals", label: t("menu.appeals"), icon: <MessageOutlined /> },
   ];
   return (
@@ -48,6 +52,8 @@ export default function OfficeApp() {
         <Route path="/cash" element={<CashPage />} />
         <Route path="/payouts" element={<PayoutsPage />} />
         <Route path="/reconciliation" element={<ReconciliationPage />} />
+        <Route path="/collection" element={<CollectionPage />} />
+        <Route path="/collection/campaigns/:id" element={<CampaignPage />} />
         <Route path="/appeals" element={<AppealsPage />} />
         <Route path="/appeals/:id" element={<AppealPage />} />
         <Route path="*" element={<Result status="404" title={t("app.notFound")} />} />
