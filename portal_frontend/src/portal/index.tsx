@@ -11,6 +11,7 @@ import {
   WalletOutlined,
   EditOutlined,
   AlertOutlined,
+  RiseOutlined,
 } from "@ant-design/icons";
 import { Result } from "antd";
 import { lazy, Suspense, type ReactNode } from "react";
@@ -28,6 +29,7 @@ const AccountsPage = lazy(() => import("./pages/Accounts"));
 const AccountCardPage = lazy(() => import("./pages/AccountCard"));
 const DebtorsPage = lazy(() => import("./pages/Debtors"));
 const DebtorPage = lazy(() => import("./pages/Debtor"));
+const CollectionRatesPage = lazy(() => import("./pages/CollectionRates"));
 const ReadingsPage = lazy(() => import("./pages/Readings"));
 const PaymentsPage = lazy(() => import("./pages/Payments"));
 const PayoutsPage = lazy(() => import("./pages/Payouts"));
@@ -49,6 +51,7 @@ const SECTIONS: Section[] = [
   { key: "/", label: "menu.dashboard", icon: <DashboardOutlined />, perms: ["REPORTS_VIEW"] },
   { key: "/accounts", label: "menu.accounts", icon: <SolutionOutlined />, perms: ["ACCOUNTS_VIEW"] },
   { key: "/debtors", label: "menu.debtors", icon: <AlertOutlined />, perms: ["COLLECTION_VIEW"] },
+  { key: "/collection-rates", label: "menu.collectionRates", icon: <RiseOutlined />, perms: ["COLLECTION_VIEW"] },
   { key: "/readings", label: "menu.readings", icon: <FieldNumberOutlined />, perms: ["READINGS_MANAGE"] },
   { key: "/payments", label: "menu.payments", icon: <WalletOutlined />, perms: ["PAYMENTS_VIEW"] },
   { key: "/payouts", label: "menu.payouts", icon: <BankOutlined />, perms: ["PAYMENTS_VIEW"] },
@@ -84,6 +87,7 @@ export default function PortalApp() {
           <Route path="/accounts/:id" element={guard("/accounts", <AccountCardPage />)} />
           <Route path="/debtors" element={guard("/debtors", <DebtorsPage />)} />
           <Route path="/debtors/:accountNumber" element={guard("/debtors", <DebtorPage />)} />
+          <Route path="/collection-rates" element={guard("/collection-rates", <CollectionRatesPage />)} />
           <Route path="/readings" element={guard("/readings", <ReadingsPage />)} />
           <Route path="/payments" element={guard("/payments", <PaymentsPage />)} />
           <Route path="/payouts" element={guard("/payouts", <PayoutsPage />)} />

@@ -25,6 +25,10 @@ export const REPORT_KIND: Record<string, PortalKey> = {
   TURNOVER: "reportKind.turnover",
   PAYMENTS: "reportKind.payments",
   DEBTORS: "reportKind.debtors",
+  COLLECTION_RATES: "reportKind.collectionRates",
+  COLLECTION_BY_HOUSE: "reportKind.collectionByHouse",
+  DEBT_BY_AGE: "reportKind.debtByAge",
+  DEBTOR_REGISTER: "reportKind.debtorRegister",
 };
 
 export const REPORT_STATUS: Record<string, Tagged> = {

@@ -1,6 +1,6 @@
 // «Должники»: the register of the principal's debtors (a snapshot refreshed from the balances), its summary by
 // stage of work and by age of the debt, filters, keyset pages and the refresh.
-import { ReloadOutlined } from "@ant-design/icons";
+import { ReloadOutlined, RiseOutlined } from "@ant-design/icons";
 import {
   Alert,
   Button,
@@ -21,7 +21,7 @@ import {
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { Link, useSearchParams } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { graphql } from "../../gql";
 import type { CollectionStage } from "../../gql/graphql";
 import { payload } from "../../shared/api";
@@ -31,7 +31,9 @@ import { formatDate, formatDateTime, formatMoney, formatQuantity, fromKopecks, t
 import { applyErrors } from "../../shared/forms";
 import { useGql, useGqlMutation } from "../../shared/hooks";
 import { QueryState } from "../../shared/QueryState";
+import { useCan } from "../../shared/auth";
 import { HouseSelect } from "../components/HouseSelect";
+import { ReportButton } from "../components/ReportJob";
 
 const DebtorsQuery = graphql(`
   query PortalDebtors(
@@ -102,6 +104,8 @@ export default function DebtorsPage() {
     { placeholderData: (prev) => prev },
   );
   const data = q.data?.debtors;
+  const canExport = useCan("REPORTS_VIEW");
+  const navigate = useNavigate();
 
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -119,7 +123,13 @@ export default function DebtorsPage() {
         <Typography.Title level={2} style={{ margin: 0 }}>
           {t("debtors.title")}
         </Typography.Title>
-        <RefreshButton />
+        <Space wrap align="start">
+          <Button icon={<RiseOutlined />} onClick={() => navigate("/collection-rates")}>
+            {t("debtors.rates")}
+          </Button>
+          {canExport && <ReportButton kind="DEBTOR_REGISTER" label={t("debtors.exportRegister")} />}
+          <RefreshButton />
+        </Space>
       </Space>
       <Summary stage={stage} onStage={(s) => update({ stage: s })} />
       <Card>
