@@ -327,6 +327,7 @@ def months_of_norm(debt: Decimal, monthly_norm_charge: Decimal) -> Decimal | Non
 
 
 WARNING_DAYS = 20  # п.119 «а»
+SUSPENSION_AFTER_DAYS = 10  # п.119 «в»: suspension when the debt is still unpaid 10 days after the restriction
 LIFT_DAYS = 2  # п.120
 
 
@@ -455,3 +456,10 @@ def age_bucket(origin_month: date, as_of_month: date) -> str:
         if age <= upper:
             return label
     return AGE_BUCKETS[-1]
+
+
+def suspension_earliest(restricted_on: date) -> date:
+    """The first day a restricted service may be suspended when the debt is still unpaid (ПП 354 п.119 «в»: «по
+    истечении 10 дней со дня введения ограничения»; the 10 days run from the day after the restriction, ГК ст.191,
+    so the suspension may start on the eleventh day after it)."""
+    return restricted_on + timedelta(days=SUSPENSION_AFTER_DAYS + 1)

@@ -196,15 +196,38 @@ class RestrictionOrder(CollectionMutation):
         warning_id = graphene.ID(required=True)
         executor = graphene.String(required=True, description="Who does the work (the executor's organisation).")
         kind = RestrictionKindEnum(default_value="restriction")
+        no_technical_possibility = graphene.Boolean(
+            default_value=False,
+            description="A restriction is technically impossible: suspend at once (ПП 354 п.119 «в»).")
 
     @classmethod
-    def act(cls, root, info, warning_id, executor, kind="restriction"):
+    def act(cls, root, info, warning_id, executor, kind="restriction", no_technical_possibility=False):
         require_principal_perm(info, Perm.COLLECTION_MANAGE)
         warning = _found(Warning.objects.select_related("account", "service"), warning_id,
                                        "warningId", _("Предупреждение не найдено."))
         restriction = acts.restriction_order(warning=warning, executor=executor, kind=enum_value(kind),
-                                                 on=timezone.localdate())
+                                             on=timezone.localdate(),
+                                             no_technical_possibility=bool(no_technical_possibility))
         return cls(restriction=restriction)
+
+
+class RestrictionSuspend(CollectionMutation):
+    """Suspend a restricted service whose debt is unpaid 10 days after the restriction (ПП 354 п.119 «в»)
+    (collection.manage)."""
+
+    FIELDS = {"restriction": "id"}
+    restriction = graphene.Field(RestrictionNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        suspended_on = graphene.Date(required=True)
+
+    @classmethod
+    def act(cls, root, info, id, suspended_on):
+        require_principal_perm(info, Perm.COLLECTION_MANAGE)
+        restriction = _found(Restriction.objects.select_related("account", "service"), id, "id",
+                             _("Ограничение не найдено."))
+        return cls(restriction=acts.restriction_suspend(restriction=restriction, on=suspended_on))
 
 
 class RestrictionDone(CollectionMutation):
@@ -392,6 +415,7 @@ class Mutations(graphene.ObjectType):
     warning_delivered = WarningDelivered.Field()
     restriction_order = RestrictionOrder.Field()
     restriction_done = RestrictionDone.Field()
+    restriction_suspend = RestrictionSuspend.Field()
     restriction_lift = RestrictionLift.Field()
     agreement_prepare = AgreementPrepare.Field()
     agreement_sign = AgreementSign.Field()

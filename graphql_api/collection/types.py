@@ -3,6 +3,7 @@
 import graphene
 
 from agency.collection.documents import collection_document_download
+from billing_core.collection import suspension_earliest
 from graphql_api.core.enums import choices_enum, enum_value
 from graphql_api.core.pagination import PageInfo
 from tenants.collection.models import (
@@ -186,6 +187,10 @@ class RestrictionNode(graphene.ObjectType):
     ordered_on = graphene.Date(required=True)
     done_on = graphene.Date()
     act_number = graphene.String(required=True)
+    no_technical_possibility = graphene.Boolean(required=True)
+    suspended_on = graphene.Date(description="Suspended after the restriction (п.119 «в»).")
+    suspension_from = graphene.Date(description="The first day suspension is possible: 10 days after the "
+                                                "restriction (п.119 «в»); null — not restricted.")
     lift_due = graphene.Date(description="To be lifted by this day (п.120), once the debt is paid.")
     lifted_on = graphene.Date()
     lift_act_number = graphene.String(required=True)
@@ -193,6 +198,12 @@ class RestrictionNode(graphene.ObjectType):
     resolve_service_name = staticmethod(lambda r, info: r.service.name)
     resolve_kind = _choice("kind")
     resolve_status = _choice("status")
+
+    @staticmethod
+    def resolve_suspension_from(r, info):
+        if r.status != "done" or r.kind != "restriction" or r.done_on is None:
+            return None
+        return suspension_earliest(r.done_on)
 
 
 class InstallmentNode(graphene.ObjectType):

@@ -229,6 +229,9 @@ class Restriction(models.Model):
     ordered_on = models.DateField(_("наряд выдан"))
     done_on = models.DateField(_("дата ограничения"), null=True, blank=True)
     act_number = models.CharField(_("номер акта"), max_length=40, blank=True)
+    # п.119 «в»: suspension without a restriction first only when a restriction is technically impossible
+    no_technical_possibility = models.BooleanField(_("нет технической возможности ограничения"), default=False)
+    suspended_on = models.DateField(_("приостановлено после ограничения"), null=True, blank=True)
     paid_on = models.DateField(_("причина устранена"), null=True, blank=True)
     lift_due = models.DateField(_("возобновить не позднее"), null=True, blank=True)
     lifted_on = models.DateField(_("возобновлено"), null=True, blank=True)

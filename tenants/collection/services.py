@@ -205,11 +205,17 @@ def warnings_delivered_bulk(*, month: date, channel: str, delivered_on: date) ->
 
 @transaction.atomic
 def restriction_order(*, warning: Warning, executor: str, kind: str = RestrictionKind.RESTRICTION,
-                      on: date | None = None) -> Restriction:
-    """A work order for the executor to restrict the warned service, once the warning's term is over."""
+                      on: date | None = None, no_technical_possibility: bool = False) -> Restriction:
+    """A work order for the executor to restrict the warned service, once the warning's term is over; to suspend it
+    at once only where a restriction is technically impossible (п.119 «в»), else suspension follows a restriction
+    (``restriction_suspend``)."""
     on = on or timezone.localdate()
     if not (executor or "").strip():
         raise _refuse("executor", _("Укажите исполнителя работ."), ErrorCode.REQUIRED)
+    if kind == RestrictionKind.SUSPENSION and not no_technical_possibility:
+        raise _refuse("kind", _("Приостановить услугу без ограничения можно только при отсутствии технической "
+                                "возможности ввести ограничение; иначе — через 10 дней после ограничения "
+                                "(ПП 354 п.119 «в»)."), ErrorCode.COLLECTION_STATE)
     if warning.status not in (WarningStatus.ISSUED, WarningStatus.DELIVERED):
         raise _refuse("warning", _("Предупреждение закрыто: долг погашен, услуга уже ограничена или предупреждение "
                                    "отменено."), ErrorCode.COLLECTION_STATE)
@@ -231,7 +237,31 @@ def restriction_order(*, warning: Warning, executor: str, kind: str = Restrictio
         raise _refuse("warning", _("По услуге уже выдан наряд на ограничение."), ErrorCode.DUPLICATE)
     restriction = Restriction.objects.create(account=account, service=warning.service, warning=warning,
                                              kind=RestrictionKind(kind), executor=executor.strip()[:200],
-                                             ordered_on=on)
+                                             ordered_on=on,
+                                             no_technical_possibility=bool(no_technical_possibility))
+    return restriction
+
+
+@transaction.atomic
+def restriction_suspend(*, restriction: Restriction, on: date | None = None) -> Restriction:
+    """Suspend a restricted service whose debt is still unpaid 10 days after the restriction (ПП 354 п.119 «в»);
+    never heating, nor cold water in an apartment block — those are never restricted in the first place."""
+    on = on or timezone.localdate()
+    if restriction.status != RestrictionStatus.DONE or restriction.kind != RestrictionKind.RESTRICTION:
+        raise _refuse("restriction", _("Приостановить можно только введённое ограничение."),
+                      ErrorCode.COLLECTION_STATE)
+    if on > timezone.localdate():
+        raise _refuse("suspendedOn", _("Дата в будущем."), ErrorCode.INVALID)
+    earliest = rules.suspension_earliest(restriction.done_on)
+    if on < earliest:
+        raise _refuse("suspendedOn", _("Приостановление возможно по истечении 10 дней со дня ограничения — с "
+                                       "%(from)s (ПП 354 п.119 «в»).") % {"from": earliest.strftime("%d.%m.%Y")},
+                      ErrorCode.WARNING_TERM_RUNNING)
+    refusal = warning_refusal(account=restriction.account, service=restriction.service, on=on)
+    if refusal:
+        raise refusal
+    restriction.kind, restriction.suspended_on = RestrictionKind.SUSPENSION, on
+    restriction.save(update_fields=["kind", "suspended_on"])
     return restriction
 
 

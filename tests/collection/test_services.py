@@ -30,6 +30,7 @@ from tenants.collection.services import (
     restriction_done,
     restriction_lift,
     restriction_order,
+    restriction_suspend,
     restrictions_settle,
     warning_delivered,
     warning_issue,
@@ -201,6 +202,42 @@ def test_the_twenty_days_from_delivery_then_restriction_and_lifting_two_days_aft
         # a closed warning does not restrict again
         with pytest.raises(ValidationError) as refused:
             restriction_order(warning=Warning.objects.get(pk=warning.pk), executor="ООО", on=date(2027, 3, 5))
+        assert code_of(refused) == ErrorCode.COLLECTION_STATE
+
+
+def test_suspension_ten_days_after_the_restriction_or_at_once_only_without_the_means_to_restrict(principal_a, today):
+    """ПП 354 п.119 «в»: a restricted service is suspended when the debt is still unpaid «по истечении 10 дней со дня
+    введения ограничения»: restricted on 27.02.2027, the 10 days are 28.02–09.03 (counted from the next day, ГК
+    ст.191), so suspension is possible from 27.02 + 11 days = 10.03.2027, not on 09.03. Suspension without a
+    restriction first only where a restriction is technically impossible."""
+    restricted_on = date(2027, 2, 27)
+    earliest = restricted_on + timedelta(days=10 + 1)
+    assert earliest == date(2027, 3, 10)
+    service, (account, other) = _hot_water_debtors(principal_a, 2, "SUSP")
+    with tenant_context(principal_a):
+        today(date(2027, 3, 20))
+        warnings = []
+        for payer in (account, other):
+            warning, _created = warning_issue(account=payer, service=service, month=FEB_2027, channel="signature",
+                                              on=date(2027, 2, 1))
+            warnings.append(warning_delivered(warning=warning, delivered_on=date(2027, 2, 5)))
+        # straight to suspension: refused unless restriction is technically impossible
+        with pytest.raises(ValidationError) as refused:
+            restriction_order(warning=warnings[1], executor="ООО", kind="suspension", on=date(2027, 2, 26))
+        assert code_of(refused) == ErrorCode.COLLECTION_STATE
+        at_once = restriction_order(warning=warnings[1], executor="ООО", kind="suspension", on=date(2027, 2, 26),
+                                    no_technical_possibility=True)
+        assert (at_once.kind, at_once.no_technical_possibility) == ("suspension", True)
+
+        restriction = restriction_order(warning=warnings[0], executor="ООО", on=date(2027, 2, 26))
+        restriction = restriction_done(restriction=restriction, done_on=restricted_on, act_number="А-7")
+        with pytest.raises(ValidationError) as refused:
+            restriction_suspend(restriction=restriction, on=earliest - timedelta(days=1))
+        assert code_of(refused) == ErrorCode.WARNING_TERM_RUNNING
+        restriction = restriction_suspend(restriction=restriction, on=earliest)
+        assert (restriction.kind, restriction.suspended_on, restriction.status) == ("suspension", earliest, "done")
+        with pytest.raises(ValidationError) as refused:  # suspended already
+            restriction_suspend(restriction=restriction, on=earliest)
         assert code_of(refused) == ErrorCode.COLLECTION_STATE
 
 

@@ -1104,6 +1104,8 @@ RESTRICTION_DONE = ("mutation($id: ID!, $d: Date!, $a: String!) { restrictionDon
                     "actNumber: $a) { restriction { id status } " + COLLECTION_E + " } }")
 RESTRICTION_LIFT = ("mutation($id: ID!, $d: Date!) { restrictionLift(id: $id, liftedOn: $d) "
                     "{ restriction { id status } " + COLLECTION_E + " } }")
+RESTRICTION_SUSPEND = ("mutation($id: ID!, $d: Date!) { restrictionSuspend(id: $id, suspendedOn: $d) "
+                       "{ restriction { id kind } " + COLLECTION_E + " } }")
 AGREEMENT_PREPARE = ("mutation($n: String!, $parts: Int!, $first: Date!, $total: Decimal) { agreementPrepare("
                      "accountNumber: $n, parts: $parts, firstDue: $first, total: $total) { agreement { id number "
                      "status } " + COLLECTION_E + " } }")
@@ -1186,6 +1188,8 @@ CASES.update({
                                                          "d": COLLECTION_DAY, "a": "А-1"}, "NOT_FOUND"),
     "restrictionLift": Case(RESTRICTION_LIFT, lambda w: {"id": isolation_b_collection(w)["restriction"],
                                                          "d": COLLECTION_DAY}, "NOT_FOUND"),
+    "restrictionSuspend": Case(RESTRICTION_SUSPEND, lambda w: {"id": isolation_b_collection(w)["restriction"],
+                                                               "d": COLLECTION_DAY}, "NOT_FOUND"),
     "agreementPrepare": Case(AGREEMENT_PREPARE, lambda w: isolation_b_collection(w) and {
         "n": B_ACCOUNT_NUMBER, "parts": 3, "first": "2027-01-10", "total": "300.00"}, "NOT_FOUND"),
     "agreementSign": Case(AGREEMENT_SIGN, lambda w: {"id": isolation_b_collection(w)["agreement"],
@@ -1203,8 +1207,8 @@ CASES.update({
 })
 COLLECTION_FIELDS = ("debtors", "debtorSummary", "debtor", "collectionRegisterRefresh", "collectionWorkStop",
                      "collectionWorkResume", "warningIssue", "warningDelivered", "restrictionOrder", "restrictionDone",
-                     "restrictionLift", "agreementPrepare", "agreementSign", "agreementDecline", "courtCaseOpen",
-                     "courtCaseEvent")
+                     "restrictionLift", "restrictionSuspend", "agreementPrepare", "agreementSign", "agreementDecline",
+                     "courtCaseOpen", "courtCaseEvent")
 
 # --- the debt collection back office (graphql_api/collection/office): the agent's, on the agent's host ----------
 

@@ -135,6 +135,7 @@ from tests.graphql_api.test_isolation import (
     RESTRICTION_DONE,
     RESTRICTION_LIFT,
     RESTRICTION_ORDER,
+    RESTRICTION_SUSPEND,
     RULE_TABLES,
     SERVICES,
     STAFF_INVITATION_RESEND,
@@ -1085,7 +1086,8 @@ def _mx(read):
     account_id = int(billing_account_id("principal_a"))
     with schema_context("principal_a"):
         account = PersonalAccount.objects.get(pk=account_id)
-        for code, kind in (("mx-el", "electricity"), ("mx-gas", "gas"), ("mx-hw", "hot_water")):
+        for code, kind in (("mx-el", "electricity"), ("mx-gas", "gas"), ("mx-hw", "hot_water"),
+                           ("mx-dr", "drainage")):
             service, _c = Service.objects.get_or_create(code=code, defaults={
                 "kind": kind, "name": code, "unit": "ед.", "tariff_kind": "per_unit"})
             DebtorLine.objects.get_or_create(account=account, service=service, defaults={
@@ -1115,15 +1117,15 @@ def _mx_warning(code: str, status: str = "issued"):
     return read
 
 
-def _mx_restriction(code: str, status: str):
+def _mx_restriction(code: str, status: str, done_days_ago: int = 1):
     from tenants.collection.models import Restriction
 
     def read(account, today, timedelta):
         warning = _mx_warning(code, "delivered")(account, today, timedelta)
         restriction, _c = Restriction.objects.get_or_create(warning=warning, defaults={
             "account": account, "service": warning.service, "kind": "restriction", "status": status,
-            "executor": "Матрица", "ordered_on": today - timedelta(days=2),
-            "done_on": today - timedelta(days=1) if status == "done" else None})
+            "executor": "Матрица", "ordered_on": today - timedelta(days=done_days_ago + 1),
+            "done_on": today - timedelta(days=done_days_ago) if status == "done" else None})
         return restriction
 
     return read
@@ -1273,6 +1275,11 @@ OPS.update({
         RESTRICTION_LIFT, Perm.COLLECTION_MANAGE,
         lambda t: {"id": str(_mx(_mx_restriction("mx-hw", "done")).pk), "d": _today().isoformat()},
         lambda t: _mx(_mx_restriction("mx-hw", "done")).status, "lifted",
+    ),
+    "restrictionSuspend": Op(  # restricted 12 days ago: past the 10 days of п.119 «в»
+        RESTRICTION_SUSPEND, Perm.COLLECTION_MANAGE,
+        lambda t: {"id": str(_mx(_mx_restriction("mx-dr", "done", 12)).pk), "d": _today().isoformat()},
+        lambda t: _mx(_mx_restriction("mx-dr", "done", 12)).kind, "suspension",
     ),
     "agreementPrepare": Op(
         AGREEMENT_PREPARE, Perm.COLLECTION_MANAGE,

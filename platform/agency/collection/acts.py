@@ -26,9 +26,17 @@ def warning_issue(*, account, service, month: date, channel: str, on: date):
     return warning, created
 
 
-def restriction_order(*, warning, executor: str, kind: str, on: date | None = None):
-    restriction = services.restriction_order(warning=warning, executor=executor, kind=kind, on=on)
+def restriction_order(*, warning, executor: str, kind: str, on: date | None = None,
+                      no_technical_possibility: bool = False):
+    restriction = services.restriction_order(warning=warning, executor=executor, kind=kind, on=on,
+                                             no_technical_possibility=no_technical_possibility)
     documents.work_order_render(restriction, on=restriction.ordered_on)
+    return restriction
+
+
+def restriction_suspend(*, restriction, on: date):
+    restriction = services.restriction_suspend(restriction=restriction, on=on)
+    documents.restriction_act_render(restriction)  # the act now states the suspension and its day
     return restriction
 
 

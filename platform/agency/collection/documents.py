@@ -938,24 +938,25 @@ def restriction_act_render(restriction: Restriction) -> CollectionDocument:
     r, account, p = _restriction_parts(restriction)
     if r.done_on is None:
         raise _refuse("restriction", _("Ограничение ещё не введено."), ErrorCode.COLLECTION_STATE)
+    when = r.suspended_on or r.done_on  # a restriction escalated to suspension (п.119 «в»): the act of that day
     doc = Doc(_("Акт № %(n)s · ЛС %(acc)s · %(p)s") % {"n": r.act_number, "acc": account.number, "p": p.short_name})
     _sender(doc, p)
     doc.space(8)
     doc.title(_("АКТ № %(n)s") % {"n": r.act_number})
     doc.title(_("о введении: %(what)s предоставления коммунальной услуги") % {"what": _restriction_what(r)},
               size=BODY + 1)
-    doc.para(_("%(d)s") % {"d": day_words(r.done_on)}, align="l")
+    doc.para(_("%(d)s") % {"d": day_words(when)}, align="l")
     _restriction_facts(doc, r, account)
     doc.para(_("%(d)s по наряду № Н-%(n)s от %(o)s введено %(what)s предоставления коммунальной услуги «%(s)s» "
                "(п.117, 119 Правил, утв. постановлением Правительства РФ от 06.05.2011 № 354). Услуга будет "
                "возобновлена в течение 2 календарных дней со дня полного погашения задолженности или заключения "
                "соглашения о её погашении (п.120 Правил).") % {
-        "d": day(r.done_on), "n": r.pk, "o": day(r.ordered_on), "what": _restriction_what(r), "s": r.service.name})
+        "d": day(when), "n": r.pk, "o": day(r.ordered_on), "what": _restriction_what(r), "s": r.service.name})
     doc.para(_("Исполнитель работ ____________________   Потребитель (при участии) ____________________"), align="l")
-    _signature(doc, p, r.done_on)
+    _signature(doc, p, when)
     return _store(doc, kind=DocumentKind.RESTRICTION_ACT, title=_("Акт № %(n)s: %(what)s, %(s)s") % {
         "n": r.act_number, "what": _restriction_what(r), "s": r.service.name}, account_id=r.account_id,
-        on=r.done_on, restriction=r)
+        on=when, restriction=r)
 
 
 def lift_act_render(restriction: Restriction) -> CollectionDocument:
