@@ -172,7 +172,7 @@ function Runs({ c }: { c: Campaign }) {
   };
   return (
     <Card title={t("campaign.runs")}>
-      <Form form={form} layout="inline" initialValues={{ month: dayjs().startOf("month") }} onFinish={start} style={{ marginBottom: 16, rowGap: 8 }}>
+      <Form form={form} name="campaign-run" layout="inline" initialValues={{ month: dayjs().startOf("month") }} onFinish={start} style={{ marginBottom: 16, rowGap: 8 }}>
         <Form.Item name="month" label={t("campaign.month")} rules={[{ required: true, message: t("campaign.monthRequired") }]}>
           <DatePicker picker="month" allowClear={false} format="MMMM YYYY" />
         </Form.Item>

@@ -176,7 +176,7 @@ export function CampaignFormModal({ id, initial, onClose, onSaved }: {
       destroyOnHidden
     >
       {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" initialValues={initialValues} onFinish={submit}>
+      <Form form={form} name="campaign" layout="vertical" initialValues={initialValues} onFinish={submit}>
         <Form.Item name="name" label={t("campaignForm.name")} rules={[{ required: true, message: t("campaignForm.nameRequired") }]}>
           <Input />
         </Form.Item>

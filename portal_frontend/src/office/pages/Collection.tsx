@@ -196,6 +196,7 @@ function EpdDelivered() {
       <Typography.Paragraph type="secondary">{t("epdDelivered.hint")}</Typography.Paragraph>
       <Form
         form={form}
+        name="epd-delivered"
         layout="vertical"
         initialValues={{ month: dayjs().startOf("month"), deliveredOn: dayjs(), principalIds: [] }}
         onFinish={submit}
