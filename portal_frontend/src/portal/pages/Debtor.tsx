@@ -6,6 +6,7 @@ import {
   Alert,
   Button,
   Card,
+  Checkbox,
   DatePicker,
   Descriptions,
   Empty,
@@ -49,6 +50,7 @@ const DebtorQuery = graphql(`
       }
       restrictions {
         id warningId serviceName kind status executor orderedOn doneOn actNumber liftDue liftedOn liftActNumber
+        suspendedOn suspensionFrom
       }
       agreements {
         id number status total parts firstDue signedOn paid shortfall requestedByResident residentNote declineReason
@@ -90,8 +92,18 @@ const WarningDeliveredMutation = graphql(`
 `);
 
 const RestrictionOrderMutation = graphql(`
-  mutation PortalRestrictionOrder($warningId: ID!, $executor: String!, $kind: RestrictionKind) {
-    restrictionOrder(warningId: $warningId, executor: $executor, kind: $kind) { errors { field message code } }
+  mutation PortalRestrictionOrder(
+    $warningId: ID!, $executor: String!, $kind: RestrictionKind, $noTechnicalPossibility: Boolean
+  ) {
+    restrictionOrder(
+      warningId: $warningId, executor: $executor, kind: $kind, noTechnicalPossibility: $noTechnicalPossibility
+    ) { errors { field message code } }
+  }
+`);
+
+const RestrictionSuspendMutation = graphql(`
+  mutation PortalRestrictionSuspend($id: ID!, $suspendedOn: Date!) {
+    restrictionSuspend(id: $id, suspendedOn: $suspendedOn) { errors { field message code } }
   }
 `);
 
@@ -158,6 +170,7 @@ function useActions() {
     order: useGqlMutation(RestrictionOrderMutation, REFRESH),
     done: useGqlMutation(RestrictionDoneMutation, REFRESH),
     lift: useGqlMutation(RestrictionLiftMutation, REFRESH),
+    suspend: useGqlMutation(RestrictionSuspendMutation, REFRESH),
     prepare: useGqlMutation(AgreementPrepareMutation, REFRESH),
     sign: useGqlMutation(AgreementSignMutation, REFRESH),
     decline: useGqlMutation(AgreementDeclineMutation, REFRESH),
@@ -618,6 +631,9 @@ function Warnings({ d, actions, onAction }: ActionProps) {
                                     }))}
                                   />
                                 </Form.Item>
+                                <Form.Item name="noTechnicalPossibility" valuePropName="checked">
+                                  <Checkbox>{t("debtor.actions.noTechnicalPossibility")}</Checkbox>
+                                </Form.Item>
                               </>
                             ),
                             submit: async (v) =>
@@ -625,6 +641,7 @@ function Warnings({ d, actions, onAction }: ActionProps) {
                                 warningId: w.id,
                                 executor: String(v.executor ?? ""),
                                 kind: v.kind as RestrictionKind,
+                                noTechnicalPossibility: Boolean(v.noTechnicalPossibility),
                               }),
                           })
                         }
@@ -676,6 +693,7 @@ function Restrictions({ d, actions, onAction }: ActionProps) {
         { title: t("debtor.actions.executor"), dataIndex: "executor" },
         { title: t("debtor.restrictions.ordered"), dataIndex: "orderedOn", render: formatDate },
         { title: t("debtor.restrictions.done"), render: (_v, r) => (r.doneOn ? `${formatDate(r.doneOn)} (${r.actNumber})` : "—") },
+        { title: t("debtor.restrictions.suspended"), dataIndex: "suspendedOn", render: formatDate },
         { title: t("debtor.restrictions.liftDue"), dataIndex: "liftDue", render: formatDate },
         { title: t("debtor.restrictions.lifted"), render: (_v, r) => (r.liftedOn ? `${formatDate(r.liftedOn)} (${r.liftActNumber})` : "—") },
         ...(canManage
@@ -707,6 +725,30 @@ function Restrictions({ d, actions, onAction }: ActionProps) {
                         }
                       >
                         {t("debtor.actions.lift")}
+                      </Button>
+                    )}
+                    {r.status === "DONE" && r.kind === "RESTRICTION" && (
+                      <Button
+                        size="small"
+                        onClick={() =>
+                          onAction({
+                            title: t("debtor.actions.suspend"),
+                            initial: { suspendedOn: dayjs() },
+                            fields: (
+                              <>
+                                {r.suspensionFrom && (
+                                  <Typography.Paragraph type="secondary">
+                                    {t("debtor.actions.suspensionFrom", { date: formatDate(r.suspensionFrom) })}
+                                  </Typography.Paragraph>
+                                )}
+                                <DateField name="suspendedOn" label={t("debtor.actions.date")} />
+                              </>
+                            ),
+                            submit: async (v) => actions.suspend.mutateAsync({ id: r.id, suspendedOn: iso(v.suspendedOn) }),
+                          })
+                        }
+                      >
+                        {t("debtor.actions.suspend")}
                       </Button>
                     )}
                   </Space>
