@@ -4,6 +4,7 @@ stage and opens a card in court with its case and events; the resident resident2
 agreements in «Задолженность» and asks for an installment agreement, which the principal's card then shows as
 requested by the resident. Screenshots go to tests/e2e/artifacts/collection-*.png."""
 
+import base64
 import io
 import re
 import secrets
@@ -111,11 +112,28 @@ CAMPAIGN_FIELDS = ("{ id name runs { month status totals { selected warned lette
                    "files { title principalName url } } }")
 
 
+def grouped(n: int) -> str:
+    """A count as the page shows it: thousands apart by a non-breaking space."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
 def fetched(page, href: str) -> tuple[str, bytes]:
-    """A link's file fetched with the browser context's cookies: its type and bytes."""
-    response = page.context.request.get(urljoin(page.url, href))
-    assert response.status == 200, (href, response.status, response.text()[:300])
-    return response.headers.get("content-type", ""), response.body()
+    """A link's file fetched by the page itself (its session; the principals' hosts resolve in the browser only):
+    its type and bytes."""
+    status, content_type, data = page.evaluate(
+        """async (href) => {
+            const response = await fetch(href, {credentials: "same-origin"});
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            let binary = "";
+            for (let i = 0; i < bytes.length; i += 0x8000) {
+                binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            }
+            return [response.status, response.headers.get("content-type") || "", btoa(binary)];
+        }""",
+        urljoin(page.url, href),
+    )
+    assert status == 200, (href, status)
+    return content_type, base64.b64decode(data)
 
 
 def test_operator_sees_the_debt_across_principals_and_runs_a_campaign(page, live):
@@ -130,7 +148,7 @@ def test_operator_sees_the_debt_across_principals_and_runs_a_campaign(page, live
     card = page.locator(".ant-card").filter(has=page.get_by_text("Задолженность по принципалам", exact=True))
     expect(card.get_by_text("Должников всего")).to_be_visible()
     expect(card.locator(".ant-statistic").filter(has_text="Должников всего")).to_contain_text(
-        str(sum(p["debtors"] for p in overview)))
+        grouped(sum(p["debtors"] for p in overview)))
     for principal in with_debtors:
         row = card.get_by_role("row").filter(has=page.get_by_role("link", name=principal["name"], exact=True))
         expect(row.get_by_role("cell", name=str(principal["debtors"]), exact=True).first).to_be_visible()
@@ -148,7 +166,7 @@ def test_operator_sees_the_debt_across_principals_and_runs_a_campaign(page, live
     run_card = page.locator(".ant-card-type-inner").first
     expect(run_card.get_by_text("Выполнен", exact=True)).to_be_visible()
     expect(run_card.locator(".ant-statistic").filter(has_text="Предупреждений")).to_contain_text(
-        str(run["totals"]["warned"]))
+        grouped(run["totals"]["warned"]))
     letters = next(f for f in run["files"] if f["url"] and f["title"].endswith("PDF"))
     link = run_card.get_by_role("link", name=f"{letters['title']} — {letters['principalName']}")
     expect(link).to_be_visible()
@@ -193,9 +211,9 @@ def test_operator_sees_the_debt_across_principals_and_runs_a_campaign(page, live
     assert totals["selected"] > 0 and totals["callListRows"] == totals["selected"], totals
     assert totals["warned"] == 0 and totals["letters"] == 0, totals
     expect(run_card.locator(".ant-statistic").filter(has_text="Отобрано должников")).to_contain_text(
-        str(totals["selected"]))
+        grouped(totals["selected"]))
     expect(run_card.locator(".ant-statistic").filter(has_text="В списке обзвона")).to_contain_text(
-        str(totals["callListRows"]))
+        grouped(totals["callListRows"]))
     calls = next(f for f in made["runs"][0]["files"] if f["url"] and f["title"].endswith("CSV"))
     link = run_card.get_by_role("link", name=f"{calls['title']} — {calls['principalName']}")
     _type, data = fetched(page, link.get_attribute("href"))

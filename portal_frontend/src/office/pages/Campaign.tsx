@@ -32,7 +32,7 @@ const CampaignQuery = graphql(`
           letters claims claimsRefused amnesty touched
         }
         principals {
-          schema principalId name done doneAt notes selected selectedDebt warned reminded remindedSms remindedEmail
+          schema principalId name done notes selected selectedDebt warned reminded remindedSms remindedEmail
           noContact callListRows letters claims claimsRefused amnesty touched
         }
         files { title kind schema principalName filename url }
@@ -222,16 +222,16 @@ function RunCard({ run }: { run: Run }) {
     >
       {run.error && <Alert type="error" showIcon title={run.error} style={{ marginBottom: 12 }} />}
       <Space wrap size="large" style={{ marginBottom: 12 }}>
-        <Statistic title={t("campaign.stat.selected")} value={tot.selected} />
-        <Statistic title={t("campaign.stat.selectedDebt")} value={formatMoney(tot.selectedDebt)} />
-        <Statistic title={t("campaign.stat.warned")} value={tot.warned} />
-        <Statistic title={t("campaign.stat.letters")} value={tot.letters} />
-        <Statistic title={t("campaign.stat.reminded")} value={t("campaign.stat.remindedValue", { sms: tot.remindedSms, email: tot.remindedEmail })} />
-        <Statistic title={t("campaign.stat.callListRows")} value={tot.callListRows} />
-        <Statistic title={t("campaign.stat.claims")} value={tot.claims} />
-        <Statistic title={t("campaign.stat.amnesty")} value={tot.amnesty} />
-        <Statistic title={t("campaign.stat.noContact")} value={tot.noContact} />
-        <Statistic title={t("campaign.stat.principalsDone")} value={tot.principalsDone} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.selected")} value={tot.selected} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.selectedDebt")} value={formatMoney(tot.selectedDebt)} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.warned")} value={tot.warned} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.letters")} value={tot.letters} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.reminded")} value={t("campaign.stat.remindedValue", { sms: tot.remindedSms, email: tot.remindedEmail })} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.callListRows")} value={tot.callListRows} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.claims")} value={tot.claims} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.amnesty")} value={tot.amnesty} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.noContact")} value={tot.noContact} />
+        <Statistic groupSeparator={"\u00a0"} title={t("campaign.stat.principalsDone")} value={tot.principalsDone} />
       </Space>
       <Table
         rowKey="schema"
@@ -262,7 +262,8 @@ function RunCard({ run }: { run: Run }) {
             dataIndex: "done",
             render: (done: boolean, p) => (
               <Space orientation="vertical" size={0}>
-                {done ? <Tag color="green">{t("campaign.doneAt", { when: formatDateTime(p.doneAt) })}</Tag> : <Tag>{t("campaign.notDone")}</Tag>}
+                {/* doneAt is left out: the API cannot serialise the runner's stored string as a DateTime yet */}
+                {done ? <Tag color="green">{t("campaign.done")}</Tag> : <Tag>{t("campaign.notDone")}</Tag>}
                 {p.notes.map((n) => (
                   <Typography.Text key={n} type="secondary">
                     {n}

@@ -77,9 +77,9 @@ function Overview() {
     <Card title={t("collection.overview")}>
       <QueryState loading={q.isLoading} error={q.error} retry={() => q.refetch()}>
         <Space wrap size="large" style={{ marginBottom: 16 }}>
-          <Statistic title={t("collection.totalDebtors")} value={debtors} />
-          <Statistic title={t("collection.totalDebt")} value={formatMoney(debt)} />
-          <Statistic title={t("collection.totalThreshold")} value={threshold} />
+          <Statistic groupSeparator={"\u00a0"} title={t("collection.totalDebtors")} value={debtors} />
+          <Statistic groupSeparator={"\u00a0"} title={t("collection.totalDebt")} value={formatMoney(debt)} />
+          <Statistic groupSeparator={"\u00a0"} title={t("collection.totalThreshold")} value={threshold} />
         </Space>
         <Table
           rowKey="principalId"

@@ -118,7 +118,7 @@ export default function CollectionRatesPage() {
                           <Legend />
                           <Bar yAxisId="money" dataKey="charged" name={t("rates.charged")} fill="#1f6feb" maxBarSize={40} />
                           <Bar yAxisId="money" dataKey="paid" name={t("rates.paid")} fill="#237804" maxBarSize={40} />
-                          <Line yAxisId="rate" type="monotone" dataKey="rate" name={t("rates.rate")} stroke="#ad4e00" strokeWidth={2} />
+                          <Line yAxisId="rate" isAnimationActive={false} type="monotone" dataKey="rate" name={t("rates.rate")} stroke="#ad4e00" strokeWidth={2} />
                         </ComposedChart>
                       </ResponsiveContainer>
                     </figure>
@@ -151,7 +151,7 @@ export default function CollectionRatesPage() {
                         <XAxis dataKey="month" />
                         <YAxis tickFormatter={thousands} width={70} />
                         <Tooltip formatter={(v) => rub(Number(v))} />
-                        <Line type="monotone" dataKey="debt" name={t("rates.debt")} stroke="#cf1322" strokeWidth={2} />
+                        <Line isAnimationActive={false} type="monotone" dataKey="debt" name={t("rates.debt")} stroke="#cf1322" strokeWidth={2} />
                       </LineChart>
                     </ResponsiveContainer>
                   </figure>
