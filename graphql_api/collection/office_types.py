@@ -4,6 +4,7 @@ collection rates (``tenants.collection.rates``'s dataclasses, field for field)."
 from decimal import Decimal
 
 import graphene
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -192,7 +193,8 @@ class CampaignRunNode(graphene.ObjectType):
         names = principal_names(info, entries)
         return [RunPrincipalNode(schema=schema, principal_id=names.get(schema, (None, schema))[0],
                                  name=names.get(schema, (None, schema))[1], done=bool(entry.get("done")),
-                                 done_at=entry.get("done_at"), notes=[str(n) for n in entry.get("notes", [])],
+                                 done_at=parse_datetime(entry["done_at"]) if entry.get("done_at") else None,
+                                 notes=[str(n) for n in entry.get("notes", [])],
                                  **run_counts(entry))
                 for schema, entry in sorted(entries.items())]
 

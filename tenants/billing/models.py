@@ -120,8 +120,8 @@ class PersonalAccount(models.Model):
     payer_name = models.CharField(_("плательщик"), max_length=200)
     # the payer's contacts for notices about the account (debt reminders by SMS and e-mail, call lists); a resident
     # linked in the cabinet is reached by the cabinet's e-mail as well
-    phone = models.CharField(_("телефон плательщика"), max_length=20, blank=True)
-    email = models.EmailField(_("e-mail плательщика"), blank=True)
+    phone = models.CharField(_("телефон плательщика"), max_length=20, blank=True, default="", db_default="")
+    email = models.EmailField(_("e-mail плательщика"), blank=True, default="", db_default="")
     ownership_share = models.DecimalField(_("доля собственности"), max_digits=7, decimal_places=6, default=1)
     charge_area = models.DecimalField(_("площадь для начислений, м²"), max_digits=10, decimal_places=2)
     opened_on = models.DateField(_("открыт"))

@@ -34,7 +34,7 @@ TODAY = date(2026, 11, 5)  # the run's day (tests.collection.test_campaigns's wo
 E = "errors { field code message }"
 RUN_FIELDS = ("id month status startedAt finishedAt error totals { selected selectedDebt warned reminded "
               "callListRows letters claims amnesty touched principalsDone } principals { schema principalId name done "
-              "selected warned callListRows letters } files { title kind schema principalName filename url }")
+              "doneAt selected warned callListRows letters } files { title kind schema principalName filename url }")
 CAMPAIGN_FIELDS = ("id name description principals { id name } minDebt minMonths minMonthsOfNorm thresholdOnly "
                    "houseIds serviceKinds stages excludeKeptAgreement actions amnestyPayBy schedule runDay active "
                    "createdAt runs { " + RUN_FIELDS + " }")
@@ -116,6 +116,8 @@ def test_a_campaign_made_run_and_read_back_with_its_run_totals_and_files(
     assert totals == {"selected": 3, "selectedDebt": str(debt), "warned": 1, "reminded": 0, "callListRows": 3,
                       "letters": 1, "claims": 0, "amnesty": 0, "touched": 1 + 3, "principalsDone": 1}
     assert totals["selected"] == stored.stats["totals"]["selected"]
+    done_at = run["principals"][0].pop("doneAt")
+    assert done_at and run["startedAt"] <= done_at <= run["finishedAt"]  # a DateTime, within the run
     assert run["principals"] == [{"schema": principal_a.schema_name, "principalId": str(principal_a.pk),
                                   "name": principal_a.short_name, "done": True, "selected": 3, "warned": 1,
                                   "callListRows": 3, "letters": 1}]
