@@ -35,24 +35,34 @@ from django.utils import timezone
 from billing_core import collection as rules
 
 LINES_SQL = """
-WITH posted AS (
-    SELECT id, month FROM billing_billingperiod WHERE status = 'posted'
+WITH posted AS (  -- each posted month with its age: 1 for the last posted month, 2 for the one before, …
+    SELECT id, month,
+           (EXTRACT(YEAR FROM age(max(month) OVER (), month)) * 12
+            + EXTRACT(MONTH FROM age(max(month) OVER (), month)))::int + 1 AS age
+    FROM billing_billingperiod WHERE status = 'posted'
 ),
-last_posted AS (SELECT max(month) AS month FROM posted),
-parts AS ({parts}),
 debt AS (
-    SELECT account_id, service_id, sum(amount) AS debt FROM parts
-    WHERE service_id IS NOT NULL GROUP BY account_id, service_id HAVING sum(amount) > 0
+    SELECT account_id, service_id, amount AS debt FROM _register_parts WHERE service_id IS NOT NULL AND amount > 0
 ),
 amnesty AS (
     SELECT account_id, service_id, -sum(amount) AS written_off FROM billing_recalculation
     WHERE reason = 'penalty_amnesty' GROUP BY account_id, service_id
 ),
-penalty AS (
-    SELECT b.account_id, b.service_id, sum(b.penalties) AS accrued
+scan AS MATERIALIZED (
+    -- the posted balances of the owing lines, read once: the analysed table itself is joined (not a CTE over it),
+    -- so the planner hashes the owing lines and streams the balances; the month's net charge for the age walk and
+    -- the penalties for the line
+    SELECT b.account_id, b.service_id, p.month, p.age,
+           GREATEST(0, b.charged + b.recalculated - b.benefits - COALESCE(wo.amount, 0)) AS charge,
+           b.penalties
     FROM billing_balance b JOIN posted p ON p.id = b.period_id
-    WHERE b.penalties <> 0 AND (b.account_id, b.service_id) IN (SELECT account_id, service_id FROM debt)
-    GROUP BY b.account_id, b.service_id
+    JOIN _register_parts d ON d.account_id = b.account_id AND d.service_id = b.service_id AND d.amount > 0
+    LEFT JOIN (SELECT period_id, account_id, service_id, sum(amount) AS amount FROM billing_recalculation
+               WHERE reason = 'penalty_amnesty' GROUP BY period_id, account_id, service_id) wo
+        ON wo.period_id = b.period_id AND wo.account_id = b.account_id AND wo.service_id = b.service_id
+),
+penalty AS (
+    SELECT account_id, service_id, sum(penalties) AS accrued FROM scan GROUP BY account_id, service_id
 ),
 line AS (
     SELECT d.account_id, d.service_id, d.debt,
@@ -61,22 +71,12 @@ line AS (
     LEFT JOIN penalty pe ON pe.account_id = d.account_id AND pe.service_id = d.service_id
     LEFT JOIN amnesty am ON am.account_id = d.account_id AND am.service_id = d.service_id
 ),
-monthly AS (
-    SELECT b.account_id, b.service_id, p.month,
-           (EXTRACT(YEAR FROM age((SELECT month FROM last_posted), p.month)) * 12
-            + EXTRACT(MONTH FROM age((SELECT month FROM last_posted), p.month)))::int + 1 AS age,
-           GREATEST(0, b.charged + b.recalculated - b.benefits - COALESCE(wo.amount, 0)) AS charge
-    FROM billing_balance b JOIN posted p ON p.id = b.period_id
-    LEFT JOIN (SELECT period_id, account_id, service_id, sum(amount) AS amount FROM billing_recalculation
-               WHERE reason = 'penalty_amnesty' GROUP BY period_id, account_id, service_id) wo
-        ON wo.period_id = b.period_id AND wo.account_id = b.account_id AND wo.service_id = b.service_id
-    WHERE (b.account_id, b.service_id) IN (SELECT account_id, service_id FROM debt)
-),
 walked AS (
+    -- the principal debt is the newest charges unpaid: each month takes what the newer months left of it
     SELECT m.account_id, m.service_id, m.month, m.age,
            GREATEST(0, LEAST(m.charge, (l.debt - l.penalties)
                - (SUM(m.charge) OVER w - m.charge))) AS part
-    FROM monthly m JOIN line l ON l.account_id = m.account_id AND l.service_id = m.service_id
+    FROM scan m JOIN line l ON l.account_id = m.account_id AND l.service_id = m.service_id
     WINDOW w AS (PARTITION BY m.account_id, m.service_id ORDER BY m.month DESC ROWS UNBOUNDED PRECEDING)
 ),
 aged AS (
@@ -84,7 +84,7 @@ aged AS (
            sum(part) FILTER (WHERE age = 1) AS a1, sum(part) FILTER (WHERE age = 2) AS a2,
            sum(part) FILTER (WHERE age = 3) AS a3, sum(part) FILTER (WHERE age BETWEEN 4 AND 6) AS a4,
            sum(part) FILTER (WHERE age BETWEEN 7 AND 12) AS a7, sum(part) FILTER (WHERE age > 12) AS a13,
-           sum(part) AS placed, min(month) FILTER (WHERE part > 0) AS oldest
+           sum(part) AS placed, min(month) FILTER (WHERE part > 0 AND age <= 12) AS oldest
     FROM walked GROUP BY account_id, service_id
 ),
 persons AS (
@@ -105,18 +105,6 @@ tariff AS (
     FROM billing_tariff t
     WHERE t.valid_from <= %(today)s AND (t.valid_to IS NULL OR t.valid_to >= %(today)s)
     ORDER BY t.service_id, t.valid_from DESC
-),
-normed AS (
-    SELECT l.account_id, l.service_id,
-           ROUND(nm.value * tf.unit_rate
-                 * CASE s.norm_basis WHEN 'area' THEN a.charge_area ELSE COALESCE(pr.n, 0) END, 2) AS charge
-    FROM line l
-    JOIN billing_service s ON s.id = l.service_id
-    JOIN billing_personalaccount a ON a.id = l.account_id
-    JOIN norm nm ON nm.service_id = l.service_id
-    JOIN tariff tf ON tf.service_id = l.service_id
-    LEFT JOIN persons pr ON pr.account_id = l.account_id
-    WHERE s.tariff_kind IN ('per_unit', 'two_component_hot_water')
 )
 INSERT INTO collection_debtorline
     (account_id, service_id, debt, principal_debt, penalties, age_1, age_2, age_3, age_4_6, age_7_12, age_over_12,
@@ -124,7 +112,9 @@ INSERT INTO collection_debtorline
 SELECT l.account_id, l.service_id, l.debt, l.debt - l.penalties, l.penalties,
        COALESCE(ag.a1, 0), COALESCE(ag.a2, 0), COALESCE(ag.a3, 0), COALESCE(ag.a4, 0), COALESCE(ag.a7, 0),
        COALESCE(ag.a13, 0) + GREATEST(0, l.debt - l.penalties - COALESCE(ag.placed, 0)),
-       CASE WHEN l.debt - l.penalties - COALESCE(ag.placed, 0) > 0 THEN NULL ELSE ag.oldest END,
+       -- the oldest unpaid month within the register's 12; older (or an imported opening debt): none
+       CASE WHEN l.debt - l.penalties - COALESCE(ag.placed, 0) > 0 OR COALESCE(ag.a13, 0) > 0 THEN NULL
+            ELSE ag.oldest END,
        nc.charge,
        CASE WHEN nc.charge > 0 THEN ROUND((l.debt - l.penalties) / nc.charge, 2) END,
        COALESCE(nc.charge > 0 AND l.debt - l.penalties > 2 * nc.charge, FALSE),
@@ -132,17 +122,27 @@ SELECT l.account_id, l.service_id, l.debt, l.debt - l.penalties, l.penalties,
 FROM line l
 JOIN billing_service s ON s.id = l.service_id
 LEFT JOIN aged ag ON ag.account_id = l.account_id AND ag.service_id = l.service_id
-LEFT JOIN normed nc ON nc.account_id = l.account_id AND nc.service_id = l.service_id
+JOIN billing_personalaccount a ON a.id = l.account_id
+-- norm and tariff by service, persons by account: no join back on (account, service) that a misestimate can turn
+-- into a nested loop over every pair of lines
+LEFT JOIN norm nm ON nm.service_id = l.service_id AND s.tariff_kind IN ('per_unit', 'two_component_hot_water')
+LEFT JOIN tariff tf ON tf.service_id = l.service_id
+LEFT JOIN persons pr ON pr.account_id = l.account_id
+CROSS JOIN LATERAL (
+    SELECT ROUND(nm.value * tf.unit_rate
+                 * CASE s.norm_basis WHEN 'area' THEN a.charge_area ELSE COALESCE(pr.n, 0) END, 2) AS charge
+) nc
 """
 
 DEBTORS_SQL = """
 WITH per_account AS (
-    SELECT x.account_id, sum(x.amount) AS balance FROM ({parts}) x GROUP BY x.account_id HAVING sum(x.amount) > 0
+    SELECT account_id, sum(amount) AS balance FROM _register_parts GROUP BY account_id HAVING sum(amount) > 0
 ),
 lines AS (
     SELECT account_id, sum(penalties) AS penalties, max(months_of_norm) AS months_of_norm,
            bool_or(threshold AND restrictable) AS threshold,
-           min(COALESCE(oldest_month, '0001-01-01'::date)) AS oldest
+           -- the oldest unpaid month of the principal debt; none known within 12 months: older than that
+           min(COALESCE(oldest_month, '0001-01-01'::date)) FILTER (WHERE principal_debt > 0) AS oldest
     FROM collection_debtorline GROUP BY account_id
 ),
 last_paid AS (
@@ -189,6 +189,13 @@ AMNESTY_PENDING_SQL = (
 )
 
 
+PARTS_SQL = """
+DROP TABLE IF EXISTS _register_parts;
+CREATE TEMP TABLE _register_parts ON COMMIT DROP AS
+SELECT x.account_id, x.service_id, sum(x.amount) AS amount FROM ({parts}) x GROUP BY x.account_id, x.service_id
+"""
+
+
 def _parts() -> str:
     # imported here, not at module level, to keep the SQL text importable by the bench without Django set up
     from tenants.billing.balances import balance_parts_sql
@@ -200,15 +207,20 @@ def _parts() -> str:
 def register_refresh(*, today: date | None = None) -> tuple[int, int]:
     """Rewrite the current schema's register; (debtor accounts, debt lines). One transaction: all or nothing."""
     today = today or timezone.localdate()
-    parts = _parts()
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(month) FROM billing_billingperiod WHERE status = 'posted'")
         as_of = cursor.fetchone()[0]
+        # the balance now per account and service, computed once for both statements and analysed, so the planner
+        # sizes the owing lines right (a CTE's estimate was a quarter of them, and it hashed the whole balance
+        # table instead of the lines); dropped with the transaction
+        # the age walk sorts every posted month of the owing lines: in memory, not in a spill file
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(PARTS_SQL.replace("{parts}", _parts()))
+        cursor.execute("ANALYZE _register_parts")
         cursor.execute("DELETE FROM collection_debtor")
         cursor.execute("DELETE FROM collection_debtorline")
-        cursor.execute(LINES_SQL.replace("{parts}", parts),
-                       {"today": today, "restrictable": sorted(rules.RESTRICTABLE_KINDS)})
+        cursor.execute(LINES_SQL, {"today": today, "restrictable": sorted(rules.RESTRICTABLE_KINDS)})
         lines = cursor.rowcount
-        cursor.execute(DEBTORS_SQL.replace("{parts}", parts), {"as_of": as_of, "now": timezone.now()})
+        cursor.execute(DEBTORS_SQL, {"as_of": as_of, "now": timezone.now()})
         debtors = cursor.rowcount
     return debtors, lines

@@ -470,11 +470,28 @@ def court_case_calculation(*, account: PersonalAccount, on: date) -> dict:
     route = rules.court_route(claim)
     fee = (rules.court_order_fee(claim, on=on) if route == rules.CourtRoute.ORDER
            else rules.lawsuit_fee(claim, on=on))
-    months = [line.oldest_month for line in lines if line.oldest_month]
     last = BillingPeriod.objects.filter(status=PeriodStatus.POSTED).order_by("-month").values_list("month", flat=True)
     return {"principal": principal, "penalties": penalties, "claim": claim, "route": str(route), "fee": fee,
             "fee_source": rules.fee_scale_on(on).source, "lines": lines, "statement": statement,
-            "period_from": min(months) if months else account.opened_on, "period_to": last.first()}
+            "period_from": _oldest_unpaid_month(account) or account.opened_on, "period_to": last.first()}
+
+
+def _oldest_unpaid_month(account: PersonalAccount) -> date | None:
+    """The month the claim's period starts: the oldest posted month whose charge (or imported opening debt) is
+    still partly unpaid — the register's walk for one account, exact beyond the register's 12 months."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH line AS (SELECT service_id, principal_debt AS p FROM collection_debtorline "
+            "              WHERE account_id = %(a)s AND principal_debt > 0), "
+            "m AS (SELECT b.service_id, bp.month, GREATEST(0, CASE WHEN bp.opening_import THEN b.opening "
+            "             ELSE b.charged + b.recalculated - b.benefits END) AS c "
+            "      FROM billing_balance b JOIN billing_billingperiod bp ON bp.id = b.period_id "
+            "      WHERE bp.status = 'posted' AND b.account_id = %(a)s) "
+            "SELECT min(month) FROM (SELECT m.month, m.c, l.p, "
+            "  sum(m.c) OVER (PARTITION BY m.service_id ORDER BY m.month DESC) - m.c AS newer "
+            "  FROM m JOIN line l ON l.service_id = m.service_id) x WHERE c > 0 AND newer < p",
+            {"a": account.pk})
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic

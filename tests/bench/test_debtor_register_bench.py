@@ -38,8 +38,9 @@ TODAY = date(2026, 7, 10)
 TARGET_ACCOUNTS, TARGET_SECONDS = 1_000_000, 30.0
 FLATS_PER_HOUSE = 100
 WORKERS = 2  # schemas refreshed at once in the parallel round (each its own connection), as the charge run bench
-# the statements of one refresh: BEGIN, search_path, as_of, two deletes, the lines, the debtors, COMMIT
-MAX_QUERIES = 8
+# the statements of one refresh: BEGIN, search_path, as_of, work_mem, the balance parts, ANALYZE, two deletes, the
+# lines, the debtors, COMMIT
+MAX_QUERIES = 11
 
 _CATALOGUE = """
 INSERT INTO billing_service (code, kind, name, unit, tariff_kind, norm_basis, sort_order, is_active) VALUES
@@ -211,6 +212,9 @@ def _explain(schema: str) -> None:
     statements = (("lines", register.LINES_SQL, {"today": TODAY, "restrictable": sorted(rules.RESTRICTABLE_KINDS)}),
                   ("debtors", register.DEBTORS_SQL, {"as_of": date(2026, 6, 1), "now": TODAY}))
     with schema_context(schema), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(register.PARTS_SQL.replace("{parts}", parts))
+        cursor.execute("ANALYZE _register_parts")
         cursor.execute("DELETE FROM collection_debtor")
         cursor.execute("DELETE FROM collection_debtorline")
         for name, sql, params in statements:

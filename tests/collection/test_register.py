@@ -27,7 +27,7 @@ from tenants.billing.models import (
 from tenants.collection import register
 from tenants.collection.models import Agreement, AgreementStatus, Debtor, DebtorLine, Stage
 from tenants.collection.register import register_refresh
-from tenants.collection.services import stage_advance
+from tenants.collection.services import court_case_calculation, stage_advance
 from tests.tenants.billing.test_balances import _accounts, _receipt
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,9 @@ def test_every_age_bucket_and_an_imported_opening_balance_older_than_twelve_mont
         # the oldest unpaid debt has no month of its own (it came from the previous system): over 12 months
         assert line.oldest_month is None
         assert Debtor.objects.get(account=account).months == 13
+        # a court claim's period still starts exactly at the oldest unpaid debt: the balance imported for 06.2025
+        # (9 000.00 of it unpaid), older than the register's twelve months
+        assert court_case_calculation(account=account, on=date(2026, 12, 5))["period_from"] == date(2025, 6, 1)
 
 
 def test_the_threshold_of_p118_for_hot_water_by_norm(principal_a):
