@@ -109,7 +109,9 @@ def demo_billing_seed(principal, *, account_prefix: str, calendar: DemoCalendar)
         by_code = {service.code: service for service, _metered in services}
         accounts = PersonalAccount.objects.bulk_create([
             PersonalAccount(number=f"{account_prefix}{p.pk:06d}", premise=p, unified_account_id=unified[p.pk],
-                            payer_name=demo_payer_name(p.pk), charge_area=p.area, opened_on=date(2024, 1, 1))
+                            payer_name=demo_payer_name(p.pk), charge_area=p.area, opened_on=date(2024, 1, 1),
+                            # a made-up mobile number per flat (the 900 code, digits from the premise), for reminders
+                            phone=f"+7 900 {p.pk:07d}")
             for p in premises
         ])
         _households_seed(accounts, premises, services, rng, calendar)
