@@ -394,11 +394,17 @@ DESK_RECEIPTS = "МАТРИЦА-К"
 DESK_CLOSE = "МАТРИЦА-З"
 
 
+COLLECTION_DOCUMENT_OPS = ("warningIssue", "restrictionOrder", "restrictionDone", "restrictionLift",
+                           "restrictionSuspend", "agreementPrepare", "courtCaseOpen", "courtCaseEvent")
+
+
 @pytest.fixture(autouse=True)
 def _media(request, tmp_path):
     # an export writes its 1C file and registers: under the test's own directory. Only there: pytest-django's
     # settings fixture, undone at teardown, would also undo the Stripe settings a resident's case switches on.
-    if "payoutsExport" in request.node.name or any(f"[{name}-" in request.node.name for name in IMPORT_OPS):
+    # the acts of debt collection draw their documents (work orders, acts, agreements, claims, court packages)
+    if "payoutsExport" in request.node.name or any(f"[{name}-" in request.node.name
+                                                   for name in (*IMPORT_OPS, *COLLECTION_DOCUMENT_OPS)):
         request.getfixturevalue("settings").MEDIA_ROOT = tmp_path
 
 
@@ -1140,8 +1146,11 @@ def _mx_draft(account, today, timedelta):
 
 
 def _mx_case(account, today, timedelta):
+    """A court case on the posted October's debt: filing it draws the court package, which needs that calculation
+    (without one the step is refused, CALCULATION_MISSING)."""
     from tenants.collection.models import CourtCase
 
+    _mx_posted(account, today, timedelta)
     case, _c = CourtCase.objects.get_or_create(number="Д-МАТРИЦА", defaults={
         "account": account, "route": "order", "period_from": today - timedelta(days=90), "period_to": today,
         "principal_debt": "900.00", "penalties": "0", "state_fee": "2000.00", "fee_source": "НК РФ ст.333.19",
