@@ -2,8 +2,8 @@
 what they owe and how to pay it, and a request for an agreement.
 
 Only the households the resident linked are read (``ResidentLink``); each principal's rows are read across the
-principals' schemas in one statement per kind (``tenants.schemas.across_schemas``), whatever the number of
-households and principals.
+principals' schemas in one statement per kind (``agency.cabinet.services.resident_collection_rows``), whatever the
+number of households and principals.
 """
 
 import json
@@ -11,12 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 import graphene
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
-from agency.cabinet.services import resident_households
-from billing_core.error_codes import ErrorCode
+from agency.cabinet.services import resident_agreement_request, resident_collection_rows, resident_households
 from graphql_api.collection.types import (
     InstallmentNode,
     ResidentAgreementNode,
@@ -28,28 +24,9 @@ from graphql_api.core.enums import enum_value
 from graphql_api.core.ids import int_id
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import require_resident
-from tenants.billing.models import PersonalAccount
-from tenants.collection import services
 from tenants.registry.models import UnifiedAccount
-from tenants.residents.models import ResidentLink
-from tenants.schemas import across_schemas, active_principals
 
 OPEN_AGREEMENT = ("requested", "draft", "active")
-
-WARNINGS_SQL = (
-    "a.unified_account_id, a.number, w.month, s.name, w.debt, w.term_end, w.status "
-    "FROM {schema}.collection_warning w JOIN {schema}.billing_personalaccount a ON a.id = w.account_id "
-    "JOIN {schema}.billing_service s ON s.id = w.service_id "
-    "WHERE a.unified_account_id = ANY(%s) AND w.status <> 'cancelled'"
-)
-# the schedule as JSON with amounts as text: money never passes through a float
-AGREEMENTS_SQL = (
-    "a.unified_account_id, a.number, g.id, g.number, g.status, g.total, g.parts, g.signed_on, g.paid, g.shortfall, "
-    "(SELECT COALESCE(json_agg(json_build_object('seq', i.seq, 'due_on', i.due_on, 'amount', i.amount::text) "
-    "ORDER BY i.seq), '[]'::json) FROM {schema}.collection_installment i WHERE i.agreement_id = g.id) "
-    "FROM {schema}.collection_agreement g JOIN {schema}.billing_personalaccount a ON a.id = g.account_id "
-    "WHERE a.unified_account_id = ANY(%s)"
-)
 
 
 def _schedule(value) -> list[InstallmentNode]:
@@ -64,18 +41,15 @@ def resident_collection(user) -> list[ResidentCollectionNode]:
     if not households:
         return []
     unified = dict(UnifiedAccount.objects.filter(number__in=[h.els for h in households]).values_list("number", "pk"))
-    schemas = list(active_principals().values_list("schema_name", "pk"))
-    principal_of = dict(schemas)
-    ids = list(unified.values())
+    warning_rows, agreement_rows = resident_collection_rows(unified_ids=list(unified.values()))
     warnings: dict[tuple, list] = {}
-    for schema, ua_id, number, month, service, debt, term_end, status in across_schemas(
-            [s for s, _pk in schemas], WARNINGS_SQL, [ids]):
-        warnings.setdefault((principal_of[schema], ua_id, number), []).append(ResidentWarningNode(
+    for principal_id, ua_id, number, month, service, debt, term_end, status in warning_rows:
+        warnings.setdefault((principal_id, ua_id, number), []).append(ResidentWarningNode(
             month=month, service_name=service, debt=debt, term_end=term_end, status=status))
     agreements: dict[tuple, list] = {}
-    for schema, ua_id, account, pk, number, status, total, parts, signed_on, paid, shortfall, schedule in (
-            across_schemas([s for s, _pk in schemas], AGREEMENTS_SQL, [ids])):
-        agreements.setdefault((principal_of[schema], ua_id, account), []).append(ResidentAgreementNode(
+    for principal_id, ua_id, account, pk, number, status, total, parts, signed_on, paid, shortfall, schedule in (
+            agreement_rows):
+        agreements.setdefault((principal_id, ua_id, account), []).append(ResidentAgreementNode(
             id=pk, number=number, status=status, total=total, parts=parts, signed_on=signed_on, paid=paid,
             shortfall=shortfall, schedule=_schedule(schedule)))
     result = []
@@ -111,11 +85,6 @@ class Queries(graphene.ObjectType):
         return resident_collection(actor.user)
 
 
-def _not_linked() -> ValidationError:
-    return ValidationError({"els": ValidationError(_("Лицевой счёт не привязан к вашему кабинету."),
-                                                   code=ErrorCode.NOT_FOUND)})
-
-
 class AgreementRequest(BaseMutation):
     """Ask a principal serving one of the resident's households to repay its debt in parts (residents); its staff
     prepare the agreement and its schedule."""
@@ -131,31 +100,12 @@ class AgreementRequest(BaseMutation):
     @classmethod
     def perform(cls, root, info, els, principal_id, parts, note=""):
         actor = require_resident(info)
-        household = UnifiedAccount.objects.filter(
-            number=(els or "").strip(),
-            pk__in=ResidentLink.objects.filter(user=actor.user).values("unified_account_id")).first()
-        if household is None:
-            raise _not_linked()
-        principal = active_principals().filter(pk=int_id(principal_id)).first()
-        if principal is None:
-            raise ValidationError({"principalId": ValidationError(_("Принципал не найден."),
-                                                                  code=ErrorCode.NOT_FOUND)})
-        with tenant_context(principal):
-            account = PersonalAccount.objects.filter(unified_account_id=household.pk).order_by("pk").first()
-            if account is None:
-                raise ValidationError({"principalId": ValidationError(
-                    _("Этот принципал не обслуживает ваш лицевой счёт."), code=ErrorCode.NOT_FOUND)})
-            try:
-                agreement = services.agreement_request(account=account, parts=parts, note=note or "")
-            except ValidationError as exc:
-                # the service names the account; the resident named the household
-                if hasattr(exc, "error_dict") and "account" in exc.error_dict:
-                    raise ValidationError({"els": exc.error_dict["account"]}) from exc
-                raise
-            node = ResidentAgreementNode(
-                id=agreement.pk, number=agreement.number, status=enum_value(agreement.status), total=agreement.total,
-                parts=agreement.parts, signed_on=agreement.signed_on, paid=agreement.paid,
-                shortfall=agreement.shortfall, schedule=[])
+        agreement = resident_agreement_request(user=actor.user, els=els, principal_id=int_id(principal_id),
+                                               parts=parts, note=note or "")
+        node = ResidentAgreementNode(
+            id=agreement.pk, number=agreement.number, status=enum_value(agreement.status), total=agreement.total,
+            parts=agreement.parts, signed_on=agreement.signed_on, paid=agreement.paid,
+            shortfall=agreement.shortfall, schedule=[])
         return cls(agreement=node)
 
 

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +19,7 @@ from billing_core import collection as rules
 from billing_core.error_codes import ErrorCode
 from billing_core.money import from_kopecks, split_largest_remainder, to_kopecks, to_money
 from tenants.billing.models import BillingPeriod, PeriodStatus, PersonalAccount, Service
+from tenants.billing.recalculations import booking_period
 from tenants.collection.models import (
     STAGE_ORDER,
     AccountCollection,
@@ -31,6 +31,7 @@ from tenants.collection.models import (
     CaseStatus,
     CourtCase,
     CourtRoute,
+    Debtor,
     DebtorLine,
     Installment,
     Restriction,
@@ -41,7 +42,9 @@ from tenants.collection.models import (
     WarningChannel,
     WarningStatus,
 )
+from tenants.collection.register import register_refresh
 from tenants.ledger.services import Leg, transaction_post
+from tenants.penalties.statement import penalty_statement
 from tenants.receipts.models import Receipt, ReceiptSource
 from tenants.receipts.services import OWN_CASH, RECEIVABLE, principal_ledger_ensure
 
@@ -86,14 +89,12 @@ def work_stop(*, account: PersonalAccount, reason: str, user=None) -> AccountCol
         account=account, defaults={"stage": Stage.NONE, "stage_since": timezone.localdate()})
     row.stopped_at, row.stopped_reason, row.stopped_by = timezone.now(), reason.strip()[:300], user
     row.save()
-    from tenants.collection.models import Debtor
     Debtor.objects.filter(account=account).update(stopped=True)
     return row
 
 
 @transaction.atomic
 def work_resume(*, account: PersonalAccount) -> None:
-    from tenants.collection.models import Debtor
     AccountCollection.objects.filter(account=account).update(stopped_at=None, stopped_reason="", stopped_by=None)
     Debtor.objects.filter(account=account).update(stopped=False)
 
@@ -336,6 +337,12 @@ def restrictions_settle(*, today: date) -> int:
 
 # --- agreements (ПП 354 п.72, 118) ----------------------------------------------------------------------------------
 
+def _no_open_agreement(account: PersonalAccount) -> None:
+    if Agreement.objects.filter(account=account, status__in=["requested", "draft", "active"]).exists():
+        raise _refuse("account", _("По лицевому счёту уже есть действующее соглашение или запрос."),
+                      ErrorCode.DUPLICATE)
+
+
 def _agreement_number(account: PersonalAccount, on: date) -> str:
     count = Agreement.objects.filter(account=account).count() + 1
     return f"С-{account.number}-{on:%y%m}-{count}"[:30]
@@ -344,13 +351,10 @@ def _agreement_number(account: PersonalAccount, on: date) -> str:
 @transaction.atomic
 def agreement_request(*, account: PersonalAccount, parts: int, note: str = "") -> Agreement:
     """A resident asks for an agreement from the cabinet: staff prepare and sign it."""
-    if Agreement.objects.filter(account=account, status__in=["requested", "draft", "active"]).exists():
-        raise _refuse("account", _("По лицевому счёту уже есть действующее соглашение или запрос."),
-                      ErrorCode.DUPLICATE)
+    _no_open_agreement(account)
     if not 1 <= parts <= rules.MAX_INSTALLMENT_PARTS:
         raise _refuse("parts", _("Число платежей — от 1 до %(n)s.") % {"n": rules.MAX_INSTALLMENT_PARTS},
                       ErrorCode.INVALID)
-    from tenants.collection.models import Debtor
     if not Debtor.objects.filter(account=account, debt__gt=0).exists():
         raise _refuse("account", _("По лицевому счёту нет задолженности."), ErrorCode.INVALID)
     return Agreement.objects.create(account=account, number=_agreement_number(account, timezone.localdate()),
@@ -362,16 +366,13 @@ def agreement_request(*, account: PersonalAccount, parts: int, note: str = "") -
 def agreement_prepare(*, account: PersonalAccount, parts: int, first_due: date, total: Decimal | None = None,
                       agreement: Agreement | None = None) -> Agreement:
     """Staff prepare the agreement (from a resident's request, or anew): the debt now and its schedule."""
-    from tenants.collection.models import Debtor
     debtor = Debtor.objects.filter(account=account).first()
     amount = to_money(total) if total is not None else (debtor.debt if debtor else ZERO)
     if amount <= 0:
         raise _refuse("total", _("По лицевому счёту нет задолженности."), ErrorCode.INVALID)
     schedule = rules.installment_schedule(amount, parts=parts, first_due=first_due)
     if agreement is None:
-        if Agreement.objects.filter(account=account, status__in=["requested", "draft", "active"]).exists():
-            raise _refuse("account", _("По лицевому счёту уже есть действующее соглашение или запрос."),
-                          ErrorCode.DUPLICATE)
+        _no_open_agreement(account)
         agreement = Agreement(account=account, number=_agreement_number(account, timezone.localdate()))
     elif agreement.status not in (AgreementStatus.REQUESTED, AgreementStatus.DRAFT):
         raise _refuse("agreement", _("Соглашение уже подписано."), ErrorCode.COLLECTION_STATE)
@@ -407,29 +408,38 @@ def agreement_decline(*, agreement: Agreement, reason: str) -> Agreement:
     return agreement
 
 
-def _paid_towards(agreement: Agreement, *, today: date) -> Decimal:
-    """What the payer paid under the agreement: the money received from the signing day, less the bills of the
-    months after the signing month (those are paid as they come; the agreement covers the debt it was signed on)."""
-    received = (Receipt.objects.filter(account_id=agreement.account_id, paid_on__gte=agreement.signed_on,
-                                       paid_on__lte=today).aggregate(s=Sum("amount"))["s"] or ZERO)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(sum(b.charged + b.recalculated - b.benefits), 0) FROM billing_balance b "
-            "JOIN billing_billingperiod p ON p.id = b.period_id "
-            "WHERE b.account_id = %s AND p.month > %s AND p.status IN ('calculated', 'posted')",
-            [agreement.account_id, agreement.signed_on.replace(day=1)])
-        billed = cursor.fetchone()[0]
-    return max(ZERO, received - billed)
+PAID_TOWARDS_SQL = """
+SELECT g.id, GREATEST(0, COALESCE(r.received, 0) - COALESCE(bl.billed, 0))
+FROM collection_agreement g
+LEFT JOIN LATERAL (
+    SELECT sum(amount) AS received FROM receipts_receipt
+    WHERE account_id = g.account_id AND paid_on BETWEEN g.signed_on AND %(today)s
+) r ON TRUE
+LEFT JOIN LATERAL (
+    SELECT sum(b.charged + b.recalculated - b.benefits) AS billed
+    FROM billing_balance b JOIN billing_billingperiod p ON p.id = b.period_id
+    WHERE b.account_id = g.account_id AND p.month > date_trunc('month', g.signed_on)
+      AND p.status IN ('calculated', 'posted')
+) bl ON TRUE
+WHERE g.status = 'active'
+"""
 
 
 def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
-    """Compare every active agreement with the money received since it was signed: paid, shortfall, completed or
-    breached. Returns the ids of agreements breached now (each gets a notice)."""
-    breached = []
+    """Compare every active agreement with the money paid under it: paid, shortfall, completed or breached.
+    Returns the ids of agreements breached now (each gets a notice).
+
+    Paid under an agreement = the money received from its signing day, less the bills of the months after the
+    signing month (those are paid as they come; the agreement covers the debt it was signed on): one statement for
+    every agreement of the schema, then one UPDATE.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(PAID_TOWARDS_SQL, {"today": today})
+        paid_by = dict(cursor.fetchall())
+    breached, changed = [], []
     # a breached agreement is no longer kept: the п.118 threshold applies again at the next register refresh
-    # active agreements are a few per principal (thousands at most): one sum per agreement, from its own signing day
-    for agreement in Agreement.objects.filter(status=AgreementStatus.ACTIVE).prefetch_related("installments"):
-        paid = _paid_towards(agreement, today=today)
+    for agreement in Agreement.objects.filter(pk__in=paid_by).prefetch_related("installments"):
+        paid = paid_by[agreement.pk]
         schedule = [(i.due_on, i.amount) for i in agreement.installments.all()]
         is_breached, shortfall = rules.installment_breached(schedule, paid, on=today, grace_days=grace_days)
         agreement.paid, agreement.shortfall = paid, shortfall
@@ -439,7 +449,8 @@ def agreements_track(*, today: date, grace_days: int = 0) -> list[int]:
         elif is_breached:
             agreement.status, agreement.breached_on = AgreementStatus.BREACHED, today
             breached.append(agreement.pk)
-        agreement.save(update_fields=["paid", "shortfall", "status", "completed_on", "breached_on"])
+        changed.append(agreement)
+    Agreement.objects.bulk_update(changed, ["paid", "shortfall", "status", "completed_on", "breached_on"])
     return breached
 
 
@@ -454,8 +465,6 @@ def court_case_calculation(*, account: PersonalAccount, on: date) -> dict:
     """What a court package states: the principal debt by service and its period, the penalties as of ``on``, the
     route (order up to the limit of ГПК ст.121, else a lawsuit) and the state fee. Refuses without a posted
     calculation."""
-    from tenants.penalties.statement import penalty_statement
-
     if not BillingPeriod.objects.filter(status=PeriodStatus.POSTED).exists():
         raise _refuse("account", _("Нет проведённого расчётного периода: расчёт задолженности для суда построить "
                                    "не из чего."), ErrorCode.CALCULATION_MISSING)
@@ -711,8 +720,6 @@ def amnesties_settle(*, today: date) -> int:
     after it at the earliest): a recalculation «амнистия пеней» per service, booked into the first period not
     posted, of the penalties the register shows; an account that did not pay is closed with nothing written off.
     Once per account and campaign; set-based. Returns how many accounts had their penalties written off."""
-    from tenants.billing.recalculations import booking_period
-    from tenants.collection.register import register_refresh
 
     if not Amnesty.objects.filter(written_off_on__isnull=True, pay_by__lt=today).exists():
         return 0

@@ -36,6 +36,7 @@ from billing_core.text import name_check, text_check
 from tenants.billing.balances import account_balance_now_sql, household_amount_due
 from tenants.billing.models import Meter, Occupancy, PersonalAccount
 from tenants.billing.readings import reading_submit, windows_for
+from tenants.collection import services as collection_services
 from tenants.models import Principal
 from tenants.registry.models import UnifiedAccount
 from tenants.residents.link_code import link_code_matches
@@ -453,11 +454,8 @@ def change_requests_of_principal(*, principal, status: str | None = None):
 
 
 @transaction.atomic
-def resident_change_request_create(*, user, els: str, principal_id: int, kind: str, persons: int | None = None,
-                                   payer_name: str | None = None, comment: str | None = None
-                                   ) -> AccountChangeRequest:
-    """A resident asks a principal to change their household's account there."""
-    household = _linked_household(user, els)
+def _served_account(household: UnifiedAccount, principal_id: int) -> tuple[Principal, PersonalAccount]:
+    """The active principal ``principal_id`` and its account of the household; refused when it serves none."""
     principal = active_principals().filter(pk=principal_id).first()
     not_served = _field_error("principal_id", _("Этот поставщик не обслуживает ваш лицевой счёт."),
                               ErrorCode.NOT_FOUND)
@@ -467,6 +465,15 @@ def resident_change_request_create(*, user, els: str, principal_id: int, kind: s
         account = PersonalAccount.objects.filter(unified_account_id=household.pk).order_by("number").first()
     if account is None:
         raise not_served
+    return principal, account
+
+
+def resident_change_request_create(*, user, els: str, principal_id: int, kind: str, persons: int | None = None,
+                                   payer_name: str | None = None, comment: str | None = None
+                                   ) -> AccountChangeRequest:
+    """A resident asks a principal to change their household's account there."""
+    household = _linked_household(user, els)
+    principal, account = _served_account(household, principal_id)
     name_check(payer_name, field="payer_name")  # the name goes into the principal's accounts and exports
     text_check(comment, field="comment")
     comment = (comment or "").strip()
@@ -553,3 +560,48 @@ def change_request_resolve(*, principal, request_id: int, accept: bool, answer: 
     request.save(update_fields=["status", "answer", "resolved_by", "resolved_at"])
     return request
 
+
+
+# --- debt collection: the resident's warnings and agreements, and a request for an agreement --------------------
+
+COLLECTION_WARNINGS_SQL = (
+    "a.unified_account_id, a.number, w.month, s.name, w.debt, w.term_end, w.status "
+    "FROM {schema}.collection_warning w JOIN {schema}.billing_personalaccount a ON a.id = w.account_id "
+    "JOIN {schema}.billing_service s ON s.id = w.service_id "
+    "WHERE a.unified_account_id = ANY(%s) AND w.status <> 'cancelled'"
+)
+# the schedule as JSON with amounts as text: money never passes through a float
+COLLECTION_AGREEMENTS_SQL = (
+    "a.unified_account_id, a.number, g.id, g.number, g.status, g.total, g.parts, g.signed_on, g.paid, g.shortfall, "
+    "(SELECT COALESCE(json_agg(json_build_object('seq', i.seq, 'due_on', i.due_on, 'amount', i.amount::text) "
+    "ORDER BY i.seq), '[]'::json) FROM {schema}.collection_installment i WHERE i.agreement_id = g.id) "
+    "FROM {schema}.collection_agreement g JOIN {schema}.billing_personalaccount a ON a.id = g.account_id "
+    "WHERE a.unified_account_id = ANY(%s)"
+)
+
+
+def resident_collection_rows(*, unified_ids: list[int]) -> tuple[list[tuple], list[tuple]]:
+    """The warnings and the agreements of these households in every active principal's schema: one statement each
+    (``across_schemas``); each row starts with its principal's id."""
+    schemas = dict(active_principals().values_list("schema_name", "pk"))
+    if not unified_ids or not schemas:
+        return [], []
+    rows = []
+    for sql in (COLLECTION_WARNINGS_SQL, COLLECTION_AGREEMENTS_SQL):
+        rows.append([(schemas[schema], *rest) for schema, *rest in across_schemas(list(schemas), sql, [unified_ids])])
+    return rows[0], rows[1]
+
+
+def resident_agreement_request(*, user, els: str, principal_id: int, parts: int, note: str = ""):
+    """A resident asks a principal serving one of their households to repay its debt in parts; its staff prepare
+    the agreement and its schedule (``tenants.collection.services.agreement_request``)."""
+    household = _linked_household(user, els)
+    principal, account = _served_account(household, principal_id)
+    with tenant_context(principal):
+        try:
+            return collection_services.agreement_request(account=account, parts=parts, note=note or "")
+        except ValidationError as exc:
+            # the service names the account; the resident named the household
+            if hasattr(exc, "error_dict") and "account" in exc.error_dict:
+                raise ValidationError({"els": exc.error_dict["account"]}) from exc
+            raise

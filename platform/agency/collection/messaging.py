@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import EmailMessage
 from django.db import connection
 from django.utils import timezone
@@ -148,25 +146,16 @@ class Contact:
     phone: str = ""
 
 
-def _phone_column() -> str:
-    """The SQL of the linked user's phone: the user model's ``phone`` field if it has one, else none."""
-    try:
-        field = get_user_model()._meta.get_field("phone")
-    except FieldDoesNotExist:
-        return "NULL::text"
-    return f"NULLIF(u.{connection.ops.quote_name(field.column)}, '')"
-
-
 def account_contacts(account_ids: list[int]) -> dict[int, Contact]:
     """The e-mail and phone to remind each account's payer by, in one statement (the current principal's schema;
-    the cabinet's links and users are in public, on the search path). Several linked users: the first by e-mail."""
+    the cabinet's links and users are in public, on the search path): the account's own phone and e-mail, else the
+    e-mail of a linked resident (several: the first by e-mail)."""
     if not account_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            # the account's own contacts first, else the linked residents'
-            f"SELECT a.id, COALESCE(NULLIF(min(a.email), ''), min(u.email)), "  # noqa: S608 — a column from the model
-            f"COALESCE(NULLIF(min(a.phone), ''), min({_phone_column()})) "
+            # the account's own contacts; without its e-mail, the linked residents'
+            "SELECT a.id, COALESCE(NULLIF(min(a.email), ''), min(u.email)), NULLIF(min(a.phone), '') "
             "FROM billing_personalaccount a "
             "LEFT JOIN cabinet_residentlink rl ON rl.unified_account_id = a.unified_account_id "
             "LEFT JOIN identity_user u ON u.id = rl.user_id AND u.is_active "

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from agency.collection import messaging
+from agency.collection import acts, documents, messaging
 from agency.collection.call_lists import CallRow, call_list_store, phone_digits
 from agency.collection.models import Campaign, CampaignAction, CampaignRun, RunStatus
 from tenants.billing.models import PersonalAccount
@@ -43,7 +43,7 @@ from tenants.collection.models import (
     WarningChannel,
 )
 from tenants.collection.register import register_refresh
-from tenants.collection.services import amnesty_enroll, court_case_open, stages_advance_bulk, warnings_issue_bulk
+from tenants.collection.services import amnesty_enroll, stages_advance_bulk, warnings_issue_bulk
 from tenants.models import Principal
 
 log = logging.getLogger(__name__)
@@ -150,13 +150,6 @@ def action_letter_warning(ctx: PrincipalRun) -> None:
     ctx.stats["letters"] = len(warning_ids)
     if not warning_ids:
         return
-    try:
-        from agency.collection import documents
-    except ModuleNotFoundError as exc:
-        if exc.name != "agency.collection.documents":
-            raise
-        ctx.note("letters_not_printed: agency.collection.documents is not installed")
-        return
     keys = documents.warning_letters_batch(schema_name=ctx.principal.schema_name, warning_ids=warning_ids,
                                            month=ctx.run.month)
     for key in keys or []:
@@ -238,7 +231,7 @@ def action_claim(ctx: PrincipalRun) -> None:
     for account_id, account in sorted(accounts.items()):
         try:
             with transaction.atomic():
-                court_case_open(account=account, on=ctx.today)
+                acts.court_case_open(account=account, on=ctx.today)  # the claim drawn with it
         except ValidationError as exc:
             codes = [e.code for errors in exc.error_dict.values() for e in errors] if hasattr(exc, "error_dict") \
                 else [exc.code]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from agency.collection.campaigns import campaign_run_request
+from agency.collection.documents import breach_notice
 from agency.collection.models import Campaign, CampaignRun, CampaignSchedule
 from agency.collection.runner import campaign_run_execute
 from tenants.collection.models import Agreement
@@ -39,12 +40,6 @@ def campaign_run_task(run_id: int) -> dict:
 
 
 def _breach_notices(agreement_ids: list[int], today: date) -> int:
-    try:
-        from agency.collection.documents import breach_notice
-    except ModuleNotFoundError as exc:
-        if exc.name != "agency.collection.documents":
-            raise
-        return 0
     drawn = 0
     for agreement in Agreement.objects.filter(pk__in=agreement_ids):
         breach_notice(agreement, on=today)
